@@ -1,0 +1,37 @@
+# InvestoChat — `make dev` runs the app on the embedded services, `make test` runs the tests.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 5000
+
+.PHONY: install dev test lint bench eval clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+dev: install
+	$(BIN)/investochat db upgrade
+	$(BIN)/investochat demo load
+	@echo "Starting InvestoChat at http://127.0.0.1:$(PORT)"
+	$(BIN)/investochat serve --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python bench/retrieval.py
+
+eval: install
+	$(BIN)/investochat eval ../shared/eval/dev_questions.jsonl --corpus ../shared/corpus/brochures
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,65 @@
+"""InvestoChat: brochure Q&A and lead qualification for luxury real estate in Delhi NCR."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from config import is_production, load_settings
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Flask app from the environment, with ``config`` overriding any setting.
+
+    Binds extensions and registers blueprints and CLI commands only; it starts no server and
+    creates no schema (``investochat db upgrade`` does that).
+    """
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.update(load_settings())
+    if config:
+        app.config.update(config)
+    _check_settings(app)
+    app.config.setdefault("SQLALCHEMY_DATABASE_URI", app.config["DATABASE_URL"])
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config["MAX_CONTENT_LENGTH"] = app.config.get("MAX_CONTENT_LENGTH", 4 * 1024 * 1024)
+
+    from app import errors, logs
+    from app.extensions import csrf, db, migrate
+
+    if not app.config.get("TESTING"):
+        logs.configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(_migrations_dir()))
+    csrf.init_app(app)
+    errors.init_app(app)
+
+    from app.blueprints.api import bp as api_bp
+    from app.blueprints.health import bp as health_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(api_bp, url_prefix="/api")
+    csrf.exempt(api_bp)  # JSON API for machine clients; no cookie session to protect
+    return app
+
+
+def _migrations_dir():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _check_settings(app: Flask) -> None:
+    if not app.config.get("DATABASE_URL") and not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        raise RuntimeError(
+            "DATABASE_URL is not set; run through `investochat` (which starts the embedded "
+            "database) or set DATABASE_URL to a PostgreSQL server with pgvector."
+        )
+    if not app.config.get("SECRET_KEY"):
+        if is_production(app.config):
+            raise RuntimeError("SECRET_KEY must be set in production.")
+        # Development default: sessions do not survive a restart, which is fine for a laptop.
+        import secrets
+
+        app.config["SECRET_KEY"] = secrets.token_hex(32)

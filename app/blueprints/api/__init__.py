@@ -1,0 +1,7 @@
+"""JSON API for machine clients (the chat widget and integrations)."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from app.blueprints.api import views  # noqa: E402,F401

@@ -1,0 +1,35 @@
+"""The ``investochat`` command: Flask's CLI over ``create_app`` plus the product's commands.
+
+``investochat --help`` lists every command. Commands that need the database run inside an app
+context; when ``DATABASE_URL``/``REDIS_URL`` are unset the embedded servers are started first.
+"""
+
+from __future__ import annotations
+
+import click
+from flask.cli import FlaskGroup
+
+from app import create_app
+
+
+def _app_from_environment():
+    from app import embedded
+
+    embedded.ensure_services()
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_app_from_environment, add_version_option=False)
+def main() -> None:
+    """InvestoChat: brochure Q&A and lead qualification for luxury real estate."""
+
+
+def _register() -> None:
+    from app.commands import catalog, evaluate, runtime
+
+    for module in (catalog, evaluate, runtime):
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()

@@ -1,0 +1,35 @@
+"""Commands that run the product: ``serve`` (web + workers under one supervisor) and ``worker``."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=5000, show_default=True, type=int, help="HTTP port.")
+@click.option("--workers", default=1, show_default=True, type=int, help="RQ worker processes.")
+@click.option("--web-processes", default=2, show_default=True, type=int, help="gunicorn processes.")
+@with_appcontext
+def serve(host: str, port: int, workers: int, web_processes: int) -> None:
+    """Run the web app (gunicorn) and RQ worker(s) together; Ctrl-C stops them all."""
+    from app.supervisor import Supervisor
+
+    supervisor = Supervisor.for_app(current_app, host=host, port=port, workers=workers, web_processes=web_processes)
+    click.echo(f"InvestoChat is running at http://{host}:{port}  (Ctrl-C to stop)")
+    raise SystemExit(supervisor.run())
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+@with_appcontext
+def worker(burst: bool) -> None:
+    """Run one RQ worker on the product's queue (jobs run inside an app context)."""
+    from workers.worker import run_worker
+
+    run_worker(current_app, burst=burst)
+
+
+COMMANDS = [serve, worker]

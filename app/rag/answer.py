@@ -1,0 +1,161 @@
+"""Answer a brochure question: facts → tables → documents → cross-project SQL → refusal.
+
+``answer_question`` is what the CLI, ``/api/ask`` and the conversation engine call. Answers are
+WhatsApp-sized, end with their source, and never contain a figure that is not on a cited page.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict, dataclass, field
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from app.extensions import db
+from app.models import Project
+from app.rag import routes
+from app.rag.compose import Evidence, find_evidence
+from app.rag.embed import Embedder, embedder_from_config
+from app.rag.llm import ContextPassage, LLMUnavailable, composer_from_config, grounding_violations
+from app.rag.query import analyze
+from app.rag.retrieve import UnknownProject, project_words, resolve_project, search_pages, vocabulary
+
+__all__ = ["Answer", "UnknownProject", "answer_question", "refusal_text"]
+
+
+@dataclass
+class Citation:
+    """A page an answer came from."""
+
+    document: str
+    page: int
+
+
+@dataclass
+class Answer:
+    """The answer object shared by the CLI, the API and the chat channels."""
+
+    answer: str
+    answered: bool
+    citations: list[Citation] = field(default_factory=list)
+    route: str = "none"
+    project: str | None = None
+    latency_ms: float = 0.0
+
+    def to_dict(self) -> dict:
+        """The JSON shape documented in the README."""
+        data = asdict(self)
+        data["latency_ms"] = round(self.latency_ms, 1)
+        return data
+
+
+def refusal_text(project: Project | None) -> str:
+    """A plain 'not in the brochures' reply with an advisor offer, and no figure at all."""
+    name = f" for {project.name}" if project and not re.search(r"\d", project.name) else ""
+    return (
+        f"That is not in the brochures I have{name}, so I won't guess. "
+        "Would you like an advisor to confirm it for you? Reply CONNECT."
+    )
+
+
+def source_line(citations: list[Citation]) -> str:
+    """'Source: Godrej_SORA.pdf p.7' (or several pages of one document, or several documents)."""
+    by_doc: dict[str, list[int]] = {}
+    for citation in citations:
+        pages = by_doc.setdefault(citation.document, [])
+        if citation.page not in pages:
+            pages.append(citation.page)
+    parts = [f"{doc} p.{', '.join(str(p) for p in pages)}" for doc, pages in by_doc.items()]
+    return "Source: " + "; ".join(parts)
+
+
+def finish(body: str, citations: list[Citation], max_chars: int) -> str:
+    """Trim ``body`` at a line or word boundary so body + source fit in ``max_chars``."""
+    tail = "\n" + source_line(citations)
+    budget = max_chars - len(tail)
+    if len(body) > budget:
+        cut = body[: budget - 1]
+        cut = cut[: cut.rfind("\n")] if "\n" in cut[budget // 2 :] else cut[: cut.rfind(" ")]
+        body = cut.rstrip(" ;,:") + "…"
+    return body + tail
+
+
+def _embedder() -> Embedder:
+    cache = current_app.extensions.setdefault("investochat", {})
+    if "embedder" not in cache:
+        cache["embedder"] = embedder_from_config(current_app.config)
+    return cache["embedder"]
+
+
+def answer_question(question: str, project: str | None = None, *, session: Session | None = None) -> Answer:
+    """Answer ``question`` from the brochures of ``project`` (or the project it names)."""
+    started = time.perf_counter()
+    session = session or db.session
+    config = current_app.config
+    focus = resolve_project(session, question, project)
+    answer = _answer(session, question, focus, config["ANSWER_MAX_CHARS"])
+    answer.project = focus.name if focus else answer.project
+    answer.latency_ms = (time.perf_counter() - started) * 1000
+    return answer
+
+
+def _answer(session: Session, question: str, focus: Project | None, max_chars: int) -> Answer:
+    project_id = focus.id if focus else None
+    analysis = analyze(question, vocabulary(session, project_id), drop=project_words(focus))
+
+    if focus is None:
+        structured = routes.cross_project_answer(session, analysis)
+        if structured is not None:
+            body, citations = structured
+            return Answer(finish(body, citations, max_chars), True, citations, "sql")
+
+    fact = routes.fact_answer(session, analysis, project_id) if focus else None
+    if fact is not None:
+        body, citations = fact
+        return Answer(finish(body, citations, max_chars), True, citations, "facts")
+
+    hits = search_pages(session, analysis, _embedder(), project_id)
+    table = routes.table_answer(session, analysis, hits)
+    if table is not None:
+        body, citations = table
+        return Answer(finish(body, citations, max_chars), True, citations, "tables")
+
+    evidence = find_evidence(analysis, hits)
+    llm_text = _llm_answer(question, focus, hits, evidence)
+    if llm_text is not None:
+        text, citations = llm_text
+        return Answer(finish(text, citations, max_chars), True, citations, "documents")
+    if evidence is None:
+        return Answer(refusal_text(focus), False, [], "none")
+    citations = [Citation(evidence.document, evidence.page)]
+    route = "tables" if evidence.from_table else "documents"
+    return Answer(finish(render_evidence(evidence), citations, max_chars), True, citations, route)
+
+
+def render_evidence(evidence: Evidence) -> str:
+    """The chosen lines, with the page heading for context when it adds something."""
+    body = " ".join(evidence.lines) if len(evidence.lines) > 1 and len(evidence.lines[0]) < 60 else "\n".join(evidence.lines)
+    if evidence.heading and len(evidence.heading) <= 80 and evidence.heading.lower() not in body.lower():
+        body = f"{evidence.heading}: {body}"
+    return body
+
+
+def _llm_answer(question, focus, hits, evidence) -> tuple[str, list[Citation]] | None:
+    composer = composer_from_config(current_app.config)
+    if composer is None or not hits:
+        return None
+    passages = [ContextPassage(hit.document, hit.page, hit.text) for hit in hits[:4]]
+    try:
+        text = composer.compose(question, passages, focus.name if focus else None)
+    except LLMUnavailable:
+        current_app.logger.warning("LLM unavailable; answering extractively")
+        return None
+    if text is None or grounding_violations(text, passages):
+        return None
+    cited = [p for p in passages if evidence and p.page == evidence.page and p.document == evidence.document]
+    cited = cited or passages[:1]
+    if grounding_violations(text, cited):
+        cited = passages
+    return text, [Citation(p.document, p.page) for p in cited]

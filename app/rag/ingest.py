@@ -1,0 +1,223 @@
+"""Brochure ingestion: parse every file first, then write each document in one transaction.
+
+Re-ingesting the same bytes adds nothing; a changed file replaces its previous version (the old
+document and everything derived from it are deleted in the same transaction as the insert).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from app.models import Chunk, Document, DocumentTable, Fact, Project
+from app.rag.embed import Embedder
+from app.rag.facts import extract_facts
+from app.rag.pages import IngestError, SourceDocument, chunk_page, read_document
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = (".pdf", ".jsonl")
+
+
+@dataclass
+class ParsedFile:
+    """A source file read and validated, ready to be written."""
+
+    path: Path
+    sha256: str
+    document: SourceDocument
+
+
+@dataclass
+class IngestResult:
+    """What ingesting one file did."""
+
+    source: str
+    status: str  # "added" | "replaced" | "unchanged"
+    pages: int = 0
+    chunks: int = 0
+    tables: int = 0
+    facts: int = 0
+    image_only_pages: list[int] = field(default_factory=list)
+
+
+def slugify(name: str) -> str:
+    """Lower-case URL-safe slug of a project name."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "project"
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files to ingest: each given file, and every PDF/JSONL inside given directories."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise IngestError(path, None, "no such file or directory")
+    if not files:
+        raise IngestError(Path(*[str(p) for p in paths][:1] or ["."]), None, "no PDF or JSONL files found")
+    return files
+
+
+def parse_file(path: Path) -> ParsedFile:
+    """Read and validate one file; raises :class:`IngestError` naming the file and line/page."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise IngestError(path, None, "the file is empty")
+    return ParsedFile(path, hashlib.sha256(data).hexdigest(), read_document(path))
+
+
+def parse_files(paths: Iterable[Path]) -> Iterator[ParsedFile]:
+    """Parse files one by one (a generator, so callers can show progress)."""
+    for path in paths:
+        yield parse_file(path)
+
+
+def get_or_create_project(session: Session, name: str) -> Project:
+    """Find a project by name (case-insensitive) or create it."""
+    name = name.strip()
+    if not name:
+        raise ValueError("a project name is required (use --project NAME)")
+    project = session.scalar(select(Project).where(func.lower(Project.name) == name.lower()))
+    if project is None:
+        project = Project(name=name, slug=slugify(name), aliases=[])
+        session.add(project)
+        session.flush()
+    return project
+
+
+def store_document(session: Session, project: Project, parsed: ParsedFile, embedder: Embedder) -> IngestResult:
+    """Write one parsed file for ``project`` (caller commits). Idempotent by content hash."""
+    doc = parsed.document
+    same_bytes = session.scalar(
+        select(Document).where(Document.project_id == project.id, Document.sha256 == parsed.sha256)
+    )
+    if same_bytes is not None:
+        return IngestResult(doc.source, "unchanged", pages=same_bytes.page_count)
+    previous = session.scalar(
+        select(Document).where(Document.project_id == project.id, Document.source == doc.source)
+    )
+    status = "added"
+    if previous is not None:
+        session.delete(previous)  # chunks, tables and facts go with it (ON DELETE CASCADE)
+        session.flush()
+        status = "replaced"
+
+    image_only = [page.number for page in doc.pages if page.image_only]
+    document = Document(
+        project_id=project.id,
+        source=doc.source,
+        sha256=parsed.sha256,
+        page_count=len(doc.pages),
+        image_only_pages=image_only,
+    )
+    session.add(document)
+    session.flush()
+    result = IngestResult(doc.source, status, pages=len(doc.pages), image_only_pages=image_only)
+
+    chunk_rows = [
+        (page.number, ordinal, text)
+        for page in doc.pages
+        for ordinal, text in enumerate(chunk_page(page))
+    ]
+    vectors = embedder.embed([text for _, _, text in chunk_rows]) if chunk_rows else []
+    session.add_all(
+        Chunk(
+            document_id=document.id,
+            project_id=project.id,
+            page=page,
+            ordinal=ordinal,
+            text=text,
+            embedding=vector,
+            embedder=embedder.name,
+            embedding_dim=embedder.dimension,
+        )
+        for (page, ordinal, text), vector in zip(chunk_rows, vectors, strict=True)
+    )
+    result.chunks = len(chunk_rows)
+
+    for page in doc.pages:
+        for table in page.tables:
+            session.add(
+                DocumentTable(
+                    document_id=document.id,
+                    project_id=project.id,
+                    page=page.number,
+                    kind=table.kind,
+                    caption=table.caption,
+                    rows=table.rows,
+                )
+            )
+            result.tables += 1
+
+    for fact in extract_facts(doc):
+        session.add(
+            Fact(
+                project_id=project.id,
+                document_id=document.id,
+                key=fact.key,
+                value=fact.value,
+                page=fact.page,
+                evidence=fact.evidence,
+                origin="extracted",
+            )
+        )
+        result.facts += 1
+    session.flush()
+    _fill_project_profile(session, project)
+    return result
+
+
+_PROFILE_FIELDS = {"rera_number": "rera_number", "developer": "developer", "city": "city", "sector": "locality"}
+
+
+def _fill_project_profile(session: Session, project: Project) -> None:
+    """Fill empty project fields from the first fact of the matching key."""
+    for key, attribute in _PROFILE_FIELDS.items():
+        if getattr(project, attribute):
+            continue
+        value = session.scalar(
+            select(Fact.value)
+            .where(Fact.project_id == project.id, Fact.key == key)
+            .order_by(Fact.origin.desc(), Fact.page, Fact.id)
+            .limit(1)
+        )
+        if value:
+            setattr(project, attribute, value[:200])
+
+
+def index_embedder(session: Session) -> str | None:
+    """Name of the embedder the stored chunks were built with (None when there are none)."""
+    return session.scalar(select(Chunk.embedder).limit(1))
+
+
+def reembed_all(session: Session, embedder: Embedder, batch_size: int = 256) -> int:
+    """Re-embed every chunk with ``embedder`` so the index never mixes embedders."""
+    ids = session.scalars(select(Chunk.id).where(Chunk.embedder != embedder.name).order_by(Chunk.id)).all()
+    for start in range(0, len(ids), batch_size):
+        batch = session.execute(
+            select(Chunk.id, Chunk.text).where(Chunk.id.in_(ids[start : start + batch_size]))
+        ).all()
+        vectors = embedder.embed([text for _, text in batch])
+        for (chunk_id, _), vector in zip(batch, vectors, strict=True):
+            session.execute(
+                update(Chunk)
+                .where(Chunk.id == chunk_id)
+                .values(embedding=vector, embedder=embedder.name, embedding_dim=embedder.dimension)
+            )
+    return len(ids)
+
+
+def delete_project_documents(session: Session, project: Project) -> None:
+    """Remove every document of ``project`` (and what was derived from them)."""
+    session.execute(delete(Document).where(Document.project_id == project.id))

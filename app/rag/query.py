@@ -1,0 +1,255 @@
+"""Question analysis: terms, investor jargon expansion, typo tolerance, intent and unit type.
+
+Everything here is plain Python over strings, so it is cheap and easy to test.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+STOPWORDS = frozenset(
+    """a an the of in on at to for from by with about is are was were be been being do does did
+    what which who whom whose when where why how much many any some there their its it this that
+    these those i me my we our you your he she they them can could would should will shall may
+    might tell please give show me us and or but if than then so as per via into under over up
+    out also just get got have has had there's whats what's kindly let know want like one each
+    every available offer offers provide project property projects""".split()
+)
+
+BHK_RE = re.compile(r"\b(\d)\s*(?:\.5\s*)?-?\s*bhk\b", re.I)
+UNIT_VARIANT_RE = re.compile(r"\btype[\s-]*([a-z0-9]{1,2})\b", re.I)
+WORD_RE = re.compile(r"[a-z0-9]+(?:[./][a-z0-9]+)*", re.I)
+
+# Investor and brochure jargon: each key also expands to its values, and values back to the key.
+JARGON: dict[str, list[str]] = {
+    "psf": ["per sq ft", "per square feet", "rate"],
+    "bsp": ["basic sale price", "base price"],
+    "plc": ["preferential location charges"],
+    "ifms": ["interest free maintenance security", "ifmd", "maintenance deposit"],
+    "ifmd": ["interest free maintenance deposit", "ifms"],
+    "clp": ["construction linked plan"],
+    "plp": ["possession linked plan"],
+    "tsv": ["total sale value", "total consideration"],
+    "oc": ["occupation certificate"],
+    "cc": ["completion certificate"],
+    "edc": ["external development charges"],
+    "idc": ["infrastructure development charges"],
+    "rera": ["hrera", "registration"],
+    "hrera": ["rera", "registration"],
+    "carpet": ["carpet area"],
+    "super area": ["saleable area", "super built up area"],
+    "possession": ["handover", "posession", "completion"],
+    "rental yield": ["rent", "yield", "rental"],
+    "price": ["rate", "cost", "price list", "per sq ft"],
+    "cost": ["price", "rate"],
+    "far": ["km", "kms", "mins", "minutes", "distance"],
+    "distance": ["km", "kms", "mins"],
+    "big": ["area", "size", "acre", "sq ft"],
+    "size": ["area", "sq ft", "acre"],
+    "land": ["land area", "acre", "site area", "plot area"],
+    "parking": ["car parking", "parkings"],
+    "parkings": ["car parking", "parking"],
+    "lift": ["elevator", "lifts"],
+    "elevator": ["lift"],
+    "located": ["location", "sector", "address"],
+    "location": ["located", "sector", "address"],
+    "flooring": ["floor", "marble", "tiles", "wooden"],
+    "designed": ["architect", "designer", "design"],
+    "landscape": ["landscaping", "landscape architect"],
+    "amenities": ["clubhouse", "club", "pool", "gym", "facilities"],
+    "booking": ["booking amount", "application"],
+    "floors": ["floor", "storeys"],
+    "units": ["apartments", "residences", "homes"],
+    "apartments": ["units", "residences"],
+    "towers": ["tower"],
+    "bhk": ["bedroom"],
+    "plot": ["plots", "acre"],
+    "registration": ["registry"],
+    "types": ["type", "configuration", "bhk"],
+}
+
+INTENT_PATTERNS: list[tuple[str, str]] = [
+    ("rera", r"\b(h?rera|registration (no|number))\b"),
+    ("price", r"\b(price|prices|cost|rate|psf|per sq\.? ?ft|bsp|how much does .* cost)\b"),
+    ("distance", r"\b(how far|distance|far from|minutes? from|km from|drive)\b"),
+    ("possession", r"\b((?:possession|posession)(?! linked)|handover|ready to move|completion date|when .* ready)\b"),
+    ("payment", r"\b(payment plan|clp|plp|installment|instalment|milestone|paid|pay)\b"),
+    ("charges", r"\b(charges?|ifms|ifmd|plc|edc|idc|deposit|fees?)\b"),
+    ("area", r"\b(carpet|super area|saleable|area|size|how big|sq\.? ?ft|sqft|acre)\b"),
+    ("count", r"\bhow many\b"),
+    ("location", r"\b(where|located|location|sector|address)\b"),
+    ("developer", r"\b(developer|builder|developed by|who (built|is building))\b"),
+]
+
+# Intents whose answer must contain a figure of a given shape to count as an answer.
+FIGURE_SHAPES: dict[str, str] = {
+    "price": r"(₹|rs\.?|inr|lakh|lac|crore|\bcr\b|/-|per sq|psf|\d+\s*l\b)",
+    "distance": r"\d+(\.\d+)?\s*(km|kms|kilomet|min|mins|minutes|hr|hour)",
+    "possession": r"(\b20\d\d\b|\b(q[1-4]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)",
+    "count": r"\b\d+\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve)\b",
+    "area": r"\d[\d,]*(\.\d+)?\s*(sq|acre|sqm|sqft|m2|ft)|acre",
+    "charges": r"(₹|rs\.?|lakh|lac|crore|\d+\s*%|\d+\s*l\b|as per actual)",
+    "payment": r"(\d+\s*%|₹|rs\.?|lakh)",
+    "rera": r"\d",
+}
+
+
+
+def tokenize_plain(text: str) -> list[str]:
+    """Lower-cased word tokens without stemming (for building phrase tables)."""
+    return [normalize_token(t) for t in WORD_RE.findall(text.lower())]
+
+
+def normalize_token(token: str) -> str:
+    """Light stemming so 'parkings'/'parking' and 'towers'/'tower' meet."""
+    token = token.lower()
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
+        return token[:-1]
+    return token
+
+
+def tokenize(text: str) -> list[str]:
+    """Normalised word tokens of ``text`` ("3BHK" and "3 BHK" both give "3bhk")."""
+    text = BHK_RE.sub(lambda m: f" {m.group(1)}bhk ", text)
+    return [normalize_token(t) for t in WORD_RE.findall(text.lower())]
+
+
+@dataclass
+class Term:
+    """A search term. Terms of one ``group`` are alternatives (a word and its expansions);
+    a question is covered when its groups are. ``optional`` groups only add ranking signal."""
+
+    tokens: tuple[str, ...]
+    weight: float
+    group: int
+    optional: bool = False
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.tokens)
+
+
+@dataclass
+class QueryAnalysis:
+    """What a question asks, in terms retrieval and composition can use."""
+
+    question: str
+    terms: list[Term]
+    intents: list[str]
+    bhk: str | None = None
+    unit_variant: str | None = None
+    corrections: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def primary_intent(self) -> str | None:
+        return self.intents[0] if self.intents else None
+
+    def search_words(self) -> list[str]:
+        """Distinct words for the full-text query (core and expansion terms)."""
+        words: list[str] = []
+        for term in self.terms:
+            for token in term.tokens:
+                if token not in words and token not in STOPWORDS:
+                    words.append(token)
+        return words
+
+
+def detect_intents(question: str) -> list[str]:
+    """Intents in priority order (a question may have several, e.g. price + area)."""
+    lowered = question.lower()
+    return [name for name, pattern in INTENT_PATTERNS if re.search(pattern, lowered)]
+
+
+def _expand(token_text: str) -> list[str]:
+    expansions = list(JARGON.get(token_text, []))
+    for key, values in JARGON.items():
+        if token_text in values and key not in expansions:
+            expansions.append(key)
+    return expansions
+
+
+# Multi-word jargon, longest first, matched as phrases (after tokenising, so "sq. ft" == "sq ft").
+PHRASES = sorted(
+    {" ".join(tokenize_plain(p)) for key, values in JARGON.items() for p in [key, *values] if " " in p},
+    key=len,
+    reverse=True,
+)
+
+
+def analyze(question: str, vocabulary: frozenset[str] | None = None, drop: set[str] | None = None) -> QueryAnalysis:
+    """Turn a question into weighted term groups with jargon expansion and typo correction.
+
+    ``vocabulary`` (words seen in the brochures) lets misspelt words be matched to the closest
+    real word; ``drop`` removes words that only name the project in focus.
+    """
+    drop = drop or set()
+    all_tokens = tokenize(question)
+    tokens = [t for t in all_tokens if t not in STOPWORDS and t not in drop]
+    terms: list[Term] = []
+    corrections: dict[str, str] = {}
+    seen: set[tuple[str, ...]] = set()
+
+    def add(tokens_: tuple[str, ...], weight: float, group: int, optional: bool = False) -> None:
+        if tokens_ and tokens_ not in seen:
+            seen.add(tokens_)
+            terms.append(Term(tokens_, weight, group, optional))
+
+    lowered = " ".join(all_tokens)
+    absorbed: set[str] = set()
+    absorbed_phrases: list[str] = []
+    group = 0
+    for phrase in (p for p in PHRASES if re.search(rf"\b{re.escape(p)}\b", lowered)):
+        if any(phrase in longer for longer in absorbed_phrases):
+            continue
+        absorbed_phrases.append(phrase)
+        add(tuple(phrase.split()), 1.5, group)
+        for expansion in _expand(phrase):
+            add(tuple(tokenize(expansion)), 1.2, group)
+        absorbed.update(phrase.split())
+        group += 1
+    for token in tokens:
+        if token in absorbed:
+            continue
+        add((token,), 1.0, group)
+        if vocabulary and len(token) >= 5 and not token.isdigit() and token not in vocabulary:
+            match = process.extractOne(token, vocabulary, scorer=Levenshtein.distance, score_cutoff=2)
+            if match:
+                corrections[token] = match[0]
+                add((match[0],), 1.0, group)
+        for expansion in _expand(token):
+            add(tuple(tokenize(expansion)), 0.8, group)
+        group += 1
+    for first, second in zip(tokens, tokens[1:], strict=False):
+        add((first, second), 0.6, group, optional=True)
+        group += 1
+    bhk = BHK_RE.search(question)
+    variant = UNIT_VARIANT_RE.search(question)
+    return QueryAnalysis(
+        question=question,
+        terms=terms,
+        intents=detect_intents(question),
+        bhk=f"{bhk.group(1)}bhk" if bhk else None,
+        unit_variant=variant.group(1).lower() if variant else None,
+        corrections=corrections,
+    )
+
+
+def name_matches(question: str, name: str, aliases: list[str]) -> int:
+    """How strongly ``question`` names a project (0 = not at all, 100 = exact)."""
+    lowered = question.lower()
+    best = 0
+    for candidate in [name, *aliases]:
+        candidate = candidate.lower().strip()
+        if not candidate:
+            continue
+        if re.search(rf"\b{re.escape(candidate)}\b", lowered):
+            return 100
+        if len(candidate) >= 6:
+            best = max(best, int(fuzz.partial_ratio(candidate, lowered)))
+    return best

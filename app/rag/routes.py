@@ -1,0 +1,181 @@
+"""The structured answer routes: curated/extracted facts, whole tables, and cross-project SQL."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func, or_, select, text
+from sqlalchemy.orm import Session
+
+from app.models import Chunk, Document, DocumentTable, Fact, Project
+from app.rag.query import QueryAnalysis, tokenize
+from app.rag.retrieve import PageHit
+
+if TYPE_CHECKING:
+    from app.rag.answer import Citation
+
+# (intent or None, question pattern, fact key, sentence template)
+FACT_RULES: list[tuple[str | None, str, str, str]] = [
+    ("rera", r"\b(h?rera|registration) (no|number|id)\b|\bh?rera\b", "rera_number", "The RERA registration number is {value}."),
+    ("developer", r"", "developer", "The developer is {value}."),
+    ("possession", r"\bwhen\b|\bdate\b|\bexpected\b", "possession", "Possession: {value}."),
+    ("count", r"\btowers?\b", "towers", "Towers: {value}."),
+    ("count", r"\b(units|apartments|homes|residences)\b", "units", "Units: {value}."),
+    ("count", r"\b(floors|storeys|stories)\b", "floors", "Floors: {value}."),
+    ("location", r"\b(where|located|location|address)\b", "location", "Location: {value}."),
+    ("location", r"\bsector\b", "sector", "It is in {value}."),
+    ("area", r"\b(land|site|plot) (area|size)\b|\bhow big is the (project|land|site)\b|\bproject land\b", "land_area", "Land area: {value}."),
+    ("area", r"\bclub(house)?\b", "club_size", "Clubhouse: {value}."),
+]
+
+TABLE_KIND_WORDS = {"payment", "plan", "price", "list", "schedule", "pricing", "cost", "sheet", "structure", "detail"}
+PLAN_NAMES = {"clp": ("clp", "construction linked"), "plp": ("plp", "possession linked", "posession linked")}
+
+
+def _citation(document: str, page: int) -> Citation:
+    from app.rag.answer import Citation
+
+    return Citation(document, page)
+
+
+def _facts(session: Session, project_id: int, key: str) -> list[Fact]:
+    query = (
+        select(Fact)
+        .where(Fact.project_id == project_id, Fact.key == key)
+        .order_by(Fact.origin.asc(), Fact.page, Fact.id)  # "curated" sorts before "extracted"
+    )
+    return list(session.scalars(query))
+
+
+def fact_answer(session: Session, analysis: QueryAnalysis, project_id: int) -> tuple[str, list] | None:
+    """Answer from a single unambiguous fact, curated facts first."""
+    question = analysis.question.lower()
+    for intent, pattern, key, template in FACT_RULES:
+        if intent and intent not in analysis.intents:
+            continue
+        if pattern and not re.search(pattern, question):
+            continue
+        facts = _facts(session, project_id, key)
+        curated = [f for f in facts if f.origin == "curated"]
+        chosen = curated[:1] or facts
+        if len({f.value.strip().lower() for f in chosen}) != 1:
+            continue  # nothing known, or several different values: let the documents decide
+        fact = chosen[0]
+        citations = []
+        if fact.page is not None and fact.document is not None:
+            citations = [_citation(fact.document.source, fact.page)]
+        elif fact.page is not None:
+            continue  # a curated fact without a document cannot be cited by page
+        body = template.format(value=fact.value.strip().rstrip("."))
+        if not citations:
+            body += " (confirmed by our team)"
+        return body, citations
+    return None
+
+
+def _table_for(session: Session, hits: list[PageHit], kinds: tuple[str, ...], plan_hint: str | None):
+    candidates = []
+    for rank, hit in enumerate(hits):
+        tables = session.scalars(
+            select(DocumentTable)
+            .join(Document, Document.id == DocumentTable.document_id)
+            .where(
+                DocumentTable.project_id == hit.project_id,
+                DocumentTable.page == hit.page,
+                Document.source == hit.document,
+                DocumentTable.kind.in_(kinds),
+            )
+        ).all()
+        for table in tables:
+            bonus = 0
+            if plan_hint:
+                context = (table.caption + " " + hit.text[:300]).lower()
+                bonus = -10 if any(name in context for name in PLAN_NAMES[plan_hint]) else 0
+            candidates.append((bonus + rank, table, hit))
+    return min(candidates, key=lambda c: c[0])[1:] if candidates else None
+
+
+def render_table(caption: str, rows: list[list[str]]) -> str:
+    """A table as WhatsApp-friendly lines: 'Milestone: value'."""
+    lines = [caption.strip().rstrip(":") + ":"] if caption.strip() else []
+    for row in rows:
+        cells = [c.strip() for c in row if c and c.strip()]
+        if not cells:
+            continue
+        if len(cells) == 1:
+            lines.append(cells[0])
+        else:
+            lines.append(f"• {' '.join(cells[:-1])}: {cells[-1]}")
+    return "\n".join(lines)
+
+
+def table_answer(session: Session, analysis: QueryAnalysis, hits: list[PageHit]) -> tuple[str, list] | None:
+    """A whole payment plan or price list, when the question asks for the table itself."""
+    question = analysis.question.lower()
+    if re.search(r"payment (plan|schedule)|\b(clp|plp)\b|linked plan", question):
+        kinds: tuple[str, ...] = ("payment_plan",)
+    elif re.search(r"price (list|sheet)|pricing", question):
+        kinds = ("price_list",)
+    else:
+        return None
+    specific = [
+        t for t in analysis.terms
+        if not t.optional and len(t.tokens) == 1 and t.tokens[0] not in TABLE_KIND_WORDS and t.tokens[0] not in {"clp", "plp", "linked", "construction", "possession"}
+    ]
+    if specific:
+        return None  # a question about one row ("booking amount") is answered line by line
+    plan_hint = next((name for name, words in PLAN_NAMES.items() if any(w in question for w in words)), None)
+    found = _table_for(session, hits, kinds, plan_hint)
+    if not found:
+        return None
+    table, hit = found
+    return render_table(table.caption, table.rows), [_citation(hit.document, hit.page)]
+
+
+SECTOR_RE = re.compile(r"\bsector[\s-]*(\d{1,3}[a-z]?)\b", re.I)
+
+
+def cross_project_answer(session: Session, analysis: QueryAnalysis) -> tuple[str, list] | None:
+    """'Which projects have 4 BHK in Sector 63A?' answered across every project."""
+    question = analysis.question.lower()
+    if not re.search(r"\b(which|what|list|show|any)\b.*\bprojects?\b", question):
+        return None
+    sector = SECTOR_RE.search(question)
+    if not sector and not analysis.bhk:
+        return None
+    matches: dict[int, list] = {}
+    projects = session.scalars(select(Project).order_by(Project.name)).all()
+    for project in projects:
+        citations = []
+        if sector:
+            pattern = rf"sector[\s-]*{re.escape(sector.group(1))}\b"
+            where = session.execute(
+                select(Document.source, Chunk.page)
+                .join(Document, Document.id == Chunk.document_id)
+                .where(Chunk.project_id == project.id, Chunk.text.op("~*")(pattern))
+                .order_by(Chunk.page)
+                .limit(1)
+            ).first()
+            if where is None:
+                continue
+            citations.append(_citation(*where))
+        if analysis.bhk:
+            digit = analysis.bhk[0]
+            has_unit = session.execute(
+                select(Document.source, Chunk.page)
+                .join(Document, Document.id == Chunk.document_id)
+                .where(Chunk.project_id == project.id, Chunk.text.op("~*")(rf"\m{digit}\s*-?\s*bhk"))
+                .order_by(Chunk.page)
+                .limit(1)
+            ).first()
+            if has_unit is None:
+                continue
+            citations.append(_citation(*has_unit))
+        matches[project.id] = [project.name, citations]
+    if not matches:
+        return None
+    names = ", ".join(name for name, _ in matches.values())
+    what = " ".join(filter(None, [analysis.bhk.upper() if analysis.bhk else "", f"in Sector {sector.group(1).upper()}" if sector else ""]))
+    citations = [c for _, cites in matches.values() for c in cites]
+    return f"Projects with {what}: {names}.", citations

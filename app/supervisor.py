@@ -1,0 +1,99 @@
+"""A small process supervisor for dev and demos: gunicorn plus RQ workers, restarted if they die.
+
+Production runs the same two commands under systemd, Kubernetes or a Procfile instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Child:
+    """One supervised process and how to start it again."""
+
+    name: str
+    argv: list[str]
+    process: subprocess.Popen | None = None
+    restarts: list[float] = field(default_factory=list)
+
+
+class Supervisor:
+    """Start children, restart any that exit, and stop them all on SIGINT/SIGTERM."""
+
+    def __init__(self, children: list[Child], env: dict[str, str]):
+        self.children = children
+        self.env = env
+        self._stopping = False
+
+    @classmethod
+    def for_app(cls, app: Flask, *, host: str, port: int, workers: int, web_processes: int) -> Supervisor:
+        """Children for ``investochat serve``: one gunicorn and ``workers`` RQ workers."""
+        env = dict(os.environ)
+        env["DATABASE_URL"] = app.config["DATABASE_URL"]
+        env["REDIS_URL"] = app.config["REDIS_URL"]
+        web = Child(
+            "web",
+            [sys.executable, "-m", "gunicorn", "--chdir", str(PROJECT_ROOT), "--workers", str(web_processes),
+             "--bind", f"{host}:{port}", "--access-logfile", "-", "--graceful-timeout", "5", "wsgi:app"],
+        )
+        rq_workers = [Child(f"worker-{n + 1}", [sys.executable, "-m", "app", "worker"]) for n in range(workers)]
+        return cls([web, *rq_workers], env)
+
+    def _start(self, child: Child) -> None:
+        child.process = subprocess.Popen(child.argv, env=self.env, cwd=PROJECT_ROOT)
+        log.info("started %s (pid %s)", child.name, child.process.pid)
+
+    def _handle_signal(self, signum, _frame) -> None:
+        self._stopping = True
+
+    def run(self) -> int:
+        """Run until asked to stop; returns the exit code for the CLI."""
+        signal.signal(signal.SIGINT, self._handle_signal)
+        signal.signal(signal.SIGTERM, self._handle_signal)
+        for child in self.children:
+            self._start(child)
+        try:
+            while not self._stopping:
+                time.sleep(0.2)
+                for child in self.children:
+                    if child.process and child.process.poll() is not None and not self._stopping:
+                        self._restart(child)
+        finally:
+            self.stop()
+        return 0
+
+    def _restart(self, child: Child) -> None:
+        now = time.monotonic()
+        child.restarts = [t for t in child.restarts if now - t < 60] + [now]
+        if len(child.restarts) > 5:
+            log.error("%s keeps exiting (code %s); stopping everything", child.name, child.process.returncode)
+            self._stopping = True
+            return
+        log.warning("%s exited with code %s; restarting", child.name, child.process.returncode)
+        self._start(child)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask every child to stop, then kill any still running after ``timeout`` seconds."""
+        running = [c.process for c in self.children if c.process and c.process.poll() is None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for process in running:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

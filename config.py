@@ -1,0 +1,44 @@
+"""Settings from the environment (12-factor), with defaults that run on one laptop.
+
+``load_settings()`` reads the environment at call time, so tests and the CLI can set variables
+before building an app. Every variable is documented in README.md and .env.example.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return the application settings read from ``environ`` (default: ``os.environ``)."""
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("INVESTOCHAT_DATA_DIR") or BASE_DIR / "instance").resolve()
+    environment = env.get("INVESTOCHAT_ENV") or env.get("FLASK_ENV") or "development"
+    return {
+        "ENV_NAME": environment,
+        "SECRET_KEY": env.get("SECRET_KEY", ""),
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": env.get("DATABASE_URL", ""),
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        "LOG_FORMAT": env.get("LOG_FORMAT", "text"),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        "OPENAI_API_KEY": env.get("OPENAI_API_KEY", ""),
+        "OPENAI_BASE_URL": env.get("OPENAI_BASE_URL") or None,
+        "OPENAI_CHAT_MODEL": env.get("OPENAI_CHAT_MODEL", "gpt-4o-mini"),
+        "OPENAI_EMBED_MODEL": env.get("OPENAI_EMBED_MODEL", "text-embedding-3-small"),
+        "ANSWER_MAX_CHARS": int(env.get("ANSWER_MAX_CHARS", "700")),
+        "BROKER_COMMISSION_RATE": Decimal(env.get("BROKER_COMMISSION_RATE", "0.02")),
+        "PLATFORM_SHARE_RATE": Decimal(env.get("PLATFORM_SHARE_RATE", "0.25")),
+        "RQ_QUEUE": env.get("RQ_QUEUE", "investochat"),
+    }
+
+
+def is_production(settings: Mapping[str, Any]) -> bool:
+    """True when the deployment says it is production (stricter checks apply)."""
+    return str(settings.get("ENV_NAME", "")).lower() in {"production", "prod"}

@@ -1,0 +1,86 @@
+"""Test fixtures: the embedded PostgreSQL+pgvector and Redis, a migrated test database, and
+per-test isolation by rolling back an outer transaction."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import psycopg
+import pytest
+import redis
+from flask_migrate import upgrade
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from app import create_app, embedded
+from app.extensions import db
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_DATA_DIR = Path(os.environ.get("INVESTOCHAT_TEST_DATA_DIR", ROOT / "instance"))
+TEST_DATABASE = "investochat_test"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    """A freshly created, migrated test database on the embedded server."""
+    base_url = embedded.postgres_url(TEST_DATA_DIR, database="postgres")
+    host = base_url.split("host=", 1)[1]
+    with psycopg.connect(host=host, user="postgres", dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)')
+    return embedded.postgres_url(TEST_DATA_DIR, database=TEST_DATABASE)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The embedded Redis used by the tests (its own file, emptied at the start)."""
+    url = embedded.redis_url(TEST_DATA_DIR, name="redis-test.db")
+    redis.Redis.from_url(url).flushall()
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(database_url, redis_url):
+    """The application, configured for tests, with the schema migrated to head."""
+    application = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": "test-secret",
+            "OPENAI_API_KEY": "",
+            "RQ_QUEUE": "investochat-test",
+        }
+    )
+    with application.app_context():
+        upgrade()
+    return application
+
+
+@pytest.fixture
+def app_ctx(app):
+    """An app context whose ``db.session`` runs inside a transaction rolled back afterwards."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app_ctx):
+    """A test client sharing the rolled-back transaction."""
+    return app_ctx.test_client()
+
+
+@pytest.fixture
+def runner(app_ctx):
+    """A CLI runner for ``investochat`` commands inside the rolled-back transaction."""
+    return app_ctx.test_cli_runner()
