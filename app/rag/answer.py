@@ -20,7 +20,7 @@ from app.rag.compose import Evidence, find_evidence
 from app.rag.embed import Embedder, embedder_from_config
 from app.rag.llm import ContextPassage, LLMUnavailable, composer_from_config, grounding_violations
 from app.rag.query import analyze
-from app.rag.retrieve import UnknownProject, project_words, resolve_project, search_pages, vocabulary
+from app.rag.retrieve import UnknownProject, corpus_stats, project_words, resolve_project, search_pages
 
 __all__ = ["Answer", "UnknownProject", "answer_question", "refusal_text"]
 
@@ -103,7 +103,10 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
 
 def _answer(session: Session, question: str, focus: Project | None, max_chars: int) -> Answer:
     project_id = focus.id if focus else None
-    analysis = analyze(question, vocabulary(session, project_id), drop=project_words(focus))
+    stats = corpus_stats(session, project_id)
+    analysis = analyze(question, stats.vocabulary, drop=project_words(focus))
+    if focus is not None:
+        stats.mark_brands(analysis)
 
     if focus is None:
         structured = routes.cross_project_answer(session, analysis)
@@ -122,7 +125,7 @@ def _answer(session: Session, question: str, focus: Project | None, max_chars: i
         body, citations = table
         return Answer(finish(body, citations, max_chars), True, citations, "tables")
 
-    evidence = find_evidence(analysis, hits)
+    evidence = find_evidence(analysis, hits, stats if focus else None)
     llm_text = _llm_answer(question, focus, hits, evidence)
     if llm_text is not None:
         text, citations = llm_text

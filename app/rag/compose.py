@@ -15,10 +15,16 @@ from functools import lru_cache
 from rapidfuzz.distance import Levenshtein
 
 from app.rag.query import FIGURE_SHAPES, QueryAnalysis, Term, tokenize
-from app.rag.retrieve import PageHit
+from app.rag.retrieve import CorpusStats, PageHit
 
 MIN_COVERAGE = 0.6
+BRAND_SPREAD = 0.2  # a word on a fifth of a project's pages names the project, not the answer
+LONG_LINE = 220
+SIBLING_RATIO = 0.8
+MAX_SIBLINGS = 5
+SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 TABLE_ROW_RE = re.compile(r"\S\s\|\s\S")
+BHK_TOKEN_RE = re.compile(r"^\d(\.5)?bhk+$|^studio$|^penthouse$|^villa$")
 HAS_DIGIT_RE = re.compile(r"\d")
 ALPHA_WORD_RE = re.compile(r"[A-Za-z]{3,}")
 FIGURE_UNIT_WORDS = {"kms", "km", "min", "mins", "minutes", "sq", "ft", "sqft", "sqm", "m", "approx", "acre",
@@ -57,6 +63,8 @@ def _close(a: str, b: str) -> bool:
 def _matches(term: Term, tokens: list[str], token_set: frozenset[str]) -> bool:
     if len(term.tokens) == 1:
         word = term.tokens[0]
+        if word == "bhk":  # "unit types" asks for any configuration: 3BHK, 4BHKK (OCR)…
+            return any(BHK_TOKEN_RE.match(t) for t in token_set)
         return word in token_set or (len(word) >= 6 and any(_close(word, t) for t in token_set if len(t) >= 6))
     n = len(term.tokens)
     return any(
@@ -64,8 +72,14 @@ def _matches(term: Term, tokens: list[str], token_set: frozenset[str]) -> bool:
     )
 
 
-def _group_weights(analysis: QueryAnalysis, documents: list[list[frozenset[str]]]) -> dict[int, float]:
-    """Weight each term group by how rare its words are among the candidate lines (IDF)."""
+def _group_weights(
+    analysis: QueryAnalysis, documents: list[list[frozenset[str]]], stats: CorpusStats | None
+) -> dict[int, float]:
+    """Weight each term group by how rare its words are among the candidate lines (IDF).
+
+    Words printed on most pages of the project (brand and sub-project names) say little about
+    which line answers, so they count for less.
+    """
     lines = [line for page in documents for line in page]
     total = max(1, len(lines))
     weights: dict[int, float] = {}
@@ -75,18 +89,52 @@ def _group_weights(analysis: QueryAnalysis, documents: list[list[frozenset[str]]
         weight = term.weight * max(idf, 0.3) * (0.5 if term.optional else 1.0)
         if all(t.isdigit() and len(t) <= 2 for t in term.tokens):
             weight *= 0.4  # bare small numbers ("tower 2") say little on their own
+        if stats is not None and min(stats.spread(t) for t in term.tokens) >= BRAND_SPREAD:
+            weight *= 0.25
         weights[term.group] = max(weights.get(term.group, 0.0), weight)
     return weights
 
 
 def _split_lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return [line for line, _ in _lines_with_context(text)]
 
 
-def _attach_values(lines: list[str], index: int) -> list[str]:
-    """A label line with its value lines ("Carpet Area" + "200.34 sq.m." + "2,156.50 sq.ft.")."""
+def _lines_with_context(text: str) -> list[tuple[str, str]]:
+    """Each line of a page with the label of its block ("LIVING / DINING" above "FLOOR: Marble").
+
+    Blocks are separated by blank lines; a block's first line labels the rest when it carries no
+    figure. Over-long lines are split into sentences.
+    """
+    result: list[tuple[str, str]] = []
+    for block in re.split(r"\n\s*\n", text):
+        lines: list[str] = []
+        for raw in block.splitlines():
+            line = raw.strip()
+            if len(line) > LONG_LINE:
+                lines.extend(s.strip() for s in SENTENCE_RE.split(line) if s.strip())
+            elif line:
+                lines.append(line)
+        label = lines[0] if len(lines) > 1 and not HAS_DIGIT_RE.search(lines[0]) and len(lines[0]) <= 80 else ""
+        result.extend((line, label if line != label else "") for line in lines)
+    return result
+
+
+def is_heading(line: str) -> bool:
+    """A caption or title ("CLP Plan:", "PAYMENT PLAN") rather than a statement."""
+    if HAS_DIGIT_RE.search(line):
+        return False
+    words = line.split()
+    return line.endswith(":") or (line.isupper() and len(words) <= 6)
+
+
+def _attach_values(lines: list[str], index: int, shape: str | None) -> list[str]:
+    """A label line with its value lines ("Carpet Area" + "200.34 sq.m." + "2,156.50 sq.ft.").
+
+    A label may hold digits of its own ("DLF Phase 5"); it still takes the value lines when it
+    lacks the figure the question wants (a distance, a price…).
+    """
     line = lines[index]
-    if is_figure_only(line) or HAS_DIGIT_RE.search(line):
+    if is_figure_only(line) or (re.search(shape, line, re.I) if shape else HAS_DIGIT_RE.search(line)):
         return [line]
     after = []
     for candidate in lines[index + 1 : index + 4]:
@@ -100,56 +148,108 @@ def _attach_values(lines: list[str], index: int) -> list[str]:
     return [line]
 
 
-def find_evidence(analysis: QueryAnalysis, hits: list[PageHit]) -> Evidence | None:
-    """The best-supported lines among ``hits``, or None when nothing answers the question."""
-    if not hits or not analysis.terms:
-        return None
-    page_lines = [_split_lines(hit.text) for hit in hits]
-    tokenized = [[tokenize(line) for line in lines] for lines in page_lines]
-    token_sets = [[frozenset(tokens) for tokens in page] for page in tokenized]
-    weights = _group_weights(analysis, token_sets)
+@dataclass
+class _Candidate:
+    page_index: int
+    line_index: int
+    unit: list[str]
+    groups: frozenset[int]
+    score: float
+    coverage: float
+
+
+def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats | None) -> list[_Candidate]:
+    page_context = [_lines_with_context(hit.text) for hit in hits]
+    page_lines = [[line for line, _ in lines] for lines in page_context]
+    token_sets = [[frozenset(tokenize(line)) for line in lines] for lines in page_lines]
+    weights = _group_weights(analysis, token_sets, stats)
     required = {t.group for t in analysis.terms if not t.optional}
     total_required = sum(weights[g] for g in required) or 1.0
     shape = FIGURE_SHAPES.get(analysis.primary_intent or "")
-    best: Evidence | None = None
     top_prior = max(hit.rank_score for hit in hits) or 1.0
-
-    for hit, lines, tokens_list, sets in zip(hits, page_lines, tokenized, token_sets, strict=True):
-        page_tokens = [t for tokens in tokens_list for t in tokens]
+    brands = [t for t in analysis.terms if t.brand and len(t.tokens) == 1]
+    found: list[_Candidate] = []
+    focus = analysis.focus
+    focus_pages = any(
+        focus in {t.group for t in analysis.terms if _matches(t, tokenize(hit.text), frozenset(tokenize(hit.text)))}
+        for hit in hits
+    ) if focus is not None else False
+    for page_index, (hit, lines) in enumerate(zip(hits, page_lines, strict=True)):
+        labels = [label for _, label in page_context[page_index]]
+        page_tokens = tokenize(hit.text)
         page_set = frozenset(page_tokens)
         page_groups = {t.group for t in analysis.terms if _matches(t, page_tokens, page_set)}
         prior = 0.5 * hit.rank_score / top_prior
-        for index, line in enumerate(lines):
-            unit = _attach_values(lines, index)
+        for index in range(len(lines)):
+            if index == 0 and len(lines) > 3:
+                continue  # the page title is context for the lines below, not an answer
+            unit = _attach_values(lines, index, shape)
+            if len(unit) == 1 and is_heading(unit[0]):
+                continue
             unit_tokens = [t for u in unit for t in tokenize(u)]
             unit_set = frozenset(unit_tokens)
-            line_groups = {t.group for t in analysis.terms if _matches(t, unit_tokens, unit_set)}
-            if not line_groups & required:
+            groups = frozenset(t.group for t in analysis.terms if _matches(t, unit_tokens, unit_set))
+            label_tokens = tokenize(labels[index]) if labels[index] else []
+            label_groups = frozenset(
+                t.group for t in analysis.terms if label_tokens and _matches(t, label_tokens, frozenset(label_tokens))
+            ) - groups
+            if not groups & required:
                 continue
-            score = prior + sum(weights[g] for g in line_groups) + 0.35 * sum(
-                weights[g] for g in page_groups - line_groups
+            if focus_pages and focus not in groups | label_groups:
+                continue  # "which floors…": the line must speak of floors
+            score = (
+                prior
+                + sum(weights[g] for g in groups)
+                + 0.8 * sum(weights[g] for g in label_groups)
+                + 0.35 * sum(weights[g] for g in page_groups - groups - label_groups)
             )
+            if focus is not None and focus in groups:
+                score += weights.get(focus, 0.0)
             if shape:
-                if re.search(shape, " ".join(unit), re.I):
-                    score += 1.0
-                else:
-                    score -= 1.0
+                score += 1.0 if re.search(shape, " ".join(unit), re.I) else -1.0
             if analysis.bhk and analysis.bhk in page_set:
                 score += 0.5
-            coverage = sum(weights[g] for g in (line_groups | page_groups) & required) / total_required
-            if best is None or score > best.score:
-                best = Evidence(
-                    document=hit.document,
-                    page=hit.page,
-                    project_id=hit.project_id,
-                    lines=unit,
-                    score=score,
-                    coverage=coverage,
-                    from_table=bool(TABLE_ROW_RE.search(line)),
-                    heading=lines[0] if lines and lines[0] not in unit else "",
-                )
-    if best is None or best.coverage < MIN_COVERAGE:
+            if brands and stats is not None:
+                score += 0.6 * sum(1 for term in brands if stats.near(term.tokens[0], hit.page))
+            coverage = sum(weights[g] for g in (groups | page_groups) & required) / total_required
+            unit = [labels[index], *unit] if label_groups and labels[index] not in unit else unit
+            found.append(_Candidate(page_index, index, unit, groups | label_groups, score, coverage))
+    return found
+
+
+def find_evidence(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats | None = None) -> Evidence | None:
+    """The best-supported lines among ``hits``, or None when nothing answers the question."""
+    if not hits or not analysis.terms:
         return None
-    if shape and not re.search(shape, " ".join(best.lines), re.I):
+    candidates = _candidates(analysis, hits, stats)
+    if not candidates:
         return None
-    return best
+    best = max(candidates, key=lambda c: c.score)
+    shape = FIGURE_SHAPES.get(analysis.primary_intent or "")
+    if best.coverage < MIN_COVERAGE or (shape and not re.search(shape, " ".join(best.unit), re.I)):
+        return None
+    hit = hits[best.page_index]
+    # Sibling lines on the same page that answer as well (e.g. every unit type of a master plan).
+    siblings = sorted(
+        (
+            c for c in candidates
+            if c.page_index == best.page_index and c is not best and c.groups >= best.groups
+            and c.score >= SIBLING_RATIO * best.score
+        ),
+        key=lambda c: -c.score,
+    )[: MAX_SIBLINGS]
+    chosen = sorted([best, *siblings], key=lambda c: c.line_index)
+    lines: list[str] = []
+    for candidate in chosen:
+        lines.extend(line for line in candidate.unit if line not in lines)
+    title = _split_lines(hit.text)[0] if hit.text.strip() else ""
+    return Evidence(
+        document=hit.document,
+        page=hit.page,
+        project_id=hit.project_id,
+        lines=lines,
+        score=best.score,
+        coverage=best.coverage,
+        from_table=any(TABLE_ROW_RE.search(line) for line in best.unit),
+        heading=title if title not in lines else "",
+    )

@@ -108,8 +108,18 @@ def store_document(session: Session, project: Project, parsed: ParsedFile, embed
         select(Document).where(Document.project_id == project.id, Document.source == doc.source)
     )
     status = "added"
+    curated: list[int] = []
     if previous is not None:
-        session.delete(previous)  # chunks, tables and facts go with it (ON DELETE CASCADE)
+        # Curated facts are the team's work, not derived from the file: detach them so the
+        # cascade below spares them, and point them at the new version once it exists.
+        curated = list(
+            session.scalars(
+                select(Fact.id).where(Fact.document_id == previous.id, Fact.origin == "curated")
+            )
+        )
+        if curated:
+            session.execute(update(Fact).where(Fact.id.in_(curated)).values(document_id=None))
+        session.delete(previous)  # chunks, tables, extracted facts go too (ON DELETE CASCADE)
         session.flush()
         status = "replaced"
 
@@ -123,6 +133,8 @@ def store_document(session: Session, project: Project, parsed: ParsedFile, embed
     )
     session.add(document)
     session.flush()
+    if curated:
+        _reattach_curated_facts(session, curated, document)
     result = IngestResult(doc.source, status, pages=len(doc.pages), image_only_pages=image_only)
 
     chunk_rows = [
@@ -176,6 +188,21 @@ def store_document(session: Session, project: Project, parsed: ParsedFile, embed
     session.flush()
     _fill_project_profile(session, project)
     return result
+
+
+def _reattach_curated_facts(session: Session, fact_ids: list[int], document: Document) -> None:
+    """Point curated facts at the new version; a page it no longer has is dropped, not the fact."""
+    session.execute(update(Fact).where(Fact.id.in_(fact_ids)).values(document_id=document.id))
+    beyond = (Fact.id.in_(fact_ids), Fact.page > document.page_count)
+    gone = session.scalars(select(Fact.key).where(*beyond)).all()
+    if gone:
+        log.warning(
+            "%s now has %d pages; curated facts %s lost their page citation",
+            document.source,
+            document.page_count,
+            ", ".join(gone),
+        )
+        session.execute(update(Fact).where(*beyond).values(page=None))
 
 
 _PROFILE_FIELDS = {"rera_number": "rera_number", "developer": "developer", "city": "city", "sector": "locality"}

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfplumber.page import Page as PdfPage
+from pdfplumber.table import Table
 
 
 class IngestError(Exception):
@@ -30,6 +32,8 @@ class IngestError(Exception):
 
 @dataclass(frozen=True)
 class ParsedTable:
+    """One table of a page, as cell text, with what it holds."""
+
     rows: list[list[str]]  # cell text, whitespace-normalised; rows[0] is the header if has_header
     caption: str  # nearest short line above the table on the page, or ""
     kind: str  # "payment_plan" | "price_list" | "unit_areas" | "specifications" | "other"
@@ -38,6 +42,8 @@ class ParsedTable:
 
 @dataclass
 class Page:
+    """One source page: cleaned text (tables linearised in place) and its tables."""
+
     number: int  # 1-based page number from the source
     text: str  # cleaned text; each table replaced in place by table_as_text(table)
     tables: list[ParsedTable]
@@ -46,6 +52,8 @@ class Page:
 
 @dataclass
 class SourceDocument:
+    """One brochure file read into pages."""
+
     source: str  # citation name, e.g. "Godrej_SORA.pdf"
     pages: list[Page]  # sorted by number, unique numbers
 
@@ -62,6 +70,7 @@ _PLACEHOLDER_RE = re.compile(
 _BREAK_TAG_RE = re.compile(r"<br\s*/?>|</?(?:p|div|li|ul|ol|h[1-6]|tr)\b[^>]*>", re.IGNORECASE)
 _TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _TABLE_TAG_RE = re.compile(r"<(/?)table\b[^>]*>", re.IGNORECASE)
+_FIGURE_RE = re.compile(r"[\d.,%\s]+")
 _SPACE_RE = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
@@ -177,6 +186,11 @@ class _TableParser(HTMLParser):
             self._cell = [data]
             self._end_cell()
 
+    def close(self) -> None:
+        """Finish parsing; a row left open by truncated markup is kept."""
+        super().close()
+        self._end_row()
+
     def _end_cell(self) -> None:
         if self._cell is not None and self._row is not None:
             text = _SPACE_RE.sub(" ", clean_text("".join(self._cell)).replace("\n", " "))
@@ -226,8 +240,8 @@ def _make_table(rows: list[list[str]], caption: str, header: bool) -> ParsedTabl
     kept = [(i, row + [""] * (width - len(row))) for i, row in enumerate(rows) if any(row)]
     if not kept:
         return None
-    has_header = header and kept[0][0] == 0 and len(kept) >= 1
     table_rows = [row for _, row in kept]
+    has_header = header and kept[0][0] == 0  # an all-blank header row was dropped
     return ParsedTable(table_rows, caption, classify_table(table_rows, caption), has_header)
 
 
@@ -235,10 +249,8 @@ def _html_table(markup: str, caption: str) -> ParsedTable | None:
     parser = _TableParser()
     parser.feed(markup)
     parser.close()
-    parser._end_row()
-    grid = _grid([cells for _, cells in parser.rows])
-    header = bool(parser.rows) and parser.rows[0][0] and any(grid[0])
-    return _make_table(grid, caption, bool(header))
+    header = bool(parser.rows) and parser.rows[0][0]  # the first row is all <th> cells
+    return _make_table(_grid([cells for _, cells in parser.rows]), caption, header)
 
 
 def _caption(before: str) -> str:
@@ -530,13 +542,13 @@ def _pdf_problem(exc: Exception) -> str:
     return f"not a readable PDF ({inner or type(inner).__name__}); export it again and re-upload"
 
 
-def _pdf_segments(pdf_page) -> list[str | ParsedTable]:
-    """Text lines outside tables and the tables themselves, in top-to-bottom order."""
+def _pdf_segments(pdf_page: PdfPage) -> list[str | ParsedTable]:
+    """Text lines outside ruled tables, and the tables, in top-to-bottom order."""
     found = pdf_page.find_tables()
     outside = pdf_page
     for table in found:
         outside = outside.outside_bbox(table.bbox)
-    items: list[tuple[float, object]] = [
+    items: list[tuple[float, dict | Table]] = [
         (line["top"], line) for line in outside.extract_text_lines(return_chars=False)
     ]
     items += [(table.bbox[1], table) for table in found]
@@ -545,22 +557,17 @@ def _pdf_segments(pdf_page) -> list[str | ParsedTable]:
     bottom = None
     for _, item in sorted(items, key=lambda pair: pair[0]):
         if isinstance(item, dict):
-            height = item["bottom"] - item["top"]
-            if bottom is not None and lines and item["top"] - bottom > height:
-                lines.append("")  # a visible vertical gap starts a new paragraph
+            if bottom is not None and item["top"] - bottom > item["bottom"] - item["top"]:
+                lines.append("")  # a gap taller than a line starts a new paragraph
             lines.append(item["text"])
             bottom = item["bottom"]
             continue
-        rows = [
-            [_SPACE_RE.sub(" ", c or "").replace("\n", " ").strip() for c in r]
-            for r in item.extract()
-        ]
+        rows = [[" ".join((cell or "").split()) for cell in row] for row in item.extract()]
         rows = [row for row in rows if any(row)]
-        caption = next((x for x in reversed(lines) if x), "")
+        caption = next((line for line in reversed(lines) if line), "")
+        # PDFs do not mark header cells: a first row of labels, all filled, is taken as one
         header = (
-            len(rows) >= 2
-            and all(rows[0])
-            and not any(re.fullmatch(r"[\d.,%\s]+", c) for c in rows[0])
+            len(rows) >= 2 and all(rows[0]) and not any(_FIGURE_RE.fullmatch(c) for c in rows[0])
         )
         table = _make_table(rows, caption if len(caption) <= _CAPTION_MAX else "", header)
         segments.append("\n".join(lines))

@@ -63,13 +63,15 @@ JARGON: dict[str, list[str]] = {
     "amenities": ["clubhouse", "club", "pool", "gym", "facilities"],
     "booking": ["booking amount", "application"],
     "floors": ["floor", "storeys"],
-    "units": ["apartments", "residences", "homes"],
-    "apartments": ["units", "residences"],
+    "units": ["apartments", "homes"],
+    "apartments": ["units"],
     "towers": ["tower"],
     "bhk": ["bedroom"],
     "plot": ["plots", "acre"],
     "registration": ["registry"],
     "types": ["type", "configuration", "bhk"],
+    "unit types": ["bhk", "configurations", "typologies"],
+    "configurations": ["bhk", "unit types"],
 }
 
 INTENT_PATTERNS: list[tuple[str, str]] = [
@@ -77,7 +79,7 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     ("price", r"\b(price|prices|cost|rate|psf|per sq\.? ?ft|bsp|how much does .* cost)\b"),
     ("distance", r"\b(how far|distance|far from|minutes? from|km from|drive)\b"),
     ("possession", r"\b((?:possession|posession)(?! linked)|handover|ready to move|completion date|when .* ready)\b"),
-    ("payment", r"\b(payment plan|clp|plp|installment|instalment|milestone|paid|pay)\b"),
+    ("payment", r"\b(payment plan|clp|plp|linked plan|installment|instalment|milestone|paid|pay|booking amount|on booking)\b"),
     ("charges", r"\b(charges?|ifms|ifmd|plc|edc|idc|deposit|fees?)\b"),
     ("area", r"\b(carpet|super area|saleable|area|size|how big|sq\.? ?ft|sqft|acre)\b"),
     ("count", r"\bhow many\b"),
@@ -129,6 +131,8 @@ class Term:
     weight: float
     group: int
     optional: bool = False
+    name: bool = False  # a proper name from the question ("Royal Residences", "IGI Airport")
+    brand: bool = False  # a name printed across the brochure: locates the section, not the answer
 
     @property
     def text(self) -> str:
@@ -145,6 +149,7 @@ class QueryAnalysis:
     bhk: str | None = None
     unit_variant: str | None = None
     corrections: dict[str, str] = field(default_factory=dict)
+    focus: int | None = None  # the group the wh-word asks about ("which FLOORS", "how FAR")
 
     @property
     def primary_intent(self) -> str | None:
@@ -167,8 +172,8 @@ def detect_intents(question: str) -> list[str]:
 
 
 def _expand(token_text: str) -> list[str]:
-    expansions = list(JARGON.get(token_text, []))
-    for key, values in JARGON.items():
+    expansions = list(_JARGON_NORMALISED.get(token_text, []))
+    for key, values in _JARGON_NORMALISED.items():
         if token_text in values and key not in expansions:
             expansions.append(key)
     return expansions
@@ -182,6 +187,31 @@ PHRASES = sorted(
 )
 
 
+_STOPWORDS_NORMALISED = STOPWORDS | {normalize_token(w) for w in STOPWORDS}
+_JARGON_NORMALISED = {
+    " ".join(tokenize_plain(key)): [" ".join(tokenize_plain(v)) for v in values] for key, values in JARGON.items()
+}
+
+# Words we know are spelt right, so typo correction never turns "price" into "place".
+LEXICON = frozenset(
+    {w for key, values in JARGON.items() for phrase in [key, *values] for w in tokenize_plain(phrase)}
+    | set(tokenize_plain(" ".join(p for _, p in INTENT_PATTERNS)))
+)
+
+
+WH_FOCUS_RE = re.compile(r"\b(?:which|what|how|who|when|where)\b((?:\s+[a-z0-9]+){1,6})")
+
+
+def proper_name_tokens(question: str) -> set[str]:
+    """Tokens of capitalised words past the first word ("Royal Residences"), minus jargon."""
+    words = re.findall(r"[A-Za-z][\w'-]*", question)
+    return {
+        normalize_token(w)
+        for w in words[1:]
+        if w[0].isupper() and not (w.isupper() and normalize_token(w) in LEXICON) and not BHK_RE.search(w)
+    }
+
+
 def analyze(question: str, vocabulary: frozenset[str] | None = None, drop: set[str] | None = None) -> QueryAnalysis:
     """Turn a question into weighted term groups with jargon expansion and typo correction.
 
@@ -190,15 +220,17 @@ def analyze(question: str, vocabulary: frozenset[str] | None = None, drop: set[s
     """
     drop = drop or set()
     all_tokens = tokenize(question)
-    tokens = [t for t in all_tokens if t not in STOPWORDS and t not in drop]
+    tokens = [t for t in all_tokens if t not in _STOPWORDS_NORMALISED and t not in drop]
     terms: list[Term] = []
     corrections: dict[str, str] = {}
     seen: set[tuple[str, ...]] = set()
 
+    names = proper_name_tokens(question)
+
     def add(tokens_: tuple[str, ...], weight: float, group: int, optional: bool = False) -> None:
         if tokens_ and tokens_ not in seen:
             seen.add(tokens_)
-            terms.append(Term(tokens_, weight, group, optional))
+            terms.append(Term(tokens_, weight, group, optional, name=all(t in names for t in tokens_)))
 
     lowered = " ".join(all_tokens)
     absorbed: set[str] = set()
@@ -217,7 +249,7 @@ def analyze(question: str, vocabulary: frozenset[str] | None = None, drop: set[s
         if token in absorbed:
             continue
         add((token,), 1.0, group)
-        if vocabulary and len(token) >= 5 and not token.isdigit() and token not in vocabulary:
+        if vocabulary and len(token) >= 5 and not token.isdigit() and token not in vocabulary and token not in LEXICON:
             match = process.extractOne(token, vocabulary, scorer=Levenshtein.distance, score_cutoff=2)
             if match:
                 corrections[token] = match[0]
@@ -230,6 +262,14 @@ def analyze(question: str, vocabulary: frozenset[str] | None = None, drop: set[s
         group += 1
     bhk = BHK_RE.search(question)
     variant = UNIT_VARIANT_RE.search(question)
+    focus = None
+    asked = WH_FOCUS_RE.search(" ".join(all_tokens))
+    if asked:
+        for token in asked.group(1).split():
+            group = next((t.group for t in terms if token in t.tokens and not t.optional), None)
+            if group is not None:
+                focus = group
+                break
     return QueryAnalysis(
         question=question,
         terms=terms,
@@ -237,6 +277,7 @@ def analyze(question: str, vocabulary: frozenset[str] | None = None, drop: set[s
         bhk=f"{bhk.group(1)}bhk" if bhk else None,
         unit_variant=variant.group(1).lower() if variant else None,
         corrections=corrections,
+        focus=focus,
     )
 
 

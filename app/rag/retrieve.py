@@ -18,6 +18,8 @@ from app.rag.embed import Embedder
 from app.rag.query import QueryAnalysis, name_matches, tokenize
 
 RRF_K = 60
+BRAND_MIN_PAGES = 3
+BRAND_MIN_SPREAD = 0.06
 # Words that appear in many project names and so cannot identify one on their own.
 COMMON_NAME_WORDS = frozenset(
     "the estate estates residences residence heights tower towers city park green project phase "
@@ -79,32 +81,82 @@ def project_words(project: Project | None) -> set[str]:
     return words
 
 
-_vocab_lock = threading.Lock()
-_vocab_cache: dict[tuple, frozenset[str]] = {}
+@dataclass(frozen=True)
+class CorpusStats:
+    """Words of the indexed brochures and on how many pages each appears."""
+
+    vocabulary: frozenset[str]
+    page_frequency: dict[str, int]
+    pages: int
+    token_pages: dict[str, tuple[int, ...]] | None = None  # only for one project
+
+    def near(self, token: str, page: int, distance: int = 3) -> bool:
+        """Whether ``token`` is printed within ``distance`` pages of ``page``."""
+        pages = (self.token_pages or {}).get(token, ())
+        return any(abs(p - page) <= distance for p in pages)
+
+    def mark_brands(self, analysis: QueryAnalysis) -> None:
+        """Turn names printed across the brochure ("Royal Residences") into section hints."""
+        groups: dict[int, list] = {}
+        for term in analysis.terms:
+            groups.setdefault(term.group, []).append(term)
+        for terms in groups.values():
+            primary = terms[0]
+            if primary.name and not primary.optional and all(
+                self.page_frequency.get(t, 0) >= BRAND_MIN_PAGES and self.spread(t) >= BRAND_MIN_SPREAD
+                for t in primary.tokens
+            ):
+                for term in terms:
+                    term.optional, term.brand = True, True
+
+    def spread(self, token: str) -> float:
+        """Share of the pages that carry ``token`` (brand words are on most of them)."""
+        return self.page_frequency.get(token, 0) / self.pages if self.pages else 0.0
 
 
-def vocabulary(session: Session, project_id: int | None) -> frozenset[str]:
-    """Words of the indexed brochures (for typo correction), cached until documents change."""
+_stats_lock = threading.Lock()
+_stats_cache: dict[tuple, CorpusStats] = {}
+
+
+def corpus_stats(session: Session, project_id: int | None) -> CorpusStats:
+    """Vocabulary and page frequencies (for typo correction and weighting), cached until the
+    documents change."""
     version = session.execute(select(func.count(Document.id), func.max(Document.id))).one()
     key = (project_id, *version)
-    with _vocab_lock:
-        if key in _vocab_cache:
-            return _vocab_cache[key]
-    query = select(Chunk.text)
+    with _stats_lock:
+        if key in _stats_cache:
+            return _stats_cache[key]
+    query = select(Chunk.document_id, Chunk.page, Chunk.text)
     if project_id is not None:
         query = query.where(Chunk.project_id == project_id)
-    words: set[str] = set()
-    for chunk_text in session.scalars(query):
-        words.update(t for t in tokenize(chunk_text) if len(t) >= 4 and not t.isdigit())
-    result = frozenset(words)
-    with _vocab_lock:
-        _vocab_cache[key] = result
-    return result
+    pages: dict[tuple[int, int], set[str]] = {}
+    for document_id, page, chunk_text in session.execute(query):
+        pages.setdefault((document_id, page), set()).update(tokenize(chunk_text))
+    frequency: dict[str, int] = {}
+    for words in pages.values():
+        for word in words:
+            frequency[word] = frequency.get(word, 0) + 1
+    vocab = frozenset(w for w in frequency if len(w) >= 4 and not w.isdigit())
+    token_pages = None
+    if project_id is not None:
+        collected: dict[str, set[int]] = {}
+        for (_, page), words in pages.items():
+            for word in words:
+                collected.setdefault(word, set()).add(page)
+        token_pages = {word: tuple(sorted(found)) for word, found in collected.items()}
+    stats = CorpusStats(vocab, frequency, len(pages), token_pages)
+    with _stats_lock:
+        if len(_stats_cache) > 64:
+            _stats_cache.clear()
+        _stats_cache[key] = stats
+    return stats
 
 
 def _tsquery_sql(analysis: QueryAnalysis, params: dict) -> str | None:
     parts = []
     for i, term in enumerate(analysis.terms):
+        if term.brand:
+            continue
         phrase = " ".join(term.tokens)
         if not re.search(r"[a-z0-9]", phrase):
             continue
@@ -168,8 +220,8 @@ def search_pages(
     embedder: Embedder,
     project_id: int | None,
     *,
-    pages: int = 6,
-    depth: int = 24,
+    pages: int = 8,
+    depth: int = 40,
 ) -> list[PageHit]:
     """The best pages for a question, each with its full text, best first."""
     fused = fuse(

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 # (intent or None, question pattern, fact key, sentence template)
 FACT_RULES: list[tuple[str | None, str, str, str]] = [
-    ("rera", r"\b(h?rera|registration) (no|number|id)\b|\bh?rera\b", "rera_number", "The RERA registration number is {value}."),
+    ("rera", r"\b(h?rera|registration)\b.*\b(no|number|id)\b|\bh?rera (registered|registration)\b|\bregistered with\b", "rera_number", "The RERA registration number is {value}."),
     ("developer", r"", "developer", "The developer is {value}."),
     ("possession", r"\bwhen\b|\bdate\b|\bexpected\b", "possession", "Possession: {value}."),
     ("count", r"\btowers?\b", "towers", "Towers: {value}."),
