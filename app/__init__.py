@@ -23,7 +23,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _check_settings(app)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", app.config["DATABASE_URL"])
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
-    app.config["MAX_CONTENT_LENGTH"] = app.config.get("MAX_CONTENT_LENGTH", 4 * 1024 * 1024)
+    # Flask's defaults hold MAX_CONTENT_LENGTH = None, so a .get() default would never apply.
+    app.config["MAX_CONTENT_LENGTH"] = app.config.get("MAX_CONTENT_LENGTH") or 4 * 1024 * 1024
 
     from app import errors, logs
     from app.extensions import csrf, db, migrate

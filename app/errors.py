@@ -24,7 +24,9 @@ def init_app(app: Flask) -> None:
     def handle_http_error(error: HTTPException):
         db.session.rollback()
         if _wants_json():
-            return jsonify(error=error.name, message=error.description), error.code
+            # Keep the error's own headers (Allow on 405, Retry-After on 429/503…).
+            headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+            return jsonify(error=error.name, message=error.description), error.code, headers
         return error
 
     @app.errorhandler(Exception)

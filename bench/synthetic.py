@@ -7,9 +7,15 @@ projects read alike. Everything is deterministic for a given seed.
 
 from __future__ import annotations
 
+import hashlib
 import random
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+
+import psycopg
+
+from app.rag.embed import Embedder
 
 STYLES = ("Heights", "Residences", "Greens", "Towers", "Estates", "Gardens", "Park", "Crest")
 DEVELOPERS = ("Aurelian Buildwell", "Kestrel Infratech", "Northstar Realty", "Vetiver Homes",
@@ -208,9 +214,9 @@ def fill_pages(project: SyntheticProject, rng: random.Random) -> None:
 
 
 def _chunk(kind: PageKind, project: SyntheticProject, rng: random.Random) -> str:
-    """One chunk of 350-900 characters: a section, topped up with lines of other sections."""
+    """One chunk of 250-900 characters: a section, topped up with lines of other sections."""
     lines = kind(project, rng)
-    target = rng.randint(350, 900)
+    target = rng.randint(250, 800)
     while sum(map(len, lines)) + len(lines) < target:
         lines += rng.choice(PAGE_KINDS)(project, rng)[1:]
     return "\n".join(lines)[:900].rstrip()
@@ -246,6 +252,76 @@ CROSS_QUESTIONS: tuple[Callable[[random.Random], str], ...] = (
     lambda r: f"How far is {r.choice(LANDMARKS)} from {r.choice(CORRIDORS)}?",
 )
 LISTING_QUESTIONS: tuple[Callable[[SyntheticProject, random.Random], str], ...] = (
-    lambda p, r: f"Which projects have {r.choice(p.units).split(' +')[0]} in {p.sector}?",
-    lambda p, r: f"Which projects offer {r.choice(p.units).split(' +')[0]} apartments?",
+    lambda p, r: f"Which projects have {_bhk(p, r)} in {p.sector}?",
+    lambda p, r: f"Which projects offer {_bhk(p, r)} apartments?",
 )
+
+
+def _bhk(project: SyntheticProject, rng: random.Random) -> str:
+    """A BHK size the project offers ('3 BHK'), for the cross-project listing questions."""
+    sizes = [unit.split(" +")[0] for unit in project.units if "BHK" in unit]
+    return rng.choice(sizes or ["3 BHK"]).replace(" Penthouse", "")
+
+
+BULK_INDEXES = ("ix_chunks_embedding_hnsw_384", "ix_chunks_tsv")
+CHUNK_COLUMNS = "document_id, project_id, page, ordinal, text, embedding, embedder, embedding_dim"
+
+
+def vector_text(vector: list[float]) -> str:
+    """pgvector's text form '[0.1,-0.2,...]' (7 significant digits: all a float4 keeps)."""
+    return "[" + ",".join([f"{value:.7g}" for value in vector]) + "]"
+
+
+def load(
+    conn: psycopg.Connection, projects: list[SyntheticProject], embedder: Embedder,
+    report: Callable[[str], None] = print,
+) -> dict[str, float]:
+    """Insert the projects, one document each and every chunk (COPY), in one transaction.
+
+    The HNSW and GIN indexes on ``chunks`` are dropped for the load and rebuilt afterwards from
+    their own definitions (faster than growing them row by row), then everything is vacuumed
+    and analysed. ``conn`` must be in autocommit mode. Returns seconds spent per phase.
+    """
+    seconds: dict[str, float] = {"embed": 0.0}
+    rows = list(iter_chunks(projects))
+    with conn.transaction(), conn.cursor() as cur:
+        ids = []
+        for project in projects:
+            slug = project.name.lower().replace(" ", "-")
+            sql = "INSERT INTO projects (name, slug, aliases) VALUES (%s, %s, '{}') RETURNING id"
+            project_id = cur.execute(sql, (project.name, slug)).fetchone()[0]
+            digest = hashlib.sha256("\n".join(map("\n".join, project.pages)).encode()).hexdigest()
+            sql = ("INSERT INTO documents (project_id, source, sha256, page_count, image_only_pages)"
+                   " VALUES (%s, %s, %s, %s, '{}') RETURNING id")
+            document_id = cur.execute(sql, (project_id, project.source, digest, len(project.pages)))
+            ids.append((document_id.fetchone()[0], project_id))
+        sql = "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s)"
+        definitions = cur.execute(sql, [list(BULK_INDEXES)]).fetchall()
+        for name, _ in definitions:
+            cur.execute(f"DROP INDEX {name}")
+        started = time.perf_counter()
+        with cur.copy(f"COPY chunks ({CHUNK_COLUMNS}) FROM STDIN") as copy:
+            for start in range(0, len(rows), 2500):
+                batch = rows[start : start + 2500]
+                embed_started = time.perf_counter()
+                vectors = embedder.embed([text for *_, text in batch])
+                seconds["embed"] += time.perf_counter() - embed_started
+                for (index, page, ordinal, text), vector in zip(batch, vectors, strict=True):
+                    document_id, project_id = ids[index]
+                    copy.write_row((document_id, project_id, page, ordinal, text,
+                                    vector_text(vector), embedder.name, embedder.dimension))
+                done = start + len(batch)
+                if done % 10_000 < 2500 or done == len(rows):
+                    rate = done / (time.perf_counter() - started)
+                    report(f"  embedded and copied {done:,}/{len(rows):,} chunks ({rate:,.0f}/s)")
+        seconds["copy"] = time.perf_counter() - started - seconds["embed"]
+        cur.execute("SET LOCAL maintenance_work_mem = '1GB'")
+        for name, definition in definitions:
+            started = time.perf_counter()
+            cur.execute(definition)
+            seconds[name] = time.perf_counter() - started
+            report(f"  rebuilt {name} in {seconds[name]:.1f} s")
+    started = time.perf_counter()
+    conn.execute("VACUUM ANALYZE")
+    seconds["vacuum_analyze"] = time.perf_counter() - started
+    return seconds

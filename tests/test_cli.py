@@ -86,7 +86,8 @@ def test_ask_json_prints_one_answer_object(demo, question, route, page, figure):
     [
         "Is there a helipad on the roof?",
         "What is the monthly maintenance charge?",
-        "What is the price of a 4 BHK?",
+        "Is there a school inside the project?",
+        "What is the price of a penthouse?",
     ],
 )
 def test_ask_about_something_absent_refuses_without_figures(demo, question):

@@ -114,7 +114,7 @@ def _answer(session: Session, question: str, focus: Project | None, max_chars: i
             body, citations = structured
             return Answer(finish(body, citations, max_chars), True, citations, "sql")
 
-    fact = routes.fact_answer(session, analysis, project_id) if focus else None
+    fact = routes.fact_answer(session, analysis, project_id, stats) if focus else None
     if fact is not None:
         body, citations = fact
         return Answer(finish(body, citations, max_chars), True, citations, "facts")

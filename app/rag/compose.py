@@ -167,7 +167,7 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
     total_required = sum(weights[g] for g in required) or 1.0
     shape = FIGURE_SHAPES.get(analysis.primary_intent or "")
     top_prior = max(hit.rank_score for hit in hits) or 1.0
-    brands = [t for t in analysis.terms if t.brand and len(t.tokens) == 1]
+    brand = stats.rarest([t.tokens[0] for t in analysis.terms if t.brand and len(t.tokens) == 1]) if stats else None
     found: list[_Candidate] = []
     focus = analysis.focus
     focus_pages = any(
@@ -209,8 +209,8 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
                 score += 1.0 if re.search(shape, " ".join(unit), re.I) else -1.0
             if analysis.bhk and analysis.bhk in page_set:
                 score += 0.5
-            if brands and stats is not None:
-                score += 0.6 * sum(1 for term in brands if stats.near(term.tokens[0], hit.page))
+            if brand and stats is not None and stats.near(brand, hit.page):
+                score += 1.0
             coverage = sum(weights[g] for g in (groups | page_groups) & required) / total_required
             unit = [labels[index], *unit] if label_groups and labels[index] not in unit else unit
             found.append(_Candidate(page_index, index, unit, groups | label_groups, score, coverage))

@@ -20,6 +20,7 @@ from app.rag.query import QueryAnalysis, name_matches, tokenize
 RRF_K = 60
 BRAND_MIN_PAGES = 3
 BRAND_MIN_SPREAD = 0.06
+SECTION_GAP = 30
 # Words that appear in many project names and so cannot identify one on their own.
 COMMON_NAME_WORDS = frozenset(
     "the estate estates residences residence heights tower towers city park green project phase "
@@ -90,10 +91,26 @@ class CorpusStats:
     pages: int
     token_pages: dict[str, tuple[int, ...]] | None = None  # only for one project
 
-    def near(self, token: str, page: int, distance: int = 3) -> bool:
-        """Whether ``token`` is printed within ``distance`` pages of ``page``."""
+    def near(self, token: str, page: int, gap: int = SECTION_GAP) -> bool:
+        """Whether ``page`` lies in a section where ``token`` is printed.
+
+        A brochure file may hold several projects one after the other; the pages that print a
+        name, with gaps of at most ``gap`` pages, make up that name's section.
+        """
         pages = (self.token_pages or {}).get(token, ())
-        return any(abs(p - page) <= distance for p in pages)
+        start = previous = None
+        for found in pages:
+            if start is None or found - previous > gap:
+                if start is not None and start - 3 <= page <= previous + 3:
+                    return True
+                start = found
+            previous = found
+        return start is not None and start - 3 <= page <= previous + 3
+
+    def rarest(self, tokens: list[str]) -> str | None:
+        """The token printed on the fewest pages (the most telling part of a name)."""
+        known = [t for t in tokens if self.page_frequency.get(t)]
+        return min(known, key=lambda t: self.page_frequency[t]) if known else None
 
     def mark_brands(self, analysis: QueryAnalysis) -> None:
         """Turn names printed across the brochure ("Royal Residences") into section hints."""
