@@ -31,7 +31,9 @@ def readiness() -> dict[str, dict]:
         checks["database"] = {"ok": True}
         checks["migrations"] = {
             "ok": current == heads,
-            "detail": "current" if current == heads else f"database at {sorted(current)}, code at {sorted(heads)}; run `investochat db upgrade`",
+            "detail": "current"
+            if current == heads
+            else f"database at {sorted(current)}, code at {sorted(heads)}; run `investochat db upgrade`",
         }
     except Exception as exc:  # any failure means not ready; say which
         checks["database"] = {"ok": False, "detail": str(exc).splitlines()[0][:200]}

@@ -17,9 +17,7 @@ PAISA = Decimal("0.01")
 NUMBER_PATTERN = r"(?:\d{1,3}(?:,\d{3})+|\d{1,2}(?:,\d{2})+,\d{3}|\d+)(?:\.\d+)?"
 CURRENCY_PATTERN = r"(?:₹|(?<![a-z])rs\.?|(?<![a-z])inr)"
 # Longest spellings first so "crores" is not read as "cr" + "ores".
-UNIT_PATTERN = (
-    r"(?:crores|crore|crs|cr|lakhs|lakh|lacs|lac|l|thousand|k|millions|million|mn)(?![a-z])"
-)
+UNIT_PATTERN = r"(?:crores|crore|crs|cr|lakhs|lakh|lacs|lac|l|thousand|k|millions|million|mn)(?![a-z])"
 
 _UNIT_MULTIPLIERS = {
     "cr": CRORE,
@@ -90,8 +88,7 @@ def parse_inr(text: str) -> Decimal:
     match = _AMOUNT_RE.match(cleaned)
     if match is None:
         raise ValueError(
-            f"Cannot read {text!r} as a rupee amount; write it like '₹5 Cr', '50 lakh' or "
-            "'75,00,000'."
+            f"Cannot read {text!r} as a rupee amount; write it like '₹5 Cr', '50 lakh' or '75,00,000'."
         )
     amount = number_value(match["number"])
     if match["unit"]:

@@ -46,10 +46,26 @@ class Supervisor:
         env["REDIS_URL"] = app.config["REDIS_URL"]
         web = Child(
             "web",
-            [sys.executable, "-m", "gunicorn", "--chdir", str(PROJECT_ROOT), "--workers", str(web_processes),
-             "--bind", f"{host}:{port}", "--access-logfile", "-", "--graceful-timeout", "5", "wsgi:app"],
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--chdir",
+                str(PROJECT_ROOT),
+                "--workers",
+                str(web_processes),
+                "--bind",
+                f"{host}:{port}",
+                "--access-logfile",
+                "-",
+                "--graceful-timeout",
+                "5",
+                "wsgi:app",
+            ],
         )
-        rq_workers = [Child(f"worker-{n + 1}", [sys.executable, "-m", "app", "worker"]) for n in range(workers)]
+        rq_workers = [
+            Child(f"worker-{n + 1}", [sys.executable, "-m", "app", "worker"]) for n in range(workers)
+        ]
         return cls([web, *rq_workers], env)
 
     def _start(self, child: Child) -> None:

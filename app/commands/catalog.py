@@ -34,7 +34,9 @@ def ingest_files(project_name: str, paths: list[str], *, progress: bool = True) 
     """Parse every file, then write them all in one transaction. Raises IngestError/ValueError."""
     files = expand_paths(paths)
     if progress and len(files) > 1:
-        with click.progressbar(parse_files(files), length=len(files), label="Reading", file=sys.stderr) as bar:
+        with click.progressbar(
+            parse_files(files), length=len(files), label="Reading", file=sys.stderr
+        ) as bar:
             parsed = list(bar)
     else:
         parsed = list(parse_files(files))
@@ -99,7 +101,9 @@ def facts() -> None:
 @click.argument("key")
 @click.argument("value")
 @click.option("--page", type=int, default=None, help="Brochure page that shows this fact.")
-@click.option("--document", default=None, help="Source document of that page (default: the project's only one).")
+@click.option(
+    "--document", default=None, help="Source document of that page (default: the project's only one)."
+)
 @with_appcontext
 def facts_set(project_name: str, key: str, value: str, page: int | None, document: str | None) -> None:
     """Set a curated fact (replaces an earlier curated value of KEY)."""
@@ -124,9 +128,15 @@ def facts_list(project_name: str) -> None:
         project = resolve_project(db.session, "", project_name)
     except UnknownProject as exc:
         raise click.ClickException(str(exc)) from exc
-    rows = db.session.scalars(select(Fact).where(Fact.project_id == project.id).order_by(Fact.key, Fact.origin, Fact.page))
+    rows = db.session.scalars(
+        select(Fact).where(Fact.project_id == project.id).order_by(Fact.key, Fact.origin, Fact.page)
+    )
     for fact in rows:
-        where = f"{fact.document.source} p.{fact.page}" if fact.document and fact.page else (f"p.{fact.page}" if fact.page else "-")
+        where = (
+            f"{fact.document.source} p.{fact.page}"
+            if fact.document and fact.page
+            else (f"p.{fact.page}" if fact.page else "-")
+        )
         click.echo(f"{fact.key}\t{fact.value}\t{fact.origin}\t{where}")
 
 

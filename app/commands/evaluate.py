@@ -25,12 +25,20 @@ def _mapping(corpus: Path, pairs: tuple[str, ...]) -> dict[str, str]:
 
 @click.command("eval")
 @click.argument("questions_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--corpus", type=click.Path(exists=True, file_okay=False, path_type=Path), help="Ingest this folder first.")
-@click.option("--projects", "pairs", multiple=True, help="FILE=PROJECT for corpus files the README does not name.")
+@click.option(
+    "--corpus",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Ingest this folder first.",
+)
+@click.option(
+    "--projects", "pairs", multiple=True, help="FILE=PROJECT for corpus files the README does not name."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("-v", "--verbose", is_flag=True, help="Show every wrong answer.")
 @with_appcontext
-def evaluate(questions_file: Path, corpus: Path | None, pairs: tuple[str, ...], as_json: bool, verbose: bool) -> None:
+def evaluate(
+    questions_file: Path, corpus: Path | None, pairs: tuple[str, ...], as_json: bool, verbose: bool
+) -> None:
     """Answer every question in QUESTIONS_FILE and report accuracy per category."""
     from app.commands.catalog import ingest_files
 
@@ -62,7 +70,11 @@ def evaluate(questions_file: Path, corpus: Path | None, pairs: tuple[str, ...], 
         for o in outcomes:
             if not o.correct or o.violations:
                 click.echo(f"\n✗ {o.question.id} [{o.question.category}] {o.question.question}")
-                click.echo(f"  route={o.answer.route} cites={[(c.document, c.page) for c in o.answer.citations]} expected pages={o.question.pages}")
+                click.echo(
+                    f"  route={o.answer.route} "
+                    f"cites={[(c.document, c.page) for c in o.answer.citations]} "
+                    f"expected pages={o.question.pages}"
+                )
                 click.echo("  " + o.answer.answer.replace("\n", "\n  "))
                 if o.violations:
                     click.echo(f"  ungrounded figures: {o.violations}")
@@ -74,10 +86,15 @@ def _print_summary(summary: dict) -> None:
         click.echo(f"{name:<16}{row['n']:>4}{row['accuracy']:>10.1%}")
     answer_acc = summary["answer_accuracy"]
     refusal_acc = summary["refusal_accuracy"]
-    click.echo(f"\nanswerable correct (with accepted citation): {answer_acc:.1%}" if answer_acc is not None else "")
+    click.echo(
+        f"\nanswerable correct (with accepted citation): {answer_acc:.1%}" if answer_acc is not None else ""
+    )
     click.echo(f"unanswerable refused: {refusal_acc:.1%}" if refusal_acc is not None else "")
     click.echo(f"answers with a figure absent from their cited pages: {summary['grounding_violations']}")
-    click.echo(f"latency p50 {summary['latency_ms_p50']} ms, p95 {summary['latency_ms_p95']} ms ({summary['questions']} questions)")
+    click.echo(
+        f"latency p50 {summary['latency_ms_p50']} ms, p95 {summary['latency_ms_p95']} ms "
+        f"({summary['questions']} questions)"
+    )
 
 
 COMMANDS = [evaluate]

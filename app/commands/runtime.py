@@ -17,7 +17,9 @@ def serve(host: str, port: int, workers: int, web_processes: int) -> None:
     """Run the web app (gunicorn) and RQ worker(s) together; Ctrl-C stops them all."""
     from app.supervisor import Supervisor
 
-    supervisor = Supervisor.for_app(current_app, host=host, port=port, workers=workers, web_processes=web_processes)
+    supervisor = Supervisor.for_app(
+        current_app, host=host, port=port, workers=workers, web_processes=web_processes
+    )
     click.echo(f"InvestoChat is running at http://{host}:{port}  (Ctrl-C to stop)")
     raise SystemExit(supervisor.run())
 

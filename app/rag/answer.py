@@ -139,9 +139,14 @@ def _answer(session: Session, question: str, focus: Project | None, max_chars: i
 
 def render_evidence(evidence: Evidence) -> str:
     """The chosen lines, with the page heading for context when it adds something."""
-    body = " ".join(evidence.lines) if len(evidence.lines) > 1 and len(evidence.lines[0]) < 60 else "\n".join(evidence.lines)
-    if evidence.heading and len(evidence.heading) <= 80 and evidence.heading.lower() not in body.lower():
-        body = f"{evidence.heading}: {body}"
+    body = (
+        " ".join(evidence.lines)
+        if len(evidence.lines) > 1 and len(evidence.lines[0]) < 60
+        else "\n".join(evidence.lines)
+    )
+    heading = evidence.heading.rstrip(" :")
+    if heading and len(heading) <= 80 and heading.lower() not in body.lower():
+        body = f"{heading}: {body}"
     return body
 
 

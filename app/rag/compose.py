@@ -27,8 +27,31 @@ TABLE_ROW_RE = re.compile(r"\S\s\|\s\S")
 BHK_TOKEN_RE = re.compile(r"^\d(\.5)?bhk+$|^studio$|^penthouse$|^villa$")
 HAS_DIGIT_RE = re.compile(r"\d")
 ALPHA_WORD_RE = re.compile(r"[A-Za-z]{3,}")
-FIGURE_UNIT_WORDS = {"kms", "km", "min", "mins", "minutes", "sq", "ft", "sqft", "sqm", "m", "approx", "acre",
-                     "acres", "lakh", "lakhs", "cr", "crore", "rs", "inr", "per", "floor", "to", "from"}
+FIGURE_UNIT_WORDS = {
+    "kms",
+    "km",
+    "min",
+    "mins",
+    "minutes",
+    "sq",
+    "ft",
+    "sqft",
+    "sqm",
+    "m",
+    "approx",
+    "acre",
+    "acres",
+    "lakh",
+    "lakhs",
+    "cr",
+    "crore",
+    "rs",
+    "inr",
+    "per",
+    "floor",
+    "to",
+    "from",
+}
 
 
 @dataclass
@@ -65,7 +88,9 @@ def _matches(term: Term, tokens: list[str], token_set: frozenset[str]) -> bool:
         word = term.tokens[0]
         if word == "bhk":  # "unit types" asks for any configuration: 3BHK, 4BHKK (OCR)…
             return any(BHK_TOKEN_RE.match(t) for t in token_set)
-        return word in token_set or (len(word) >= 6 and any(_close(word, t) for t in token_set if len(t) >= 6))
+        return word in token_set or (
+            len(word) >= 6 and any(_close(word, t) for t in token_set if len(t) >= 6)
+        )
     n = len(term.tokens)
     return any(
         all(_close(term.tokens[k], tokens[i + k]) for k in range(n)) for i in range(len(tokens) - n + 1)
@@ -114,7 +139,9 @@ def _lines_with_context(text: str) -> list[tuple[str, str]]:
                 lines.extend(s.strip() for s in SENTENCE_RE.split(line) if s.strip())
             elif line:
                 lines.append(line)
-        label = lines[0] if len(lines) > 1 and not HAS_DIGIT_RE.search(lines[0]) and len(lines[0]) <= 80 else ""
+        label = (
+            lines[0] if len(lines) > 1 and not HAS_DIGIT_RE.search(lines[0]) and len(lines[0]) <= 80 else ""
+        )
         result.extend((line, label if line != label else "") for line in lines)
     return result
 
@@ -167,13 +194,26 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
     total_required = sum(weights[g] for g in required) or 1.0
     shape = FIGURE_SHAPES.get(analysis.primary_intent or "")
     top_prior = max(hit.rank_score for hit in hits) or 1.0
-    brand = stats.rarest([t.tokens[0] for t in analysis.terms if t.brand and len(t.tokens) == 1]) if stats else None
+    brand = (
+        stats.rarest([t.tokens[0] for t in analysis.terms if t.brand and len(t.tokens) == 1])
+        if stats
+        else None
+    )
     found: list[_Candidate] = []
     focus = analysis.focus
-    focus_pages = any(
-        focus in {t.group for t in analysis.terms if _matches(t, tokenize(hit.text), frozenset(tokenize(hit.text)))}
-        for hit in hits
-    ) if focus is not None else False
+    focus_pages = (
+        any(
+            focus
+            in {
+                t.group
+                for t in analysis.terms
+                if _matches(t, tokenize(hit.text), frozenset(tokenize(hit.text)))
+            }
+            for hit in hits
+        )
+        if focus is not None
+        else False
+    )
     for page_index, (hit, lines) in enumerate(zip(hits, page_lines, strict=True)):
         labels = [label for _, label in page_context[page_index]]
         page_tokens = tokenize(hit.text)
@@ -190,9 +230,14 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
             unit_set = frozenset(unit_tokens)
             groups = frozenset(t.group for t in analysis.terms if _matches(t, unit_tokens, unit_set))
             label_tokens = tokenize(labels[index]) if labels[index] else []
-            label_groups = frozenset(
-                t.group for t in analysis.terms if label_tokens and _matches(t, label_tokens, frozenset(label_tokens))
-            ) - groups
+            label_groups = (
+                frozenset(
+                    t.group
+                    for t in analysis.terms
+                    if label_tokens and _matches(t, label_tokens, frozenset(label_tokens))
+                )
+                - groups
+            )
             if not groups & required:
                 continue
             if focus_pages and focus not in groups | label_groups:
@@ -217,7 +262,9 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
     return found
 
 
-def find_evidence(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats | None = None) -> Evidence | None:
+def find_evidence(
+    analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats | None = None
+) -> Evidence | None:
     """The best-supported lines among ``hits``, or None when nothing answers the question."""
     if not hits or not analysis.terms:
         return None
@@ -232,12 +279,15 @@ def find_evidence(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusSta
     # Sibling lines on the same page that answer as well (e.g. every unit type of a master plan).
     siblings = sorted(
         (
-            c for c in candidates
-            if c.page_index == best.page_index and c is not best and c.groups >= best.groups
+            c
+            for c in candidates
+            if c.page_index == best.page_index
+            and c is not best
+            and c.groups >= best.groups
             and c.score >= SIBLING_RATIO * best.score
         ),
         key=lambda c: -c.score,
-    )[: MAX_SIBLINGS]
+    )[:MAX_SIBLINGS]
     chosen = sorted([best, *siblings], key=lambda c: c.line_index)
     lines: list[str] = []
     for candidate in chosen:

@@ -13,12 +13,20 @@ KEY_RE = re.compile(r"^[a-z][a-z0-9_]*(:[A-Za-z0-9 ._-]+)?$")
 
 
 def set_curated_fact(
-    session: Session, project: Project, key: str, value: str, *, page: int | None = None, document: str | None = None
+    session: Session,
+    project: Project,
+    key: str,
+    value: str,
+    *,
+    page: int | None = None,
+    document: str | None = None,
 ) -> Fact:
     """Replace the curated value of ``key`` for ``project`` (caller commits)."""
     key, value = key.strip(), value.strip()
     if not KEY_RE.match(key):
-        raise ValueError(f"Invalid fact key {key!r}: use lower-case words like rera_number or carpet_area:3BHK.")
+        raise ValueError(
+            f"Invalid fact key {key!r}: use lower-case words like rera_number or carpet_area:3BHK."
+        )
     if not value:
         raise ValueError("A fact needs a non-empty value.")
     if page is not None and page < 1:
@@ -37,7 +45,9 @@ def set_curated_fact(
             raise ValueError(f"{project.name} has several documents ({names}); name one with --document.")
         if doc is not None and page > doc.page_count:
             raise ValueError(f"{doc.source} has {doc.page_count} pages; page {page} does not exist.")
-    session.execute(delete(Fact).where(Fact.project_id == project.id, Fact.key == key, Fact.origin == "curated"))
+    session.execute(
+        delete(Fact).where(Fact.project_id == project.id, Fact.key == key, Fact.origin == "curated")
+    )
     fact = Fact(
         project_id=project.id,
         document_id=doc.id if doc else None,

@@ -58,11 +58,7 @@ def _feature_hash(feature: str) -> int:
 def _word_features(word: str) -> tuple[str, ...]:
     """The word unigram and character 3-5-grams of ``word``, with boundary markers."""
     marked = f"<{word}>"
-    grams = [
-        marked[start : start + size]
-        for size in (3, 4, 5)
-        for start in range(len(marked) - size + 1)
-    ]
+    grams = [marked[start : start + size] for size in (3, 4, 5) for start in range(len(marked) - size + 1)]
     return (f"w:{word}", *grams)
 
 
@@ -146,16 +142,12 @@ class OpenAIEmbedder:
     ) -> None:
         native = OPENAI_EMBED_DIMENSIONS.get(model)
         if dimension is None and native is None:
-            raise ValueError(
-                f"Unknown embedding model {model!r}: pass its vector dimension explicitly."
-            )
+            raise ValueError(f"Unknown embedding model {model!r}: pass its vector dimension explicitly.")
         self.model = model
         self.name = f"openai:{model}"
         self.dimension = dimension if dimension is not None else native
         # text-embedding-3 models can shorten their vectors server-side on request.
-        self._request_dimensions = (
-            self.dimension if native is not None and self.dimension != native else None
-        )
+        self._request_dimensions = self.dimension if native is not None and self.dimension != native else None
         self._client = openai.OpenAI(
             api_key=api_key, base_url=base_url or None, max_retries=2, timeout=timeout
         )

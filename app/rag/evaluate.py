@@ -83,8 +83,10 @@ def corpus_projects(corpus_dir: Path) -> dict[str, str]:
 
 def page_text(session: Session, document: str, page: int, project_name: str | None = None) -> str:
     """All chunk text of one cited page."""
-    query = select(Chunk.text).join(Document, Document.id == Chunk.document_id).where(
-        Document.source == document, Chunk.page == page
+    query = (
+        select(Chunk.text)
+        .join(Document, Document.id == Chunk.document_id)
+        .where(Document.source == document, Chunk.page == page)
     )
     return "\n".join(session.scalars(query.order_by(Chunk.ordinal)))
 
@@ -99,7 +101,9 @@ def score(session: Session, question: Question, answer: Answer) -> Outcome:
         correct = answer.answered and has_any and has_all and cited
     else:
         correct = not answer.answered
-    passages = [ContextPassage(c.document, c.page, page_text(session, c.document, c.page)) for c in answer.citations]
+    passages = [
+        ContextPassage(c.document, c.page, page_text(session, c.document, c.page)) for c in answer.citations
+    ]
     body = re.sub(r"\n?Source: .*$", "", answer.answer.strip())
     violations = grounding_violations(body, passages) if answer.answered else grounding_violations(body, [])
     return Outcome(question, answer, correct, violations)
@@ -130,7 +134,9 @@ def report(outcomes: Iterable[Outcome]) -> dict:
         "grounding_violations": sum(1 for o in outcomes if o.violations),
         "latency_ms_p50": round(statistics.median(latencies), 1) if latencies else 0.0,
         "latency_ms_p95": round(percentile(latencies, 95), 1),
-        "categories": {name: {"n": len(items), "accuracy": _ratio(items)} for name, items in sorted(by_category.items())},
+        "categories": {
+            name: {"n": len(items), "accuracy": _ratio(items)} for name, items in sorted(by_category.items())
+        },
     }
 
 

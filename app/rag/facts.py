@@ -435,9 +435,7 @@ def _table_areas(page: Page, table: ParsedTable) -> list[ExtractedFact]:
             key = _area_key(label)
             measure = re.fullmatch(_MEASURE, cell, _I)
             if unit and key and (measure or re.fullmatch(r"\d[\d,]*(?:\.\d+)?", cell)):
-                value = (
-                    _measure(*measure.group("num", "unit")) if measure else _measure(cell, label)
-                )
+                value = _measure(*measure.group("num", "unit")) if measure else _measure(cell, label)
                 facts.append(_row_fact(f"{key}:{unit}", value, page, line))
     return facts
 

@@ -96,7 +96,9 @@ def get_or_create_project(session: Session, name: str) -> Project:
     return project
 
 
-def store_document(session: Session, project: Project, parsed: ParsedFile, embedder: Embedder) -> IngestResult:
+def store_document(
+    session: Session, project: Project, parsed: ParsedFile, embedder: Embedder
+) -> IngestResult:
     """Write one parsed file for ``project`` (caller commits). Idempotent by content hash."""
     doc = parsed.document
     same_bytes = session.scalar(
@@ -113,9 +115,7 @@ def store_document(session: Session, project: Project, parsed: ParsedFile, embed
         # Curated facts are the team's work, not derived from the file: detach them so the
         # cascade below spares them, and point them at the new version once it exists.
         curated = list(
-            session.scalars(
-                select(Fact.id).where(Fact.document_id == previous.id, Fact.origin == "curated")
-            )
+            session.scalars(select(Fact.id).where(Fact.document_id == previous.id, Fact.origin == "curated"))
         )
         if curated:
             session.execute(update(Fact).where(Fact.id.in_(curated)).values(document_id=None))
@@ -138,9 +138,7 @@ def store_document(session: Session, project: Project, parsed: ParsedFile, embed
     result = IngestResult(doc.source, status, pages=len(doc.pages), image_only_pages=image_only)
 
     chunk_rows = [
-        (page.number, ordinal, text)
-        for page in doc.pages
-        for ordinal, text in enumerate(chunk_page(page))
+        (page.number, ordinal, text) for page in doc.pages for ordinal, text in enumerate(chunk_page(page))
     ]
     vectors = embedder.embed([text for _, _, text in chunk_rows]) if chunk_rows else []
     session.add_all(
@@ -205,7 +203,12 @@ def _reattach_curated_facts(session: Session, fact_ids: list[int], document: Doc
         session.execute(update(Fact).where(*beyond).values(page=None))
 
 
-_PROFILE_FIELDS = {"rera_number": "rera_number", "developer": "developer", "city": "city", "sector": "locality"}
+_PROFILE_FIELDS = {
+    "rera_number": "rera_number",
+    "developer": "developer",
+    "city": "city",
+    "sector": "locality",
+}
 
 
 def _fill_project_profile(session: Session, project: Project) -> None:

@@ -215,9 +215,7 @@ class LLMComposer:
         self.client = client
         self.model = model
 
-    def compose(
-        self, question: str, passages: Sequence[ContextPassage], project: str | None
-    ) -> str | None:
+    def compose(self, question: str, passages: Sequence[ContextPassage], project: str | None) -> str | None:
         """Return the model's answer (≤ 600 chars, no source line), or None if not in the passages.
 
         Makes no API call when there are no passages. Raises ``LLMUnavailable`` when the API

@@ -566,9 +566,7 @@ def _pdf_segments(pdf_page: PdfPage) -> list[str | ParsedTable]:
         rows = [row for row in rows if any(row)]
         caption = next((line for line in reversed(lines) if line), "")
         # PDFs do not mark header cells: a first row of labels, all filled, is taken as one
-        header = (
-            len(rows) >= 2 and all(rows[0]) and not any(_FIGURE_RE.fullmatch(c) for c in rows[0])
-        )
+        header = len(rows) >= 2 and all(rows[0]) and not any(_FIGURE_RE.fullmatch(c) for c in rows[0])
         table = _make_table(rows, caption if len(caption) <= _CAPTION_MAX else "", header)
         segments.append("\n".join(lines))
         lines, bottom = [], None

@@ -79,8 +79,15 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     ("rera", r"\b(h?rera|registration (no|number))\b"),
     ("price", r"\b(price|prices|cost|rate|psf|per sq\.? ?ft|bsp|how much does .* cost)\b"),
     ("distance", r"\b(how far|distance|far from|minutes? from|km from|drive)\b"),
-    ("possession", r"\b((?:possession|posession)(?! linked)|handover|ready to move|completion date|when .* ready)\b"),
-    ("payment", r"\b(payment plan|clp|plp|linked plan|installment|instalment|milestone|paid|pay|booking amount|on booking)\b"),
+    (
+        "possession",
+        r"\b((?:possession|posession)(?! linked)|handover|ready to move|completion date|when .* ready)\b",
+    ),
+    (
+        "payment",
+        r"\b(payment plan|clp|plp|linked plan|installment|instalment|milestone|paid|pay"
+        r"|booking amount|on booking)\b",
+    ),
     ("charges", r"\b(charges?|ifms|ifmd|plc|edc|idc|deposit|fees?)\b"),
     ("area", r"\b(carpet|super area|saleable|area|size|how big|sq\.? ?ft|sqft|acre)\b"),
     ("count", r"\bhow many\b"),
@@ -99,7 +106,6 @@ FIGURE_SHAPES: dict[str, str] = {
     "payment": r"(\d+\s*%|₹|rs\.?|lakh)",
     "rera": r"\d",
 }
-
 
 
 def tokenize_plain(text: str) -> list[str]:
@@ -190,7 +196,8 @@ PHRASES = sorted(
 
 _STOPWORDS_NORMALISED = STOPWORDS | {normalize_token(w) for w in STOPWORDS}
 _JARGON_NORMALISED = {
-    " ".join(tokenize_plain(key)): [" ".join(tokenize_plain(v)) for v in values] for key, values in JARGON.items()
+    " ".join(tokenize_plain(key)): [" ".join(tokenize_plain(v)) for v in values]
+    for key, values in JARGON.items()
 }
 
 # Words we know are spelt right, so typo correction never turns "price" into "place".
@@ -213,7 +220,9 @@ def proper_name_tokens(question: str) -> set[str]:
     }
 
 
-def analyze(question: str, vocabulary: frozenset[str] | None = None, drop: set[str] | None = None) -> QueryAnalysis:
+def analyze(
+    question: str, vocabulary: frozenset[str] | None = None, drop: set[str] | None = None
+) -> QueryAnalysis:
     """Turn a question into weighted term groups with jargon expansion and typo correction.
 
     ``vocabulary`` (words seen in the brochures) lets misspelt words be matched to the closest
@@ -250,7 +259,13 @@ def analyze(question: str, vocabulary: frozenset[str] | None = None, drop: set[s
         if token in absorbed:
             continue
         add((token,), 1.0, group)
-        if vocabulary and len(token) >= 5 and not token.isdigit() and token not in vocabulary and token not in LEXICON:
+        if (
+            vocabulary
+            and len(token) >= 5
+            and not token.isdigit()
+            and token not in vocabulary
+            and token not in LEXICON
+        ):
             match = process.extractOne(token, vocabulary, scorer=Levenshtein.distance, score_cutoff=2)
             if match:
                 corrections[token] = match[0]

@@ -63,7 +63,9 @@ def detect_project(question: str, projects: list[Project]) -> Project | None:
     for project in projects:
         score = name_matches(question, project.name, project.aliases or [])
         distinctive = [
-            t for t in tokenize(project.name) if t not in COMMON_NAME_WORDS and not t.isdigit() and len(t) >= 4
+            t
+            for t in tokenize(project.name)
+            if t not in COMMON_NAME_WORDS and not t.isdigit() and len(t) >= 4
         ]
         if distinctive and any(t in question_tokens for t in distinctive):
             score = max(score, 95)
@@ -119,9 +121,13 @@ class CorpusStats:
             groups.setdefault(term.group, []).append(term)
         for terms in groups.values():
             primary = terms[0]
-            if primary.name and not primary.optional and all(
-                self.page_frequency.get(t, 0) >= BRAND_MIN_PAGES and self.spread(t) >= BRAND_MIN_SPREAD
-                for t in primary.tokens
+            if (
+                primary.name
+                and not primary.optional
+                and all(
+                    self.page_frequency.get(t, 0) >= BRAND_MIN_PAGES and self.spread(t) >= BRAND_MIN_SPREAD
+                    for t in primary.tokens
+                )
             ):
                 for term in terms:
                     term.optional, term.brand = True, True
@@ -183,7 +189,9 @@ def _tsquery_sql(analysis: QueryAnalysis, params: dict) -> str | None:
     return " || ".join(parts) if parts else None
 
 
-def full_text_ranking(session: Session, analysis: QueryAnalysis, project_id: int | None, limit: int) -> list[int]:
+def full_text_ranking(
+    session: Session, analysis: QueryAnalysis, project_id: int | None, limit: int
+) -> list[int]:
     """Chunk ids ranked by Postgres full-text relevance."""
     params: dict = {"limit": limit}
     tsquery = _tsquery_sql(analysis, params)
@@ -243,7 +251,13 @@ def search_pages(
     """The best pages for a question, each with its full text, best first."""
     fused = fuse(
         full_text_ranking(session, analysis, project_id, depth),
-        vector_ranking(session, " ".join(t.text for t in analysis.terms) or analysis.question, embedder, project_id, depth),
+        vector_ranking(
+            session,
+            " ".join(t.text for t in analysis.terms) or analysis.question,
+            embedder,
+            project_id,
+            depth,
+        ),
     )
     if not fused:
         return []

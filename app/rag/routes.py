@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Chunk, Document, DocumentTable, Fact, Project
-from app.rag.query import QueryAnalysis, tokenize
+from app.rag.query import QueryAnalysis
 from app.rag.retrieve import CorpusStats, PageHit
 
 if TYPE_CHECKING:
@@ -17,21 +17,48 @@ if TYPE_CHECKING:
 
 # (intent or None, question pattern, fact key, sentence template)
 FACT_RULES: list[tuple[str | None, str, str, str]] = [
-    ("rera", r"\b(h?rera|registration)\b.*\b(no|number|id)\b|\bh?rera (registered|registration)\b|\bregistered with\b", "rera_number", "The RERA registration number is {value}."),
+    (
+        "rera",
+        r"\b(h?rera|registration)\b.*\b(no|number|id)\b"
+        r"|\bh?rera (registered|registration)\b|\bregistered with\b",
+        "rera_number",
+        "The RERA registration number is {value}.",
+    ),
     ("developer", r"", "developer", "The developer is {value}."),
     ("possession", r"\bwhen\b|\bdate\b|\bexpected\b", "possession", "Possession: {value}."),
     ("count", r"\btowers?\b", "towers", "Towers: {value}."),
     ("count", r"\b(units|apartments|homes|residences)\b", "units", "Units: {value}."),
     ("count", r"\b(floors|storeys|stories)\b", "floors", "Floors: {value}."),
     ("location", r"\b(where|located|location|address)\b", "location", "Location: {value}."),
-    (None, r"\b(unit types|configurations?|typolog\w*|unit mix|bhk options|types of (units|apartments|homes))\b", "unit_types", "Unit types: {value}."),
+    (
+        None,
+        r"\b(unit types|configurations?|typolog\w*|unit mix|bhk options|types of (units|apartments|homes))\b",
+        "unit_types",
+        "Unit types: {value}.",
+    ),
     ("location", r"\bsector\b", "sector", "It is in {value}."),
-    ("area", r"\b(land|site|plot) (area|size)\b|\bhow big is the (project|land|site)\b|\bproject land\b", "land_area", "Land area: {value}."),
+    (
+        "area",
+        r"\b(land|site|plot) (area|size)\b|\bhow big is the (project|land|site)\b|\bproject land\b",
+        "land_area",
+        "Land area: {value}.",
+    ),
     ("area", r"\bclub(house)?\b", "club_size", "Clubhouse: {value}."),
     ("area", r"\bcarpet\b", "carpet_area", "Carpet area: {value}."),
 ]
 
-TABLE_KIND_WORDS = {"payment", "plan", "price", "list", "schedule", "pricing", "cost", "sheet", "structure", "detail"}
+TABLE_KIND_WORDS = {
+    "payment",
+    "plan",
+    "price",
+    "list",
+    "schedule",
+    "pricing",
+    "cost",
+    "sheet",
+    "structure",
+    "detail",
+}
 PLAN_NAMES = {"clp": ("clp", "construction linked"), "plp": ("plp", "possession linked", "posession linked")}
 
 
@@ -56,8 +83,10 @@ def _settle(facts: list[Fact]) -> Fact | None:
     pages = {(f.document_id, f.page) for f in facts}
     if len(pages) == 1:
         merged = Fact(
-            key=facts[0].key, value=" / ".join(dict.fromkeys(f.value.strip() for f in facts)),
-            page=facts[0].page, origin=facts[0].origin,
+            key=facts[0].key,
+            value=" / ".join(dict.fromkeys(f.value.strip() for f in facts)),
+            page=facts[0].page,
+            origin=facts[0].origin,
         )
         merged.document = facts[0].document
         return merged
@@ -70,7 +99,9 @@ def _unit_facts(session: Session, project_id: int, analysis: QueryAnalysis) -> l
         return []
     wanted = analysis.bhk.upper()
     facts = session.scalars(
-        select(Fact).where(Fact.project_id == project_id, Fact.key.like("carpet_area:%")).order_by(Fact.page, Fact.id)
+        select(Fact)
+        .where(Fact.project_id == project_id, Fact.key.like("carpet_area:%"))
+        .order_by(Fact.page, Fact.id)
     ).all()
     matching = []
     for fact in facts:
@@ -78,7 +109,9 @@ def _unit_facts(session: Session, project_id: int, analysis: QueryAnalysis) -> l
         if not unit.replace(" ", "").startswith(wanted):
             continue
         variant = re.search(r"TYPE\s*([A-Z0-9]+)", unit)
-        if analysis.unit_variant and (not variant or variant.group(1).lower().lstrip("0") != analysis.unit_variant.lstrip("0")):
+        if analysis.unit_variant and (
+            not variant or variant.group(1).lower().lstrip("0") != analysis.unit_variant.lstrip("0")
+        ):
             continue
         if not analysis.unit_variant and "+" in unit and "+" not in analysis.question:
             continue
@@ -114,7 +147,11 @@ def fact_answer(
         if key == "carpet_area":
             facts = _unit_facts(session, project_id, analysis)
         chosen = curated[:1] or facts
-        brand = stats.rarest([t.tokens[0] for t in analysis.terms if t.brand and len(t.tokens) == 1]) if stats else None
+        brand = (
+            stats.rarest([t.tokens[0] for t in analysis.terms if t.brand and len(t.tokens) == 1])
+            if stats
+            else None
+        )
         if len(chosen) > 1 and brand:
             chosen = [f for f in chosen if f.page and stats.near(brand, f.page)] or chosen
         chosen = _settle(chosen)
@@ -179,8 +216,12 @@ def table_answer(session: Session, analysis: QueryAnalysis, hits: list[PageHit])
     else:
         return None
     specific = [
-        t for t in analysis.terms
-        if not t.optional and len(t.tokens) == 1 and t.tokens[0] not in TABLE_KIND_WORDS and t.tokens[0] not in {"clp", "plp", "linked", "construction", "possession"}
+        t
+        for t in analysis.terms
+        if not t.optional
+        and len(t.tokens) == 1
+        and t.tokens[0] not in TABLE_KIND_WORDS
+        and t.tokens[0] not in {"clp", "plp", "linked", "construction", "possession"}
     ]
     if specific:
         return None  # a question about one row ("booking amount") is answered line by line
@@ -208,14 +249,22 @@ def cross_project_answer(session: Session, analysis: QueryAnalysis) -> tuple[str
     for project in projects:
         citations = []
         if sector:
-            pattern = rf"sector[\s-]*{re.escape(sector.group(1))}\b"
-            where = session.execute(
-                select(Document.source, Chunk.page)
-                .join(Document, Document.id == Chunk.document_id)
-                .where(Chunk.project_id == project.id, Chunk.text.op("~*")(pattern))
-                .order_by(Chunk.page)
-                .limit(1)
-            ).first()
+            pattern = rf"sector[\s-]*{re.escape(sector.group(1))}\y"  # \y: word boundary in Postgres
+            where = (
+                session.execute(
+                    select(Document.source, Fact.page)
+                    .join(Document, Document.id == Fact.document_id)
+                    .where(Fact.project_id == project.id, Fact.key == "sector", Fact.value.op("~*")(pattern))
+                    .limit(1)
+                ).first()
+                or session.execute(
+                    select(Document.source, Chunk.page)
+                    .join(Document, Document.id == Chunk.document_id)
+                    .where(Chunk.project_id == project.id, Chunk.text.op("~*")(pattern))
+                    .order_by(Chunk.page)
+                    .limit(1)
+                ).first()
+            )
             if where is None:
                 continue
             citations.append(_citation(*where))
@@ -235,6 +284,9 @@ def cross_project_answer(session: Session, analysis: QueryAnalysis) -> tuple[str
     if not matches:
         return None
     names = ", ".join(name for name, _ in matches.values())
-    what = " ".join(filter(None, [analysis.bhk.upper() if analysis.bhk else "", f"in Sector {sector.group(1).upper()}" if sector else ""]))
+    parts = [
+        f"with {analysis.bhk.upper()}" if analysis.bhk else "",
+        f"in Sector {sector.group(1).upper()}" if sector else "",
+    ]
     citations = [c for _, cites in matches.values() for c in cites]
-    return f"Projects with {what}: {names}.", citations
+    return f"Projects {' '.join(filter(None, parts))}: {names}.", citations
