@@ -32,6 +32,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "OPENAI_BASE_URL": env.get("OPENAI_BASE_URL") or None,
         "OPENAI_CHAT_MODEL": env.get("OPENAI_CHAT_MODEL", "gpt-4o-mini"),
         "OPENAI_EMBED_MODEL": env.get("OPENAI_EMBED_MODEL", "text-embedding-3-small"),
+        "OPENAI_TIMEOUT": float(env.get("OPENAI_TIMEOUT", "20")),
         "ANSWER_MAX_CHARS": int(env.get("ANSWER_MAX_CHARS", "700")),
         "BROKER_COMMISSION_RATE": Decimal(env.get("BROKER_COMMISSION_RATE", "0.02")),
         "PLATFORM_SHARE_RATE": Decimal(env.get("PLATFORM_SHARE_RATE", "0.25")),

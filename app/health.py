@@ -9,6 +9,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
 
 from app.extensions import db
 
@@ -20,21 +21,29 @@ def _head_revisions() -> set[str]:
     return set(ScriptDirectory.from_config(config).get_heads())
 
 
+def _migration_check(conn) -> dict:
+    try:
+        current = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
+    except ProgrammingError:  # reachable, but never migrated: not a database outage
+        return {"ok": False, "detail": "no schema yet; run `investochat db upgrade`"}
+    heads = _head_revisions()
+    if current == heads:
+        return {"ok": True, "detail": "current"}
+    return {
+        "ok": False,
+        "detail": f"database at {sorted(current)}, code at {sorted(heads)}; "
+        "run `investochat db upgrade`",
+    }
+
+
 def readiness() -> dict[str, dict]:
     """Check the database, Redis and the migration level; never raises."""
     checks: dict[str, dict] = {}
     try:
         with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-            current = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
-        heads = _head_revisions()
-        checks["database"] = {"ok": True}
-        checks["migrations"] = {
-            "ok": current == heads,
-            "detail": "current"
-            if current == heads
-            else f"database at {sorted(current)}, code at {sorted(heads)}; run `investochat db upgrade`",
-        }
+            checks["database"] = {"ok": True}
+            checks["migrations"] = _migration_check(conn)
     except Exception as exc:  # any failure means not ready; say which
         checks["database"] = {"ok": False, "detail": str(exc).splitlines()[0][:200]}
         checks["migrations"] = {"ok": False, "detail": "database unreachable"}

@@ -16,11 +16,13 @@ import io
 import json
 import pstats
 import random
+import statistics
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -65,7 +67,7 @@ def connect(data_dir: Path, reuse: bool) -> tuple[str, str]:
     base = embedded.postgres_url(data_dir, database="postgres")
     host = unquote(base.split("host=", 1)[1])
     if not reuse:
-        with psycopg.connect(host=host, user="postgres", dbname="postgres", autocommit=True) as conn:
+        with psycopg.connect(host=host, user="postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
     return embedded.postgres_url(data_dir, database=DATABASE), host
 
@@ -178,18 +180,19 @@ def compare_vector(questions: list[str], k: int = 10) -> dict:
     modes = {"hnsw": "SET LOCAL hnsw.ef_search = 40", "exact": "SET LOCAL enable_indexscan = off"}
     ms: dict[str, list[float]] = {mode: [] for mode in modes}
     plans, recalls = {}, []
-    for i, question in enumerate(questions):
+    for question in questions:
         found = {}
         for mode, setting in modes.items():
             session.execute(sql_text(setting))
             started = time.perf_counter()
             found[mode] = vector_ranking(session, question, embedder, None, k)
             ms[mode].append((time.perf_counter() - started) * 1000)
-            if i == 0:
-                plans[mode] = scan_node(lambda: vector_ranking(session, question, embedder, None, k))
+            if mode not in plans:
+                plans[mode] = scan_node(partial(vector_ranking, session, question, embedder, None, k))
             session.rollback()
-        recalls.append(len(set(found["hnsw"]) & set(found["exact"])) / max(1, len(found["exact"])))
-    return _comparison(ms["hnsw"], ms["exact"], plans) | {"recall_at_10": sum(recalls) / len(recalls)}
+        hits = set(found["hnsw"]) & set(found["exact"])
+        recalls.append(len(hits) / max(1, len(found["exact"])))
+    return _comparison(ms["hnsw"], ms["exact"], plans) | {"recall_at_10": statistics.mean(recalls)}
 
 
 def compare_full_text(questions: list[str]) -> dict:
@@ -253,7 +256,8 @@ def print_summary(info: dict, rows: list[dict], vector: dict, text: dict) -> Non
           f"{vector['fast_p50']:.1f} / p95 {vector['fast_p95']:.1f} ms; exact p50 "
           f"{vector['slow_p50']:.1f} / p95 {vector['slow_p95']:.1f} ms; speed-up "
           f"{vector['speedup']:.1f}x; recall@10 {vector['recall_at_10']:.3f}")
-    print(f"  plans: HNSW -> {vector['plans'].get('hnsw')}; exact -> {vector['plans'].get('exact')}")
+    plans = vector["plans"]
+    print(f"  plans: HNSW -> {plans.get('hnsw')}; exact -> {plans.get('exact')}")
     print(f"full text, all projects ({text['n']} queries): GIN p50 {text['fast_p50']:.1f} / "
           f"p95 {text['fast_p95']:.1f} ms; ILIKE scan p50 {text['slow_p50']:.1f} / p95 "
           f"{text['slow_p95']:.1f} ms; speed-up {text['speedup']:.1f}x")
@@ -269,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse", action="store_true", help="keep a database already loaded")
     parser.add_argument("--no-profile", action="store_true", help="skip profiling on MISS")
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows up even when piped to a file
 
     url, host = connect(args.data_dir, args.reuse)
     redis_url = embedded.redis_url(args.data_dir, name="redis-bench.db")
@@ -294,7 +299,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Generating and loading {args.chunks:,} synthetic chunks ...")
             for project in projects:
                 synthetic.fill_pages(project, rng)
-            with psycopg.connect(host=host, user="postgres", dbname=DATABASE, autocommit=True) as conn:
+            with psycopg.connect(host=host, user="postgres", dbname=DATABASE) as conn:
+                conn.autocommit = True  # load() opens its own transaction, then VACUUMs
                 info["load_seconds"] = synthetic.load(conn, projects, HashingEmbedder())
         is_synthetic = Project.name.like("Synthetic %")
         counts = dict(db.session.execute(

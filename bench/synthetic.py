@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -36,12 +37,12 @@ UNIT_TYPES = ("2 BHK", "2 BHK + Study", "3 BHK", "3 BHK + Servant", "3.5 BHK", "
               "4 BHK + Servant", "5 BHK Penthouse", "Duplex Penthouse")
 ROOMS = ("Living & Dining", "Master Bedroom", "Bedroom 2", "Bedroom 3", "Kitchen", "Utility",
          "Servant Room", "Toilet", "Powder Room", "Balcony", "Sun Deck")
-FLOORING = (("Living/Dining", "imported Italian marble"), ("Master Bedroom", "laminated wooden flooring"),
-            ("Bedrooms", "vitrified tiles"), ("Kitchen", "anti-skid ceramic tiles"),
-            ("Toilets", "anti-skid tiles with granite counters"), ("Balconies", "weather-proof tiles"))
-SPECIFICATIONS = ("Modular kitchen with hob, chimney and RO", "VRV air-conditioning in living and bedrooms",
+FLOORING = (("Living/Dining", "imported Italian marble"), ("Bedrooms", "vitrified tiles"),
+            ("Master Bedroom", "laminated wooden flooring"), ("Kitchen", "anti-skid tiles"),
+            ("Toilets", "anti-skid tiles, granite counters"), ("Balconies", "weather-proof tiles"))
+SPECIFICATIONS = ("Modular kitchen with hob, chimney and RO", "VRV air-conditioning throughout",
                   "Double-glazed UPVC windows", "Wooden wardrobes in all bedrooms",
-                  "Video door phone and smart home automation", "100% power back-up for common areas",
+                  "Video door phone and home automation", "100% power back-up for common areas",
                   "Three-tier security with CCTV surveillance", "High-speed lifts with ARD",
                   "Fire fighting system as per NBC norms", "Rain water harvesting and STP")
 MILESTONES = ("On booking", "Within 30 days of booking", "Within 60 days of booking",
@@ -65,15 +66,10 @@ MONTHS = ("March", "June", "September", "December")
 
 def inr(amount: int) -> str:
     """An amount with Indian digit grouping: 2500000 -> '25,00,000'."""
-    digits = str(amount)
-    if len(digits) <= 3:
-        return digits
-    head, tail = digits[:-3], digits[-3:]
-    groups = []
-    while head:
-        groups.insert(0, head[-2:])
-        head = head[:-2]
-    return ",".join(groups) + "," + tail
+    head, tail = divmod(amount, 1000)
+    if not head:
+        return str(tail)
+    return re.sub(r"(\d)(?=(\d\d)+$)", r"\1,", str(head)) + f",{tail:03d}"
 
 
 @dataclass
@@ -117,9 +113,11 @@ def make_projects(count: int, total_chunks: int, rng: random.Random) -> list[Syn
             developer=rng.choice(DEVELOPERS), sector=sector, corridor=rng.choice(CORRIDORS),
             city=rng.choice(CITIES), units=sorted(rng.sample(UNIT_TYPES, rng.randint(2, 4))),
             amenities=rng.sample(AMENITIES, 10), psf=rng.randrange(11_000, 32_000, 250),
-            towers=rng.randint(2, 12), floors=rng.randint(14, 52), acres=round(rng.uniform(3, 30), 2),
+            towers=rng.randint(2, 12), floors=rng.randint(14, 52),
+            acres=round(rng.uniform(3, 30), 2),
             possession=f"{rng.choice(MONTHS)} {rng.randint(2026, 2031)}",
-            rera=f"RC/REP/HARERA/GGM/{rng.randint(400, 999)}/{rng.randint(100, 750)}/2025/{rng.randint(1, 99)}",
+            rera=f"RC/REP/HARERA/GGM/{rng.randint(400, 999)}/{rng.randint(100, 750)}/2025/"
+                 f"{rng.randint(1, 99)}",
             chunk_count=chunks,
         ))
     return projects
@@ -128,7 +126,8 @@ def make_projects(count: int, total_chunks: int, rng: random.Random) -> list[Syn
 def _overview(p: SyntheticProject, r: random.Random) -> list[str]:
     homes = p.towers * p.floors * r.choice((2, 4))
     return [p.name.upper(), f"{p.name} by {p.developer}: {p.acres} acres in {p.sector}, "
-            f"{p.corridor}, {p.city}.", f"{p.towers} towers | G+{p.floors} floors | {homes} residences",
+            f"{p.corridor}, {p.city}.",
+            f"{p.towers} towers | G+{p.floors} floors | {homes} residences",
             f"Configurations: {', '.join(p.units)}", *r.sample(PROSE, 3)]
 
 
@@ -146,9 +145,10 @@ def _unit_plan(p: SyntheticProject, r: random.Random) -> list[str]:
              f"RERA Carpet Area: {carpet:,.2f} sq ft ({carpet / 10.764:.2f} sq m)",
              f"Balcony Area: {r.randint(80, 450)} sq ft",
              f"Super Area: {inr(int(carpet * r.uniform(1.3, 1.45)))} sq ft"]
-    for room in r.sample(ROOMS, 5):
-        lines.append(f"{room}: {r.randint(8, 24)}'{r.randint(0, 11)}\" x {r.randint(8, 24)}'{r.randint(0, 11)}\"")
-    return lines
+    def feet() -> str:
+        return f"{r.randint(8, 24)}'{r.randint(0, 11)}\""
+
+    return lines + [f"{room}: {feet()} x {feet()}" for room in r.sample(ROOMS, 5)]
 
 
 def _amenities(p: SyntheticProject, r: random.Random) -> list[str]:
@@ -167,7 +167,7 @@ def _payment_plan(p: SyntheticProject, r: random.Random) -> list[str]:
     shares = [10] + [r.choice((5, 7.5, 10)) for _ in steps]
     shares.append(100 - sum(shares))
     names = [MILESTONES[0], *(MILESTONES[i] for i in steps), MILESTONES[-1]]
-    heading = r.choice(("CONSTRUCTION LINKED PAYMENT PLAN", "POSSESSION LINKED PLAN", "PAYMENT PLAN (CLP)"))
+    heading = r.choice(("CONSTRUCTION LINKED PLAN", "POSSESSION LINKED PLAN", "PAYMENT PLAN (CLP)"))
     lines = [f"{name}: {share:g}% of BSP" for name, share in zip(names, shares, strict=True)]
     return [heading, *lines, "IFMS, PLC and car parking are payable on offer of possession."]
 
@@ -208,7 +208,8 @@ def fill_pages(project: SyntheticProject, rng: random.Random) -> None:
     made = 0
     while made < project.chunk_count:
         kind = rng.choice(PAGE_KINDS)
-        page = [_chunk(kind, project, rng) for _ in range(min(rng.randint(1, 4), project.chunk_count - made))]
+        size = min(rng.randint(1, 4), project.chunk_count - made)
+        page = [_chunk(kind, project, rng) for _ in range(size)]
         project.pages.append(page)
         made += len(page)
 
@@ -245,7 +246,7 @@ PROJECT_QUESTIONS: tuple[Callable[[SyntheticProject, random.Random], str], ...] 
     lambda p, r: "Which amenties does the clubhouse have?",
 )
 CROSS_QUESTIONS: tuple[Callable[[random.Random], str], ...] = (
-    lambda r: f"{r.choice(UNIT_TYPES)} apartment near {r.choice(LANDMARKS)} with a {r.choice(AMENITIES)}",
+    lambda r: f"{r.choice(UNIT_TYPES)} near {r.choice(LANDMARKS)} with a {r.choice(AMENITIES)}",
     lambda r: f"homes on {r.choice(CORRIDORS)} with possession in {r.randint(2026, 2031)}",
     lambda r: f"price per sq ft on {r.choice(CORRIDORS)}",
     lambda r: f"construction linked plan with 10% on booking and a {r.choice(AMENITIES)}",
@@ -290,7 +291,7 @@ def load(
             slug = project.name.lower().replace(" ", "-")
             sql = "INSERT INTO projects (name, slug, aliases) VALUES (%s, %s, '{}') RETURNING id"
             project_id = cur.execute(sql, (project.name, slug)).fetchone()[0]
-            digest = hashlib.sha256("\n".join(map("\n".join, project.pages)).encode()).hexdigest()
+            digest = hashlib.sha256(repr(project.pages).encode()).hexdigest()
             sql = ("INSERT INTO documents (project_id, source, sha256, page_count, image_only_pages)"
                    " VALUES (%s, %s, %s, %s, '{}') RETURNING id")
             document_id = cur.execute(sql, (project_id, project.source, digest, len(project.pages)))

@@ -84,3 +84,18 @@ def client(app_ctx):
 def runner(app_ctx):
     """A CLI runner for ``investochat`` commands inside the rolled-back transaction."""
     return app_ctx.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def corpus_catalog(app):
+    """The shared brochure corpus ingested once (committed) into the test database."""
+    from app.commands.catalog import ingest_files
+    from app.rag.evaluate import corpus_projects
+    from tests.shared_data import CORPUS_DIR, require
+
+    require(CORPUS_DIR)
+    names = corpus_projects(CORPUS_DIR)
+    with app.app_context():
+        for path in sorted(CORPUS_DIR.glob("*.jsonl")):
+            ingest_files(names[path.name], [str(path)], progress=False)
+    return names

@@ -150,8 +150,15 @@ def render_evidence(evidence: Evidence) -> str:
     return body
 
 
+def _composer():
+    cache = current_app.extensions.setdefault("investochat", {})
+    if "composer" not in cache:
+        cache["composer"] = composer_from_config(current_app.config)
+    return cache["composer"]
+
+
 def _llm_answer(question, focus, hits, evidence) -> tuple[str, list[Citation]] | None:
-    composer = composer_from_config(current_app.config)
+    composer = _composer()
     if composer is None or not hits:
         return None
     passages = [ContextPassage(hit.document, hit.page, hit.text) for hit in hits[:4]]
