@@ -124,6 +124,14 @@ def _split_lines(text: str) -> list[str]:
     return [line for line, _ in _lines_with_context(text)]
 
 
+def _block_numbers(text: str) -> list[int]:
+    """For each line of :func:`_lines_with_context`, the number of the block it is in."""
+    numbers: list[int] = []
+    for number, block in enumerate(re.split(r"\n\s*\n", text)):
+        numbers.extend([number] * len(_lines_with_context(block)))
+    return numbers
+
+
 def _lines_with_context(text: str) -> list[tuple[str, str]]:
     """Each line of a page with the label of its block ("LIVING / DINING" above "FLOOR: Marble").
 
@@ -154,7 +162,7 @@ def is_heading(line: str) -> bool:
     return line.endswith(":") or (line.isupper() and len(words) <= 6)
 
 
-def _attach_values(lines: list[str], index: int, shape: str | None) -> list[str]:
+def _attach_values(lines: list[str], index: int, shape: str | None, blocks: list[int] | None = None) -> list[str]:
     """A label line with its value lines ("Carpet Area" + "200.34 sq.m." + "2,156.50 sq.ft.").
 
     A label may hold digits of its own ("DLF Phase 5"); it still takes the value lines when it
@@ -163,14 +171,15 @@ def _attach_values(lines: list[str], index: int, shape: str | None) -> list[str]
     line = lines[index]
     if is_figure_only(line) or (re.search(shape, line, re.I) if shape else HAS_DIGIT_RE.search(line)):
         return [line]
+    block = blocks or [0] * len(lines)
     after = []
-    for candidate in lines[index + 1 : index + 4]:
-        if not is_figure_only(candidate):
+    for offset, candidate in enumerate(lines[index + 1 : index + 4], start=index + 1):
+        if block[offset] != block[index] or not is_figure_only(candidate):
             break
         after.append(candidate)
     if after:
         return [line, *after]
-    if index > 0 and is_figure_only(lines[index - 1]):
+    if index > 0 and block[index - 1] == block[index] and is_figure_only(lines[index - 1]):
         return [lines[index - 1], line]
     return [line]
 
@@ -216,6 +225,7 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
     )
     for page_index, (hit, lines) in enumerate(zip(hits, page_lines, strict=True)):
         labels = [label for _, label in page_context[page_index]]
+        blocks = _block_numbers(hit.text)
         page_tokens = tokenize(hit.text)
         page_set = frozenset(page_tokens)
         page_groups = {t.group for t in analysis.terms if _matches(t, page_tokens, page_set)}
@@ -223,7 +233,7 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
         for index in range(len(lines)):
             if index == 0 and len(lines) > 3:
                 continue  # the page title is context for the lines below, not an answer
-            unit = _attach_values(lines, index, shape)
+            unit = _attach_values(lines, index, shape, blocks)
             if len(unit) == 1 and is_heading(unit[0]):
                 continue
             unit_tokens = [t for u in unit for t in tokenize(u)]
@@ -271,7 +281,7 @@ def find_evidence(
     candidates = _candidates(analysis, hits, stats)
     if not candidates:
         return None
-    best = max(candidates, key=lambda c: c.score)
+    best = max(candidates, key=lambda c: (c.score, -len(c.unit)))
     shape = FIGURE_SHAPES.get(analysis.primary_intent or "")
     if best.coverage < MIN_COVERAGE or (shape and not re.search(shape, " ".join(best.unit), re.I)):
         return None
