@@ -162,7 +162,9 @@ def is_heading(line: str) -> bool:
     return line.endswith(":") or (line.isupper() and len(words) <= 6)
 
 
-def _attach_values(lines: list[str], index: int, shape: str | None, blocks: list[int] | None = None) -> list[str]:
+def _attach_values(
+    lines: list[str], index: int, shape: str | None, blocks: list[int] | None = None
+) -> list[str]:
     """A label line with its value lines ("Carpet Area" + "200.34 sq.m." + "2,156.50 sq.ft.").
 
     A label may hold digits of its own ("DLF Phase 5"); it still takes the value lines when it
