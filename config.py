@@ -37,6 +37,23 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "BROKER_COMMISSION_RATE": Decimal(env.get("BROKER_COMMISSION_RATE", "0.02")),
         "PLATFORM_SHARE_RATE": Decimal(env.get("PLATFORM_SHARE_RATE", "0.25")),
         "RQ_QUEUE": env.get("RQ_QUEUE", "investochat"),
+        # WhatsApp
+        "WHATSAPP_PROVIDER": env.get("WHATSAPP_PROVIDER", "meta"),
+        "WHATSAPP_VERIFY_TOKEN": env.get("WHATSAPP_VERIFY_TOKEN", ""),
+        "WHATSAPP_APP_SECRET": env.get("WHATSAPP_APP_SECRET", ""),
+        "WHATSAPP_API_BASE_URL": env.get("WHATSAPP_API_BASE_URL", "https://graph.facebook.com"),
+        "WHATSAPP_API_VERSION": env.get("WHATSAPP_API_VERSION", "v21.0"),
+        "WHATSAPP_PHONE_NUMBER_ID": env.get("WHATSAPP_PHONE_NUMBER_ID", ""),
+        "WHATSAPP_ACCESS_TOKEN": env.get("WHATSAPP_ACCESS_TOKEN", ""),
+        "WHATSAPP_TEMPLATE_NAME": env.get("WHATSAPP_TEMPLATE_NAME", ""),
+        "WHATSAPP_TEMPLATE_LANGUAGE": env.get("WHATSAPP_TEMPLATE_LANGUAGE", "en"),
+        "WATI_API_URL": env.get("WATI_API_URL", ""),
+        "WATI_API_TOKEN": env.get("WATI_API_TOKEN", ""),
+        "WATI_WEBHOOK_TOKEN": env.get("WATI_WEBHOOK_TOKEN", ""),
+        # Conversation
+        "SENDER_RATE_LIMIT": env.get("SENDER_RATE_LIMIT", "20/minute"),
+        "QUALIFY_AFTER_QUESTIONS": int(env.get("QUALIFY_AFTER_QUESTIONS", "2")),
+        "BROKER_CALL_WINDOW": env.get("BROKER_CALL_WINDOW", "within 2 hours (9 am – 9 pm IST)"),
     }
 
 

@@ -38,10 +38,14 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from app.blueprints.api import bp as api_bp
     from app.blueprints.health import bp as health_bp
+    from app.blueprints.webhooks import bp as webhooks_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
-    csrf.exempt(api_bp)  # JSON API for machine clients; no cookie session to protect
+    app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
+    # Machine-to-machine endpoints: no cookie session to protect; webhooks are signed instead.
+    csrf.exempt(api_bp)
+    csrf.exempt(webhooks_bp)
     return app
 
 
@@ -57,6 +61,11 @@ def _check_settings(app: Flask) -> None:
             "DATABASE_URL is not set; run through `investochat` (which starts the embedded "
             "database) or set DATABASE_URL to a PostgreSQL server with pgvector."
         )
+    if is_production(app.config) and app.config.get("WHATSAPP_PROVIDER", "meta") == "meta":
+        if not app.config.get("WHATSAPP_APP_SECRET"):
+            raise RuntimeError(
+                "WHATSAPP_APP_SECRET must be set in production: webhook signatures are verified with it."
+            )
     if not app.config.get("SECRET_KEY"):
         if is_production(app.config):
             raise RuntimeError("SECRET_KEY must be set in production.")

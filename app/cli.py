@@ -25,9 +25,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from app.commands import catalog, evaluate, runtime
+    from app.commands import catalog, conversation, evaluate, runtime
 
-    for module in (catalog, evaluate, runtime):
+    for module in (catalog, conversation, evaluate, runtime):
         for command in module.COMMANDS:
             main.add_command(command)
 

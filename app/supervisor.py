@@ -69,8 +69,18 @@ class Supervisor:
         return cls([web, *rq_workers], env)
 
     def _start(self, child: Child) -> None:
-        child.process = subprocess.Popen(child.argv, env=self.env, cwd=PROJECT_ROOT)
+        # Each child leads its own process group, so what it forked (the RQ worker's scheduler)
+        # can still be stopped after the child itself died.
+        child.process = subprocess.Popen(child.argv, env=self.env, cwd=PROJECT_ROOT, process_group=0)
         log.info("started %s (pid %s)", child.name, child.process.pid)
+
+    @staticmethod
+    def _signal_group(child: Child, signum: int) -> None:
+        """Send ``signum`` to whatever is left in ``child``'s process group."""
+        try:
+            os.killpg(child.process.pid, signum)
+        except (ProcessLookupError, PermissionError):
+            pass  # the group is already empty
 
     def _handle_signal(self, signum, _frame) -> None:
         self._stopping = True
@@ -99,6 +109,7 @@ class Supervisor:
             self._stopping = True
             return
         log.warning("%s exited with code %s; restarting", child.name, child.process.returncode)
+        self._signal_group(child, signal.SIGTERM)  # e.g. the scheduler of a killed RQ worker
         self._start(child)
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -113,3 +124,6 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        for child in self.children:  # nothing a child started may outlive the supervisor
+            if child.process:
+                self._signal_group(child, signal.SIGKILL)

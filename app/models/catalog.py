@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -78,6 +79,16 @@ class Chunk(db.Model):
     __table_args__ = (
         Index("ix_chunks_tsv", "tsv", postgresql_using="gin"),
         Index("ix_chunks_project_page", "project_id", "page"),
+        *(
+            Index(
+                f"ix_chunks_embedding_hnsw_{dim}",
+                text(f"(embedding::vector({dim}))"),
+                postgresql_using="hnsw",
+                postgresql_ops={f"(embedding::vector({dim}))": "vector_cosine_ops"},
+                postgresql_where=text(f"embedding_dim = {dim}"),
+            )
+            for dim in EMBEDDING_DIMENSIONS
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

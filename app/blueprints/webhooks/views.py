@@ -1,0 +1,91 @@
+"""``/webhooks/whatsapp`` (Meta) and ``/webhooks/wati``: verify, record, enqueue, answer 200 fast."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from flask import abort, current_app, jsonify, request
+
+from app.blueprints.webhooks import bp
+from app.channels.base import PayloadError
+from app.channels.meta import parse_webhook, verify_signature
+from app.channels.wati import parse_wati_webhook, verify_wati_token
+from app.conversation.inbox import record_delivery
+from app.extensions import db
+from workers.queues import get_queue
+
+log = logging.getLogger(__name__)
+
+
+@bp.get("/whatsapp")
+def verify_subscription():
+    """Meta's verification handshake: echo ``hub.challenge`` when the verify token matches."""
+    expected = current_app.config.get("WHATSAPP_VERIFY_TOKEN") or ""
+    token = request.args.get("hub.verify_token", "")
+    if (
+        request.args.get("hub.mode") != "subscribe"
+        or not expected
+        or not hmac.compare_digest(token, expected)
+    ):
+        abort(403, description="Verification failed: hub.mode or hub.verify_token is wrong.")
+    return request.args.get("hub.challenge", ""), 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def _load_json(raw: bytes):
+    try:
+        return json.loads(raw)
+    except ValueError:
+        abort(400, description="The body is not valid JSON.")
+
+
+def _record(provider: str, payload, parse) -> tuple:
+    try:
+        messages, statuses = parse(payload)
+    except PayloadError as error:
+        abort(400, description=str(error))
+    recorded = record_delivery(db.session, provider, payload, messages, statuses)
+    db.session.commit()
+    _enqueue(recorded.new_message_ids)
+    return jsonify(
+        received=len(messages),
+        new=len(recorded.new_message_ids),
+        duplicates=recorded.duplicates,
+        statuses=len(statuses),
+    ), 200
+
+
+def _enqueue(message_ids: list[int]) -> None:
+    """Queue processing after the commit; if Redis is down the rows wait for recovery."""
+    if not message_ids:
+        return
+    from workers.tasks import process_message
+
+    queue = get_queue(current_app.config)
+    try:
+        queue.enqueue_many(
+            [queue.prepare_data(process_message, (mid,), job_id=f"process-{mid}") for mid in message_ids]
+        )
+    except Exception:  # the messages are stored; a worker's recovery sweep will pick them up
+        log.exception("could not enqueue %d messages; they will be recovered", len(message_ids))
+
+
+@bp.post("/whatsapp")
+def receive_meta():
+    """A signed delivery from Meta: messages and statuses, up to 1000 updates."""
+    raw = request.get_data(cache=False)
+    secret = current_app.config.get("WHATSAPP_APP_SECRET") or ""
+    if not secret or not verify_signature(secret, raw, request.headers.get("X-Hub-Signature-256")):
+        abort(403, description="Invalid or missing X-Hub-Signature-256.")
+    return _record("meta", _load_json(raw), parse_webhook)
+
+
+@bp.post("/wati")
+def receive_wati():
+    """A delivery from Wati, authenticated with the shared token."""
+    expected = current_app.config.get("WATI_WEBHOOK_TOKEN") or ""
+    provided = request.headers.get("X-Wati-Token") or request.args.get("token")
+    if not expected or not verify_wati_token(expected, provided):
+        abort(403, description="Invalid or missing Wati webhook token.")
+    return _record("wati", _load_json(request.get_data(cache=False)), parse_wati_webhook)

@@ -1,0 +1,151 @@
+"""Delivering replies through a channel: in order, at most once each, with retries.
+
+Each reply row moves pending → sending → sent (or recorded / skipped / failed). The move to
+``sending`` is committed *before* the provider is called, so a retried job or a worker that dies
+mid-call never sends the same reply twice; a row left in ``sending`` is reported, not resent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.channels.base import Channel, SendError
+from app.models import Lead, Message
+
+log = logging.getLogger(__name__)
+
+WINDOW = timedelta(hours=24)
+MAX_ATTEMPTS = 5
+BACKOFF_SECONDS = (1, 4, 15, 60, 300)
+
+
+@dataclass
+class DeliveryReport:
+    """What a delivery run did, and when to run again (``retry_in`` seconds) if at all."""
+
+    sent: int = 0
+    recorded: int = 0
+    failed: int = 0
+    retry_in: float | None = None
+
+
+@dataclass(frozen=True)
+class TemplateSettings:
+    """The approved template used outside the 24-hour customer-service window."""
+
+    name: str | None
+    language: str = "en"
+
+
+def channel_from_config(config: Mapping[str, Any]) -> Channel | None:
+    """The configured provider (``WHATSAPP_PROVIDER=meta|wati``), or None without credentials
+    (replies are then recorded, not sent)."""
+    if config.get("WHATSAPP_PROVIDER", "meta") == "wati":
+        from app.channels.wati import WatiChannel
+
+        return WatiChannel.from_config(config)
+    from app.channels.meta import MetaCloudChannel
+
+    return MetaCloudChannel.from_config(config)
+
+
+def _send(channel: Channel, message: Message, outside_window: bool, template: TemplateSettings) -> str:
+    to = message.phone
+    if outside_window:
+        return channel.send_template(to, template.name or "", template.language, ()).provider_message_id
+    interactive = message.interactive or {}
+    if interactive.get("buttons"):
+        buttons = [tuple(b) for b in interactive["buttons"]]
+        return channel.send_buttons(to, message.body, buttons).provider_message_id
+    if interactive.get("rows"):
+        rows = [tuple(r) for r in interactive["rows"]]
+        return channel.send_list(
+            to, message.body, interactive.get("list_button") or "Choose", rows
+        ).provider_message_id
+    return channel.send_text(to, message.body).provider_message_id
+
+
+def deliver_replies(
+    session: Session,
+    inbound_id: int,
+    channel: Channel | None,
+    template: TemplateSettings,
+    now: datetime | None = None,
+) -> DeliveryReport:
+    """Send the pending replies to one inbound message, in order. Commits as it goes."""
+    report = DeliveryReport()
+    ids = session.scalars(
+        select(Message.id)
+        .where(Message.in_reply_to_id == inbound_id, Message.direction == "out")
+        .order_by(Message.sequence)
+    ).all()
+    for message_id in ids:
+        now = now or datetime.now(UTC)
+        message = session.scalars(
+            select(Message).where(Message.id == message_id).with_for_update(skip_locked=True)
+        ).one_or_none()
+        if message is None or message.status not in ("pending", "retrying"):
+            session.rollback()
+            continue
+        if channel is None:
+            message.status, message.status_at = "recorded", now
+            session.commit()
+            report.recorded += 1
+            continue
+        lead = session.get(Lead, message.lead_id) if message.lead_id else None
+        outside = bool(lead and lead.last_inbound_at and now - lead.last_inbound_at > WINDOW)
+        if outside and not template.name:
+            message.status, message.status_at = "skipped", now
+            message.error = "Outside the 24-hour window and no WHATSAPP_TEMPLATE_NAME is configured."
+            session.commit()
+            report.failed += 1
+            continue
+        message.status, message.attempts, message.status_at = "sending", message.attempts + 1, now
+        session.commit()  # the at-most-once guard: from here on this row is never sent again
+        try:
+            provider_id = _send(channel, message, outside, template)
+        except SendError as error:
+            retry = _after_failure(session, message, error, template)
+            if retry is not None:
+                report.retry_in = retry
+                return report  # keep the order: later replies wait for this one
+            report.failed += 1
+            continue
+        except ValueError as error:  # a reply the channel refuses to send as built
+            message.status, message.error = "failed", str(error)
+            session.commit()
+            report.failed += 1
+            continue
+        message.status, message.provider_message_id = "sent", provider_id
+        message.sent_at = message.status_at = datetime.now(UTC)
+        session.commit()
+        report.sent += 1
+    return report
+
+
+def _after_failure(
+    session: Session, message: Message, error: SendError, template: TemplateSettings
+) -> float | None:
+    """Record a failed send; returns seconds to wait before retrying, or None when final."""
+    message.error = f"{error.status or ''} {error.code or ''} {error}".strip()
+    message.status_at = datetime.now(UTC)
+    if error.outside_window and not template.name:
+        message.status = "skipped"
+        message.error = "WhatsApp refused: outside the 24-hour window (131047) and no template is configured."
+    elif error.retryable and message.attempts < MAX_ATTEMPTS:
+        message.status = "retrying"
+        session.commit()
+        delay = BACKOFF_SECONDS[min(message.attempts, len(BACKOFF_SECONDS)) - 1]
+        return max(delay, error.retry_after or 0)
+    else:
+        message.status = "failed"
+    session.commit()
+    log.warning("reply %s not delivered: %s", message.id, message.error)
+    return None

@@ -1,0 +1,338 @@
+"""The conversation engine: a pure function of (lead state, message, clock).
+
+It decides the replies, the new lead state, the activities and the outbox events; callers
+(the WhatsApp worker, the terminal chat, tests) load the state and persist the outcome in one
+transaction. Answers to property questions come from an injected ``answer`` function, so the
+engine itself touches neither the database nor the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from app.conversation import parsers
+from app.conversation.questions import QUESTIONS, ask, parse_answer, summary
+
+# Stages of a lead, in the order a conversation moves through them.
+NEW, ENGAGED, QUALIFYING, PROFILED, QUALIFIED, BROKER_REQUESTED = (
+    "new",
+    "engaged",
+    "qualifying",
+    "profiled",
+    "qualified",
+    "broker_requested",
+)
+RATE_NOTICE_EVERY = timedelta(minutes=10)
+MEDIA_REPLY = (
+    "Thanks! I can only read text messages for now. Please type your question — for example "
+    "“What is the payment plan?”"
+)
+PII_WARNING = (
+    "For your safety I removed an {kinds} number from your message. Please don't share Aadhaar, "
+    "PAN, card numbers or OTPs here — we never need them on chat."
+)
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    """What the brochure Q&A returned for a question (a subset of ``app.rag.answer.Answer``)."""
+
+    text: str
+    answered: bool
+    project: str | None = None
+    route: str = "none"
+    latency_ms: float = 0.0
+
+
+@dataclass
+class LeadState:
+    """Everything the engine needs to know about a lead."""
+
+    lead_id: int | None = None
+    name: str | None = None
+    stage: str = NEW
+    opted_out: bool = False
+    pending_question: str | None = None
+    questions_answered: int = 0
+    project: str | None = None
+    budget_min: Decimal | None = None
+    budget_max: Decimal | None = None
+    budget_text: str | None = None
+    areas: list[str] = field(default_factory=list)
+    area_text: str | None = None
+    timeline: str | None = None
+    timeline_text: str | None = None
+    unit_kinds: list[str] = field(default_factory=list)
+    unit_text: str | None = None
+    skipped: list[str] = field(default_factory=list)
+    reference: str | None = None
+    qualified_at: datetime | None = None
+    broker_requested_at: datetime | None = None
+    rate_notice_at: datetime | None = None
+
+    @property
+    def score(self) -> int:
+        """How many of the four answers are known (the database derives the same)."""
+        return sum(
+            [
+                self.budget_min is not None or self.budget_max is not None,
+                bool(self.areas),
+                self.timeline is not None,
+                bool(self.unit_kinds),
+            ]
+        )
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """An inbound message as the engine sees it (already PII-redacted)."""
+
+    text: str | None
+    kind: str = "text"
+    reply_id: str | None = None
+    pii_removed: Sequence[str] = ()
+    rate_limited: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One outbound message: text, optionally with reply buttons or a list."""
+
+    body: str
+    buttons: tuple[tuple[str, str], ...] = ()
+    list_button: str | None = None
+    rows: tuple[tuple[str, str, str | None], ...] = ()
+    route: str | None = None
+    answered: bool | None = None
+    latency_ms: float | None = None
+
+
+@dataclass
+class Outcome:
+    """The engine's decision for one message."""
+
+    state: LeadState
+    replies: list[Reply] = field(default_factory=list)
+    activities: list[tuple[str, dict]] = field(default_factory=list)
+    events: list[tuple[str, dict]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Tunable behaviour (from config)."""
+
+    qualify_after: int = 2
+    call_window: str = "within 2 hours (9 am – 9 pm IST)"
+    projects: tuple[str, ...] = ()
+
+
+class Engine:
+    """The six-stage flow of ARCHITECTURE.md, shared by every channel."""
+
+    def __init__(self, answer: Callable[[str, str | None], AnswerResult], settings: EngineSettings):
+        self.answer = answer
+        self.settings = settings
+
+    def handle(self, state: LeadState, message: Incoming, now: datetime) -> Outcome:
+        """Decide what to do with ``message`` from a lead in ``state`` at time ``now``."""
+        out = Outcome(
+            state=replace(
+                state, areas=list(state.areas), unit_kinds=list(state.unit_kinds), skipped=list(state.skipped)
+            )
+        )
+        text = (message.text or "").strip()
+        intent = parsers.classify_reply(text) if text else None
+        if message.reply_id in ("connect", "not_now"):
+            intent = "connect" if message.reply_id == "connect" else "no"
+
+        # 1. Guards: opt-out, rate limit, PII, non-text.
+        if intent == "stop":
+            return self._opt_out(out, now)
+        if out.state.opted_out:
+            if intent == "start":
+                out.state.opted_out = False
+                out.activities.append(("opted_in", {}))
+                out.events.append(("lead.opted_in", {}))
+                out.replies.append(Reply("Welcome back! Ask me anything about our projects."))
+            return out
+        if message.rate_limited:
+            if out.state.rate_notice_at is None or now - out.state.rate_notice_at >= RATE_NOTICE_EVERY:
+                out.state.rate_notice_at = now
+                out.replies.append(
+                    Reply("You're sending messages faster than I can answer. Give me a minute and try again.")
+                )
+            return out
+        if message.pii_removed:
+            kinds = "/".join(sorted({k.upper() if k == "pan" else k.title() for k in message.pii_removed}))
+            out.replies.append(Reply(PII_WARNING.format(kinds=kinds)))
+            out.activities.append(("pii_redacted", {"kinds": sorted(message.pii_removed)}))
+        if message.kind == "media":
+            out.replies.append(Reply(MEDIA_REPLY))
+            return out
+        if not text and not message.reply_id:
+            return out
+
+        # 2. First contact.
+        first = out.state.stage == NEW
+        if first:
+            out.state.stage = ENGAGED
+            out.activities.append(("lead_created", {}))
+            out.events.append(("lead.created", {}))
+            out.replies.append(Reply(self._greeting(out.state.name)))
+            if intent == "greeting" or not text:
+                return out
+
+        # 3. A qualification question is pending.
+        if out.state.pending_question:
+            return self._qualifying(out, text, message.reply_id, intent, now)
+
+        # 4. Hand-off.
+        if intent == "connect" and out.state.stage in (QUALIFIED, PROFILED, BROKER_REQUESTED):
+            return self._handoff(out, now)
+        if intent == "connect" and out.state.stage in (ENGAGED,):
+            out.replies.append(
+                Reply(
+                    "Happy to connect you with an advisor — four quick questions first, "
+                    "so the right person calls you."
+                )
+            )
+            return self._start_qualifying(out, now)
+        if intent == "greeting" and not first:
+            out.replies.append(Reply(self._greeting(out.state.name, short=True)))
+            return out
+        if intent == "no":
+            out.replies.append(Reply("No problem. Ask me anything about the projects whenever you like."))
+            return out
+
+        # 5 and 6. Answer from the brochures, then start qualifying when it is time.
+        self._answer(out, text)
+        ready = out.state.questions_answered >= self.settings.qualify_after
+        if ready and out.state.stage == ENGAGED:
+            self._start_qualifying(out, now)
+        return out
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def _greeting(self, name: str | None, short: bool = False) -> str:
+        hello = f"Hello {name.split()[0]}!" if name else "Hello!"
+        if short:
+            return f"{hello} Ask me about prices, payment plans, sizes or locations."
+        projects = ", ".join(self.settings.projects[:6]) or "our luxury projects"
+        return (
+            f"{hello} I'm the InvestoChat assistant. I answer from the official brochures of "
+            f"{projects} — prices, payment plans, unit sizes, locations — and cite the page. "
+            "Reply STOP at any time to opt out."
+        )
+
+    def _opt_out(self, out: Outcome, now: datetime) -> Outcome:
+        if not out.state.opted_out:
+            out.state.opted_out = True
+            out.activities.append(("opted_out", {}))
+            out.events.append(("lead.opted_out", {"at": now.isoformat()}))
+            out.replies.append(
+                Reply("You're unsubscribed and won't hear from us again. Reply START to resume.")
+            )
+        return out
+
+    def _answer(self, out: Outcome, text: str) -> AnswerResult:
+        result = self.answer(text, out.state.project)
+        if result.project:
+            out.state.project = result.project
+        if result.answered:
+            out.state.questions_answered += 1
+        out.replies.append(
+            Reply(result.text, route=result.route, answered=result.answered, latency_ms=result.latency_ms)
+        )
+        return result
+
+    def _start_qualifying(self, out: Outcome, now: datetime) -> Outcome:
+        out.state.stage = QUALIFYING
+        out.activities.append(("qualification_started", {}))
+        return self._ask_next(out, now)
+
+    def _ask_next(self, out: Outcome, now: datetime) -> Outcome:
+        done = set(out.state.skipped) | {q for q in QUESTIONS if _answered(out.state, q)}
+        remaining = [q for q in QUESTIONS if q not in done]
+        if remaining:
+            out.state.pending_question = remaining[0]
+            out.replies.append(ask(remaining[0]))
+            return out
+        out.state.pending_question = None
+        return self._finish_profile(out, now)
+
+    def _qualifying(
+        self, out: Outcome, text: str, reply_id: str | None, intent: str | None, now: datetime
+    ) -> Outcome:
+        question = out.state.pending_question
+        assert question is not None
+        if reply_id == "skip" or parsers.is_skip(text):
+            out.state.skipped.append(question)
+            out.activities.append(("question_skipped", {"question": question}))
+            return self._ask_next(out, now)
+        parsed = parse_answer(question, text, reply_id)
+        # "What is the price of a 3BHK?" mentions a unit but asks a question; "3bhk?" answers.
+        asking = not reply_id and parsers.looks_like_question(text) and len(text.split()) > 4
+        if parsed is not None and not asking:
+            parsed.apply(out.state, text)
+            out.activities.append(("question_answered", {"question": question, "answer": parsed.label}))
+            return self._ask_next(out, now)
+        if intent == "connect":
+            out.replies.append(
+                Reply("Sure — just this quick question first, so the right advisor calls you.")
+            )
+            out.replies.append(ask(question))
+            return out
+        if asking or parsers.looks_like_question(text):
+            self._answer(out, text)
+            out.replies.append(ask(question, again=True))
+            return out
+        out.replies.append(ask(question, help_text=True))
+        return out
+
+    def _finish_profile(self, out: Outcome, now: datetime) -> Outcome:
+        state = out.state
+        if state.score == len(QUESTIONS):
+            state.stage = QUALIFIED
+            state.qualified_at = now
+            out.activities.append(("qualified", {"score": state.score}))
+            out.events.append(("lead.qualified", {"score": state.score}))
+        else:
+            state.stage = PROFILED
+            out.activities.append(
+                ("profile_completed", {"score": state.score, "skipped": list(state.skipped)})
+            )
+        out.replies.append(summary(state))
+        return out
+
+    def _handoff(self, out: Outcome, now: datetime) -> Outcome:
+        state = out.state
+        if state.stage != BROKER_REQUESTED:
+            state.stage = BROKER_REQUESTED
+            state.broker_requested_at = now
+            state.reference = state.reference or reference_for(state.lead_id, now)
+            out.activities.append(("broker_requested", {"reference": state.reference}))
+            out.events.append(("lead.broker_requested", {"reference": state.reference}))
+        out.replies.append(
+            Reply(
+                f"Done! Your reference is {state.reference}. An InvestoChat advisor will call you "
+                f"{self.settings.call_window}."
+            )
+        )
+        return out
+
+
+def _answered(state: LeadState, question: str) -> bool:
+    return {
+        "budget": state.budget_min is not None or state.budget_max is not None,
+        "area": bool(state.areas),
+        "timeline": state.timeline is not None,
+        "unit": bool(state.unit_kinds),
+    }[question]
+
+
+def reference_for(lead_id: int | None, now: datetime) -> str:
+    """A short reference an investor can quote on the phone, e.g. ``IC-000123``."""
+    return f"IC-{lead_id:06d}" if lead_id else f"IC-{now:%y%m%d%H%M%S}"

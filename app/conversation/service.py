@@ -1,0 +1,195 @@
+"""Running the engine for one stored inbound message and persisting its outcome atomically."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from app.conversation.engine import AnswerResult, Engine, EngineSettings, Incoming, LeadState, Outcome
+from app.models import Activity, Lead, Message, OutboxEvent, Project
+
+log = logging.getLogger(__name__)
+
+STATE_FIELDS = (
+    "name",
+    "stage",
+    "opted_out",
+    "pending_question",
+    "questions_answered",
+    "budget_text",
+    "areas",
+    "area_text",
+    "timeline",
+    "timeline_text",
+    "unit_kinds",
+    "unit_text",
+    "skipped",
+    "reference",
+    "qualified_at",
+    "broker_requested_at",
+    "rate_notice_at",
+)
+
+
+def build_engine(session: Session, config: Mapping[str, Any]) -> Engine:
+    """An engine answering from the brochures, with the projects it knows."""
+    from app.rag.answer import UnknownProject, answer_question
+
+    def answer(text: str, project: str | None) -> AnswerResult:
+        try:
+            result = answer_question(text, project=project, session=session)
+        except UnknownProject:
+            result = answer_question(text, session=session)
+        return AnswerResult(result.answer, result.answered, result.project, result.route, result.latency_ms)
+
+    names = tuple(session.scalars(select(Project.name).order_by(Project.name)))
+    settings = EngineSettings(
+        qualify_after=int(config.get("QUALIFY_AFTER_QUESTIONS", 2)),
+        call_window=config.get("BROKER_CALL_WINDOW", "within 2 hours (9 am – 9 pm IST)"),
+        projects=names,
+    )
+    return Engine(answer, settings)
+
+
+def lead_for(session: Session, phone: str, name: str | None, channel: str) -> Lead:
+    """The lead for ``phone``, created on first contact, locked for this transaction."""
+    session.execute(
+        insert(Lead)
+        .values(phone=phone, name=name, channel=channel, stage="new")
+        .on_conflict_do_nothing(index_elements=["phone"])
+    )
+    lead = session.scalars(select(Lead).where(Lead.phone == phone).with_for_update()).one()
+    if name and not lead.name:
+        lead.name = name
+    return lead
+
+
+def state_of(lead: Lead) -> LeadState:
+    """The engine's view of a lead row."""
+    state = LeadState(
+        lead_id=lead.id,
+        project=lead.project.name if lead.project else None,
+        budget_min=lead.budget_min_inr,
+        budget_max=lead.budget_max_inr,
+    )
+    for name in STATE_FIELDS:
+        value = getattr(lead, name)
+        setattr(state, name, list(value) if isinstance(value, list) else value)
+    return state
+
+
+def _store_state(session: Session, lead: Lead, state: LeadState) -> None:
+    for name in STATE_FIELDS:
+        setattr(lead, name, getattr(state, name))
+    lead.budget_min_inr, lead.budget_max_inr = state.budget_min, state.budget_max
+    if state.opted_out and lead.opted_out_at is None:
+        lead.opted_out_at = datetime.now(UTC)
+    current = lead.project.name if lead.project else None
+    if state.project != current:
+        lead.project_id = session.scalar(select(Project.id).where(Project.name == state.project))
+
+
+def lead_snapshot(lead: Lead) -> dict[str, Any]:
+    """The lead as outbox consumers (Airtable, broker notifications) need it."""
+    return {
+        "lead_id": lead.id,
+        "phone": lead.phone,
+        "name": lead.name,
+        "stage": lead.stage,
+        "budget_min_inr": str(lead.budget_min_inr) if lead.budget_min_inr is not None else None,
+        "budget_max_inr": str(lead.budget_max_inr) if lead.budget_max_inr is not None else None,
+        "areas": list(lead.areas),
+        "timeline": lead.timeline,
+        "unit_kinds": list(lead.unit_kinds),
+        "budget_text": lead.budget_text,
+        "area_text": lead.area_text,
+        "timeline_text": lead.timeline_text,
+        "unit_text": lead.unit_text,
+        "reference": lead.reference,
+        "project": lead.project.name if lead.project else None,
+    }
+
+
+def persist_outcome(session: Session, lead: Lead, inbound: Message, outcome: Outcome) -> list[Message]:
+    """Write the new state, replies, activities and outbox events (caller commits)."""
+    _store_state(session, lead, outcome.state)
+    session.flush()
+    session.refresh(lead)  # generated columns: score, qualified
+    replies = []
+    for sequence, reply in enumerate(outcome.replies):
+        interactive = None
+        if reply.buttons:
+            interactive = {"buttons": [list(b) for b in reply.buttons]}
+        elif reply.rows:
+            interactive = {"list_button": reply.list_button, "rows": [list(r) for r in reply.rows]}
+        message = Message(
+            lead_id=lead.id,
+            phone=lead.phone,
+            direction="out",
+            provider=inbound.provider,
+            kind="text",
+            body=reply.body,
+            interactive=interactive,
+            in_reply_to_id=inbound.id,
+            sequence=sequence,
+            route=reply.route,
+            answered=reply.answered,
+            latency_ms=reply.latency_ms,
+            status="pending",
+        )
+        session.add(message)
+        replies.append(message)
+    for kind, detail in outcome.activities:
+        session.add(Activity(lead_id=lead.id, kind=kind, detail=detail, actor="bot"))
+    snapshot = lead_snapshot(lead)
+    for topic, payload in outcome.events:
+        session.add(
+            OutboxEvent(topic=topic, aggregate="lead", aggregate_id=lead.id, payload={**snapshot, **payload})
+        )
+    session.flush()
+    return replies
+
+
+def process_inbound(
+    session: Session,
+    message_id: int,
+    engine: Engine,
+    *,
+    rate_limited: bool = False,
+    now: datetime | None = None,
+) -> list[Message]:
+    """Run the engine for one inbound message exactly once; returns the replies (caller commits).
+
+    The message row is locked first: a second worker processing the same id waits, then sees
+    it processed and does nothing.
+    """
+    now = now or datetime.now(UTC)
+    inbound = session.scalars(select(Message).where(Message.id == message_id).with_for_update()).one_or_none()
+    if inbound is None or inbound.processed_at is not None or inbound.direction != "in":
+        return []
+    profile = (inbound.interactive or {}).get("profile_name")
+    lead = lead_for(
+        session,
+        inbound.phone,
+        profile,
+        "whatsapp" if inbound.provider in ("meta", "wati") else inbound.provider,
+    )
+    incoming = Incoming(
+        text=inbound.body,
+        kind=inbound.kind,
+        reply_id=inbound.reply_id,
+        pii_removed=tuple(inbound.pii_removed or ()),
+        rate_limited=rate_limited,
+    )
+    outcome = engine.handle(state_of(lead), incoming, now)
+    lead.last_inbound_at = max(filter(None, [lead.last_inbound_at, inbound.status_at or now]))
+    inbound.lead_id = lead.id
+    inbound.processed_at = now
+    inbound.status = "processed"
+    return persist_outcome(session, lead, inbound, outcome)

@@ -1,0 +1,166 @@
+"""Leads and their conversations: messages, raw webhook events, activities and the outbox.
+
+A lead's qualification score and flag are generated columns, derived by the database from the
+structured answers, so no code path can let them disagree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    Computed,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    SmallInteger,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+SCORE_SQL = (
+    "(CASE WHEN budget_min_inr IS NOT NULL OR budget_max_inr IS NOT NULL THEN 1 ELSE 0 END)"
+    " + (CASE WHEN cardinality(areas) > 0 THEN 1 ELSE 0 END)"
+    " + (CASE WHEN timeline IS NOT NULL THEN 1 ELSE 0 END)"
+    " + (CASE WHEN cardinality(unit_kinds) > 0 THEN 1 ELSE 0 END)"
+)
+
+
+class Lead(db.Model):
+    """An investor who wrote to us, with the four qualification answers."""
+
+    __tablename__ = "leads"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
+    name: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(20), default="whatsapp")
+    stage: Mapped[str] = mapped_column(String(30), default="new", index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"))
+    questions_answered: Mapped[int] = mapped_column(Integer, default=0)
+    pending_question: Mapped[str | None] = mapped_column(String(20))
+
+    budget_text: Mapped[str | None] = mapped_column(Text)
+    area_text: Mapped[str | None] = mapped_column(Text)
+    timeline_text: Mapped[str | None] = mapped_column(Text)
+    unit_text: Mapped[str | None] = mapped_column(Text)
+    budget_min_inr: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    budget_max_inr: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    areas: Mapped[list[str]] = mapped_column(ARRAY(String(100)), default=list, server_default="{}")
+    timeline: Mapped[str | None] = mapped_column(String(20))
+    unit_kinds: Mapped[list[str]] = mapped_column(ARRAY(String(30)), default=list, server_default="{}")
+    skipped: Mapped[list[str]] = mapped_column(ARRAY(String(20)), default=list, server_default="{}")
+    score: Mapped[int] = mapped_column(SmallInteger, Computed(SCORE_SQL, persisted=True))
+    qualified: Mapped[bool] = mapped_column(Boolean, Computed(f"({SCORE_SQL}) = 4", persisted=True))
+
+    qualified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    broker_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    opted_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rate_notice_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    project = relationship("Project")
+
+
+class Message(db.Model):
+    """One WhatsApp (or widget, or terminal) message in or out."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_lead_created", "lead_id", "created_at"),
+        Index(
+            "ix_messages_unprocessed",
+            "created_at",
+            postgresql_where="direction = 'in' AND processed_at IS NULL",
+        ),
+        Index("ix_messages_outbound_pending", "status", postgresql_where="direction = 'out'"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    phone: Mapped[str] = mapped_column(String(20))
+    direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
+    provider: Mapped[str] = mapped_column(String(20))  # "meta" | "wati" | "cli" | "web"
+    provider_message_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="text")
+    body: Mapped[str] = mapped_column(Text, default="")
+    reply_id: Mapped[str | None] = mapped_column(String(200))
+    interactive: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    pii_removed: Mapped[list[str]] = mapped_column(ARRAY(String(10)), default=list, server_default="{}")
+    in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    sequence: Mapped[int] = mapped_column(SmallInteger, default=0)
+    route: Mapped[str | None] = mapped_column(String(20))
+    answered: Mapped[bool | None] = mapped_column(Boolean)
+    latency_ms: Mapped[float | None] = mapped_column(Numeric(10, 1))
+    status: Mapped[str] = mapped_column(String(20))
+    status_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    lead = relationship("Lead")
+
+
+class InboundEvent(db.Model):
+    """A webhook body as received (PII removed), kept for replay and debugging."""
+
+    __tablename__ = "inbound_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[Any] = mapped_column(JSONB)
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    statuses: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Activity(db.Model):
+    """Something that happened to a lead, shown on its timeline."""
+
+    __tablename__ = "activities"
+    __table_args__ = (Index("ix_activities_lead_created", "lead_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    actor: Mapped[str] = mapped_column(String(40), default="bot")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class OutboxEvent(db.Model):
+    """An event for later consumers (Airtable sync, broker notification), written in the same
+    transaction as the change it describes."""
+
+    __tablename__ = "outbox_events"
+    __table_args__ = (Index("ix_outbox_pending", "id", postgresql_where="status = 'pending'"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    topic: Mapped[str] = mapped_column(String(60))
+    aggregate: Mapped[str] = mapped_column(String(30))
+    aggregate_id: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,238 @@
+"""The conversation engine, stage by stage, as a pure function (no database, no network)."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from app.conversation.engine import (
+    BROKER_REQUESTED,
+    ENGAGED,
+    PROFILED,
+    QUALIFIED,
+    QUALIFYING,
+    AnswerResult,
+    Engine,
+    EngineSettings,
+    Incoming,
+    LeadState,
+)
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+class FakeBrochures:
+    """Answers property questions; records what was asked and with which project in focus."""
+
+    def __init__(self):
+        self.asked: list[tuple[str, str | None]] = []
+
+    def __call__(self, text: str, project: str | None) -> AnswerResult:
+        self.asked.append((text, project))
+        if "helipad" in text.lower():
+            return AnswerResult("That is not in the brochures I have.", False, project, "none")
+        focus = "Aravali Crest" if "aravali" in text.lower() else project
+        return AnswerResult(
+            f"Answer to: {text}\nSource: Aravali_Crest_Brochure.pdf p.6", True, focus, "tables", 12.0
+        )
+
+
+@pytest.fixture
+def brochures():
+    return FakeBrochures()
+
+
+@pytest.fixture
+def engine(brochures):
+    return Engine(brochures, EngineSettings(qualify_after=2, projects=("Aravali Crest", "TARC Ishva")))
+
+
+def say(engine, state, text=None, **kwargs):
+    return engine.handle(state, Incoming(text=text, **kwargs), NOW)
+
+
+def test_first_contact_greets_and_lists_projects(engine):
+    out = say(engine, LeadState(lead_id=7, name="Rohan Mehta"), "hi")
+    assert out.state.stage == ENGAGED
+    assert len(out.replies) == 1
+    assert "Hello Rohan" in out.replies[0].body and "Aravali Crest" in out.replies[0].body
+    assert ("lead_created", {}) in out.activities
+    assert [topic for topic, _ in out.events] == ["lead.created"]
+
+
+def test_first_message_that_is_a_question_is_greeted_and_answered(engine, brochures):
+    out = say(engine, LeadState(lead_id=7), "What is the payment plan of Aravali Crest?")
+    assert [r.route for r in out.replies] == [None, "tables"]
+    assert out.state.project == "Aravali Crest"
+    assert out.state.questions_answered == 1
+
+
+def test_project_in_focus_carries_to_the_next_question(engine, brochures):
+    state = say(engine, LeadState(lead_id=7), "What is the payment plan of Aravali Crest?").state
+    say(engine, state, "and the carpet area of the 4 BHK?")
+    assert brochures.asked[-1] == ("and the carpet area of the 4 BHK?", "Aravali Crest")
+
+
+def test_second_answer_starts_qualification_with_the_budget_question(engine):
+    state = LeadState(lead_id=7, stage=ENGAGED, questions_answered=1)
+    out = say(engine, state, "How far is the airport?")
+    assert out.state.stage == QUALIFYING
+    assert out.state.pending_question == "budget"
+    assert out.replies[0].route == "tables"
+    assert out.replies[-1].rows and "budget" in out.replies[-1].body.lower()
+
+
+def test_unanswered_questions_do_not_count_towards_qualification(engine):
+    state = LeadState(lead_id=7, stage=ENGAGED, questions_answered=1)
+    out = say(engine, state, "Is there a helipad?")
+    assert out.state.questions_answered == 1
+    assert out.state.stage == ENGAGED and out.state.pending_question is None
+
+
+def qualifying(**kwargs):
+    return LeadState(lead_id=7, stage=QUALIFYING, questions_answered=2, **kwargs)
+
+
+def test_budget_answer_is_parsed_and_area_is_asked_next(engine):
+    out = say(engine, qualifying(pending_question="budget"), "₹3-5 Cr")
+    assert (out.state.budget_min, out.state.budget_max) == (Decimal("30000000"), Decimal("50000000"))
+    assert out.state.budget_text == "₹3-5 Cr"
+    assert out.state.pending_question == "area"
+    assert out.activities[0][0] == "question_answered"
+
+
+def test_tapped_list_option_is_an_answer(engine):
+    state = qualifying(pending_question="timeline", budget_max=Decimal("30000000"), areas=["Manesar"])
+    out = say(engine, state, "In 1–3 months", reply_id="timeline:1-3 months")
+    assert out.state.timeline == "1-3 months"
+    assert out.state.pending_question == "unit"
+
+
+def test_unparseable_answer_is_asked_again_with_an_example(engine):
+    out = say(engine, qualifying(pending_question="budget"), "hmm let me think")
+    assert out.state.pending_question == "budget"
+    assert out.state.budget_min is None and out.state.budget_max is None
+    assert "didn't catch" in out.replies[0].body and "Cr" in out.replies[0].body
+
+
+def test_property_question_during_qualification_is_answered_then_question_repeated(engine, brochures):
+    out = say(engine, qualifying(pending_question="area"), "What is the payment plan?")
+    assert brochures.asked[-1][0] == "What is the payment plan?"
+    assert out.replies[0].route == "tables"
+    assert out.replies[1].body.startswith("Back to my question")
+    assert out.state.pending_question == "area"
+
+
+def test_skip_moves_on_and_the_lead_stays_unqualified_for_that_field(engine):
+    out = say(engine, qualifying(pending_question="budget"), "skip")
+    assert out.state.skipped == ["budget"]
+    assert out.state.pending_question == "area"
+
+
+def test_all_four_answers_qualify_the_lead_with_a_summary_and_an_event(engine):
+    state = qualifying(
+        pending_question="unit",
+        budget_min=Decimal("30000000"),
+        budget_max=Decimal("50000000"),
+        areas=["Gurugram Sector 63A"],
+        timeline="1-3 months",
+    )
+    out = say(engine, state, "4 BHK + servant")
+    assert out.state.stage == QUALIFIED
+    assert out.state.score == 4
+    assert out.state.qualified_at == NOW
+    assert ("lead.qualified", {"score": 4}) in out.events
+    summary = out.replies[-1]
+    assert "₹3 Cr" in summary.body and "Sector 63A" in summary.body
+    assert ("connect", "Yes, connect me") in summary.buttons
+
+
+def test_finishing_with_a_skip_profiles_but_does_not_qualify(engine):
+    state = qualifying(pending_question="unit", skipped=["budget"], areas=["Any"], timeline="exploring")
+    out = say(engine, state, "3bhk")
+    assert out.state.stage == PROFILED
+    assert out.state.score == 3
+    assert not [e for e in out.events if e[0] == "lead.qualified"]
+
+
+@pytest.mark.parametrize(
+    "text,reply_id",
+    [("YES", None), ("connect", None), ("please call me", None), ("Yes, connect me", "connect")],
+)
+def test_handoff_on_yes_connect_or_the_button(engine, text, reply_id):
+    state = LeadState(
+        lead_id=42,
+        stage=QUALIFIED,
+        questions_answered=2,
+        budget_min=Decimal(1),
+        areas=["Any"],
+        timeline="immediate",
+        unit_kinds=["3BHK"],
+    )
+    out = say(engine, state, text, reply_id=reply_id)
+    assert out.state.stage == BROKER_REQUESTED
+    assert out.state.reference == "IC-000042"
+    assert out.state.broker_requested_at == NOW
+    assert [topic for topic, _ in out.events] == ["lead.broker_requested"]
+    assert "IC-000042" in out.replies[0].body and "within 2 hours" in out.replies[0].body
+
+
+def test_connect_before_qualifying_starts_the_questions(engine):
+    out = say(engine, LeadState(lead_id=7, stage=ENGAGED), "connect me to an advisor")
+    assert out.state.pending_question == "budget"
+    assert out.state.stage == QUALIFYING
+
+
+def test_stop_opts_out_once_and_silences_until_start(engine):
+    out = say(engine, LeadState(lead_id=7, stage=ENGAGED), "STOP")
+    assert out.state.opted_out and len(out.replies) == 1 and "START" in out.replies[0].body
+    assert [topic for topic, _ in out.events] == ["lead.opted_out"]
+    assert say(engine, out.state, "What is the price?").replies == []
+    back = say(engine, out.state, "START")
+    assert not back.state.opted_out and back.replies
+
+
+def test_rate_limited_sender_is_told_once(engine):
+    first = say(engine, LeadState(lead_id=7, stage=ENGAGED), "price?", rate_limited=True)
+    assert len(first.replies) == 1 and "faster" in first.replies[0].body
+    again = engine.handle(first.state, Incoming("price?", rate_limited=True), NOW + timedelta(seconds=5))
+    assert again.replies == []
+
+
+def test_pii_warning_is_sent_and_recorded(engine):
+    out = say(
+        engine, LeadState(lead_id=7, stage=ENGAGED), "my pan is [PAN removed], price?", pii_removed=("pan",)
+    )
+    assert "PAN" in out.replies[0].body and "don't share" in out.replies[0].body
+    assert ("pii_redacted", {"kinds": ["pan"]}) in out.activities
+
+
+def test_media_gets_a_polite_text_only_reply(engine):
+    out = say(engine, LeadState(lead_id=7, stage=ENGAGED), None, kind="media")
+    assert len(out.replies) == 1 and "only read text" in out.replies[0].body
+
+
+def test_engine_does_not_mutate_the_state_it_was_given(engine):
+    state = qualifying(pending_question="budget")
+    say(engine, state, "skip")
+    assert state.skipped == [] and state.pending_question == "budget"
+
+
+def test_a_question_mentioning_a_unit_is_answered_not_taken_as_the_unit_answer(engine, brochures):
+    out = say(engine, qualifying(pending_question="unit"), "What is the price of a 3BHK in Aravali Crest?")
+    assert out.state.unit_kinds == []
+    assert out.state.pending_question == "unit"
+    assert brochures.asked[-1][0].startswith("What is the price")
+
+
+def test_not_now_button_is_a_polite_no(engine):
+    state = LeadState(
+        lead_id=7,
+        stage=QUALIFIED,
+        budget_min=Decimal(1),
+        areas=["Any"],
+        timeline="immediate",
+        unit_kinds=["3BHK"],
+    )
+    out = say(engine, state, "Not now", reply_id="not_now")
+    assert out.state.stage == QUALIFIED and "No problem" in out.replies[0].body

@@ -1,0 +1,199 @@
+"""``/webhooks/whatsapp``: signatures, exactly-once recording, statuses, and the reply path."""
+
+import copy
+import hashlib
+import hmac
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from app.cli import main
+from app.extensions import db
+from app.models import Activity, InboundEvent, Lead, Message, OutboxEvent
+from tests.shared_data import PAYLOADS_DIR, require
+from workers.queues import get_queue
+from workers.tasks import process_message, send_replies
+
+SECRET = "test-app-secret"
+PHONE_ID = "1234567890"
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def text_envelope(message_id: str, text: str, wa_id: str = "919812345678", name: str = "Rohan Mehta") -> dict:
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "WABA",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {"display_phone_number": "15550001111", "phone_number_id": PHONE_ID},
+                            "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
+                            "messages": [
+                                {
+                                    "from": wa_id,
+                                    "id": message_id,
+                                    "timestamp": "1764064800",
+                                    "type": "text",
+                                    "text": {"body": text},
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+
+
+@pytest.fixture
+def whatsapp(app_ctx):
+    """Webhook settings for the test, and an empty queue."""
+    config = app_ctx.config
+    saved = {k: config.get(k) for k in ("WHATSAPP_APP_SECRET", "WHATSAPP_VERIFY_TOKEN")}
+    config.update(WHATSAPP_APP_SECRET=SECRET, WHATSAPP_VERIFY_TOKEN="verify-me")
+    queue = get_queue(config)
+    queue.empty()
+    yield app_ctx
+    queue.empty()
+    config.update(saved)
+
+
+def post(client, payload, signature=True, raw: bytes | None = None):
+    body = raw if raw is not None else json.dumps(payload).encode()
+    headers = {"Content-Type": "application/json"}
+    if signature:
+        headers["X-Hub-Signature-256"] = sign(body) if signature is True else signature
+    return client.post("/webhooks/whatsapp", data=body, headers=headers)
+
+
+def count(model, *where):
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def test_verification_handshake_echoes_the_challenge(client, whatsapp):
+    ok = client.get(
+        "/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444"
+    )
+    assert ok.status_code == 200 and ok.data == b"1158201444" and ok.mimetype == "text/plain"
+    bad = client.get("/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=wrong&hub.challenge=1")
+    assert bad.status_code == 403
+
+
+@pytest.mark.parametrize("signature", [False, "sha256=" + "0" * 64, "garbage"])
+def test_unsigned_or_wrongly_signed_posts_are_refused_and_nothing_is_stored(client, whatsapp, signature):
+    events_before = count(InboundEvent)
+    response = post(client, text_envelope("wamid.UNSIGNED", "hello"), signature=signature)
+    assert response.status_code == 403
+    assert count(InboundEvent) == events_before
+    assert count(Message, Message.provider_message_id == "wamid.UNSIGNED") == 0
+
+
+def test_signed_text_is_stored_once_and_queued_once_even_when_delivered_three_times(client, whatsapp):
+    payload = text_envelope("wamid.ONCE", "What is the payment plan?")
+    bodies = [post(client, payload).get_json() for _ in range(3)]
+    assert [b["new"] for b in bodies] == [1, 0, 0]
+    assert [b["duplicates"] for b in bodies] == [0, 1, 1]
+    assert count(Message, Message.provider_message_id == "wamid.ONCE") == 1
+    assert get_queue(whatsapp.config).count == 1
+
+
+def test_malformed_json_is_a_400_and_nothing_is_stored(client, whatsapp):
+    before = count(InboundEvent)
+    response = post(client, None, raw=b'{"object": "whatsapp_business_account", "entry": [')
+    assert response.status_code == 400
+    assert "JSON" in response.get_json()["message"]
+    assert count(InboundEvent) == before
+
+
+def test_body_over_four_megabytes_is_a_413(client, whatsapp):
+    raw = b'{"pad": "' + b"x" * (4 * 1024 * 1024 + 10) + b'"}'
+    assert post(client, None, raw=raw).status_code == 413
+
+
+def test_every_kind_of_update_in_the_shared_payloads_is_accepted(client, whatsapp):
+    folder = require(PAYLOADS_DIR)
+    for path in sorted(folder.glob("*.json")):
+        for variant, envelope in json.loads(path.read_text()).items():
+            response = post(client, envelope)
+            assert response.status_code == 200, (path.name, variant, response.get_json())
+
+
+def test_pii_is_redacted_before_storage(client, whatsapp):
+    post(client, text_envelope("wamid.PII", "my PAN is ABCPE1234F and card 4111 1111 1111 1111"))
+    message = db.session.scalars(select(Message).where(Message.provider_message_id == "wamid.PII")).one()
+    assert "ABCPE1234F" not in message.body and "4111" not in message.body
+    assert set(message.pii_removed) == {"pan", "card"}
+    raw = json.dumps(
+        db.session.scalars(select(InboundEvent.payload).order_by(InboundEvent.id.desc())).first()
+    )
+    assert "ABCPE1234F" not in raw
+
+
+def test_statuses_update_the_reply_and_never_move_backwards(client, whatsapp):
+    db.session.add(
+        Message(
+            phone="+919812345678",
+            direction="out",
+            provider="meta",
+            body="hi",
+            provider_message_id="wamid.OUT1",
+            status="sent",
+        )
+    )
+    db.session.flush()
+
+    def status(value):
+        envelope = text_envelope("unused", "x")
+        value_obj = envelope["entry"][0]["changes"][0]["value"]
+        value_obj.pop("messages")
+        value_obj["statuses"] = [
+            {"id": "wamid.OUT1", "status": value, "timestamp": "1764064900", "recipient_id": "919812345678"}
+        ]
+        assert post(client, envelope).status_code == 200
+        return db.session.scalar(select(Message.status).where(Message.provider_message_id == "wamid.OUT1"))
+
+    assert status("read") == "read"
+    assert status("delivered") == "read"  # arrived late: ignored
+    assert status("sent") == "read"
+
+
+def test_a_batch_of_many_messages_records_every_one(client, whatsapp):
+    payload = text_envelope("wamid.B0", "hello")
+    value = payload["entry"][0]["changes"][0]["value"]
+    template = value["messages"][0]
+    value["messages"] = []
+    for n in range(300):
+        message = copy.deepcopy(template)
+        message["id"], message["from"] = f"wamid.BATCH{n}", f"9198{n:08d}"
+        value["messages"].append(message)
+    body = post(client, payload).get_json()
+    assert body["received"] == 300 and body["new"] == 300
+    assert count(Message, Message.provider_message_id.like("wamid.BATCH%")) == 300
+
+
+def test_a_text_is_answered_with_a_citation_and_recorded_without_credentials(client, whatsapp, runner):
+    loaded = runner.invoke(main, ["demo", "load"])
+    assert loaded.exit_code == 0, loaded.output
+    post(client, text_envelope("wamid.Q1", "What is the payment plan of Aravali Crest?"))
+    inbound = db.session.scalars(select(Message).where(Message.provider_message_id == "wamid.Q1")).one()
+    assert process_message(inbound.id) == 2  # greeting + answer
+    assert process_message(inbound.id) == 0  # a retried job does nothing
+    report = send_replies(inbound.id)
+    assert report["recorded"] == 2 and report["sent"] == 0
+    replies = db.session.scalars(
+        select(Message).where(Message.in_reply_to_id == inbound.id).order_by(Message.sequence)
+    ).all()
+    assert [r.status for r in replies] == ["recorded", "recorded"]
+    assert "Source: Aravali_Crest_Brochure.pdf p.6" in replies[1].body
+    lead = db.session.scalars(select(Lead).where(Lead.phone == "+919812345678")).one()
+    assert lead.name == "Rohan Mehta" and lead.stage == "engaged" and lead.project.name == "Aravali Crest"
+    assert count(Activity, Activity.lead_id == lead.id, Activity.kind == "lead_created") == 1
+    assert count(OutboxEvent, OutboxEvent.aggregate_id == lead.id, OutboxEvent.topic == "lead.created") == 1

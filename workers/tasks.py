@@ -1,0 +1,97 @@
+"""Background jobs. Each takes ids, commits its own work and is safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.conversation.delivery import TemplateSettings, channel_from_config, deliver_replies
+from app.conversation.ratelimit import SenderLimiter
+from app.conversation.service import build_engine, process_inbound
+from app.extensions import db
+from app.models import Message
+from workers.queues import get_queue
+
+log = logging.getLogger(__name__)
+STUCK_SENDING = timedelta(minutes=2)
+
+
+def _limiter() -> SenderLimiter:
+    cache = current_app.extensions.setdefault("investochat", {})
+    if "limiter" not in cache:
+        cache["limiter"] = SenderLimiter(
+            current_app.config["REDIS_URL"], current_app.config["SENDER_RATE_LIMIT"]
+        )
+    return cache["limiter"]
+
+
+def process_message(message_id: int) -> int:
+    """Run the conversation engine for one inbound message; enqueue delivery of its replies."""
+    phone = db.session.scalar(select(Message.phone).where(Message.id == message_id))
+    if phone is None:
+        return 0
+    rate_limited = not _limiter().allow(phone)
+    engine = build_engine(db.session, current_app.config)
+    replies = process_inbound(db.session, message_id, engine, rate_limited=rate_limited)
+    db.session.commit()
+    if replies:
+        get_queue(current_app.config).enqueue(send_replies, message_id, job_id=f"send-{message_id}")
+    return len(replies)
+
+
+def send_replies(inbound_id: int) -> dict:
+    """Deliver the replies to one inbound message; reschedules itself after a retryable error."""
+    config = current_app.config
+    template = TemplateSettings(
+        config.get("WHATSAPP_TEMPLATE_NAME") or None, config.get("WHATSAPP_TEMPLATE_LANGUAGE", "en")
+    )
+    report = deliver_replies(db.session, inbound_id, channel_from_config(config), template)
+    if report.retry_in is not None:
+        get_queue(config).enqueue_in(timedelta(seconds=report.retry_in), send_replies, inbound_id)
+    return {
+        "sent": report.sent,
+        "recorded": report.recorded,
+        "failed": report.failed,
+        "retry_in": report.retry_in,
+    }
+
+
+def recover_stalled() -> dict:
+    """Re-enqueue work a dead worker left behind; report replies whose send is unknown.
+
+    Run when a worker starts: unprocessed inbound messages are processed again (processing is
+    idempotent), pending replies are delivered, and a reply stuck in ``sending`` is marked failed
+    rather than sent twice.
+    """
+    queue = get_queue(current_app.config)
+    unprocessed = db.session.scalars(
+        select(Message.id)
+        .where(Message.direction == "in", Message.processed_at.is_(None), Message.status == "received")
+        .order_by(Message.id)
+    ).all()
+    for message_id in unprocessed:
+        queue.enqueue(process_message, message_id, job_id=f"process-{message_id}")
+    waiting = db.session.scalars(
+        select(Message.in_reply_to_id)
+        .where(Message.direction == "out", Message.status.in_(("pending", "retrying")))
+        .distinct()
+    ).all()
+    for inbound_id in waiting:
+        queue.enqueue(send_replies, inbound_id, job_id=f"send-{inbound_id}")
+    stuck = db.session.execute(
+        update(Message)
+        .where(
+            Message.direction == "out",
+            Message.status == "sending",
+            Message.status_at < datetime.now(UTC) - STUCK_SENDING,
+        )
+        .values(
+            status="failed",
+            error="Delivery unknown: the worker stopped mid-send; not resent to avoid a duplicate.",
+        )
+    ).rowcount
+    db.session.commit()
+    return {"reprocessed": len(unprocessed), "redelivered": len(waiting), "unknown": stuck}
