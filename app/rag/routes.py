@@ -195,6 +195,8 @@ def _table_for(session: Session, hits: list[PageHit], kinds: tuple[str, ...], pl
 def render_table(caption: str, rows: list[list[str]]) -> str:
     """A table as WhatsApp-friendly lines: 'Milestone: value'."""
     lines = [caption.strip().rstrip(":") + ":"] if caption.strip() else []
+    if len(rows) > 2 and not any(re.search(r"\d", cell or "") for cell in rows[0]):
+        rows = rows[1:]  # a header row ("Milestone | Amount") says nothing on WhatsApp
     for row in rows:
         cells = [c.strip() for c in row if c and c.strip()]
         if not cells:
