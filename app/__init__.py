@@ -18,6 +18,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """
     app = Flask(__name__, instance_relative_config=False)
     app.config.update(load_settings())
+    app.config.update(_cookie_settings(app.config))
     if config:
         app.config.update(config)
     _check_settings(app)
@@ -47,6 +48,30 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(api_bp)
     csrf.exempt(webhooks_bp)
     return app
+
+
+def _configure_limiter(app: Flask) -> None:
+    """Rate-limit state lives in Redis so every web process counts the same attempts."""
+    from app.conversation.ratelimit import limits_uri
+
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI",
+        limits_uri(app.config["REDIS_URL"]) if app.config.get("REDIS_URL") else "memory://",
+    )
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+
+
+def _cookie_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Session cookies: HttpOnly and SameSite always, Secure in production (served over HTTPS)."""
+    production = is_production(settings)
+    return {
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+    }
 
 
 def _migrations_dir():

@@ -17,25 +17,34 @@ from app.extensions import db
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA_DIR = Path(os.environ.get("INVESTOCHAT_TEST_DATA_DIR", ROOT / "instance"))
-TEST_DATABASE = "investochat_test"
+# One database and one Redis per test run, so two runs on one machine never collide.
+TEST_DATABASE = f"investochat_test_{os.getpid()}"
+
+
+def _drop_database(host: str, name: str) -> None:
+    with psycopg.connect(host=host, user="postgres", dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
-def database_url() -> str:
-    """A freshly created, migrated test database on the embedded server."""
+def database_url():
+    """A freshly created test database on the embedded server, dropped after the run."""
     base_url = embedded.postgres_url(TEST_DATA_DIR, database="postgres")
     host = base_url.split("host=", 1)[1]
-    with psycopg.connect(host=host, user="postgres", dbname="postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{TEST_DATABASE}" WITH (FORCE)')
-    return embedded.postgres_url(TEST_DATA_DIR, database=TEST_DATABASE)
+    _drop_database(host, TEST_DATABASE)
+    yield embedded.postgres_url(TEST_DATA_DIR, database=TEST_DATABASE)
+    _drop_database(host, TEST_DATABASE)
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> str:
-    """The embedded Redis used by the tests (its own file, emptied at the start)."""
-    url = embedded.redis_url(TEST_DATA_DIR, name="redis-test.db")
+def redis_url():
+    """An embedded Redis of the test run's own, emptied at the start."""
+    name = f"redis-test-{os.getpid()}.db"
+    url = embedded.redis_url(TEST_DATA_DIR, name=name)
     redis.Redis.from_url(url).flushall()
-    return url
+    yield url
+    for leftover in TEST_DATA_DIR.glob(f"{name}*"):
+        leftover.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")

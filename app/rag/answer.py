@@ -103,9 +103,11 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
 
 def _answer(session: Session, question: str, focus: Project | None, max_chars: int) -> Answer:
     project_id = focus.id if focus else None
-    stats = corpus_stats(session, project_id)
-    analysis = analyze(question, stats.vocabulary, drop=project_words(focus))
-    if focus is not None:
+    # Brochure statistics (typo correction, brand names) are per project: across every project
+    # they would cost a full pass over all chunks, so a question without a project goes without.
+    stats = corpus_stats(session, project_id) if focus is not None else None
+    analysis = analyze(question, stats.vocabulary if stats else None, drop=project_words(focus))
+    if stats is not None:
         stats.mark_brands(analysis)
 
     if focus is None:
@@ -125,7 +127,7 @@ def _answer(session: Session, question: str, focus: Project | None, max_chars: i
         body, citations = table
         return Answer(finish(body, citations, max_chars), True, citations, "tables")
 
-    evidence = find_evidence(analysis, hits, stats if focus else None)
+    evidence = find_evidence(analysis, hits, stats)
     llm_text = _llm_answer(question, focus, hits, evidence)
     if llm_text is not None:
         text, citations = llm_text
@@ -157,6 +159,20 @@ def _composer():
     return cache["composer"]
 
 
+def _words_supported(text: str, passages: list[ContextPassage], share: float = 0.6) -> bool:
+    """Most content words of an LLM answer must appear in the passages: figures are checked
+    exactly, and this catches an invented name or amenity ("Yes, there is a helipad")."""
+    from app.rag.query import STOPWORDS, tokenize
+
+    words = {w for w in tokenize(text) if len(w) >= 4 and w not in STOPWORDS and not w.isdigit()}
+    if not words:
+        return True
+    context = set()
+    for passage in passages:
+        context.update(tokenize(passage.text))
+    return len(words & context) / len(words) >= share
+
+
 def _llm_answer(question, focus, hits, evidence) -> tuple[str, list[Citation]] | None:
     composer = _composer()
     if composer is None or not hits:
@@ -167,7 +183,7 @@ def _llm_answer(question, focus, hits, evidence) -> tuple[str, list[Citation]] |
     except LLMUnavailable:
         current_app.logger.warning("LLM unavailable; answering extractively")
         return None
-    if text is None or grounding_violations(text, passages):
+    if text is None or grounding_violations(text, passages) or not _words_supported(text, passages):
         return None
     cited = [p for p in passages if evidence and p.page == evidence.page and p.document == evidence.document]
     cited = cited or passages[:1]

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
-from app.rag.query import FIGURE_SHAPES, QueryAnalysis, Term, tokenize
+from app.rag.query import FIGURE_SHAPES, QueryAnalysis, tokenize
 from app.rag.retrieve import CorpusStats, PageHit
 
 MIN_COVERAGE = 0.6
@@ -83,20 +83,6 @@ def _close(a: str, b: str) -> bool:
     return a == b or (min(len(a), len(b)) >= 6 and Levenshtein.distance(a, b) <= 1)
 
 
-def _matches(term: Term, tokens: list[str], token_set: frozenset[str]) -> bool:
-    if len(term.tokens) == 1:
-        word = term.tokens[0]
-        if word == "bhk":  # "unit types" asks for any configuration: 3BHK, 4BHKK (OCR)…
-            return any(BHK_TOKEN_RE.match(t) for t in token_set)
-        return word in token_set or (
-            len(word) >= 6 and any(_close(word, t) for t in token_set if len(t) >= 6)
-        )
-    n = len(term.tokens)
-    return any(
-        all(_close(term.tokens[k], tokens[i + k]) for k in range(n)) for i in range(len(tokens) - n + 1)
-    )
-
-
 def _group_weights(
     analysis: QueryAnalysis, documents: list[list[frozenset[str]]], stats: CorpusStats | None
 ) -> dict[int, float]:
@@ -162,28 +148,61 @@ def is_heading(line: str) -> bool:
     return line.endswith(":") or (line.isupper() and len(words) <= 6)
 
 
-def _attach_values(
-    lines: list[str], index: int, shape: str | None, blocks: list[int] | None = None
-) -> list[str]:
-    """A label line with its value lines ("Carpet Area" + "200.34 sq.m." + "2,156.50 sq.ft.").
+def _attach_values(lines: list[str], index: int, shape: str | None, blocks: list[int]) -> list[int]:
+    """A label line with its value lines ("Carpet Area" + "200.34 sq.m." + "2,156.50 sq.ft."),
+    as line indexes within the same block.
 
     A label may hold digits of its own ("DLF Phase 5"); it still takes the value lines when it
     lacks the figure the question wants (a distance, a price…).
     """
     line = lines[index]
     if is_figure_only(line) or (re.search(shape, line, re.I) if shape else HAS_DIGIT_RE.search(line)):
-        return [line]
-    block = blocks or [0] * len(lines)
+        return [index]
     after = []
-    for offset, candidate in enumerate(lines[index + 1 : index + 4], start=index + 1):
-        if block[offset] != block[index] or not is_figure_only(candidate):
+    for offset in range(index + 1, min(index + 4, len(lines))):
+        if blocks[offset] != blocks[index] or not is_figure_only(lines[offset]):
             break
-        after.append(candidate)
+        after.append(offset)
     if after:
-        return [line, *after]
-    if index > 0 and block[index - 1] == block[index] and is_figure_only(lines[index - 1]):
-        return [lines[index - 1], line]
-    return [line]
+        return [index, *after]
+    if index > 0 and blocks[index - 1] == blocks[index] and is_figure_only(lines[index - 1]):
+        return [index - 1, index]
+    return [index]
+
+
+class _PageTerms:
+    """Which term groups a page can match, worked out once per page (fuzzy matches included)."""
+
+    def __init__(self, analysis: QueryAnalysis, page_set: frozenset[str]):
+        self.single: list[tuple[int, frozenset[str]]] = []
+        self.phrases: list[tuple[int, tuple[str, ...]]] = []
+        for term in analysis.terms:
+            if len(term.tokens) == 1:
+                word = term.tokens[0]
+                if word == "bhk":  # "unit types" asks for any configuration: 3BHK, 4BHKK (OCR)…
+                    close = {t for t in page_set if BHK_TOKEN_RE.match(t)}
+                elif len(word) >= 6:
+                    close = {t for t in page_set if _close(word, t)}
+                else:
+                    close = {word} & page_set
+                if close:
+                    self.single.append((term.group, frozenset(close)))
+            elif all(any(_close(part, t) for t in page_set) for part in term.tokens):
+                self.phrases.append((term.group, term.tokens))
+
+    def groups(self, tokens: list[str]) -> frozenset[int]:
+        """The term groups ``tokens`` (a line, a unit or the whole page) match."""
+        token_set = frozenset(tokens)
+        found = {group for group, close in self.single if not close.isdisjoint(token_set)}
+        for group, phrase in self.phrases:
+            if group not in found and _has_phrase(phrase, tokens):
+                found.add(group)
+        return frozenset(found)
+
+
+def _has_phrase(phrase: tuple[str, ...], tokens: list[str]) -> bool:
+    n = len(phrase)
+    return any(all(_close(phrase[k], tokens[i + k]) for k in range(n)) for i in range(len(tokens) - n + 1))
 
 
 @dataclass
@@ -197,65 +216,49 @@ class _Candidate:
 
 
 def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats | None) -> list[_Candidate]:
-    page_context = [_lines_with_context(hit.text) for hit in hits]
-    page_lines = [[line for line, _ in lines] for lines in page_context]
-    token_sets = [[frozenset(tokenize(line)) for line in lines] for lines in page_lines]
-    weights = _group_weights(analysis, token_sets, stats)
+    pages = []
+    for hit in hits:
+        context = _lines_with_context(hit.text)
+        lines = [line for line, _ in context]
+        line_tokens = [tokenize(line) for line in lines]
+        page_tokens = [t for tokens in line_tokens for t in tokens]
+        terms = _PageTerms(analysis, frozenset(page_tokens))
+        pages.append((hit, context, lines, line_tokens, terms, terms.groups(page_tokens)))
+    weights = _group_weights(analysis, [[frozenset(t) for t in page[3]] for page in pages], stats)
     required = {t.group for t in analysis.terms if not t.optional}
     total_required = sum(weights[g] for g in required) or 1.0
     shape = FIGURE_SHAPES.get(analysis.primary_intent or "")
     top_prior = max(hit.rank_score for hit in hits) or 1.0
-    brand = (
-        stats.rarest([t.tokens[0] for t in analysis.terms if t.brand and len(t.tokens) == 1])
-        if stats
-        else None
-    )
-    found: list[_Candidate] = []
+    brands = [t.tokens[0] for t in analysis.terms if t.brand and len(t.tokens) == 1]
+    brand = stats.rarest(brands) if stats else None
     focus = analysis.focus
-    focus_pages = (
-        any(
-            focus
-            in {
-                t.group
-                for t in analysis.terms
-                if _matches(t, tokenize(hit.text), frozenset(tokenize(hit.text)))
-            }
-            for hit in hits
-        )
-        if focus is not None
-        else False
-    )
-    for page_index, (hit, lines) in enumerate(zip(hits, page_lines, strict=True)):
-        labels = [label for _, label in page_context[page_index]]
+    focus_on_pages = focus is not None and any(focus in page[5] for page in pages)
+    found: list[_Candidate] = []
+    for page_index, (hit, context, lines, line_tokens, terms, page_groups) in enumerate(pages):
+        if not page_groups & required:
+            continue
+        labels = [label for _, label in context]
         blocks = _block_numbers(hit.text)
-        page_tokens = tokenize(hit.text)
-        page_set = frozenset(page_tokens)
-        page_groups = {t.group for t in analysis.terms if _matches(t, page_tokens, page_set)}
         prior = 0.5 * hit.rank_score / top_prior
+        page_bonus = 0.5 if analysis.bhk and analysis.bhk in page_groups_tokens(line_tokens) else 0.0
+        if brand and stats is not None and stats.near(brand, hit.page):
+            page_bonus += 1.0
         for index in range(len(lines)):
             if index == 0 and len(lines) > 3:
                 continue  # the page title is context for the lines below, not an answer
-            unit = _attach_values(lines, index, shape, blocks)
-            if len(unit) == 1 and is_heading(unit[0]):
+            unit_ids = _attach_values(lines, index, shape, blocks)
+            if len(unit_ids) == 1 and is_heading(lines[index]):
                 continue
-            unit_tokens = [t for u in unit for t in tokenize(u)]
-            unit_set = frozenset(unit_tokens)
-            groups = frozenset(t.group for t in analysis.terms if _matches(t, unit_tokens, unit_set))
-            label_tokens = tokenize(labels[index]) if labels[index] else []
-            label_groups = (
-                frozenset(
-                    t.group
-                    for t in analysis.terms
-                    if label_tokens and _matches(t, label_tokens, frozenset(label_tokens))
-                )
-                - groups
-            )
+            groups = terms.groups([t for i in unit_ids for t in line_tokens[i]])
             if not groups & required:
                 continue
-            if focus_pages and focus not in groups | label_groups:
+            label_groups = terms.groups(tokenize(labels[index])) - groups if labels[index] else frozenset()
+            if focus_on_pages and focus not in groups | label_groups:
                 continue  # "which floors…": the line must speak of floors
+            unit = [lines[i] for i in unit_ids]
             score = (
                 prior
+                + page_bonus
                 + sum(weights[g] for g in groups)
                 + 0.8 * sum(weights[g] for g in label_groups)
                 + 0.35 * sum(weights[g] for g in page_groups - groups - label_groups)
@@ -264,14 +267,16 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
                 score += weights.get(focus, 0.0)
             if shape:
                 score += 1.0 if re.search(shape, " ".join(unit), re.I) else -1.0
-            if analysis.bhk and analysis.bhk in page_set:
-                score += 0.5
-            if brand and stats is not None and stats.near(brand, hit.page):
-                score += 1.0
             coverage = sum(weights[g] for g in (groups | page_groups) & required) / total_required
-            unit = [labels[index], *unit] if label_groups and labels[index] not in unit else unit
+            if label_groups and labels[index] not in unit:
+                unit = [labels[index], *unit]
             found.append(_Candidate(page_index, index, unit, groups | label_groups, score, coverage))
     return found
+
+
+def page_groups_tokens(line_tokens: list[list[str]]) -> frozenset[str]:
+    """Every token of a page."""
+    return frozenset(t for tokens in line_tokens for t in tokens)
 
 
 def find_evidence(

@@ -15,16 +15,20 @@ from sqlalchemy.orm import Session
 
 from app.models import Chunk, Document, Project
 from app.rag.embed import Embedder
-from app.rag.query import QueryAnalysis, name_matches, tokenize
+from app.rag.query import QueryAnalysis, name_matches, normalize_token, tokenize
 
 RRF_K = 60
 BRAND_MIN_PAGES = 3
 BRAND_MIN_SPREAD = 0.06
 SECTION_GAP = 30
+STATS_CACHE_SIZE = 512
 # Words that appear in many project names and so cannot identify one on their own.
 COMMON_NAME_WORDS = frozenset(
-    "the estate estates residences residence heights tower towers city park green project phase "
-    "homes villas greens gardens one".split()
+    normalize_token(word)
+    for word in (
+        "the estate estates residences residence heights tower towers city park green project phase "
+        "homes villas greens gardens one enclave"
+    ).split()
 )
 
 
@@ -169,43 +173,61 @@ def corpus_stats(session: Session, project_id: int | None) -> CorpusStats:
         token_pages = {word: tuple(sorted(found)) for word, found in collected.items()}
     stats = CorpusStats(vocab, frequency, len(pages), token_pages)
     with _stats_lock:
-        if len(_stats_cache) > 64:
-            _stats_cache.clear()
+        stale = [k for k in _stats_cache if k[0] == project_id]  # older versions of this entry
+        for old in stale:
+            del _stats_cache[old]
+        while len(_stats_cache) >= STATS_CACHE_SIZE:
+            del _stats_cache[next(iter(_stats_cache))]  # least recently built
         _stats_cache[key] = stats
     return stats
 
 
-def _tsquery_sql(analysis: QueryAnalysis, params: dict) -> str | None:
-    parts = []
+def _tsquery_sql(analysis: QueryAnalysis, params: dict, *, every_group: bool) -> str | None:
+    """A tsquery over the question's terms: alternatives of a group are ORed; groups are ORed
+    too, or ANDed with ``every_group`` (far fewer matches to rank across many projects)."""
+    groups: dict[int, list[str]] = {}
     for i, term in enumerate(analysis.terms):
-        if term.brand:
+        if term.brand or (every_group and term.optional):
             continue
         phrase = " ".join(term.tokens)
         if not re.search(r"[a-z0-9]", phrase):
             continue
         params[f"t{i}"] = phrase
         fn = "phraseto_tsquery" if len(term.tokens) > 1 else "plainto_tsquery"
-        parts.append(f"{fn}('english', :t{i})")
-    return " || ".join(parts) if parts else None
+        groups.setdefault(term.group, []).append(f"{fn}('english', :t{i})")
+    if not groups:
+        return None
+    joined = [f"({' || '.join(parts)})" for parts in groups.values()]
+    return (" && " if every_group else " || ").join(joined)
 
 
 def full_text_ranking(
     session: Session, analysis: QueryAnalysis, project_id: int | None, limit: int
 ) -> list[int]:
-    """Chunk ids ranked by Postgres full-text relevance."""
-    params: dict = {"limit": limit}
-    tsquery = _tsquery_sql(analysis, params)
-    if tsquery is None:
-        return []
-    where = "tsv @@ q"
-    if project_id is not None:
-        where += " AND project_id = :project_id"
-        params["project_id"] = project_id
-    sql = text(
-        f"SELECT id FROM chunks, ({'SELECT ' + tsquery} AS q) AS query "  # noqa: S608 - terms are bound
-        f"WHERE {where} ORDER BY ts_rank_cd(tsv, q, 32) DESC, id LIMIT :limit"
-    )
-    return list(session.scalars(sql, params))
+    """Chunk ids ranked by Postgres full-text relevance.
+
+    Inside one project any term may match (a few hundred chunks at most). Across all projects the
+    question's term groups must all match, so only a few chunks are ranked; when none match every
+    group, any-term matching is the fallback.
+    """
+    attempts = (False,) if project_id is not None else (True, False)
+    for every_group in attempts:
+        params: dict = {"limit": limit}
+        tsquery = _tsquery_sql(analysis, params, every_group=every_group)
+        if tsquery is None:
+            return []
+        where = "tsv @@ q"
+        if project_id is not None:
+            where += " AND project_id = :project_id"
+            params["project_id"] = project_id
+        sql = text(
+            f"SELECT id FROM chunks, ({'SELECT ' + tsquery} AS q) AS query "  # noqa: S608 - terms are bound
+            f"WHERE {where} ORDER BY ts_rank(tsv, q) DESC, id LIMIT :limit"
+        )
+        found = list(session.scalars(sql, params))
+        if found:
+            return found
+    return []
 
 
 def vector_ranking(
@@ -222,6 +244,8 @@ def vector_ranking(
             "ORDER BY embedding <=> CAST(:vec AS vector) LIMIT :limit"
         )
     else:
+        # HNSW's default search width (40) misses too many neighbours of the hashing embedder.
+        session.execute(text("SET LOCAL hnsw.ef_search = 100"))
         dim = int(embedder.dimension)
         sql = (
             f"SELECT id FROM chunks WHERE embedding_dim = {dim} AND embedder = :name "

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.models import Chunk, Document, DocumentTable, Fact, Project
+from app.models import Document, DocumentTable, Fact, Project
 from app.rag.query import QueryAnalysis
 from app.rag.retrieve import CorpusStats, PageHit
 
@@ -238,6 +238,29 @@ def table_answer(session: Session, analysis: QueryAnalysis, hits: list[PageHit])
 SECTOR_RE = re.compile(r"\bsector[\s-]*(\d{1,3}[a-z]?)\b", re.I)
 
 
+def _first_pages(session: Session, tsquery: str, params: dict, fact_pattern: str | None = None) -> dict:
+    """For each project, the first (document, page) whose text matches ``tsquery`` — one indexed
+    query over all projects (plus sector facts, which also know "63A Gurugram" without "Sector")."""
+    rows = session.execute(
+        text(
+            "SELECT DISTINCT ON (c.project_id) c.project_id, d.source, c.page FROM chunks c "
+            f"JOIN documents d ON d.id = c.document_id WHERE c.tsv @@ ({tsquery}) "  # noqa: S608 - bound
+            "ORDER BY c.project_id, c.page"
+        ),
+        params,
+    ).all()
+    found = {project_id: (source, page) for project_id, source, page in rows}
+    if fact_pattern:
+        facts = session.execute(
+            select(Fact.project_id, Document.source, Fact.page)
+            .join(Document, Document.id == Fact.document_id)
+            .where(Fact.key == "sector", Fact.value.op("~*")(fact_pattern))
+        ).all()
+        for project_id, source, page in facts:
+            found.setdefault(project_id, (source, page))
+    return found
+
+
 def cross_project_answer(session: Session, analysis: QueryAnalysis) -> tuple[str, list] | None:
     """'Which projects have 4 BHK in Sector 63A?' answered across every project."""
     question = analysis.question.lower()
@@ -246,49 +269,34 @@ def cross_project_answer(session: Session, analysis: QueryAnalysis) -> tuple[str
     sector = SECTOR_RE.search(question)
     if not sector and not analysis.bhk:
         return None
-    matches: dict[int, list] = {}
-    projects = session.scalars(select(Project).order_by(Project.name)).all()
-    for project in projects:
-        citations = []
-        if sector:
-            pattern = rf"sector[\s-]*{re.escape(sector.group(1))}\y"  # \y: word boundary in Postgres
-            where = (
-                session.execute(
-                    select(Document.source, Fact.page)
-                    .join(Document, Document.id == Fact.document_id)
-                    .where(Fact.project_id == project.id, Fact.key == "sector", Fact.value.op("~*")(pattern))
-                    .limit(1)
-                ).first()
-                or session.execute(
-                    select(Document.source, Chunk.page)
-                    .join(Document, Document.id == Chunk.document_id)
-                    .where(Chunk.project_id == project.id, Chunk.text.op("~*")(pattern))
-                    .order_by(Chunk.page)
-                    .limit(1)
-                ).first()
+    criteria: list[dict] = []
+    if sector:
+        code = sector.group(1).lower()
+        criteria.append(
+            _first_pages(
+                session,
+                "phraseto_tsquery('english', :sector)",
+                {"sector": f"sector {code}"},
+                rf"sector[\s-]*{re.escape(code)}\y",
+            )  # \y: a word boundary in Postgres
+        )
+    if analysis.bhk:
+        digit = analysis.bhk[0]
+        criteria.append(
+            _first_pages(
+                session,
+                "plainto_tsquery('english', :joined) || phraseto_tsquery('english', :spaced)",
+                {"joined": f"{digit}bhk", "spaced": f"{digit} bhk"},
             )
-            if where is None:
-                continue
-            citations.append(_citation(*where))
-        if analysis.bhk:
-            digit = analysis.bhk[0]
-            has_unit = session.execute(
-                select(Document.source, Chunk.page)
-                .join(Document, Document.id == Chunk.document_id)
-                .where(Chunk.project_id == project.id, Chunk.text.op("~*")(rf"\m{digit}\s*-?\s*bhk"))
-                .order_by(Chunk.page)
-                .limit(1)
-            ).first()
-            if has_unit is None:
-                continue
-            citations.append(_citation(*has_unit))
-        matches[project.id] = [project.name, citations]
-    if not matches:
+        )
+    project_ids = set.intersection(*(set(found) for found in criteria))
+    if not project_ids:
         return None
-    names = ", ".join(name for name, _ in matches.values())
+    names = dict(session.execute(select(Project.id, Project.name).where(Project.id.in_(project_ids))).all())
+    ordered = sorted(project_ids, key=lambda pid: names[pid])
+    citations = [_citation(*found[pid]) for pid in ordered for found in criteria]
     parts = [
         f"with {analysis.bhk.upper()}" if analysis.bhk else "",
         f"in Sector {sector.group(1).upper()}" if sector else "",
     ]
-    citations = [c for _, cites in matches.values() for c in cites]
-    return f"Projects {' '.join(filter(None, parts))}: {names}.", citations
+    return f"Projects {' '.join(filter(None, parts))}: {', '.join(names[pid] for pid in ordered)}.", citations
