@@ -4,8 +4,8 @@
 
 Starts its own embedded PostgreSQL and Redis in --data-dir, ingests the shared brochure corpus,
 bulk-loads synthetic projects, then prints answer latency percentiles per query group against
-the p95 target, HNSW versus exact vector search (speed-up, recall@10) and GIN full text versus
-a sequential ILIKE scan. bench/README.md explains how to read the output.
+the p95 target, HNSW versus exact vector search (speed-up, recall@10) and full text versus a
+sequential ILIKE scan. bench/README.md explains how to read the output.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,10 +51,17 @@ DATABASE = "investochat_bench"
 TARGET_P95_MS = 150.0
 SEED = 20240601
 GROUPS = ("corpus", "synthetic", "cross-search", "cross-listing")
+DEPTH = 40  # how many chunks search_pages asks each ranking for
+EXACT = "exact scan (no index)"
+VECTOR_MODES = {
+    "HNSW ef_search=40 (default)": "SET LOCAL hnsw.ef_search = 40",
+    "HNSW ef_search=100": "SET LOCAL hnsw.ef_search = 100",
+    "HNSW ef_search=200": "SET LOCAL hnsw.ef_search = 200",
+    EXACT: "SET LOCAL enable_indexscan = off",
+}
 
 
-@dataclass
-class BenchQuery:
+class BenchQuery(NamedTuple):
     """One timed question: its group, text and the project in focus (None = search all)."""
 
     group: str
@@ -86,6 +93,33 @@ def ingest_corpus() -> int:
     return chunks
 
 
+def load_data(args: argparse.Namespace, host: str, projects: list) -> dict:
+    """Fill the bench database (unless --reuse finds enough); returns what was loaded."""
+    is_synthetic = Project.name.like("Synthetic %")
+    count = select(func.count(Chunk.id)).join(Project).where(is_synthetic)
+    info: dict = {}
+    if args.reuse and db.session.scalar(count) >= args.chunks:
+        print(f"Reusing the synthetic chunks already in {DATABASE}.")
+    else:
+        if args.reuse:  # too little data to reuse: start again from an empty database
+            db.session.remove()
+            db.engine.dispose()
+            connect(args.data_dir, reuse=False)
+            upgrade()
+        print("Ingesting the shared corpus ...")
+        ingest_corpus()
+        print(f"Generating and loading {args.chunks:,} synthetic chunks ...")
+        rng = random.Random(SEED + 2)
+        for project in projects:
+            synthetic.fill_pages(project, rng)
+        with psycopg.connect(host=host, user="postgres", dbname=DATABASE) as conn:
+            conn.autocommit = True  # load() opens its own transaction, then VACUUMs
+            info["load_seconds"] = synthetic.load(conn, projects, HashingEmbedder())
+    query = select(is_synthetic, func.count(Chunk.id)).join(Chunk).group_by(is_synthetic)
+    counts = dict(db.session.execute(query).all())
+    return info | {"synthetic_chunks": counts.get(True, 0), "corpus_chunks": counts.get(False, 0)}
+
+
 def query_mix(total: int, projects: list[synthetic.SyntheticProject]) -> list[BenchQuery]:
     """The dev questions (when the corpus is loaded), then 60% synthetic-project questions,
     30% cross-project searches and 10% cross-project listings ('Which projects have ...')."""
@@ -97,10 +131,8 @@ def query_mix(total: int, projects: list[synthetic.SyntheticProject]) -> list[Be
                if q.project is None or q.project.lower() in known][: total // 2]
     rest = total - len(dev)
     listing, cross = rest // 10, rest * 3 // 10
-    mix = dev + [
-        BenchQuery("synthetic", rng.choice(synthetic.PROJECT_QUESTIONS)(p, rng), p.name)
-        for p in rng.choices(projects, k=rest - listing - cross)
-    ]
+    mix = dev + [BenchQuery("synthetic", rng.choice(synthetic.PROJECT_QUESTIONS)(p, rng), p.name)
+                 for p in rng.choices(projects, k=rest - listing - cross)]
     mix += [BenchQuery("cross-search", rng.choice(synthetic.CROSS_QUESTIONS)(rng), None)
             for _ in range(cross)]
     mix += [BenchQuery("cross-listing", rng.choice(synthetic.LISTING_QUESTIONS)(p, rng), None)
@@ -111,15 +143,14 @@ def query_mix(total: int, projects: list[synthetic.SyntheticProject]) -> list[Be
 
 def warm_up(mix: list[BenchQuery]) -> dict[str, float]:
     """Time the corpus-statistics cache builds (their cold cost), then answer a few questions."""
-    session = db.session
     started = time.perf_counter()
-    corpus_stats(session, None)
+    corpus_stats(db.session, None)
     cold = {"stats_all_ms": (time.perf_counter() - started) * 1000}
     names = sorted({q.project for q in mix if q.project})[:10]
-    ids = session.scalars(select(Project.id).where(Project.name.in_(names))).all()
+    ids = db.session.scalars(select(Project.id).where(Project.name.in_(names))).all()
     started = time.perf_counter()
     for project_id in ids:
-        corpus_stats(session, project_id)
+        corpus_stats(db.session, project_id)
     cold["stats_per_project_ms"] = (time.perf_counter() - started) * 1000 / max(1, len(ids))
     for query in mix[:: max(1, len(mix) // 20)]:
         answer_question(query.question, project=query.project)
@@ -135,29 +166,27 @@ def time_answers(mix: list[BenchQuery]) -> list[dict]:
         answer = answer_question(query.question, project=query.project)
         elapsed = (time.perf_counter() - started) * 1000
         db.session.remove()  # what a request's teardown does
-        timings.append({**asdict(query), "ms": elapsed, "route": answer.route})
+        timings.append({**query._asdict(), "ms": elapsed, "route": answer.route})
     return timings
 
 
 def latency_rows(timings: list[dict]) -> list[dict]:
-    """p50/p95/p99 and route counts per group and overall."""
+    """p50/p95/p99 and route counts per group and overall (overall last)."""
     rows = []
     for group in (*GROUPS, "overall"):
         items = [t for t in timings if group in (t["group"], "overall")]
-        if not items:
-            continue
         values = [t["ms"] for t in items]
-        p95 = percentile(values, 95)
-        rows.append({
-            "group": group, "n": len(items), "p50": percentile(values, 50), "p95": p95,
-            "p99": percentile(values, 99), "result": "PASS" if p95 <= TARGET_P95_MS else "MISS",
-            "routes": dict(Counter(t["route"] for t in items).most_common()),
-        })
+        if values:
+            p95 = percentile(values, 95)
+            rows.append({"group": group, "n": len(items), "p50": percentile(values, 50),
+                         "p95": p95, "p99": percentile(values, 99),
+                         "result": "PASS" if p95 <= TARGET_P95_MS else "MISS",
+                         "routes": dict(Counter(t["route"] for t in items).most_common())})
     return rows
 
 
-def scan_node(run: Callable[[], object]) -> str:
-    """The scan PostgreSQL plans for the last statement ``run`` executes (same transaction)."""
+def timed(run: Callable[[], object]) -> tuple[float, object, str]:
+    """Run one query: wall time in ms, its result, and the scan PostgreSQL planned for it."""
     captured: list[tuple[str, object]] = []
 
     def remember(conn, cursor, statement, parameters, context, executemany) -> None:
@@ -165,65 +194,68 @@ def scan_node(run: Callable[[], object]) -> str:
 
     event.listen(db.engine, "before_cursor_execute", remember)
     try:
-        run()
+        started = time.perf_counter()
+        result = run()
+        elapsed = (time.perf_counter() - started) * 1000
     finally:
         event.remove(db.engine, "before_cursor_execute", remember)
-    statement, parameters = captured[-1]
-    plan = db.session.connection().exec_driver_sql("EXPLAIN " + statement, parameters).scalars()
-    lines = [line.strip(" ->") for line in plan]
-    return next((line.split("  (")[0] for line in lines if "Scan" in line), lines[0])
+    statement, parameters = captured[-1]  # EXPLAIN in the same transaction (same SET LOCALs)
+    plan = db.session.connection().exec_driver_sql("EXPLAIN " + statement, parameters)
+    scans = [line.strip(" ->").split("  (")[0] for line in plan.scalars() if "Scan" in line]
+    return elapsed, result, next((s for s in scans if "Index" in s), scans[0] if scans else "?")
 
 
-def compare_vector(questions: list[str], k: int = 10) -> dict:
-    """HNSW (cross-project vector_ranking) versus the same query with index scans disabled."""
+def summarize(ms: list[float], plans: Counter, **extra: float) -> dict:
+    """p50/p95 of one retrieval mode with the plans it used."""
+    return {"p50": percentile(ms, 50), "p95": percentile(ms, 95), **extra,
+            "plans": dict(plans.most_common())}
+
+
+def compare_vector(questions: list[str], k: int = 10) -> dict[str, dict]:
+    """Cross-project vector_ranking through HNSW (several ef_search) versus an exact scan."""
     session, embedder = db.session, HashingEmbedder()
-    modes = {"hnsw": "SET LOCAL hnsw.ef_search = 40", "exact": "SET LOCAL enable_indexscan = off"}
-    ms: dict[str, list[float]] = {mode: [] for mode in modes}
-    plans, recalls = {}, []
+    runs = {mode: ([], [], Counter()) for mode in VECTOR_MODES}  # ms, ids, plans
     for question in questions:
-        found = {}
-        for mode, setting in modes.items():
+        for mode, setting in VECTOR_MODES.items():
             session.execute(sql_text(setting))
-            started = time.perf_counter()
-            found[mode] = vector_ranking(session, question, embedder, None, k)
-            ms[mode].append((time.perf_counter() - started) * 1000)
-            if mode not in plans:
-                plans[mode] = scan_node(partial(vector_ranking, session, question, embedder, None, k))
+            ms, ids, plan = timed(partial(vector_ranking, session, question, embedder, None, k))
             session.rollback()
-        hits = set(found["hnsw"]) & set(found["exact"])
-        recalls.append(len(hits) / max(1, len(found["exact"])))
-    return _comparison(ms["hnsw"], ms["exact"], plans) | {"recall_at_10": statistics.mean(recalls)}
+            runs[mode][0].append(ms)
+            runs[mode][1].append(set(ids))
+            runs[mode][2][plan] += 1
+    exact = runs[EXACT][1]
+    return {mode: summarize(ms, plans, recall_at_10=statistics.mean(
+                len(got & truth) / max(1, len(truth)) for got, truth in zip(ids, exact, strict=True)))
+            for mode, (ms, ids, plans) in runs.items()}
 
 
-def compare_full_text(questions: list[str]) -> dict:
-    """GIN full-text ranking (all projects) versus a sequential ILIKE scan for the same words."""
+def compare_full_text(questions: list[str]) -> dict[str, dict]:
+    """full_text_ranking over all projects versus a sequential ILIKE scan for the same words."""
     session = db.session
-    gin, ilike = [], []
+    ilike = sql_text("SELECT id FROM chunks WHERE text ILIKE ANY(:patterns)")
+    runs = {"full text (tsv @@, ts_rank_cd)": ([], Counter()), "ILIKE scan": ([], Counter())}
+
+    def ilike_scan(patterns: list[str]) -> list:
+        return session.execute(ilike, {"patterns": patterns}).all()
+
     for question in questions:
         analysis = analyze(question)
         patterns = [f"%{word}%" for word in analysis.search_words()] or ["%"]
-        started = time.perf_counter()
-        full_text_ranking(session, analysis, None, 24)
-        gin.append((time.perf_counter() - started) * 1000)
-        started = time.perf_counter()
-        session.execute(sql_text("SELECT id FROM chunks WHERE text ILIKE ANY(:p)"), {"p": patterns})
-        ilike.append((time.perf_counter() - started) * 1000)
+        calls = (partial(full_text_ranking, session, analysis, None, DEPTH),
+                 partial(ilike_scan, patterns))
+        for (ms, plans), call in zip(runs.values(), calls, strict=True):
+            elapsed, _, plan = timed(call)
+            ms.append(elapsed)
+            plans[plan] += 1
         session.rollback()
-    return _comparison(gin, ilike, {})
-
-
-def _comparison(fast: list[float], slow: list[float], plans: dict) -> dict:
-    fast_p50, slow_p50 = percentile(fast, 50), percentile(slow, 50)
-    return {"n": len(fast), "fast_p50": fast_p50, "fast_p95": percentile(fast, 95),
-            "slow_p50": slow_p50, "slow_p95": percentile(slow, 95),
-            "speedup": slow_p50 / fast_p50 if fast_p50 else 0.0, "plans": plans}
+    return {mode: summarize(ms, plans) for mode, (ms, plans) in runs.items()}
 
 
 def profile(timings: list[dict], per_group: int = 3, top: int = 14) -> str:
     """cProfile of the slowest questions of each group that misses the target."""
     out = io.StringIO()
-    for row in latency_rows(timings):
-        if row["result"] == "PASS" or row["group"] == "overall":
+    for row in latency_rows(timings)[:-1]:
+        if row["result"] == "PASS":
             continue
         slowest = sorted((t for t in timings if t["group"] == row["group"]), key=lambda t: -t["ms"])
         profiler = cProfile.Profile()
@@ -237,14 +269,15 @@ def profile(timings: list[dict], per_group: int = 3, top: int = 14) -> str:
     return out.getvalue()
 
 
-def print_summary(info: dict, rows: list[dict], vector: dict, text: dict) -> None:
-    """The compact table printed at the end of a run."""
+def print_summary(info: dict, rows: list[dict], timings: list[dict], compared: dict) -> None:
+    """The compact tables printed at the end of a run."""
     print("\n== InvestoChat retrieval benchmark ==")
-    print(f"chunks: {info['chunks']:,} ({info['synthetic_chunks']:,} synthetic in "
-          f"{info['synthetic_projects']} projects, {info['corpus_chunks']:,} from the corpus)")
+    print(f"chunks: {info['synthetic_chunks'] + info['corpus_chunks']:,} "
+          f"({info['synthetic_chunks']:,} synthetic in {info['synthetic_projects']} projects, "
+          f"{info['corpus_chunks']:,} from the shared corpus)")
     if info.get("load_seconds"):
         print("load (s): " + ", ".join(f"{k} {v:.1f}" for k, v in info["load_seconds"].items()))
-    print(f"corpus_stats cache build (cold): all chunks {info['cold']['stats_all_ms']:,.0f} ms, "
+    print(f"corpus_stats cache, cold build: all chunks {info['cold']['stats_all_ms']:,.0f} ms, "
           f"one project {info['cold']['stats_per_project_ms']:.1f} ms")
     print(f"\nanswer_question latency (ms), target p95 <= {TARGET_P95_MS:.0f} ms")
     print(f"{'group':<14}{'n':>5}{'p50':>9}{'p95':>9}{'p99':>9}  result  routes")
@@ -252,15 +285,17 @@ def print_summary(info: dict, rows: list[dict], vector: dict, text: dict) -> Non
         routes = ", ".join(f"{k} {v}" for k, v in r["routes"].items())
         print(f"{r['group']:<14}{r['n']:>5}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}"
               f"  {r['result']:<6}  {routes}")
-    print(f"\nvector top-10, all projects ({vector['n']} queries): HNSW p50 "
-          f"{vector['fast_p50']:.1f} / p95 {vector['fast_p95']:.1f} ms; exact p50 "
-          f"{vector['slow_p50']:.1f} / p95 {vector['slow_p95']:.1f} ms; speed-up "
-          f"{vector['speedup']:.1f}x; recall@10 {vector['recall_at_10']:.3f}")
-    plans = vector["plans"]
-    print(f"  plans: HNSW -> {plans.get('hnsw')}; exact -> {plans.get('exact')}")
-    print(f"full text, all projects ({text['n']} queries): GIN p50 {text['fast_p50']:.1f} / "
-          f"p95 {text['fast_p95']:.1f} ms; ILIKE scan p50 {text['slow_p50']:.1f} / p95 "
-          f"{text['slow_p95']:.1f} ms; speed-up {text['speedup']:.1f}x")
+    for t in sorted(timings, key=lambda t: -t["ms"])[:3]:
+        print(f"  slow: {t['ms']:,.0f} ms {t['group']} {t['question']!r}")
+    print(f"\nretrieval alone, all projects, {info['compared']} queries (ms)")
+    print(f"  {'query path':<44}{'p50':>8}{'p95':>9}  recall@10  plans")
+    for name, result in compared.items():
+        recall = f"{result['recall_at_10']:.3f}" if "recall_at_10" in result else ""
+        plans = "; ".join(f"{plan} x{n}" for plan, n in result["plans"].items())
+        print(f"  {name:<44}{result['p50']:>8.1f}{result['p95']:>9.1f}  {recall:<9}  {plans}")
+    hnsw, text = compared["HNSW ef_search=40 (default)"], compared["full text (tsv @@, ts_rank_cd)"]
+    print(f"  speed-up: HNSW {compared[EXACT]['p50'] / hnsw['p50']:.1f}x over the exact scan, "
+          f"full text {compared['ILIKE scan']['p50'] / text['p50']:.1f}x over ILIKE (p50)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -279,51 +314,28 @@ def main(argv: list[str] | None = None) -> int:
     redis_url = embedded.redis_url(args.data_dir, name="redis-bench.db")
     app = create_app({"DATABASE_URL": url, "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": redis_url,
                       "OPENAI_API_KEY": "", "LOG_LEVEL": "WARNING"})
-    rng = random.Random(SEED)
-    projects = synthetic.make_projects(args.projects, args.chunks, rng)
-    info: dict = {"args": {k: str(v) for k, v in vars(args).items()}}
+    projects = synthetic.make_projects(args.projects, args.chunks, random.Random(SEED))
     with app.app_context():
         upgrade()
-        synthetic_in_db = db.session.scalar(
-            select(func.count(Chunk.id)).join(Project).where(Project.name.like("Synthetic %")))
-        db.session.remove()
-        if args.reuse and synthetic_in_db >= args.chunks:
-            print(f"Reusing {synthetic_in_db:,} synthetic chunks in {DATABASE}.")
-        else:
-            if args.reuse:  # too little data to reuse: start again from an empty database
-                db.engine.dispose()
-                url, host = connect(args.data_dir, reuse=False)
-                upgrade()
-            print("Ingesting the shared corpus ...")
-            info["corpus_chunks_ingested"] = ingest_corpus()
-            print(f"Generating and loading {args.chunks:,} synthetic chunks ...")
-            for project in projects:
-                synthetic.fill_pages(project, rng)
-            with psycopg.connect(host=host, user="postgres", dbname=DATABASE) as conn:
-                conn.autocommit = True  # load() opens its own transaction, then VACUUMs
-                info["load_seconds"] = synthetic.load(conn, projects, HashingEmbedder())
-        is_synthetic = Project.name.like("Synthetic %")
-        counts = dict(db.session.execute(
-            select(is_synthetic, func.count(Chunk.id))
-            .join(Chunk, Chunk.project_id == Project.id).group_by(is_synthetic)).all())
-        info |= {"synthetic_chunks": counts.get(True, 0), "corpus_chunks": counts.get(False, 0),
-                 "synthetic_projects": args.projects}
-        info["chunks"] = info["synthetic_chunks"] + info["corpus_chunks"]
+        info = load_data(args, host, projects) | {"synthetic_projects": args.projects}
         mix = query_mix(args.queries, projects)
         print(f"Warming up, then timing {len(mix)} questions ...")
         info["cold"] = warm_up(mix)
         timings = time_answers(mix)
         rows = latency_rows(timings)
+        print("Comparing indexed and exact retrieval ...")
         sample = [q.question for q in mix[:60]]
-        vector, text = compare_vector(sample), compare_full_text(sample)
+        compared = compare_vector(sample) | compare_full_text(sample)
+        info["compared"] = len(sample)
         report = "" if args.no_profile else profile(timings)
     print(report, end="")
-    print_summary(info, rows, vector, text)
+    print_summary(info, rows, timings, compared)
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     out = results / f"retrieval-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    payload = info | {"latency": rows, "vector": vector, "full_text": text, "timings": timings}
-    out.write_text(json.dumps(payload, indent=1, default=str))
+    payload = {"args": {k: str(v) for k, v in vars(args).items()}, **info, "latency": rows,
+               "retrieval": compared, "timings": timings}
+    out.write_text(json.dumps(payload, indent=1))
     print(f"\nwrote {out.relative_to(ROOT)}")
     return 0 if rows[-1]["result"] == "PASS" else 1
 

@@ -11,7 +11,7 @@ import hashlib
 import random
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import psycopg
@@ -223,14 +223,6 @@ def _chunk(kind: PageKind, project: SyntheticProject, rng: random.Random) -> str
     return "\n".join(lines)[:900].rstrip()
 
 
-def iter_chunks(projects: list[SyntheticProject]) -> Iterator[tuple[int, int, int, str]]:
-    """(project index, page number, ordinal on the page, text) for every chunk."""
-    for index, project in enumerate(projects):
-        for number, page in enumerate(project.pages, start=1):
-            for ordinal, text in enumerate(page):
-                yield index, number, ordinal, text
-
-
 PROJECT_QUESTIONS: tuple[Callable[[SyntheticProject, random.Random], str], ...] = (
     lambda p, r: f"What is the RERA carpet area of the {r.choice(p.units)}?",
     lambda p, r: "What is the payment plan?",
@@ -284,7 +276,9 @@ def load(
     and analysed. ``conn`` must be in autocommit mode. Returns seconds spent per phase.
     """
     seconds: dict[str, float] = {"embed": 0.0}
-    rows = list(iter_chunks(projects))
+    rows = [(index, number, ordinal, text) for index, project in enumerate(projects)
+            for number, page in enumerate(project.pages, start=1)
+            for ordinal, text in enumerate(page)]
     with conn.transaction(), conn.cursor() as cur:
         ids = []
         for project in projects:
