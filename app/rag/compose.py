@@ -69,6 +69,7 @@ class Evidence:
     extra: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=50_000)
 def is_figure_only(line: str) -> bool:
     """A line that is just a value ("45 mins", "200.34 sq.m.", "23 KMS (30 MINS)")."""
     if not HAS_DIGIT_RE.search(line):
@@ -175,7 +176,7 @@ class _PageTerms:
 
     def __init__(self, analysis: QueryAnalysis, page_set: frozenset[str]):
         self.single: list[tuple[int, frozenset[str]]] = []
-        self.phrases: list[tuple[int, tuple[str, ...]]] = []
+        self.phrases: list[tuple[int, tuple[str, ...], frozenset[str]]] = []
         for term in analysis.terms:
             if len(term.tokens) == 1:
                 word = term.tokens[0]
@@ -187,15 +188,17 @@ class _PageTerms:
                     close = {word} & page_set
                 if close:
                     self.single.append((term.group, frozenset(close)))
-            elif all(any(_close(part, t) for t in page_set) for part in term.tokens):
-                self.phrases.append((term.group, term.tokens))
+            else:
+                parts = [frozenset(t for t in page_set if _close(part, t)) for part in term.tokens]
+                if all(parts):
+                    self.phrases.append((term.group, term.tokens, parts[0]))
 
     def groups(self, tokens: list[str]) -> frozenset[int]:
         """The term groups ``tokens`` (a line, a unit or the whole page) match."""
         token_set = frozenset(tokens)
         found = {group for group, close in self.single if not close.isdisjoint(token_set)}
-        for group, phrase in self.phrases:
-            if group not in found and _has_phrase(phrase, tokens):
+        for group, phrase, first in self.phrases:
+            if group not in found and not first.isdisjoint(token_set) and _has_phrase(phrase, tokens):
                 found.add(group)
         return frozenset(found)
 
@@ -238,6 +241,7 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
         if not page_groups & required:
             continue
         labels = [label for _, label in context]
+        label_groups_of = {label: terms.groups(tokenize(label)) for label in set(labels) if label}
         blocks = _block_numbers(hit.text)
         prior = 0.5 * hit.rank_score / top_prior
         page_bonus = 0.5 if analysis.bhk and analysis.bhk in page_groups_tokens(line_tokens) else 0.0
@@ -252,7 +256,7 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
             groups = terms.groups([t for i in unit_ids for t in line_tokens[i]])
             if not groups & required:
                 continue
-            label_groups = terms.groups(tokenize(labels[index])) - groups if labels[index] else frozenset()
+            label_groups = label_groups_of[labels[index]] - groups if labels[index] else frozenset()
             if focus_on_pages and focus not in groups | label_groups:
                 continue  # "which floors…": the line must speak of floors
             unit = [lines[i] for i in unit_ids]

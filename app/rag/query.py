@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
@@ -113,6 +114,7 @@ def tokenize_plain(text: str) -> list[str]:
     return [normalize_token(t) for t in WORD_RE.findall(text.lower())]
 
 
+@lru_cache(maxsize=100_000)
 def normalize_token(token: str) -> str:
     """Light stemming so 'parkings'/'parking' and 'towers'/'tower' meet."""
     token = token.lower()

@@ -10,7 +10,7 @@ import re
 import threading
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from app.models import Chunk, Document, Project
@@ -47,25 +47,55 @@ class PageHit:
     rank_score: float
 
 
+@dataclass(frozen=True)
+class ProjectName:
+    """What project detection needs of a project (cached between questions)."""
+
+    id: int
+    name: str
+    slug: str
+    aliases: tuple[str, ...]
+
+
+_projects_lock = threading.Lock()
+_projects_cache: dict[tuple, list[ProjectName]] = {}
+
+
+def _project_names(session: Session) -> list[ProjectName]:
+    version = tuple(session.execute(select(func.count(Project.id), func.max(Project.id))).one())
+    with _projects_lock:
+        if version in _projects_cache:
+            return _projects_cache[version]
+    rows = session.execute(
+        select(Project.id, Project.name, Project.slug, Project.aliases).order_by(Project.name)
+    )
+    names = [ProjectName(pid, name, slug, tuple(aliases or ())) for pid, name, slug, aliases in rows]
+    with _projects_lock:
+        _projects_cache.clear()
+        _projects_cache[version] = names
+    return names
+
+
 def resolve_project(session: Session, question: str, name: str | None) -> Project | None:
     """The project in focus: the one named by the caller, else one the question names."""
-    projects = session.scalars(select(Project).order_by(Project.name)).all()
+    projects = _project_names(session)
     if name:
         wanted = name.strip().lower()
         for project in projects:
             if wanted in {project.name.lower(), project.slug, *(a.lower() for a in project.aliases)}:
-                return project
+                return session.get(Project, project.id)
         known = ", ".join(p.name for p in projects) or "none yet"
         raise UnknownProject(f"Unknown project {name!r}. Known projects: {known}.")
-    return detect_project(question, projects)
+    found = detect_project(question, projects)
+    return session.get(Project, found.id) if found else None
 
 
-def detect_project(question: str, projects: list[Project]) -> Project | None:
+def detect_project(question: str, projects: list[ProjectName]) -> ProjectName | None:
     """Find the project a question names, tolerating typos; None when it names none."""
     best, best_score = None, 0
     question_tokens = set(tokenize(question))
     for project in projects:
-        score = name_matches(question, project.name, project.aliases or [])
+        score = name_matches(question, project.name, list(project.aliases))
         distinctive = [
             t
             for t in tokenize(project.name)
@@ -293,13 +323,19 @@ def search_pages(
         key = (proj_id, document_id, page)
         page_scores[key] = max(page_scores.get(key, 0.0), fused[chunk_id])
     best = sorted(page_scores.items(), key=lambda item: -item[1])[:pages]
-    hits = []
-    for (proj_id, document_id, page), score in best:
-        source = session.scalar(select(Document.source).where(Document.id == document_id))
-        chunk_texts = session.scalars(
-            select(Chunk.text)
-            .where(Chunk.document_id == document_id, Chunk.page == page)
-            .order_by(Chunk.ordinal)
-        ).all()
-        hits.append(PageHit(proj_id, source, page, "\n".join(chunk_texts), score))
+    wanted = [(document_id, page) for (_, document_id, page), _ in best]
+    texts: dict[tuple[int, int], list[str]] = {}
+    sources: dict[int, str] = {}
+    for document_id, page, source, chunk_text in session.execute(
+        select(Chunk.document_id, Chunk.page, Document.source, Chunk.text)
+        .join(Document, Document.id == Chunk.document_id)
+        .where(tuple_(Chunk.document_id, Chunk.page).in_(wanted))
+        .order_by(Chunk.document_id, Chunk.page, Chunk.ordinal)
+    ):
+        texts.setdefault((document_id, page), []).append(chunk_text)
+        sources[document_id] = source
+    hits = [
+        PageHit(proj_id, sources[document_id], page, "\n".join(texts[(document_id, page)]), score)
+        for (proj_id, document_id, page), score in best
+    ]
     return hits
