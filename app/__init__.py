@@ -28,22 +28,31 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = app.config.get("MAX_CONTENT_LENGTH") or 4 * 1024 * 1024
 
     from app import errors, logs
-    from app.extensions import csrf, db, migrate
+    from app.extensions import csrf, db, limiter, login_manager, migrate
 
     if not app.config.get("TESTING"):
         logs.configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
     db.init_app(app)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)
+    login_manager.init_app(app)
+    _configure_limiter(app)
+    limiter.init_app(app)
     errors.init_app(app)
 
     from app.blueprints.api import bp as api_bp
+    from app.blueprints.auth import bp as auth_bp
+    from app.blueprints.broker import bp as broker_bp
     from app.blueprints.health import bp as health_bp
+    from app.blueprints.partner import bp as partner_bp
     from app.blueprints.webhooks import bp as webhooks_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(broker_bp, url_prefix="/broker")
+    app.register_blueprint(partner_bp, url_prefix="/partner")
     # Machine-to-machine endpoints: no cookie session to protect; webhooks are signed instead.
     csrf.exempt(api_bp)
     csrf.exempt(webhooks_bp)

@@ -25,9 +25,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from app.commands import catalog, conversation, evaluate, runtime
+    from app.commands import catalog, conversation, evaluate, runtime, users
 
-    for module in (catalog, conversation, evaluate, runtime):
+    for module in (catalog, conversation, evaluate, runtime, users):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import redis
+from flask import g, request_started
 from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -66,9 +67,17 @@ def app(database_url, redis_url):
     return application
 
 
+def _fresh_request_globals(sender, **extra) -> None:
+    # Test requests share the fixture's app context, so ``g`` would carry one request's logged-in
+    # user and CSRF token into the next (another browser's). Each request starts clean, as in
+    # production where every request has its own app context.
+    g.__dict__.clear()
+
+
 @pytest.fixture
 def app_ctx(app):
     """An app context whose ``db.session`` runs inside a transaction rolled back afterwards."""
+    request_started.connect(_fresh_request_globals, app)
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
@@ -81,6 +90,7 @@ def app_ctx(app):
             db.session = original
             outer.rollback()
             connection.close()
+            request_started.disconnect(_fresh_request_globals, app)
 
 
 @pytest.fixture

@@ -81,6 +81,7 @@ def deliver_replies(
 ) -> DeliveryReport:
     """Send the pending replies to one inbound message, in order. Commits as it goes."""
     report = DeliveryReport()
+    template_sent = False
     ids = session.scalars(
         select(Message.id)
         .where(Message.in_reply_to_id == inbound_id, Message.direction == "out")
@@ -107,6 +108,12 @@ def deliver_replies(
             session.commit()
             report.failed += 1
             continue
+        if outside and template_sent:  # the template stands in for all of them: send it once
+            message.status, message.status_at = "skipped", now
+            message.error = "Outside the 24-hour window: the template was sent once instead of this reply."
+            session.commit()
+            report.failed += 1
+            continue
         message.status, message.attempts, message.status_at = "sending", message.attempts + 1, now
         session.commit()  # the at-most-once guard: from here on this row is never sent again
         try:
@@ -127,6 +134,7 @@ def deliver_replies(
         message.sent_at = message.status_at = datetime.now(UTC)
         session.commit()
         report.sent += 1
+        template_sent = template_sent or outside
     return report
 
 

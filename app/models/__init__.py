@@ -2,16 +2,21 @@
 
 from app.models.catalog import Chunk, Document, DocumentTable, Fact, Project
 from app.models.leads import Activity, InboundEvent, Lead, Message, OutboxEvent
+from app.models.portal import Deal, Notification, RevenueTarget, User
 
 __all__ = [
     "Activity",
     "Chunk",
+    "Deal",
     "Document",
     "DocumentTable",
     "Fact",
     "InboundEvent",
     "Lead",
     "Message",
+    "Notification",
     "OutboxEvent",
     "Project",
+    "RevenueTarget",
+    "User",
 ]

@@ -6,14 +6,14 @@ structured answers, so no code path can let them disagree.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     Boolean,
     Computed,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -24,7 +24,7 @@ from sqlalchemy import (
     Text,
     func,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -71,12 +71,22 @@ class Lead(db.Model):
     opted_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     rate_notice_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    # Broker pipeline (portal): who works the lead and how far it got.
+    broker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pipeline: Mapped[str | None] = mapped_column(String(20), index=True)
+    contacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    site_visit_on: Mapped[date | None] = mapped_column(Date)
+    lost_reason: Mapped[str | None] = mapped_column(Text)
+    partner_notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
 
     project = relationship("Project")
+    broker = relationship("User", foreign_keys=[broker_id])
 
 
 class Message(db.Model):

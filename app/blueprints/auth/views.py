@@ -1,0 +1,84 @@
+"""``/login``, ``/logout`` and ``/`` (which sends each role to its home page)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.blueprints.auth import bp
+from app.extensions import db, limiter, login_manager
+from app.models import User
+from app.portal.accounts import authenticate
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """The logged-in user for a session, if still active."""
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def _home_for(user: User) -> str:
+    return url_for("partner.dashboard") if user.is_partner else url_for("broker.pool")
+
+
+def _failed_login(response) -> bool:
+    return response.status_code != 302
+
+
+def _login_account() -> str:
+    return "login:" + (request.form.get("email") or "").strip().lower()
+
+
+@bp.get("/")
+def index():
+    """Logged in: your home page; otherwise the login form."""
+    if current_user.is_authenticated:
+        return redirect(_home_for(current_user))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    "5 per 5 minutes",
+    key_func=_login_account,
+    methods=["POST"],
+    deduct_when=_failed_login,
+    error_message="Too many failed logins for this account. Wait a few minutes and try again.",
+)
+@limiter.limit(
+    "30 per 5 minutes",
+    methods=["POST"],
+    deduct_when=_failed_login,
+    error_message="Too many failed logins from your network. Wait a few minutes and try again.",
+)
+def login():
+    """The login form; on success go to the page asked for (same site only) or home."""
+    if current_user.is_authenticated:
+        return redirect(_home_for(current_user))
+    error = None
+    if request.method == "POST":
+        email = request.form.get("email", "")
+        user = authenticate(db.session, email, request.form.get("password", ""))
+        if user is not None:
+            login_user(user, remember=bool(request.form.get("remember")))
+            user.last_login_at = datetime.now(UTC)
+            db.session.commit()
+            target = request.args.get("next", "")
+            safe = target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc
+            return redirect(target if safe else _home_for(user))
+        error = "Email or password is not right."
+    status = 401 if error else 200
+    return render_template("auth/login.html", error=error, email=request.form.get("email", "")), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """End the session."""
+    logout_user()
+    flash("You are logged out.")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,151 @@
+"""One lead's page: the answers and conversation, and working it (stage, notes, the deal)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.blueprints.auth.access import role_required
+from app.blueprints.broker import bp
+from app.blueprints.broker.forms import STAGE_CHOICES, read_deal_form, read_stage_change
+from app.blueprints.broker.rendering import render, wants_fragment
+from app.blueprints.broker.views import owned_lead
+from app.extensions import db
+from app.models import Lead
+from app.money import format_inr, format_inr_short
+from app.portal.deals import DealForm, deal_form_errors, lead_deals, log_deal, project_names
+from app.portal.pipeline import (
+    PIPELINE_LABELS,
+    PortalError,
+    add_note,
+    move_pipeline,
+    stage_field_errors,
+    visible_lead,
+)
+from app.portal.views_support import budget_label, lead_context, phone_for
+
+CLOSED = ("won", "lost")
+# The stage the form suggests next, from the lead's current one.
+NEXT_STAGE = {None: "contacted", "contacted": "site_visit", "site_visit": "negotiating"}
+
+
+@bp.get("/leads/<int:lead_id>")
+@role_required("broker")
+def lead_detail(lead_id: int):
+    """A pool lead: masked phone, the answers and a Claim button. The broker's own lead: also the
+    conversation, timeline and the forms to work it (the work area alone for HTMX)."""
+    lead = visible_lead(db.session, lead_id, current_user)
+    if lead is None:
+        abort(404)
+    if lead.broker_id != current_user.id:
+        return render_template(
+            "broker/pool_lead.html",
+            lead=lead,
+            phone=phone_for(lead, current_user),
+            budget=budget_label(lead),
+        )
+    return _work(lead)
+
+
+@bp.post("/leads/<int:lead_id>/stage")
+@role_required("broker")
+def move_stage(lead_id: int):
+    """Move the lead along the pipeline; a site visit needs its date, a lost lead its reason."""
+    lead = owned_lead(lead_id)
+    change, errors = read_stage_change(request.form)
+    errors = {**stage_field_errors(change), **errors}
+    if not errors:
+        try:
+            move_pipeline(db.session, lead, change, current_user)
+        except PortalError as error:
+            db.session.rollback()
+            errors = {"stage": str(error)}
+    if errors:
+        return _work(lead, 422, stage_errors=errors, stage_form=request.form)
+    db.session.commit()
+    return _done(lead, f"Moved to “{PIPELINE_LABELS[change.stage]}”.")
+
+
+@bp.post("/leads/<int:lead_id>/notes", endpoint="add_note")
+@role_required("broker")
+def add_lead_note(lead_id: int):
+    """Add a note to the lead's timeline."""
+    lead = owned_lead(lead_id)
+    try:
+        add_note(db.session, lead, current_user, request.form.get("note", ""))
+    except PortalError as error:
+        db.session.rollback()
+        return _work(lead, 422, note_errors={"note": str(error)}, note_form=request.form)
+    db.session.commit()
+    return _done(lead, "Note added.")
+
+
+@bp.post("/leads/<int:lead_id>/deals", endpoint="log_deal")
+@role_required("broker")
+def log_lead_deal(lead_id: int):
+    """Log the deal that won the lead; the commissions shown are the database's figures."""
+    lead = owned_lead(lead_id)
+    form = read_deal_form(request.form)
+    # Closed leads take no deal, so a form submitted twice cannot log the commission twice; the
+    # row lock makes a concurrent second submit wait and then see the lead won.
+    db.session.refresh(lead, with_for_update=True)
+    errors = {"deal": f"This lead is already {lead.pipeline}."} if lead.pipeline in CLOSED else {}
+    errors = errors or deal_form_errors(form)
+    if not errors:
+        try:
+            deal = log_deal(db.session, lead, current_user, form, current_app.config)
+        except PortalError as error:
+            db.session.rollback()
+            errors = {"deal": str(error)}
+    if errors:
+        return _work(lead, 422, deal_errors=errors, deal_form=form)
+    db.session.commit()
+    return _done(
+        lead,
+        f"Deal logged: {format_inr(deal.deal_value)}; your commission "
+        f"{format_inr(deal.broker_commission)} · {format_inr_short(deal.broker_commission)}.",
+        new_deal_id=deal.id,
+    )
+
+
+def _done(lead: Lead, message: str, **context):
+    """After a change: the refreshed work area for HTMX, else back to the lead page (no resubmit)."""
+    if wants_fragment():
+        return _work(lead, status_message=message, **context)
+    flash(message)
+    return redirect(url_for("broker.lead_detail", lead_id=lead.id), 303)
+
+
+def _work(lead: Lead, status: int = 200, **context):
+    """The broker's own lead: the whole page, or for HTMX the work area (pipeline, deal, notes,
+    timeline). ``context`` carries a form's errors and what was typed, to show them again."""
+    return render(
+        "broker/lead.html",
+        "broker/_work.html",
+        status,
+        **lead_context(db.session, lead, current_user),
+        **_work_context(lead, context),
+    )
+
+
+def _work_context(lead: Lead, context: Mapping) -> dict:
+    return {
+        "closed": lead.pipeline in CLOSED,
+        "deals": lead_deals(db.session, lead),
+        "projects": project_names(db.session),
+        "stage_choices": [(stage, PIPELINE_LABELS[stage]) for stage in STAGE_CHOICES],
+        "next_stage": NEXT_STAGE.get(lead.pipeline, "negotiating"),
+        "today": datetime.now(UTC).date().isoformat(),
+        "stage_errors": {},
+        "stage_form": {},
+        "note_errors": {},
+        "note_form": {},
+        "deal_errors": {},
+        "deal_form": DealForm(project="", unit_type="", value=""),
+        "new_deal_id": None,
+        "status_message": None,
+        **context,
+    }

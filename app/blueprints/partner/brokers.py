@@ -1,0 +1,105 @@
+"""``/partner/brokers``: brokers with their performance; adding, editing, (de)activating them."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from app.blueprints.auth.access import role_required
+from app.blueprints.partner import bp
+from app.blueprints.partner.forms import KNOWN_AREAS, broker_form, field_errors, split_areas
+from app.blueprints.partner.responses import page_or_fragment, wants_fragment
+from app.extensions import db
+from app.models import User
+from app.portal import stats
+from app.portal.accounts import BrokerForm, apply_broker_form
+from app.portal.pipeline import PortalError
+
+
+def _broker_or_404(broker_id: int) -> User:
+    broker = db.session.get(User, broker_id)
+    if broker is None or broker.role != "broker":
+        abort(404)
+    return broker
+
+
+def _saved_form(broker: User | None) -> BrokerForm:
+    if broker is None:
+        return BrokerForm(name="", email="")
+    return BrokerForm(
+        name=broker.name,
+        email=broker.email,
+        phone=broker.phone or "",
+        areas=list(broker.areas),
+        max_active_leads=str(broker.max_active_leads),
+    )
+
+
+@bp.get("/brokers")
+@role_required("partner")
+def brokers():
+    """Every broker with leads held, prompt contacts, wins, conversion and time to contact."""
+    return render_template("partner/brokers.html", brokers=stats.broker_performance(db.session))
+
+
+def _broker_page(broker: User | None):
+    """The create/edit form: on POST save and go back to the list, or show errors by field."""
+    form, errors = _saved_form(broker), {}
+    if request.method == "POST":
+        form = broker_form(request.form, broker)
+        try:
+            saved = apply_broker_form(db.session, broker, form)
+            db.session.commit()
+            flash(f"{saved.name} is saved." if broker else f"{saved.name} can now log in as {saved.email}.")
+            return redirect(url_for("partner.brokers"))
+        except PortalError as error:
+            db.session.rollback()
+            errors = field_errors(str(error))
+    selected, other = split_areas(form.areas)
+    return render_template(
+        "partner/broker_form.html",
+        broker=broker,
+        form=form,
+        errors=errors,
+        known_areas=KNOWN_AREAS,
+        selected_areas=selected,
+        other_areas=other,
+    ), (422 if errors else 200)
+
+
+@bp.route("/brokers/new", methods=["GET", "POST"])
+@role_required("partner")
+def new_broker():
+    """Add a broker account (name, email, phone, areas, lead limit, first password)."""
+    return _broker_page(None)
+
+
+@bp.route("/brokers/<int:broker_id>/edit", methods=["GET", "POST"])
+@role_required("partner")
+def edit_broker(broker_id: int):
+    """Change a broker's details; a password typed here replaces theirs."""
+    return _broker_page(_broker_or_404(broker_id))
+
+
+def _set_active(broker_id: int, active: bool):
+    broker = _broker_or_404(broker_id)
+    broker.active = active
+    db.session.commit()
+    if not wants_fragment():
+        flash(f"{broker.name} can log in again." if active else f"{broker.name} can no longer log in.")
+        return redirect(url_for("partner.brokers"))
+    row = stats.broker_performance(db.session, broker_id=broker.id)[0]
+    return page_or_fragment("partner/brokers.html", "partner/_broker_row.html", b=row)
+
+
+@bp.post("/brokers/<int:broker_id>/deactivate")
+@role_required("partner")
+def deactivate_broker(broker_id: int):
+    """Stop a broker logging in (their current session ends too); their leads stay with them."""
+    return _set_active(broker_id, False)
+
+
+@bp.post("/brokers/<int:broker_id>/reactivate")
+@role_required("partner")
+def reactivate_broker(broker_id: int):
+    """Let a deactivated broker log in again."""
+    return _set_active(broker_id, True)

@@ -1,0 +1,90 @@
+"""Reading the partner's forms (brokers, revenue targets) and placing errors next to fields."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from werkzeug.datastructures import MultiDict
+
+from app.blueprints.partner.listing import FieldErrors
+from app.conversation.localities import LOCALITIES
+from app.models import User
+from app.money import parse_inr
+from app.portal.accounts import BrokerForm
+from app.portal.deals import MAX_DEAL
+
+KNOWN_AREAS = tuple(locality.name for locality in LOCALITIES)
+# apply_broker_form reports every problem in one message, a sentence each; these words say
+# which field a sentence is about (first match wins, so "email" is tried before "name").
+_BROKER_FIELD_WORDS = (
+    ("phone", "phone"),
+    ("max_active_leads", "max active leads"),
+    ("password", "password"),
+    ("email", "email"),
+    ("email", "account for"),
+    ("name", "name"),
+)
+_SENTENCE_END = re.compile(r"(?<=\.)\s+(?=[A-Z'“])")
+
+
+def field_errors(message: str, field_words: Iterable[tuple[str, str]] = _BROKER_FIELD_WORDS) -> FieldErrors:
+    """Split a domain error message into sentences placed on the fields they mention; a sentence
+    about no known field goes under ``"form"``."""
+    errors: FieldErrors = {}
+    for sentence in _SENTENCE_END.split(message.strip()):
+        lowered = sentence.lower()
+        field = next((name for name, word in field_words if word in lowered), "form")
+        errors[field] = f"{errors[field]} {sentence}" if field in errors else sentence
+    return errors
+
+
+def merge_areas(selected: Iterable[str], other: str) -> list[str]:
+    """Known localities ticked plus a comma-separated list typed, without repeats, in order."""
+    areas: list[str] = []
+    for area in [*selected, *other.split(",")]:
+        area = " ".join(area.split())[:100]
+        if area and area.lower() not in (a.lower() for a in areas):
+            areas.append(area)
+    return areas
+
+
+def split_areas(areas: Iterable[str]) -> tuple[list[str], str]:
+    """A broker's areas as (known localities, the rest as a comma list) for the form."""
+    known = [a for a in areas if a in KNOWN_AREAS]
+    return known, ", ".join(a for a in areas if a not in known)
+
+
+def broker_form(form: MultiDict, broker: User | None) -> BrokerForm:
+    """The posted broker form; the email is only read when creating an account."""
+    return BrokerForm(
+        name=form.get("name", ""),
+        email=broker.email if broker else form.get("email", ""),
+        phone=form.get("phone", ""),
+        areas=merge_areas(form.getlist("areas"), form.get("other_areas", "")),
+        max_active_leads=form.get("max_active_leads", "").strip(),
+        password=form.get("password", ""),
+    )
+
+
+def revenue_target(form: MultiDict) -> tuple[date | None, Decimal | None, FieldErrors]:
+    """The month (first day) and amount of a revenue target, or errors for either field."""
+    errors: FieldErrors = {}
+    month = amount = None
+    try:
+        month = date.fromisoformat(form.get("month", "").strip() + "-01")
+        if not 2000 <= month.year <= 2100:
+            raise ValueError
+    except ValueError:
+        month = None
+        errors["month"] = "Pick the month, e.g. 2026-11."
+    try:
+        amount = parse_inr(form.get("amount", ""))
+        if not 0 < amount <= MAX_DEAL:
+            raise ValueError
+    except (ValueError, TypeError):
+        amount = None
+        errors["amount"] = "Target must be an amount above ₹0 and at most ₹1,000 Cr, e.g. “25 L”."
+    return month, amount, errors

@@ -1,0 +1,127 @@
+"""Portal accounts, deals, broker notifications and revenue targets.
+
+Commissions are generated columns: the database computes them from the deal value and the
+rates stored on the deal, so every report reads the same exact figures.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Computed,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.extensions import db
+
+ROLES = ("broker", "partner")
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in to the portal: a broker, or the partner who runs the business."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('broker', 'partner')", name="ck_users_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    areas: Mapped[list[str]] = mapped_column(ARRAY(String(100)), default=list, server_default="{}")
+    max_active_leads: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    def set_password(self, password: str) -> None:
+        """Store a salted scrypt hash of ``password`` (never the password)."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        """Whether ``password`` matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role == "partner"
+
+
+class Deal(db.Model):
+    """A closed deal on a lead, with commissions computed by the database."""
+
+    __tablename__ = "deals"
+    __table_args__ = (
+        CheckConstraint("deal_value > 0", name="ck_deals_value_positive"),
+        Index("ix_deals_closed_on", "closed_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="SET NULL"), index=True)
+    broker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"))
+    project_name: Mapped[str] = mapped_column(String(200))
+    unit_type: Mapped[str] = mapped_column(String(60))
+    deal_value: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    broker_rate: Mapped[Decimal] = mapped_column(Numeric(6, 4))
+    platform_rate: Mapped[Decimal] = mapped_column(Numeric(6, 4))
+    broker_commission: Mapped[Decimal] = mapped_column(
+        Numeric(16, 2), Computed("round(deal_value * broker_rate, 2)", persisted=True)
+    )
+    platform_commission: Mapped[Decimal] = mapped_column(
+        Numeric(16, 2), Computed("round(deal_value * broker_rate * platform_rate, 2)", persisted=True)
+    )
+    closed_on: Mapped[date] = mapped_column(Date, server_default=func.current_date())
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    lead = relationship("Lead")
+    broker = relationship("User")
+    project = relationship("Project")
+
+
+class Notification(db.Model):
+    """Something a broker should see in the portal (a new matching lead, an assignment)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", postgresql_where="read_at IS NULL"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class RevenueTarget(db.Model):
+    """The partner's platform-revenue target for one month."""
+
+    __tablename__ = "revenue_targets"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # first day of the month
+    target: Mapped[Decimal] = mapped_column(Numeric(16, 2))

@@ -1,0 +1,1 @@
+"""The broker and partner portal's domain logic (no Flask request globals)."""

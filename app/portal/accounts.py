@@ -1,0 +1,108 @@
+"""Portal accounts: creating users and brokers, checking passwords."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.channels.phones import normalize_phone
+from app.models import User
+from app.portal.pipeline import PortalError
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 10
+# Spent on unknown emails too, so a login takes as long whether or not the account exists.
+_DUMMY_HASH = "scrypt:32768:8:1$nxpGyUypNHTekZMP$4a8b9f7c9c2d0d708c508210a523ea36867b0c10a941a5adc2332265b5ca8bbfb1e3114f55210687355ee01e920e265587e21fa37737dc3deaad36f57c676a55"  # noqa: E501
+
+
+@dataclass
+class BrokerForm:
+    """Fields the partner edits for a broker."""
+
+    name: str
+    email: str
+    phone: str = ""
+    areas: list[str] = field(default_factory=list)
+    max_active_leads: str = "10"
+    password: str = ""
+
+
+def find_user(session: Session, email: str) -> User | None:
+    """The account with this email (case-insensitive)."""
+    return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The active user with these credentials, or None (same cost either way)."""
+    user = find_user(session, email)
+    if user is None:
+        from werkzeug.security import check_password_hash
+
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    return user if user.check_password(password) and user.active else None
+
+
+def validate_password(password: str) -> None:
+    """Refuse passwords that are too short to be safe."""
+    if len(password) < MIN_PASSWORD:
+        raise PortalError(f"Use a password of at least {MIN_PASSWORD} characters.")
+
+
+def create_user(session: Session, email: str, role: str, name: str, password: str, **fields) -> User:
+    """A new portal account (caller commits)."""
+    email = email.strip().lower()
+    if not EMAIL_RE.match(email):
+        raise PortalError(f"{email!r} is not an email address.")
+    if role not in ("broker", "partner"):
+        raise PortalError("Role must be broker or partner.")
+    if find_user(session, email) is not None:
+        raise PortalError(f"An account for {email} already exists.")
+    validate_password(password)
+    user = User(email=email, role=role, name=name.strip() or email.split("@")[0], **fields)
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def apply_broker_form(session: Session, broker: User | None, form: BrokerForm) -> User:
+    """Create or update a broker from the partner's form; PortalError lists every problem."""
+    errors = []
+    if not form.name.strip():
+        errors.append("Name is required.")
+    phone = None
+    if form.phone.strip():
+        try:
+            phone = normalize_phone(form.phone)
+        except ValueError:
+            errors.append("Phone must be a valid mobile number, e.g. +91 98100 12345.")
+    try:
+        limit = int(form.max_active_leads)
+        if not 1 <= limit <= 500:
+            raise ValueError
+    except ValueError:
+        errors.append("Max active leads must be a whole number from 1 to 500.")
+        limit = 10
+    if errors:
+        raise PortalError(" ".join(errors))
+    areas = [a.strip() for a in form.areas if a.strip()]
+    if broker is None:
+        return create_user(
+            session,
+            form.email,
+            "broker",
+            form.name,
+            form.password,
+            phone=phone,
+            areas=areas,
+            max_active_leads=limit,
+        )
+    broker.name, broker.phone, broker.areas, broker.max_active_leads = form.name.strip(), phone, areas, limit
+    if form.password:
+        validate_password(form.password)
+        broker.set_password(form.password)
+    return broker

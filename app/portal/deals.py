@@ -1,0 +1,124 @@
+"""Logging deals. Commission figures come from the database's generated columns."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Deal, Lead, Project, User
+from app.money import parse_inr
+from app.portal.pipeline import PortalError, record
+
+MAX_DEAL = Decimal("10000000000")  # ₹1,000 Cr: anything above is a typo
+PROJECT_REQUIRED = "Choose the project."
+UNIT_TYPE_REQUIRED = "Enter the unit type, e.g. “4 BHK”."
+
+
+@dataclass(frozen=True)
+class DealForm:
+    """What the broker typed; validated by :func:`log_deal`."""
+
+    project: str
+    unit_type: str
+    value: str
+    closed_on: str | None = None
+
+
+def parse_deal_value(text: str) -> Decimal:
+    """Rupees from "5 Cr", "50,00,000", "₹2.5 crore"; PortalError with a clear message otherwise."""
+    try:
+        value = parse_inr(text)
+    except (ValueError, TypeError) as error:
+        raise PortalError(
+            f"Deal value {text!r} is not an amount: write it like “5 Cr” or “50,00,000”."
+        ) from error
+    if value <= 0 or value > MAX_DEAL:
+        raise PortalError("Deal value must be more than ₹0 and at most ₹1,000 Cr.")
+    return value
+
+
+def _closed_on(text: str | None) -> date:
+    if not text:
+        return datetime.now(UTC).date()
+    try:
+        closed = date.fromisoformat(text)
+    except ValueError as error:
+        raise PortalError("Closing date must be a date like 2026-11-25.") from error
+    if closed > datetime.now(UTC).date():
+        raise PortalError("Closing date cannot be in the future.")
+    return closed
+
+
+def deal_form_errors(form: DealForm) -> dict[str, str]:
+    """Every problem with ``form``, by field (project, unit_type, value, closed_on), so a form can
+    show each next to its field; empty when :func:`log_deal` would accept the form."""
+    errors = {}
+    if not form.project.strip():
+        errors["project"] = PROJECT_REQUIRED
+    if not form.unit_type.strip():
+        errors["unit_type"] = UNIT_TYPE_REQUIRED
+    if not form.value.strip():
+        errors["value"] = "Enter the deal value, e.g. “5 Cr” or “50,00,000”."
+    for field, check in (("value", parse_deal_value), ("closed_on", _closed_on)):
+        if field in errors:
+            continue
+        try:
+            check(getattr(form, field))
+        except PortalError as error:
+            errors[field] = str(error)
+    return errors
+
+
+def lead_deals(session: Session, lead: Lead) -> list[Deal]:
+    """The deals logged on ``lead``, oldest first."""
+    return list(session.scalars(select(Deal).where(Deal.lead_id == lead.id).order_by(Deal.id)))
+
+
+def project_names(session: Session) -> list[str]:
+    """Names of the projects in the catalogue, for the deal form's suggestions."""
+    return list(session.scalars(select(Project.name).order_by(Project.name)))
+
+
+def log_deal(session: Session, lead: Lead, broker: User, form: DealForm, config: Mapping[str, Any]) -> Deal:
+    """Record a won deal on ``lead``; marks the lead won. Returns the deal with its commissions."""
+    errors = []
+    if not form.project.strip():
+        errors.append(PROJECT_REQUIRED)
+    if not form.unit_type.strip():
+        errors.append(UNIT_TYPE_REQUIRED)
+    if errors:
+        raise PortalError(" ".join(errors))
+    value = parse_deal_value(form.value)
+    project = session.scalar(select(Project).where(Project.name == form.project.strip()))
+    deal = Deal(
+        lead_id=lead.id,
+        broker_id=broker.id,
+        project_id=project.id if project else None,
+        project_name=form.project.strip()[:200],
+        unit_type=form.unit_type.strip()[:60],
+        deal_value=value,
+        broker_rate=Decimal(str(config["BROKER_COMMISSION_RATE"])),
+        platform_rate=Decimal(str(config["PLATFORM_SHARE_RATE"])),
+        closed_on=_closed_on(form.closed_on),
+    )
+    session.add(deal)
+    session.flush()
+    session.refresh(deal)  # the generated commission columns
+    lead.pipeline = "won"
+    record(
+        session,
+        lead,
+        "deal_logged",
+        broker,
+        deal_id=deal.id,
+        deal_value=str(deal.deal_value),
+        broker_commission=str(deal.broker_commission),
+        platform_commission=str(deal.platform_commission),
+    )
+    return deal

@@ -1,0 +1,104 @@
+"""Logging in and out: hashed passwords, CSRF, throttling, roles, inactive accounts."""
+
+import pytest
+from sqlalchemy import select
+
+from app.cli import main
+from app.extensions import db, limiter
+from app.models import User
+from tests.portal_helpers import PASSWORD, csrf_token, login, make_user
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits(app_ctx):
+    limiter.reset()
+    yield
+    limiter.reset()
+
+
+def test_passwords_are_stored_hashed(app_ctx):
+    user = make_user("hash@example.com")
+    assert PASSWORD not in user.password_hash and user.password_hash.startswith("scrypt:")
+    assert user.check_password(PASSWORD) and not user.check_password("wrong password!")
+
+
+def test_login_sends_each_role_home_and_logout_ends_the_session(client):
+    make_user("partner@example.com", "partner")
+    response = login(client, "partner@example.com")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/partner/")
+    out = client.post("/logout", data={"csrf_token": csrf_token(client, "/partner/")})
+    assert out.status_code == 302
+    assert client.get("/partner/").status_code == 302  # back to the login page
+
+
+def test_wrong_password_is_refused_with_one_clear_message(client):
+    make_user("broker1@example.com")
+    response = login(client, "broker1@example.com", "not the password")
+    assert response.status_code == 401
+    assert "Email or password is not right." in response.get_data(as_text=True)
+
+
+def test_login_without_csrf_token_is_a_400(client):
+    make_user("nocsrf@example.com")
+    client.get("/login")
+    response = client.post("/login", data={"email": "nocsrf@example.com", "password": PASSWORD})
+    assert response.status_code == 400
+
+
+def test_brute_force_on_one_account_is_throttled(client):
+    make_user("target@example.com")
+    codes = [login(client, "target@example.com", f"guess number {n}").status_code for n in range(6)]
+    assert codes[:5] == [401] * 5
+    assert codes[5] == 429
+    # even the right password waits until the window passes
+    assert login(client, "target@example.com").status_code == 429
+
+
+def test_successful_logins_do_not_count_towards_the_limit(client):
+    make_user("often@example.com")
+    for _ in range(7):
+        assert login(client, "often@example.com").status_code == 302
+        client.post("/logout", data={"csrf_token": csrf_token(client, "/broker/")})
+
+
+def test_inactive_accounts_cannot_log_in(client):
+    user = make_user("gone@example.com")
+    user.active = False
+    db.session.flush()
+    assert login(client, "gone@example.com").status_code == 401
+
+
+def test_session_cookie_is_httponly_and_samesite(client):
+    make_user("cookie@example.com")
+    response = login(client, "cookie@example.com")
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_open_redirects_are_refused(client):
+    make_user("redirect@example.com")
+    token = csrf_token(client)
+    response = client.post(
+        "/login?next=//evil.example.com/",
+        data={"email": "redirect@example.com", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"].endswith("/broker/")
+
+
+def test_users_create_command_makes_a_partner(runner):
+    result = runner.invoke(
+        main,
+        ["users", "create", "boss@example.com", "--role", "partner"],
+        input="a long enough password\na long enough password\n",
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalars(select(User).where(User.email == "boss@example.com")).one()
+    assert user.role == "partner" and user.check_password("a long enough password")
+    again = runner.invoke(
+        main, ["users", "create", "boss@example.com", "--role", "partner", "--password", "x" * 12]
+    )
+    assert again.exit_code != 0 and "already exists" in again.output
+    short = runner.invoke(
+        main, ["users", "create", "new@example.com", "--role", "broker", "--password", "short"]
+    )
+    assert short.exit_code != 0 and "at least 10 characters" in short.output
