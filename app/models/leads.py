@@ -41,6 +41,7 @@ class Lead(db.Model):
     """An investor who wrote to us, with the four qualification answers."""
 
     __tablename__ = "leads"
+    __table_args__ = (Index("ix_leads_created", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
@@ -101,6 +102,9 @@ class Message(db.Model):
             postgresql_where="direction = 'in' AND processed_at IS NULL",
         ),
         Index("ix_messages_outbound_pending", "status", postgresql_where="direction = 'out'"),
+        # The dashboard's latency and top-questions figures read recent messages by direction.
+        Index("ix_messages_direction_created", "direction", "created_at"),
+        Index("ix_messages_in_reply_to", "in_reply_to_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
