@@ -152,3 +152,14 @@ def format_inr_short(amount: Decimal) -> str:
     if value >= LAKH:
         return f"{sign}₹{_short_number(lakhs)} L"
     return sign + format_inr(value)
+
+
+def format_inr_range(low: Decimal | None, high: Decimal | None, empty: str = "—") -> str:
+    """A budget as an advisor says it: "₹3 Cr – ₹5 Cr", "₹4 Cr", "₹5 Cr+", "up to ₹3 Cr"."""
+    if low is not None and high is not None:
+        return format_inr_short(low) if low == high else f"{format_inr_short(low)} – {format_inr_short(high)}"
+    if low is not None:
+        return f"{format_inr_short(low)}+"
+    if high is not None:
+        return f"up to {format_inr_short(high)}"
+    return empty

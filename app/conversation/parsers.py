@@ -18,7 +18,7 @@ from app.money import (
     NUMBER_PATTERN,
     UNIT_PATTERN,
     canonical_unit,
-    format_inr_short,
+    format_inr_range,
     number_value,
     parse_inr,
 )
@@ -54,16 +54,7 @@ class Budget:
 
     def label(self) -> str:
         """How an advisor says it: "₹3 Cr – ₹5 Cr", "₹4 Cr", "₹5 Cr+" or "up to ₹3 Cr"."""
-        low, high = self.min_inr, self.max_inr
-        if low is not None and high is not None:
-            if low == high:
-                return format_inr_short(low)
-            return f"{format_inr_short(low)} – {format_inr_short(high)}"
-        if low is not None:
-            return f"{format_inr_short(low)}+"
-        if high is not None:
-            return f"up to {format_inr_short(high)}"
-        return "Open budget"
+        return format_inr_range(self.min_inr, self.max_inr, empty="Open budget")
 
 
 _DEV = r"\u0900-\u097f"  # Devanagari letters and signs; \b does not see vowel signs as word parts

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from app.conversation import parsers
-from app.money import format_inr_short
+from app.money import format_inr_range
 
 if TYPE_CHECKING:
     from app.conversation.engine import LeadState, Reply
@@ -143,14 +143,7 @@ def parse_answer(question: str, text: str, reply_id: str | None) -> ParsedAnswer
 
 
 def _budget_label(state: LeadState) -> str:
-    low, high = state.budget_min, state.budget_max
-    if low is not None and high is not None:
-        return format_inr_short(low) if low == high else f"{format_inr_short(low)} – {format_inr_short(high)}"
-    if low is not None:
-        return f"{format_inr_short(low)}+"
-    if high is not None:
-        return f"up to {format_inr_short(high)}"
-    return "—"
+    return format_inr_range(state.budget_min, state.budget_max)
 
 
 def summary(state: LeadState) -> Reply:

@@ -7,20 +7,13 @@ from sqlalchemy.orm import Session
 
 from app.channels.phones import mask_phone
 from app.models import Activity, Lead, Message, User
-from app.money import format_inr_short
+from app.money import format_inr_range
 from app.portal.pipeline import PIPELINE_LABELS
 
 
 def budget_label(lead: Lead) -> str:
-    """ "₹3 Cr – ₹5 Cr", "₹5 Cr+", "up to ₹3 Cr" or "—"."""
-    low, high = lead.budget_min_inr, lead.budget_max_inr
-    if low is not None and high is not None:
-        return format_inr_short(low) if low == high else f"{format_inr_short(low)} – {format_inr_short(high)}"
-    if low is not None:
-        return f"{format_inr_short(low)}+"
-    if high is not None:
-        return f"up to {format_inr_short(high)}"
-    return "—"
+    """"₹3 Cr – ₹5 Cr", "₹5 Cr+", "up to ₹3 Cr" or "—"."""
+    return format_inr_range(lead.budget_min_inr, lead.budget_max_inr)
 
 
 def phone_for(lead: Lead, user: User) -> str:
