@@ -53,6 +53,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         # Conversation
         "SENDER_RATE_LIMIT": env.get("SENDER_RATE_LIMIT", "20/minute"),
         "QUALIFY_AFTER_QUESTIONS": int(env.get("QUALIFY_AFTER_QUESTIONS", "2")),
+        "PORTAL_URL": env.get("PORTAL_URL", ""),
         "BROKER_CALL_WINDOW": env.get("BROKER_CALL_WINDOW", "within 2 hours (9 am – 9 pm IST)"),
     }
 

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from app.conversation.delivery import TemplateSettings, channel_from_config, deliver_replies
+from app.conversation.delivery import TemplateSettings, channel_from_config, deliver_messages, deliver_replies
 from app.conversation.ratelimit import SenderLimiter
 from app.conversation.service import build_engine, process_inbound
 from app.extensions import db
-from app.models import Message
+from app.models import Lead, Message
 from workers.queues import get_queue
 
 log = logging.getLogger(__name__)
@@ -35,11 +35,33 @@ def process_message(message_id: int) -> int:
         return 0
     rate_limited = not _limiter().allow(phone)
     engine = build_engine(db.session, current_app.config)
-    replies = process_inbound(db.session, message_id, engine, rate_limited=rate_limited)
+    now = datetime.now(UTC)
+    replies = process_inbound(db.session, message_id, engine, rate_limited=rate_limited, now=now)
     db.session.commit()
+    queue = get_queue(current_app.config)
     if replies:
-        get_queue(current_app.config).enqueue(send_replies, message_id, job_id=f"send-{message_id}")
+        queue.enqueue(send_replies, message_id, job_id=f"send-{message_id}")
+        lead = db.session.get(Lead, replies[0].lead_id)
+        if lead is not None and lead.broker_requested_at == now:  # this message asked for a broker
+            queue.enqueue(notify_brokers, lead.id, job_id=f"notify-{lead.id}")
     return len(replies)
+
+
+def notify_brokers(lead_id: int) -> int:
+    """Tell matching brokers about a lead that asked for one: in the portal and on WhatsApp."""
+    from app.portal.notify import notify_brokers as notify
+
+    config = current_app.config
+    messages = notify(
+        db.session, lead_id, config.get("WHATSAPP_PROVIDER", "meta"), config.get("PORTAL_URL", "")
+    )
+    db.session.commit()
+    if messages:
+        template = TemplateSettings(
+            config.get("WHATSAPP_TEMPLATE_NAME") or None, config.get("WHATSAPP_TEMPLATE_LANGUAGE", "en")
+        )
+        deliver_messages(db.session, [m.id for m in messages], channel_from_config(config), template)
+    return len(messages)
 
 
 def send_replies(inbound_id: int) -> dict:

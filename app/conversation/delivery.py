@@ -8,7 +8,7 @@ mid-call never sends the same reply twice; a row left in ``sending`` is reported
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -80,13 +80,24 @@ def deliver_replies(
     now: datetime | None = None,
 ) -> DeliveryReport:
     """Send the pending replies to one inbound message, in order. Commits as it goes."""
-    report = DeliveryReport()
-    template_sent = False
     ids = session.scalars(
         select(Message.id)
         .where(Message.in_reply_to_id == inbound_id, Message.direction == "out")
         .order_by(Message.sequence)
     ).all()
+    return deliver_messages(session, ids, channel, template, now)
+
+
+def deliver_messages(
+    session: Session,
+    ids: Sequence[int],
+    channel: Channel | None,
+    template: TemplateSettings,
+    now: datetime | None = None,
+) -> DeliveryReport:
+    """Send outbound messages in the given order, each at most once. Commits as it goes."""
+    report = DeliveryReport()
+    template_sent = False
     for message_id in ids:
         now = now or datetime.now(UTC)
         message = session.scalars(
