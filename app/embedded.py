@@ -69,12 +69,28 @@ def redis_url(data_dir: str | Path, name: str = "redis.db") -> str:
     return f"unix://{server.socket_file}"
 
 
-def ensure_services(environ: MutableMapping[str, str] | None = None) -> None:
-    """Fill ``DATABASE_URL`` and ``REDIS_URL`` with embedded servers when they are unset."""
-    env = os.environ if environ is None else environ
-    from config import load_settings
+def development_secret(data_dir: str | Path) -> str:
+    """A signing key kept in the data folder, so every web process (and restart) shares it."""
+    import secrets
 
-    data_dir = load_settings(env)["DATA_DIR"]
+    path = Path(data_dir) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def ensure_services(environ: MutableMapping[str, str] | None = None) -> None:
+    """Fill ``DATABASE_URL`` and ``REDIS_URL`` with embedded servers when they are unset (and, in
+    development, ``SECRET_KEY`` with a key kept in the data folder)."""
+    env = os.environ if environ is None else environ
+    from config import is_production, load_settings
+
+    settings = load_settings(env)
+    data_dir = settings["DATA_DIR"]
+    if not env.get("SECRET_KEY") and not is_production(settings):
+        env["SECRET_KEY"] = development_secret(data_dir)
     if not env.get("DATABASE_URL"):
         env["DATABASE_URL"] = postgres_url(data_dir)
     if not env.get("REDIS_URL"):

@@ -102,3 +102,27 @@ def test_users_create_command_makes_a_partner(runner):
         main, ["users", "create", "new@example.com", "--role", "broker", "--password", "short"]
     )
     assert short.exit_code != 0 and "at least 10 characters" in short.output
+
+
+def test_htmx_requests_without_a_session_redirect_the_whole_page(client):
+    response = client.get("/broker/badge", headers={"HX-Request": "true"})
+    assert response.status_code == 401
+    assert response.headers["HX-Redirect"].startswith("/login")
+
+
+def test_login_never_returns_to_a_post_only_url(client):
+    make_user("nextpost@example.com")
+    token = csrf_token(client)
+    response = client.post(
+        "/login?next=/logout",
+        data={"email": "nextpost@example.com", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"].endswith("/broker/")
+
+
+def test_development_signing_key_is_shared_by_every_process(tmp_path):
+    from app.embedded import development_secret
+
+    first = development_secret(tmp_path)
+    assert len(first) == 64 and development_secret(tmp_path) == first
+    assert oct((tmp_path / "secret_key").stat().st_mode)[-3:] == "600"

@@ -97,7 +97,7 @@ def deliver_messages(
 ) -> DeliveryReport:
     """Send outbound messages in the given order, each at most once. Commits as it goes."""
     report = DeliveryReport()
-    template_sent = False
+    templated: set[str] = set()  # phones the template went to in this run
     for message_id in ids:
         now = now or datetime.now(UTC)
         message = session.scalars(
@@ -119,7 +119,7 @@ def deliver_messages(
             session.commit()
             report.failed += 1
             continue
-        if outside and template_sent:  # the template stands in for all of them: send it once
+        if outside and message.phone in templated:  # one template stands in for all of them
             message.status, message.status_at = "skipped", now
             message.error = "Outside the 24-hour window: the template was sent once instead of this reply."
             session.commit()
@@ -145,7 +145,8 @@ def deliver_messages(
         message.sent_at = message.status_at = datetime.now(UTC)
         session.commit()
         report.sent += 1
-        template_sent = template_sent or outside
+        if outside:
+            templated.add(message.phone)
     return report
 
 

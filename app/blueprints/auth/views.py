@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.exceptions import HTTPException
 
 from app.blueprints.auth import bp
 from app.extensions import db, limiter, login_manager
@@ -19,6 +20,27 @@ def load_user(user_id: str) -> User | None:
     """The logged-in user for a session, if still active."""
     user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
     return user if user is not None and user.active else None
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    """Send the browser to the login page; an HTMX request is redirected as a whole page."""
+    target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+    if request.headers.get("HX-Request") == "true":
+        return "", 401, {"HX-Redirect": target}
+    flash(login_manager.login_message)
+    return redirect(target)
+
+
+def _safe_next(target: str) -> bool:
+    """Only a same-site path that answers GET (never a form's POST-only URL)."""
+    if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+        return False
+    try:
+        current_app.url_map.bind("").match(urlsplit(target).path, method="GET")
+    except HTTPException:
+        return False
+    return True
 
 
 def _home_for(user: User) -> str:
@@ -68,8 +90,7 @@ def login():
             user.last_login_at = datetime.now(UTC)
             db.session.commit()
             target = request.args.get("next", "")
-            safe = target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc
-            return redirect(target if safe else _home_for(user))
+            return redirect(target if _safe_next(target) else _home_for(user))
         error = "Email or password is not right."
     status = 401 if error else 200
     return render_template("auth/login.html", error=error, email=request.form.get("email", "")), status

@@ -1,0 +1,110 @@
+"""Shared pieces for the WhatsApp tests: Meta signatures, webhook envelopes, bounded polling."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pytest
+
+T = TypeVar("T")
+
+APP_SECRET = "e2e-app-secret"
+PHONE_NUMBER_ID = "1122334455667"
+# Generous: the machine running the tests may be small and busy. A wait only ever fails when
+# the awaited thing never happens, so a large bound costs nothing on a passing run.
+WAIT_SECONDS = 60.0
+
+
+def sign(body: bytes, secret: str = APP_SECRET) -> str:
+    """Meta's ``X-Hub-Signature-256`` header value for ``body``."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def e164(wa_id: str) -> str:
+    """The phone number the app stores for a WhatsApp id (``919810000101`` → ``+919810000101``)."""
+    return "+" + wa_id
+
+
+def text_message(message_id: str, text: str, wa_id: str, timestamp: int | None = None) -> dict[str, Any]:
+    """A Cloud API text message object, sent now unless ``timestamp`` says otherwise."""
+    return {
+        "from": wa_id,
+        "id": message_id,
+        "timestamp": str(int(time.time()) if timestamp is None else timestamp),
+        "type": "text",
+        "text": {"body": text},
+    }
+
+
+def meta_envelope(*messages: dict[str, Any], name: str = "Rohan Mehta") -> dict[str, Any]:
+    """A Cloud API webhook body carrying ``messages`` (one ``value``, contacts for each sender)."""
+    senders = sorted({m["from"] for m in messages if isinstance(m, dict) and isinstance(m.get("from"), str)})
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550001111", "phone_number_id": PHONE_NUMBER_ID},
+        "contacts": [{"profile": {"name": name}, "wa_id": wa_id} for wa_id in senders],
+        "messages": [copy.deepcopy(m) for m in messages],
+    }
+    change = {"field": "messages", "value": value}
+    return {"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [change]}]}
+
+
+def meta_text(message_id: str, text: str, wa_id: str, name: str = "Rohan Mehta") -> dict[str, Any]:
+    """A webhook body with one text message sent now."""
+    return meta_envelope(text_message(message_id, text, wa_id), name=name)
+
+
+def body_of(payload: dict[str, Any]) -> bytes:
+    """The exact bytes to POST (and sign)."""
+    return json.dumps(payload).encode()
+
+
+def wati_text(message_id: str, text: str, wa_id: str, name: str = "Priya Sharma") -> dict[str, Any]:
+    """A Wati ``message`` webhook event for a text sent now."""
+    return {
+        "eventType": "message",
+        "id": f"wati-{message_id}",
+        "whatsappMessageId": message_id,
+        "waId": wa_id,
+        "senderName": name,
+        "text": text,
+        "type": "text",
+        "timestamp": str(int(time.time())),
+        "owner": False,
+    }
+
+
+def empty_queue(queue: Any) -> None:
+    """Drop every job waiting in an RQ queue or scheduled on it (retries)."""
+    queue.empty()
+    scheduled = queue.scheduled_job_registry
+    for job_id in scheduled.get_job_ids():
+        scheduled.remove(job_id, delete_job=True)
+
+
+def wait_until(
+    condition: Callable[[], T],
+    what: str,
+    timeout: float = WAIT_SECONDS,
+    details: Callable[[], str] | None = None,
+) -> T:
+    """Poll ``condition`` until it returns something truthy and return that.
+
+    Fails the test with "``what`` did not happen within N s" (plus ``details()``, e.g. a server
+    log) only when the condition never holds; it measures nothing.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            extra = f"\n{details()}" if details else ""
+            pytest.fail(f"{what} did not happen within {timeout:g} s{extra}")
+        time.sleep(0.1)
