@@ -137,86 +137,21 @@ INVESTOR_QUESTIONS = (
     "What about power backup?",
 )
 PROJECTS = (
-    "Aravali Crest",
-    "Camellias Vista",
-    "Magnolia Heights",
-    "Sector 65 Residences",
-    "Horizon One",
-    "Emerald Greens",
-    "Skyline Towers",
-    "Palm Terraces",
-    "The Aralias Court",
-    "Crest Avenue",
-    "Riverside Arcadia",
-    "Noida Sky Villas",
-    "Dwarka Grand",
-    "SPR Signature",
-    "Sohna Hills",
-    "Golf Links Manor",
-    "Central Park Vista",
-    "Elan Grove",
-    "Ireo Heights",
-    "M3M Select",
-    "Tulip Monsella",
-    "Smart World One",
-    "Godrej Aristocrat",
-    "DLF Privana",
-    "Whiteland Aspen",
-)
+    "Aravali Crest, Camellias Vista, Magnolia Heights, Sector 65 Residences, Horizon One, "
+    "Emerald Greens, Skyline Towers, Palm Terraces, The Aralias Court, Crest Avenue, "
+    "Riverside Arcadia, Noida Sky Villas, Dwarka Grand, SPR Signature, Sohna Hills, "
+    "Golf Links Manor, Central Park Vista, Elan Grove, Ireo Heights, M3M Select, Tulip Monsella, "
+    "Smart World One, Godrej Aristocrat, DLF Privana, Whiteland Aspen"
+).split(", ")
 FIRST_NAMES = (
-    "Aarav",
-    "Vivaan",
-    "Aditya",
-    "Rohan",
-    "Kabir",
-    "Arjun",
-    "Ishaan",
-    "Rahul",
-    "Vikram",
-    "Sanjay",
-    "Ananya",
-    "Priya",
-    "Neha",
-    "Kavya",
-    "Meera",
-    "Riya",
-    "Pooja",
-    "Sneha",
-    "Nikhil",
-    "Karan",
-    "Amit",
-    "Deepak",
-    "Suresh",
-    "Harpreet",
-    "Gurpreet",
-    "Manish",
-    "Sunita",
-    "Anjali",
-    "Ritu",
-    "Tarun",
-)
+    "Aarav Vivaan Aditya Rohan Kabir Arjun Ishaan Rahul Vikram Sanjay Ananya Priya Neha Kavya "
+    "Meera Riya Pooja Sneha Nikhil Karan Amit Deepak Suresh Harpreet Gurpreet Manish Sunita "
+    "Anjali Ritu Tarun"
+).split(" ")
 SURNAMES = (
-    "Sharma",
-    "Verma",
-    "Gupta",
-    "Malhotra",
-    "Kapoor",
-    "Singh",
-    "Agarwal",
-    "Mehta",
-    "Chopra",
-    "Bansal",
-    "Khanna",
-    "Arora",
-    "Jain",
-    "Sethi",
-    "Bhatia",
-    "Reddy",
-    "Iyer",
-    "Nair",
-    "Saxena",
-    "Goel",
-)
+    "Sharma Verma Gupta Malhotra Kapoor Singh Agarwal Mehta Chopra Bansal Khanna Arora Jain "
+    "Sethi Bhatia Reddy Iyer Nair Saxena Goel"
+).split(" ")
 LOST_REASONS = (
     "Bought elsewhere",
     "Budget too low for the project",
@@ -468,17 +403,32 @@ def message_rows(exchanges: list[Exchange]) -> list[tuple]:
     for number, e in enumerate(sorted(exchanges, key=lambda e: e.at)):
         in_id, out_id = 2 * number + 1, 2 * number + 2
         replied = e.at + timedelta(milliseconds=float(e.latency_ms))
-        common = (e.lead_id, e.phone)
-        rows.append(
-            (in_id, *common, "in", "meta", f"wamid.in.{in_id}", "text", e.body, None, 0)
-            + (None, None, None, "processed", e.at, None, e.at + timedelta(seconds=1), e.at)
-        )
-        rows.append(
-            (out_id, *common, "out", "meta", None if e.failed else f"wamid.out.{out_id}", "text")
-            + (f"Reply to: {e.body}", in_id, 0, e.route, e.answered)
-            + (e.latency_ms if e.route else None, "failed" if e.failed else "sent", replied)
-            + (None if e.failed else replied, None, replied)
-        )
+        common = {"lead_id": e.lead_id, "phone": e.phone, "provider": "meta", "kind": "text", "sequence": 0}
+        inbound = common | {
+            "id": in_id,
+            "direction": "in",
+            "provider_message_id": f"wamid.in.{in_id}",
+            "body": e.body,
+            "status": "processed",
+            "status_at": e.at,
+            "processed_at": e.at + timedelta(seconds=1),
+            "created_at": e.at,
+        }
+        reply = common | {
+            "id": out_id,
+            "direction": "out",
+            "provider_message_id": None if e.failed else f"wamid.out.{out_id}",
+            "body": f"Reply to: {e.body}",
+            "in_reply_to_id": in_id,
+            "route": e.route,
+            "answered": e.answered,
+            "latency_ms": e.latency_ms if e.route else None,
+            "status": "failed" if e.failed else "sent",
+            "status_at": replied,
+            "sent_at": None if e.failed else replied,
+            "created_at": replied,
+        }
+        rows += [tuple(message.get(column) for column in MESSAGE_COLUMNS) for message in (inbound, reply)]
     return rows
 
 
@@ -527,74 +477,26 @@ def deal_row(lead: dict, projects: dict[int, str], rng: random.Random, now: date
     return (lead["id"], lead["broker_id"], *sold, *rates, closed.date(), closed, closed)
 
 
-LEAD_COLUMNS = (
-    "id",
-    "phone",
-    "name",
-    "channel",
-    "stage",
-    "project_id",
-    "questions_answered",
-    "pending_question",
-    "budget_text",
-    "area_text",
-    "timeline_text",
-    "unit_text",
-    "budget_min_inr",
-    "budget_max_inr",
-    "areas",
-    "timeline",
-    "unit_kinds",
-    "skipped",
-    "qualified_at",
-    "broker_requested_at",
-    "reference",
-    "opted_out",
-    "opted_out_at",
-    "last_inbound_at",
-    "broker_id",
-    "claimed_at",
-    "pipeline",
-    "contacted_at",
-    "site_visit_on",
-    "lost_reason",
-    "created_at",
-    "updated_at",
+LEAD_COLUMNS = tuple(
+    (
+        "id phone name channel stage project_id questions_answered pending_question budget_text "
+        "area_text timeline_text unit_text budget_min_inr budget_max_inr areas timeline unit_kinds "
+        "skipped qualified_at broker_requested_at reference opted_out opted_out_at last_inbound_at "
+        "broker_id claimed_at pipeline contacted_at site_visit_on lost_reason created_at updated_at"
+    ).split()
 )
-MESSAGE_COLUMNS = (
-    "id",
-    "lead_id",
-    "phone",
-    "direction",
-    "provider",
-    "provider_message_id",
-    "kind",
-    "body",
-    "in_reply_to_id",
-    "sequence",
-    "route",
-    "answered",
-    "latency_ms",
-    "status",
-    "status_at",
-    "sent_at",
-    "processed_at",
-    "created_at",
+MESSAGE_COLUMNS = tuple(
+    (
+        "id lead_id phone direction provider provider_message_id kind body in_reply_to_id sequence route "
+        "answered latency_ms status status_at sent_at processed_at created_at"
+    ).split()
 )
 ACTIVITY_COLUMNS = ("lead_id", "kind", "detail", "actor", "created_at")
-DEAL_COLUMNS = (
-    "id",
-    "lead_id",
-    "broker_id",
-    "project_id",
-    "project_name",
-    "unit_type",
-    "deal_value",
-    "broker_rate",
-    "platform_rate",
-    "closed_on",
-    "created_at",
-    "updated_at",
+DEAL_COLUMNS = tuple(
+    (
+        "id lead_id broker_id project_id project_name unit_type deal_value broker_rate platform_rate "
+        "closed_on created_at updated_at"
+    ).split()
 )
 
 

@@ -234,7 +234,9 @@ def ack_stats(samples: list[Sample]) -> dict:
 
 
 class Processes:
-    """Child processes, each leading its own session; ``stop()`` ends them and all they forked."""
+    """Child processes, each leading its own process group but in this session, as under
+    ``investochat serve`` (a new session would also be a new scheduler autogroup, and change how
+    the kernel shares the cores between web and workers); ``stop()`` ends all they forked."""
 
     def __init__(self, log_dir: Path) -> None:
         self.log_dir = log_dir
@@ -249,11 +251,11 @@ class Processes:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
-                start_new_session=True,
+                process_group=0,
             )
 
     def stop(self, timeout: float = 10.0) -> None:
-        """SIGTERM each child's session, then SIGKILL whatever is left (RQ horses set their own
+        """SIGTERM each child's process group, then SIGKILL whatever is left (RQ horses set their own
         process group, so every descendant is looked up first)."""
         tree = []
         for process in self.children.values():
