@@ -1,17 +1,30 @@
-"""The RQ queue and its Redis connection, built from the app's settings."""
+"""The RQ queue and its Redis connection, built from the app's settings (once per process)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any
 
 import redis
 from rq import Queue
 
+_lock = threading.Lock()
+_connections: dict[str, redis.Redis] = {}
+
 
 def redis_connection(config: Mapping[str, Any]) -> redis.Redis:
-    """A Redis client for ``REDIS_URL`` (a ``unix://`` URL for the embedded server)."""
-    return redis.Redis.from_url(config["REDIS_URL"])
+    """A Redis client for ``REDIS_URL`` (a ``unix://`` URL for the embedded server).
+
+    One client (and so one connection pool) per URL and process: the webhook enqueues on every
+    request, and a new client would open a connection each time. redis-py resets the pool in a
+    forked child, so RQ's work-horses are safe.
+    """
+    url = config["REDIS_URL"]
+    with _lock:
+        if url not in _connections:
+            _connections[url] = redis.Redis.from_url(url)
+        return _connections[url]
 
 
 def get_queue(config: Mapping[str, Any]) -> Queue:
