@@ -79,6 +79,7 @@ def is_figure_only(line: str) -> bool:
 
 
 @lru_cache(maxsize=50_000)
+@lru_cache(maxsize=262_144)
 def _close(a: str, b: str) -> bool:
     """Typo-tolerant token equality for OCR text ("posession" ~ "possession")."""
     return a == b or (min(len(a), len(b)) >= 6 and Levenshtein.distance(a, b) <= 1)
@@ -176,7 +177,7 @@ class _PageTerms:
 
     def __init__(self, analysis: QueryAnalysis, page_set: frozenset[str]):
         self.single: list[tuple[int, frozenset[str]]] = []
-        self.phrases: list[tuple[int, tuple[str, ...], frozenset[str]]] = []
+        self.phrases: list[tuple[int, tuple[frozenset[str], ...]]] = []
         for term in analysis.terms:
             if len(term.tokens) == 1:
                 word = term.tokens[0]
@@ -189,23 +190,29 @@ class _PageTerms:
                 if close:
                     self.single.append((term.group, frozenset(close)))
             else:
-                parts = [frozenset(t for t in page_set if _close(part, t)) for part in term.tokens]
+                parts = tuple(frozenset(t for t in page_set if _close(part, t)) for part in term.tokens)
                 if all(parts):
-                    self.phrases.append((term.group, term.tokens, parts[0]))
+                    self.phrases.append((term.group, parts))
 
     def groups(self, tokens: list[str]) -> frozenset[int]:
         """The term groups ``tokens`` (a line, a unit or the whole page) match."""
         token_set = frozenset(tokens)
         found = {group for group, close in self.single if not close.isdisjoint(token_set)}
-        for group, phrase, first in self.phrases:
-            if group not in found and not first.isdisjoint(token_set) and _has_phrase(phrase, tokens):
+        for group, parts in self.phrases:
+            if group not in found and not parts[0].isdisjoint(token_set) and _has_phrase(parts, tokens):
                 found.add(group)
         return frozenset(found)
 
 
-def _has_phrase(phrase: tuple[str, ...], tokens: list[str]) -> bool:
-    n = len(phrase)
-    return any(all(_close(phrase[k], tokens[i + k]) for k in range(n)) for i in range(len(tokens) - n + 1))
+def _has_phrase(parts: tuple[frozenset[str], ...], tokens: list[str]) -> bool:
+    """Whether ``tokens`` hold the phrase whose k-th word may be any of ``parts[k]`` (the
+    page's spellings close to it), in order and adjacent."""
+    n = len(parts)
+    return any(
+        all(tokens[i + k] in parts[k] for k in range(n))
+        for i in range(len(tokens) - n + 1)
+        if tokens[i] in parts[0]
+    )
 
 
 @dataclass

@@ -6,9 +6,11 @@ exact scan inside one project) — and the rankings are fused with reciprocal ra
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from dataclasses import dataclass
+from itertools import combinations
 
 from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.orm import Session
@@ -22,6 +24,8 @@ BRAND_MIN_PAGES = 3
 BRAND_MIN_SPREAD = 0.06
 SECTION_GAP = 30
 STATS_CACHE_SIZE = 512
+MAX_MISSING_GROUPS = 2  # a search across projects lets a question's match miss this many groups
+MAX_COMBINATIONS = 45
 # Words that appear in many project names and so cannot identify one on their own.
 COMMON_NAME_WORDS = frozenset(
     normalize_token(word)
@@ -212,12 +216,14 @@ def corpus_stats(session: Session, project_id: int | None) -> CorpusStats:
     return stats
 
 
-def _tsquery_sql(analysis: QueryAnalysis, params: dict, *, every_group: bool) -> str | None:
-    """A tsquery over the question's terms: alternatives of a group are ORed; groups are ORed
-    too, or ANDed with ``every_group`` (far fewer matches to rank across many projects)."""
+def _group_queries(analysis: QueryAnalysis, params: dict, *, required_only: bool) -> list[str]:
+    """One tsquery expression per term group (its alternatives ORed), terms bound in ``params``.
+
+    Brand words never count; with ``required_only`` the optional groups (word pairs) are left
+    out too."""
     groups: dict[int, list[str]] = {}
     for i, term in enumerate(analysis.terms):
-        if term.brand or (every_group and term.optional):
+        if term.brand or (required_only and term.optional):
             continue
         phrase = " ".join(term.tokens)
         if not re.search(r"[a-z0-9]", phrase):
@@ -225,10 +231,30 @@ def _tsquery_sql(analysis: QueryAnalysis, params: dict, *, every_group: bool) ->
         params[f"t{i}"] = phrase
         fn = "phraseto_tsquery" if len(term.tokens) > 1 else "plainto_tsquery"
         groups.setdefault(term.group, []).append(f"{fn}('english', :t{i})")
-    if not groups:
-        return None
-    joined = [f"({' || '.join(parts)})" for parts in groups.values()]
-    return (" && " if every_group else " || ").join(joined)
+    return [f"({' || '.join(parts)})" for parts in groups.values()]
+
+
+def _at_least(groups: list[str], wanted: int) -> str:
+    """A tsquery matching text that holds at least ``wanted`` of ``groups``: the OR of the ANDs
+    of every such combination (what search engines call minimum-should-match)."""
+    return " || ".join(f"({' && '.join(combo)})" for combo in combinations(groups, wanted))
+
+
+def _cross_project_queries(analysis: QueryAnalysis, params: dict) -> list[str]:
+    """Ever looser tsqueries for a search across every project: all of the question's groups,
+    then all but one, then all but two (while that keeps two groups and a few dozen combinations).
+
+    Across tens of thousands of chunks an any-word query matches a large share of them and
+    ranking them all costs hundreds of milliseconds; a question's rarer words are what tell its
+    pages apart, and the vector ranking covers what the text search misses."""
+    groups = _group_queries(analysis, params, required_only=True)
+    queries = []
+    for missing in range(MAX_MISSING_GROUPS + 1):
+        wanted = len(groups) - missing
+        if wanted < 1 or (missing and wanted < 2) or math.comb(len(groups), wanted) > MAX_COMBINATIONS:
+            break
+        queries.append(_at_least(groups, wanted))
+    return queries
 
 
 def full_text_ranking(
@@ -238,20 +264,20 @@ def full_text_ranking(
 
     Inside one project any term may match (a few hundred chunks at most). Across all projects the
     question's term groups must all match, so only a few chunks are ranked; when none match every
-    group, any-term matching is the fallback.
+    group, all but one (then all but two) must.
     """
-    attempts = (False,) if project_id is not None else (True, False)
-    for every_group in attempts:
-        params: dict = {"limit": limit}
-        tsquery = _tsquery_sql(analysis, params, every_group=every_group)
-        if tsquery is None:
-            return []
+    params: dict = {"limit": limit}
+    if project_id is not None:
+        groups = _group_queries(analysis, params, required_only=False)
+        queries = [" || ".join(groups)] if groups else []
+        params["project_id"] = project_id
+        where = "tsv @@ q AND project_id = :project_id"
+    else:
+        queries = _cross_project_queries(analysis, params)
         where = "tsv @@ q"
-        if project_id is not None:
-            where += " AND project_id = :project_id"
-            params["project_id"] = project_id
+    for tsquery in queries:
         sql = text(
-            f"SELECT id FROM chunks, ({'SELECT ' + tsquery} AS q) AS query "  # noqa: S608 - terms are bound
+            f"SELECT id FROM chunks, (SELECT {tsquery} AS q) AS query "  # noqa: S608 - terms are bound
             f"WHERE {where} ORDER BY ts_rank(tsv, q) DESC, id LIMIT :limit"
         )
         found = list(session.scalars(sql, params))
