@@ -456,3 +456,27 @@ def test_notifications_are_listed_and_marked_read(portal, broker):
     unread = select(func.count()).select_from(Notification).where(Notification.read_at.is_(None))
     assert db.session.scalar(unread) == 0
     assert '<span class="badge">new</span>' not in text(portal.get("/broker/notifications"))
+
+
+# -- India time -------------------------------------------------------------------------------
+
+
+def test_pool_my_leads_and_timeline_show_india_time(portal, broker):
+    asked = datetime(2026, 11, 24, 20, 15, tzinfo=UTC)  # 25 Nov 01:45 in India
+    make_lead("Late Asker", stage="broker_requested", broker_requested_at=asked)
+    assert "25 Nov 01:45" in text(portal.get("/broker/")) and "24 Nov 20:15" not in text(
+        portal.get("/broker/")
+    )
+
+    lead = make_lead("Claimed Late")
+    assert portal.post(f"/broker/leads/{lead.id}/claim", htmx=True).status_code == 200
+    db.session.refresh(lead)
+    lead.claimed_at = datetime(2026, 11, 24, 19, 0, tzinfo=UTC)
+    db.session.execute(
+        Activity.__table__.update()
+        .where(Activity.lead_id == lead.id)
+        .values(created_at=datetime(2026, 11, 24, 19, 0, tzinfo=UTC))
+    )
+    db.session.commit()
+    assert "25 Nov 00:30" in text(portal.get("/broker/my-leads"))
+    assert "25 Nov 2026 00:30</span> — claimed" in text(portal.get(f"/broker/leads/{lead.id}"))

@@ -15,7 +15,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db, limiter
 from app.models import Activity, OutboxEvent, Project, RevenueTarget, User
+from app.portal import stats
+from app.portal.times import format_ist
 from tests.portal_helpers import PASSWORD, csrf_token, login, make_user
+from tests.test_broker_performance import claimed, event, stage
 from tests.test_stats import make_deal, make_lead, make_message
 
 HTMX = {"HX-Request": "true"}
@@ -363,13 +366,11 @@ def test_set_target_with_bad_input_shows_errors_next_to_the_fields(client, partn
 def test_brokers_list_shows_performance(client, partner):
     asha = broker("Asha", areas=["Noida"])
     now = datetime.now(UTC)
-    make_lead(
-        broker_id=asha.id,
-        claimed_at=now - timedelta(hours=5),
-        contacted_at=now - timedelta(hours=4),
-        pipeline="won",
-    )
-    make_lead(broker_id=asha.id, claimed_at=now - timedelta(hours=5))
+    won = make_lead(broker_id=asha.id, claimed_at=now - timedelta(hours=5), pipeline="won")
+    claimed(won, asha, now - timedelta(hours=5))
+    stage(won, asha, "contacted", now - timedelta(hours=4))
+    event(won, "deal_logged", now - timedelta(hours=1), asha, deal_id=1)
+    claimed(make_lead(broker_id=asha.id, claimed_at=now - timedelta(hours=5)), asha, now - timedelta(hours=5))
     db.session.commit()
 
     body = client.get("/partner/brokers").get_data(as_text=True)
@@ -539,3 +540,128 @@ def test_anonymous_visitors_are_sent_to_log_in(client, method, url):
         client.get(path) if method == "get" else client.post(path, data={"csrf_token": csrf_token(client)})
     )
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+# --------------------------------------------------------------------------- India time
+
+
+def test_format_ist_shows_utc_timestamps_in_india_time():
+    assert format_ist(datetime(2026, 11, 24, 20, 0, tzinfo=UTC)) == "25 Nov 2026 01:30"
+    assert format_ist(datetime(2026, 11, 24, 20, 0), "%H:%M") == "01:30"  # naive means UTC
+    assert format_ist(None) == ""
+
+
+def test_lead_list_dates_and_date_filters_are_india_days(client, partner):
+    late = make_lead(name="Late Writer", created_at=datetime(2026, 10, 30, 19, 0, tzinfo=UTC))  # 31 Oct IST
+    db.session.commit()
+
+    body = client.get("/partner/leads", headers=HTMX).get_data(as_text=True)
+    assert "31 Oct 2026" in body and "30 Oct 2026" not in body
+    assert (
+        total(client.get("/partner/leads?created_from=2026-10-31&created_to=2026-10-31", headers=HTMX)) == 1
+    )
+    assert total(client.get("/partner/leads?created_to=2026-10-30", headers=HTMX)) == 0
+
+    exported = read_csv(client.get("/partner/leads.csv"))
+    assert [row["created_at"] for row in exported] == ["2026-10-31T00:30:00+05:30"]
+    assert late.created_at.tzinfo is not None  # stored as it was: UTC
+
+
+def test_lead_page_shows_conversation_and_timeline_in_india_time(client, partner):
+    lead = make_lead(name="Night Owl")
+    make_message("in", "Price?", lead_id=lead.id, created_at=datetime(2026, 11, 2, 18, 40, tzinfo=UTC))
+    db.session.add(
+        Activity(
+            lead_id=lead.id,
+            kind="note",
+            detail={"note": "call back"},
+            actor="bot",
+            created_at=datetime(2026, 11, 2, 18, 40, tzinfo=UTC),
+        )
+    )
+    db.session.commit()
+
+    body = client.get(f"/partner/leads/{lead.id}").get_data(as_text=True)
+
+    assert "03 Nov 00:10" in body and "03 Nov 2026 00:10" in body and "18:40" not in body
+
+
+# --------------------------------------------------------------------------- broker form errors
+
+
+def test_broker_form_shows_every_fields_error_next_to_it(client, partner):
+    broker("Taken")
+    response = client.post(
+        "/partner/brokers/new",
+        data={
+            "name": "  ",
+            "email": "taken@example.com",
+            "phone": "12",
+            "max_active_leads": "lots",
+            "password": "short",
+            "csrf_token": partner,
+        },
+    )
+
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    for field, message in (
+        ("name", "Name is required."),
+        ("email", "An account for taken@example.com already exists."),
+        ("phone", "Phone must be a valid mobile number"),
+        ("max_active_leads", "Max active leads must be a whole number"),
+        ("password", "Use a password of at least 10 characters."),
+    ):
+        assert re.search(rf'id="{field}"[^>]*aria-invalid="true" aria-describedby="{field}-error"', body), (
+            field
+        )
+        assert re.search(
+            rf'<p class="field-error" id="{field}-error" role="alert">{re.escape(message)}', body
+        )
+    assert (
+        'id="form-error"' not in body and "password-help" not in body.split('id="password"')[1].split(">")[0]
+    )
+
+
+def test_broker_form_with_a_bad_email_marks_only_the_email(client, partner):
+    response = client.post(
+        "/partner/brokers/new",
+        data={
+            "name": "Meera",
+            "email": "meera at example",
+            "max_active_leads": "10",
+            "password": "a long enough password",
+            "csrf_token": partner,
+        },
+    )
+
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and body.count('aria-invalid="true"') == 1
+    assert re.search(r'id="email-error"[^>]*>Enter the broker’s email address', body)
+    assert 'value="Meera"' in body and 'value="meera at example"' in body
+
+
+# --------------------------------------------------------------------------- dashboard figures
+
+
+def test_dashboard_shows_a_deal_logged_after_the_figures_were_cached(client, partner):
+    assert "₹0" in client.get("/partner/").get_data(as_text=True)
+    make_lead(qualified_at=datetime.now(UTC))
+    make_deal("50000000", datetime.now(UTC).date())
+    db.session.commit()
+
+    page = client.get("/partner/").get_data(as_text=True)
+
+    assert "₹2.5 L" in page and "Conversations: 1 (100%)" in page
+
+
+def test_activity_figures_are_reused_until_something_new_happens(app_ctx):
+    stats.forget_activity_figures()
+    now = datetime.now(UTC)
+    first = stats.activity_figures(db.session, now)
+    assert stats.activity_figures(db.session, now) is first
+    make_lead()
+    db.session.flush()
+    fresh = stats.activity_figures(db.session, now)
+    assert fresh is not first and fresh.funnel[0].count == first.funnel[0].count + 1
+    assert stats.activity_figures(db.session, now, max_age=0) is not fresh

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -41,7 +42,38 @@ class Lead(db.Model):
     """An investor who wrote to us, with the four qualification answers."""
 
     __tablename__ = "leads"
-    __table_args__ = (Index("ix_leads_created", "created_at"),)
+    __table_args__ = (
+        Index("ix_leads_created", "created_at"),
+        # The broker pool reads only unclaimed pool leads (app.portal.pipeline.pool_query).
+        Index(
+            "ix_leads_pool",
+            "id",
+            postgresql_include=["areas", "score", "broker_requested_at", "qualified_at"],
+            postgresql_where=text(
+                "broker_id IS NULL AND opted_out IS false"
+                " AND stage IN ('qualified', 'profiled', 'broker_requested')"
+            ),
+        ),
+        # The dashboard's funnel counts without reading the wide lead rows.
+        Index(
+            "ix_leads_pipeline",
+            "pipeline",
+            postgresql_include=["qualified_at", "broker_requested_at", "broker_id"],
+        ),
+        # The broker list's open leads per broker.
+        Index(
+            "ix_leads_claimed",
+            "broker_id",
+            postgresql_include=["id", "claimed_at", "contacted_at", "pipeline"],
+            postgresql_where=text("claimed_at IS NOT NULL"),
+        ),
+        # The partner's lead list sorted by budget: read in order, stop after a page.
+        Index(
+            "ix_leads_budget",
+            text("coalesce(budget_max_inr, budget_min_inr) DESC NULLS LAST"),
+            text("id DESC"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
@@ -76,7 +108,7 @@ class Lead(db.Model):
     # Broker pipeline (portal): who works the lead and how far it got.
     broker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    pipeline: Mapped[str | None] = mapped_column(String(20), index=True)
+    pipeline: Mapped[str | None] = mapped_column(String(20))  # indexed: ix_leads_pipeline
     contacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     site_visit_on: Mapped[date | None] = mapped_column(Date)
     lost_reason: Mapped[str | None] = mapped_column(Text)
@@ -105,6 +137,13 @@ class Message(db.Model):
         # The dashboard's latency and top-questions figures read recent messages by direction.
         Index("ix_messages_direction_created", "direction", "created_at"),
         Index("ix_messages_in_reply_to", "in_reply_to_id"),
+        # Brochure answers (latency, answered, the question they reply to) read index-only.
+        Index(
+            "ix_messages_answers",
+            "created_at",
+            postgresql_include=["latency_ms", "answered", "in_reply_to_id"],
+            postgresql_where=text("direction = 'out' AND route IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -69,26 +69,55 @@ def create_user(session: Session, email: str, role: str, name: str, password: st
     return user
 
 
-def apply_broker_form(session: Session, broker: User | None, form: BrokerForm) -> User:
-    """Create or update a broker from the partner's form; PortalError lists every problem."""
-    errors = []
+class BrokerFormInvalid(PortalError):
+    """The broker form has problems; ``errors`` holds one sentence per field (name, email,
+    phone, max_active_leads, password), so the form can show each next to its field."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+def broker_form_errors(session: Session, broker: User | None, form: BrokerForm) -> dict[str, str]:
+    """Every problem with the partner's broker form, by field; empty when it can be saved.
+    The email and a first password are only checked for a new broker (edits keep the email)."""
+    errors = {}
     if not form.name.strip():
-        errors.append("Name is required.")
-    phone = None
+        errors["name"] = "Name is required."
+    if broker is None:
+        email = form.email.strip().lower()
+        if not EMAIL_RE.match(email):
+            errors["email"] = "Enter the broker’s email address, e.g. name@example.com."
+        elif find_user(session, email) is not None:
+            errors["email"] = f"An account for {email} already exists."
     if form.phone.strip():
         try:
-            phone = normalize_phone(form.phone)
+            normalize_phone(form.phone)
         except ValueError:
-            errors.append("Phone must be a valid mobile number, e.g. +91 98100 12345.")
+            errors["phone"] = "Phone must be a valid mobile number, e.g. +91 98100 12345."
+    if not _lead_limit(form.max_active_leads):
+        errors["max_active_leads"] = "Max active leads must be a whole number from 1 to 500."
+    if (broker is None or form.password) and len(form.password) < MIN_PASSWORD:
+        errors["password"] = f"Use a password of at least {MIN_PASSWORD} characters."
+    return errors
+
+
+def _lead_limit(text: str) -> int | None:
     try:
-        limit = int(form.max_active_leads)
-        if not 1 <= limit <= 500:
-            raise ValueError
+        limit = int(text)
     except ValueError:
-        errors.append("Max active leads must be a whole number from 1 to 500.")
-        limit = 10
+        return None
+    return limit if 1 <= limit <= 500 else None
+
+
+def apply_broker_form(session: Session, broker: User | None, form: BrokerForm) -> User:
+    """Create or update a broker from the partner's form (caller commits); raises
+    :class:`BrokerFormInvalid` with every problem, by field, and changes nothing then."""
+    errors = broker_form_errors(session, broker, form)
     if errors:
-        raise PortalError(" ".join(errors))
+        raise BrokerFormInvalid(errors)
+    phone = normalize_phone(form.phone) if form.phone.strip() else None
+    limit = _lead_limit(form.max_active_leads)
     areas = [a.strip() for a in form.areas if a.strip()]
     if broker is None:
         return create_user(
@@ -103,6 +132,5 @@ def apply_broker_form(session: Session, broker: User | None, form: BrokerForm) -
         )
     broker.name, broker.phone, broker.areas, broker.max_active_leads = form.name.strip(), phone, areas, limit
     if form.password:
-        validate_password(form.password)
         broker.set_password(form.password)
     return broker

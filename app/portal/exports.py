@@ -4,8 +4,9 @@ Money is written as plain decimal rupees ("50000000.00") so spreadsheets can sum
 that a spreadsheet would run as a formula (it starts with = + - @, a tab or a carriage
 return) is prefixed with a single quote, so a lead who names themselves "=HYPERLINK(…)" stays
 text (E.164 phones, "+91…", get the quote too, which also stops spreadsheets turning them into
-numbers). Rows are streamed from the database in batches, so an export of every lead does not
-hold the table in memory.
+numbers). Timestamps are India time with the offset stated ("2026-11-25T17:30:00+05:30"), as
+the portal shows them. Rows are streamed from the database in batches, so an export of every
+lead does not hold the table in memory.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy import Select, func, outerjoin
 from sqlalchemy.orm import Session, aliased
 
 from app.models import Deal, Lead, Project, User
+from app.portal.times import to_ist
 
 FORMULA_STARTS = "=+-@\t\r"  # a cell starting with any of these is escaped
 BATCH = 1000
@@ -82,7 +84,9 @@ def safe_cell(value: object) -> str:
 def _text(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        return to_ist(value).isoformat()  # "2026-11-25T17:30:00+05:30": India time, offset stated
+    if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return format(value, "f")

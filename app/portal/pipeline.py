@@ -25,6 +25,8 @@ PIPELINE_LABELS = {
     "lost": "Lost",
 }
 OPEN_PIPELINE = (None, "contacted", "site_visit", "negotiating")
+# Moving a lead to one of these stages is the broker's first contact (stamps ``contacted_at``).
+CONTACT_STAGES = ("contacted", "site_visit")
 # Leads a broker may claim: qualified or asking for a broker, not yet worked by anyone.
 POOL_STAGES = ("qualified", "profiled", "broker_requested")
 SITE_VISIT_DATE_REQUIRED = "Pick the date of the site visit."
@@ -60,39 +62,6 @@ def active_lead_count(session: Session, broker_id: int) -> int:
     )
 
 
-def match_score(broker: User):
-    """SQL expression: how well a pool lead matches a broker's areas (higher is better)."""
-    areas = list(broker.areas or [])
-    if not areas:
-        return func.coalesce(Lead.score, 0)
-    return (
-        case((Lead.areas.overlap(areas), 10), else_=0)
-        + case((Lead.areas.any("Any"), 3), else_=0)
-        + Lead.score
-    )
-
-
-def pool_query(
-    broker: User, *, area: str | None = None, min_budget=None, timeline: str | None = None
-) -> Select:
-    """Unclaimed qualified leads, best-matching and newest first."""
-    query = select(Lead).where(
-        Lead.broker_id.is_(None), Lead.stage.in_(POOL_STAGES), Lead.opted_out.is_(False)
-    )
-    if area:
-        query = query.where(Lead.areas.any(area))
-    if min_budget is not None:
-        query = query.where(func.coalesce(Lead.budget_max_inr, Lead.budget_min_inr) >= min_budget)
-    if timeline:
-        query = query.where(Lead.timeline == timeline)
-    return query.order_by(
-        match_score(broker).desc(),
-        Lead.broker_requested_at.desc().nulls_last(),
-        Lead.qualified_at.desc().nulls_last(),
-        Lead.id.desc(),
-    )
-
-
 def claim_lead(session: Session, lead_id: int, broker: User) -> Lead:
     """Give ``lead_id`` to ``broker`` if nobody has it: one UPDATE, so exactly one claim wins."""
     if not broker.active or broker.role != "broker":
@@ -118,7 +87,7 @@ def claim_lead(session: Session, lead_id: int, broker: User) -> Lead:
     if claimed is None:
         raise AlreadyClaimed("Sorry — this lead was already claimed by another broker.")
     lead = session.get(Lead, lead_id, populate_existing=True)
-    record(session, lead, "claimed", broker, broker=broker.name)
+    record(session, lead, "claimed", broker, broker=broker.name, broker_id=broker.id)
     return lead
 
 
@@ -137,7 +106,14 @@ def assign_lead(session: Session, lead: Lead, broker: User | None, partner: User
         raise PortalError("Leads can only be assigned to active brokers.")
     lead.broker_id = broker.id if broker else None
     lead.claimed_at = datetime.now(UTC) if broker else None
-    record(session, lead, "assigned", partner, broker=broker.name if broker else None)
+    record(
+        session,
+        lead,
+        "assigned",
+        partner,
+        broker=broker.name if broker else None,
+        broker_id=broker.id if broker else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -163,11 +139,10 @@ def move_pipeline(session: Session, lead: Lead, change: StageChange, user: User)
     if change.stage == "lost" and not (change.lost_reason or "").strip():
         raise PortalError(LOST_REASON_REQUIRED)
     lead.pipeline = change.stage
-    if change.stage == "contacted" and lead.contacted_at is None:
-        lead.contacted_at = datetime.now(UTC)
+    if change.stage in CONTACT_STAGES:
+        lead.contacted_at = lead.contacted_at or datetime.now(UTC)
     if change.stage == "site_visit":
         lead.site_visit_on = change.site_visit_on
-        lead.contacted_at = lead.contacted_at or datetime.now(UTC)
     if change.stage == "lost":
         lead.lost_reason = change.lost_reason.strip()
     detail = {"stage": change.stage}
@@ -229,11 +204,6 @@ def matching_brokers(session: Session, lead: Lead) -> list[User]:
         if matched:
             return list(matched)
     return list(session.scalars(brokers))
-
-
-def pool_count(session: Session, broker: User) -> int:
-    """How many leads ``broker`` could claim right now."""
-    return session.scalar(select(func.count()).select_from(pool_query(broker).order_by(None).subquery()))
 
 
 # -- A broker's notifications (new matching leads, assignments) -------------------------------------

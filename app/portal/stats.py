@@ -1,9 +1,10 @@
-"""What the partner's dashboard and broker list report: the funnel, platform revenue by month,
-answer latency and quality, the questions investors ask most, and how each broker performs.
+"""What the partner's dashboard reports: the funnel, platform revenue by month, answer latency
+and quality, and the questions investors ask most.
 
 Every figure is aggregated by PostgreSQL in one query per function, so the cost stays flat as
 leads, deals and messages grow; nothing here loops over rows in Python. Months are calendar
-months of UTC dates, the same dates ``app.portal.deals`` stamps on a deal.
+months of UTC dates, the same dates ``app.portal.deals`` stamps on a deal. How brokers perform
+is ``app.portal.performance``.
 """
 
 from __future__ import annotations
@@ -12,17 +13,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Date, Integer, Numeric, and_, cast, extract, func, literal_column, select, true
+from sqlalchemy import Date, Integer, bindparam, cast, func, literal_column, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased
 
-from app.models import Deal, Lead, Message, RevenueTarget, User
-from app.portal.pipeline import OPEN_PIPELINE
+from app.models import Activity, Deal, Lead, Message, RevenueTarget
+from app.portal.recent import RecentFigures
 
 # How far the dashboard looks back for answer figures and the most asked questions.
 ANSWER_WINDOW = timedelta(days=30)
-# A claimed lead counts as contacted promptly if the broker called within this long.
-PROMPT_CONTACT = timedelta(hours=2)
 SITE_VISIT_OR_LATER = ("site_visit", "negotiating", "won")
 
 
@@ -70,25 +69,6 @@ class TopQuestion:
 
     question: str
     asked: int
-
-
-@dataclass(frozen=True)
-class BrokerPerformance:
-    """A broker's record on the leads they hold (claimed or assigned)."""
-
-    broker_id: int
-    name: str
-    email: str
-    phone: str | None
-    areas: list[str]
-    active: bool
-    max_active_leads: int
-    open_leads: int
-    claimed: int
-    contacted_within_2h: int
-    won: int
-    conversion: float | None  # won / claimed
-    median_hours_to_contact: float | None
 
 
 def month_start(day: date) -> date:
@@ -161,8 +141,7 @@ def answer_quality(session: Session, now: datetime, window: timedelta = ANSWER_W
             func.count().filter(Message.answered.is_not(None)),
             func.count().filter(Message.answered.is_(False)),
         ).where(
-            Message.direction == "out",
-            Message.route.is_not(None),
+            *_brochure_answer(Message),
             Message.created_at > now - window,
             Message.created_at <= now,
         )
@@ -177,11 +156,7 @@ def top_questions(
     """The inbound messages (normalised: trimmed, lower-cased, inner spaces collapsed) that got
     a brochure answer (a reply with a route) most often in the window ending at ``now``."""
     question, reply = aliased(Message), aliased(Message)
-    answered = (
-        select(reply.id)
-        .where(reply.in_reply_to_id == question.id, reply.direction == "out", reply.route.is_not(None))
-        .exists()
-    )
+    answered = select(reply.id).where(reply.in_reply_to_id == question.id, *_brochure_answer(reply)).exists()
     # Count each exact body first, then normalise the (far fewer) distinct bodies.
     bodies = (
         select(question.body.label("body"), func.count().label("asked"))
@@ -206,53 +181,43 @@ def top_questions(
     return [TopQuestion(q, n) for q, n in rows]
 
 
-def broker_performance(session: Session, broker_id: int | None = None) -> list[BrokerPerformance]:
-    """Every broker (inactive ones too), or just ``broker_id``, with their record on the leads
-    they hold, by name.
-
-    A lead counts as contacted within 2 h when its first contact came no later than two hours
-    after the broker got it; a contact from before a reassignment does not count for the new
-    broker. The median time to contact covers the leads contacted after the broker got them.
-    """
-    contacted = and_(Lead.contacted_at.is_not(None), Lead.contacted_at >= Lead.claimed_at)
-    hours_to_contact = extract("epoch", Lead.contacted_at - Lead.claimed_at) / 3600
-    claimed = func.count(Lead.id)
-    won = func.count(Lead.id).filter(Lead.pipeline == "won")
-    is_open = Lead.pipeline.is_(None) | Lead.pipeline.in_(OPEN_PIPELINE[1:])
-    rows = session.execute(
-        select(
-            User,
-            func.count(Lead.id).filter(is_open),
-            claimed,
-            func.count(Lead.id).filter(contacted, Lead.contacted_at <= Lead.claimed_at + PROMPT_CONTACT),
-            won,
-            cast(won, Numeric) / func.nullif(claimed, 0),
-            func.percentile_cont(0.5).within_group(hours_to_contact).filter(contacted),
-        )
-        .outerjoin(Lead, and_(Lead.broker_id == User.id, Lead.claimed_at.is_not(None)))
-        .where(User.role == "broker", User.id == broker_id if broker_id is not None else true())
-        .group_by(User.id)
-        .order_by(User.name, User.id)
-    ).all()
-    return [
-        BrokerPerformance(
-            broker_id=user.id,
-            name=user.name,
-            email=user.email,
-            phone=user.phone,
-            areas=list(user.areas or []),
-            active=user.active,
-            max_active_leads=user.max_active_leads,
-            open_leads=open_leads,
-            claimed=claimed_count,
-            contacted_within_2h=prompt,
-            won=won_count,
-            conversion=_float(conversion),
-            median_hours_to_contact=_float(median),
-        )
-        for user, open_leads, claimed_count, prompt, won_count, conversion, median in rows
-    ]
+def _brochure_answer(message) -> tuple:
+    """An outbound reply with a route, written as ``ix_messages_answers``' WHERE (the direction a
+    literal, not a bound parameter) so PostgreSQL uses that partial index in any plan."""
+    out = bindparam("answer_direction", "out", literal_execute=True)
+    return message.direction == out, message.route.is_not(None)
 
 
 def _float(value) -> float | None:
     return float(value) if value is not None else None
+
+
+# -- The dashboard's lead and answer figures, reused by a process while nothing new happened -------
+
+
+@dataclass(frozen=True)
+class ActivityFigures:
+    """The dashboard's figures about leads and answers (revenue is read fresh every time)."""
+
+    funnel: list[FunnelStep]
+    answers: AnswerQuality
+    questions: list[TopQuestion]
+
+
+_figures: RecentFigures[ActivityFigures] = RecentFigures(Lead, Message, Activity, max_age=60.0)
+
+
+def activity_figures(session: Session, now: datetime, max_age: float | None = None) -> ActivityFigures:
+    """The funnel, answer quality and top questions, reused by this process for up to a minute
+    (``max_age`` seconds) while no lead, message or activity is added, so a new lead, message or
+    pipeline step shows at once; only the 30-day window's slide can lag."""
+    return _figures.get(
+        session,
+        lambda: ActivityFigures(funnel(session), answer_quality(session, now), top_questions(session, now)),
+        max_age,
+    )
+
+
+def forget_activity_figures() -> None:
+    """Drop this process's cached figures (the next dashboard computes them afresh)."""
+    _figures.clear()

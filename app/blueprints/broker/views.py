@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from app.blueprints.auth.access import role_required
 from app.blueprints.broker import bp
@@ -19,13 +18,12 @@ from app.portal.pipeline import (
     claim_lead,
     mark_notifications_read,
     my_leads_query,
-    pool_count,
-    pool_query,
     recent_notifications,
     release_lead,
     unread_notification_count,
     visible_lead,
 )
+from app.portal.pool import pool_count, pool_page, pool_query
 
 PER_PAGE = 25
 # Tells the nav badge (which listens for this event) to count the pool again.
@@ -42,8 +40,8 @@ def pool():
         area=filters.area or None,
         min_budget=filters.min_budget,
         timeline=filters.timeline or None,
-    ).options(selectinload(Lead.project))
-    page = db.paginate(query, page=read_page(request.args), per_page=PER_PAGE, error_out=False)
+    )
+    page = pool_page(db.session, query, read_page(request.args), PER_PAGE)
     return render(
         "broker/pool.html",
         "broker/_pool.html",

@@ -6,12 +6,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from app.blueprints.auth.access import role_required
 from app.blueprints.partner import bp
-from app.blueprints.partner.forms import KNOWN_AREAS, broker_form, field_errors, split_areas
+from app.blueprints.partner.forms import KNOWN_AREAS, broker_form, split_areas
 from app.blueprints.partner.responses import page_or_fragment, wants_fragment
 from app.extensions import db
 from app.models import User
-from app.portal import stats
-from app.portal.accounts import BrokerForm, apply_broker_form
+from app.portal.accounts import BrokerForm, BrokerFormInvalid, apply_broker_form
+from app.portal.performance import broker_performance
 from app.portal.pipeline import PortalError
 
 
@@ -38,7 +38,7 @@ def _saved_form(broker: User | None) -> BrokerForm:
 @role_required("partner")
 def brokers():
     """Every broker with leads held, prompt contacts, wins, conversion and time to contact."""
-    return render_template("partner/brokers.html", brokers=stats.broker_performance(db.session))
+    return render_template("partner/brokers.html", brokers=broker_performance(db.session))
 
 
 def _broker_page(broker: User | None):
@@ -51,9 +51,12 @@ def _broker_page(broker: User | None):
             db.session.commit()
             flash(f"{saved.name} is saved." if broker else f"{saved.name} can now log in as {saved.email}.")
             return redirect(url_for("partner.brokers"))
-        except PortalError as error:
+        except BrokerFormInvalid as invalid:
             db.session.rollback()
-            errors = field_errors(str(error))
+            errors = invalid.errors
+        except PortalError as error:  # e.g. the same email added a moment ago in another tab
+            db.session.rollback()
+            errors = {"form": str(error)}
     selected, other = split_areas(form.areas)
     return render_template(
         "partner/broker_form.html",
@@ -87,7 +90,7 @@ def _set_active(broker_id: int, active: bool):
     if not wants_fragment():
         flash(f"{broker.name} can log in again." if active else f"{broker.name} can no longer log in.")
         return redirect(url_for("partner.brokers"))
-    row = stats.broker_performance(db.session, broker_id=broker.id)[0]
+    row = broker_performance(db.session, broker_id=broker.id)[0]
     return page_or_fragment("partner/brokers.html", "partner/_broker_row.html", b=row)
 
 

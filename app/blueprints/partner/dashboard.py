@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from flask import render_template
+from markupsafe import Markup
 
 from app.blueprints.auth.access import role_required
 from app.blueprints.partner import bp
@@ -13,7 +15,10 @@ from app.money import format_inr_short
 from app.portal import charts, stats
 
 
-def _revenue_chart(months: list[stats.MonthRevenue]):
+# Both charts are pure functions of their figures, which rarely change between two views, so the
+# drawn SVG is kept for the last few sets of figures instead of being drawn on every request.
+@lru_cache(maxsize=8)
+def _revenue_chart(months: tuple[stats.MonthRevenue, ...]) -> Markup:
     columns = [
         charts.Column(
             label=m.month.strftime("%b %y"),
@@ -29,21 +34,27 @@ def _revenue_chart(months: list[stats.MonthRevenue]):
     )
 
 
+@lru_cache(maxsize=8)
+def _funnel_chart(steps: tuple[stats.FunnelStep, ...]) -> Markup:
+    return charts.funnel_chart(
+        [(step.label, step.count) for step in steps], chart_id="funnel-chart", title="Lead funnel"
+    )
+
+
 @bp.get("/")
 @role_required("partner")
 def dashboard():
-    """Cards and server-drawn charts of how the business is doing."""
+    """Cards and server-drawn charts of how the business is doing; revenue is always current,
+    the lead and answer figures at most a minute old (see ``stats.activity_figures``)."""
     now = datetime.now(UTC)
-    funnel = stats.funnel(db.session)
+    figures = stats.activity_figures(db.session, now)
     months = stats.monthly_revenue(db.session, now)
     return render_template(
         "partner/dashboard.html",
-        funnel=funnel,
-        funnel_chart=charts.funnel_chart(
-            [(step.label, step.count) for step in funnel], chart_id="funnel-chart", title="Lead funnel"
-        ),
+        funnel=figures.funnel,
+        funnel_chart=_funnel_chart(tuple(figures.funnel)),
         this_month=months[-1],
-        revenue_chart=_revenue_chart(months),
-        answers=stats.answer_quality(db.session, now),
-        questions=stats.top_questions(db.session, now),
+        revenue_chart=_revenue_chart(tuple(months)),
+        answers=figures.answers,
+        questions=figures.questions,
     )

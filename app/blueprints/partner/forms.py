@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -17,28 +16,6 @@ from app.portal.accounts import BrokerForm
 from app.portal.deals import MAX_DEAL
 
 KNOWN_AREAS = tuple(locality.name for locality in LOCALITIES)
-# apply_broker_form reports every problem in one message, a sentence each; these words say
-# which field a sentence is about (first match wins, so "email" is tried before "name").
-_BROKER_FIELD_WORDS = (
-    ("phone", "phone"),
-    ("max_active_leads", "max active leads"),
-    ("password", "password"),
-    ("email", "email"),
-    ("email", "account for"),
-    ("name", "name"),
-)
-_SENTENCE_END = re.compile(r"(?<=\.)\s+(?=[A-Z'“])")
-
-
-def field_errors(message: str, field_words: Iterable[tuple[str, str]] = _BROKER_FIELD_WORDS) -> FieldErrors:
-    """Split a domain error message into sentences placed on the fields they mention; a sentence
-    about no known field goes under ``"form"``."""
-    errors: FieldErrors = {}
-    for sentence in _SENTENCE_END.split(message.strip()):
-        lowered = sentence.lower()
-        field = next((name for name, word in field_words if word in lowered), "form")
-        errors[field] = f"{errors[field]} {sentence}" if field in errors else sentence
-    return errors
 
 
 def merge_areas(selected: Iterable[str], other: str) -> list[str]:

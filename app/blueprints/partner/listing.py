@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -19,6 +19,7 @@ from app.conversation.engine import BROKER_REQUESTED, ENGAGED, NEW, PROFILED, QU
 from app.models import Deal, Lead, Project, User
 from app.money import parse_inr
 from app.portal.pipeline import PIPELINE, PIPELINE_LABELS
+from app.portal.times import ist_day_start
 
 PER_PAGE = 25
 STAGE_LABELS = {
@@ -82,10 +83,6 @@ def _date(text: str, label: str, errors: FieldErrors, key: str) -> date | None:
         return None
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
 def _search(q: str) -> ColumnElement[bool]:
     """Name or reference containing ``q``, or a phone containing its digits (3 or more)."""
     conditions = [Lead.name.icontains(q, autoescape=True), Lead.reference.icontains(q, autoescape=True)]
@@ -130,9 +127,9 @@ def lead_query(filters: LeadFilters) -> tuple[Select, FieldErrors]:
     start = _date(filters.created_from, "From", errors, "created_from")
     end = _date(filters.created_to, "To", errors, "created_to")
     if start:
-        conditions.append(Lead.created_at >= _day_start(start))
+        conditions.append(Lead.created_at >= ist_day_start(start))
     if end:
-        conditions.append(Lead.created_at < _day_start(end + timedelta(days=1)))
+        conditions.append(Lead.created_at < ist_day_start(end + timedelta(days=1)))
     order = {
         "budget": (func.coalesce(Lead.budget_max_inr, Lead.budget_min_inr).desc().nulls_last(),),
         "score": (Lead.score.desc(), Lead.created_at.desc()),
