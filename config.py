@@ -55,6 +55,17 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "QUALIFY_AFTER_QUESTIONS": int(env.get("QUALIFY_AFTER_QUESTIONS", "2")),
         "PORTAL_URL": env.get("PORTAL_URL", ""),
         "BROKER_CALL_WINDOW": env.get("BROKER_CALL_WINDOW", "within 2 hours (9 am – 9 pm IST)"),
+        # Airtable (sync is off unless both the key and the base are set)
+        "AIRTABLE_API_KEY": env.get("AIRTABLE_API_KEY", ""),
+        "AIRTABLE_BASE_ID": env.get("AIRTABLE_BASE_ID", ""),
+        "AIRTABLE_ENDPOINT_URL": env.get("AIRTABLE_ENDPOINT_URL", "https://api.airtable.com"),
+        "AIRTABLE_PUSH_INTERVAL": int(env.get("AIRTABLE_PUSH_INTERVAL", "10")),
+        "AIRTABLE_PULL_INTERVAL": int(env.get("AIRTABLE_PULL_INTERVAL", "60")),
+        "AIRTABLE_RATE_LIMIT": int(env.get("AIRTABLE_RATE_LIMIT", "5")),
+        "AIRTABLE_RATE_LIMIT_PAUSE": float(env.get("AIRTABLE_RATE_LIMIT_PAUSE", "30")),
+        "AIRTABLE_MAX_ATTEMPTS": int(env.get("AIRTABLE_MAX_ATTEMPTS", "8")),
+        "AIRTABLE_RETRY_BASE_SECONDS": float(env.get("AIRTABLE_RETRY_BASE_SECONDS", "10")),
+        "AIRTABLE_TIMEOUT": float(env.get("AIRTABLE_TIMEOUT", "20")),
     }
 
 

@@ -25,9 +25,9 @@ def main() -> None:
 
 
 def _register() -> None:
-    from app.commands import catalog, conversation, evaluate, runtime, users
+    from app.commands import airtable, catalog, conversation, evaluate, runtime, users
 
-    for module in (catalog, conversation, evaluate, runtime, users):
+    for module in (airtable, catalog, conversation, evaluate, runtime, users):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -120,6 +120,9 @@ MATRIX = [
     Row("POST", "partner.set_target",        "",          "bad target",     (LOGIN, 403, 403, 422)),
     Row("POST", "partner.assign",            "a_lead",    "to broker B",    (LOGIN, 403, 403, 302)),
     Row("POST", "partner.assign",            "a_lead",    "to nobody",      (LOGIN, 403, 403, 422)),
+    Row("GET",  "partner.sync",              "",          "",               (LOGIN, 403, 403, 200)),
+    Row("GET",  "partner.airtable_guide",    "",          "",               (LOGIN, 403, 403, 200)),
+    Row("POST", "partner.retry_sync",        "",          "",               (LOGIN, 403, 403, 302)),
     Row("POST", "auth.logout",               "",          "",               (LOGIN, LOGIN, LOGIN, LOGIN)),
 ]
 # fmt: on

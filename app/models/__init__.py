@@ -3,9 +3,11 @@
 from app.models.catalog import Chunk, Document, DocumentTable, Fact, Project
 from app.models.leads import Activity, InboundEvent, Lead, Message, OutboxEvent
 from app.models.portal import Deal, Notification, RevenueTarget, User
+from app.models.sync import AirtableRecord, SyncState
 
 __all__ = [
     "Activity",
+    "AirtableRecord",
     "Chunk",
     "Deal",
     "Document",
@@ -18,5 +20,6 @@ __all__ = [
     "OutboxEvent",
     "Project",
     "RevenueTarget",
+    "SyncState",
     "User",
 ]

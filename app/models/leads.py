@@ -215,5 +215,6 @@ class OutboxEvent(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # after a failure
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

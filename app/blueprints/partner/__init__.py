@@ -19,4 +19,4 @@ def _register_filters(state) -> None:
     filters.setdefault("ist", format_ist)
 
 
-from app.blueprints.partner import brokers, dashboard, deals, leads  # noqa: E402,F401
+from app.blueprints.partner import brokers, dashboard, deals, leads, sync  # noqa: E402,F401

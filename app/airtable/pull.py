@@ -1,0 +1,435 @@
+"""Pull: apply what the partner changed in Airtable to the app.
+
+Every run lists the records of Qualified Leads and Deals changed since the last pull (a
+``LAST_MODIFIED_TIME()`` formula, with a few seconds of overlap) and merges each one against
+``AirtableRecord.fields``, the record as the app last saw it:
+
+* a ``both``-owned field that Airtable changed and the app did not is applied (assignment,
+  status, partner notes; a deal's lead, broker, project, unit, value, date and notes);
+* if the app changed it too, the later change wins: Airtable's time is the record's ``Last
+  Modified`` field when the base has one, otherwise the moment of the pull; the app's is the
+  lead's or deal's ``updated_at``;
+* an ``app``-owned field edited in Airtable is written back with the app's value.
+
+Each applied change is an activity on the lead (actor ``airtable``). A record the app cannot use
+(an unknown status, a deal without a value, a lead id that matches nothing) is skipped in a
+savepoint, noted once as an activity (and in the deal's "Sync Status"), and the pull goes on.
+A deal typed into Airtable becomes a deal in the app; the database computes its commissions and
+the push writes them back with its Deal ID.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.airtable import links, state
+from app.airtable.client import SyncError
+from app.airtable.push import BATCH, PushResult, Row, _Pusher
+from app.airtable.rows import deal_key, lead_fields, lead_key, normalize, normalized
+from app.airtable.schema import (
+    BROKERS,
+    DEALS,
+    LAST_MODIFIED_FIELD,
+    LEADS,
+    STATUS_LABELS,
+    STATUS_VALUES,
+    TABLES_BY_NAME,
+)
+from app.models import Activity, AirtableRecord, Deal, Lead, Project, User
+from app.portal.deals import DealForm, log_deal
+from app.portal.pipeline import PortalError, assign_lead, record
+
+OVERLAP = timedelta(seconds=5)
+
+
+class Malformed(ValueError):
+    """A record the app cannot apply; the message says why, for the partner."""
+
+
+@dataclass
+class PullResult:
+    """What one pull did."""
+
+    records: int = 0
+    applied: int = 0
+    skipped: int = 0
+    deals_created: int = 0
+    requests: int = 0
+    paused_until: datetime | None = None
+    error: str | None = None
+    changes: list[str] = field(default_factory=list)
+
+
+def pull(session: Session, api, config: Mapping[str, Any]) -> PullResult:
+    """Apply Airtable changes since the last pull; returns what happened."""
+    result = PullResult()
+    paused = state.paused_until(session)
+    if paused and paused > datetime.now(UTC):
+        result.paused_until = paused
+        return result
+    puller = _Puller(session, api, config, result)
+    try:
+        for table in (LEADS, DEALS):
+            puller.pull_table(table)
+        puller.write_back()
+    except SyncError as exc:
+        session.rollback()
+        result.error = str(exc)
+        if exc.status == 429:
+            result.paused_until = datetime.now(UTC) + timedelta(
+                seconds=float(config.get("AIRTABLE_RATE_LIMIT_PAUSE") or 30)
+            )
+            state.pause(session, result.paused_until, str(exc))
+    state.record_run(session, "pull", result)
+    session.commit()
+    return result
+
+
+class _Puller:
+    def __init__(self, session: Session, api, config: Mapping[str, Any], result: PullResult):
+        self.session = session
+        self.api = api
+        self.config = config
+        self.base_id = config["AIRTABLE_BASE_ID"]
+        self.result = result
+        self.deals_to_write: set[int] = set()
+        self.leads_to_restore: set[int] = set()
+        self.skip_notes: dict[str, str] = {}  # deal record id -> "Sync Status" to write
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def pull_table(self, table: str) -> None:
+        started = datetime.now(UTC)
+        since = state.cursor(self.session, table)
+        formula = None
+        if since is not None:
+            moment = (since - OVERLAP).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+            formula = f"IS_AFTER(LAST_MODIFIED_TIME(), DATETIME_PARSE('{moment}'))"
+        records = []
+        for page in self.api.table(self.base_id, table).iterate(formula=formula, page_size=100):
+            self.result.requests += 1
+            records.extend(page)
+        apply = self._apply_lead if table == LEADS else self._apply_deal
+        for record_ in records:
+            self.result.records += 1
+            self._apply_safely(table, record_, apply)
+        state.set_cursor(self.session, table, started)
+        self.session.commit()
+
+    def _apply_safely(self, table: str, record_: dict, apply) -> None:
+        savepoint = self.session.begin_nested()
+        try:
+            apply(record_)
+            savepoint.commit()
+        except (Malformed, PortalError) as exc:
+            savepoint.rollback()
+            self._skip(table, record_, str(exc))
+
+    # -- Qualified Leads ----------------------------------------------------------------------
+
+    def _apply_lead(self, record_: dict) -> None:
+        fields = record_.get("fields", {})
+        link = self._link(LEADS, record_["id"])
+        lead = self.session.get(Lead, link.app_id) if link and link.app_id else None
+        if lead is None:
+            lead = self._lead_by_key(fields.get("Lead ID"))
+            if lead is None:
+                raise Malformed(f"Lead ID {fields.get('Lead ID')!r} matches no InvestoChat lead")
+            link = self._remember(LEADS, record_["id"], lead.id, link)
+        baseline = dict(link.fields or {})
+        theirs = normalized({k: fields.get(k) for k in TABLES_BY_NAME[LEADS].fields_named()})
+        ours = normalized(self._lead_row(lead))
+        airtable_time = _changed_at(fields)
+        kept_ours = set()
+        for name in ("Status", "Assigned Broker", "Partner Notes"):
+            if theirs[name] == baseline.get(name) or theirs[name] == ours[name]:
+                continue
+            if ours[name] != baseline.get(name) and _as_time(lead.updated_at) > airtable_time:
+                kept_ours.add(name)  # changed in the app later: the app's value stands
+                continue
+            self._apply_lead_field(lead, name, fields.get(name))
+            self.result.applied += 1
+            self.result.changes.append(f"{lead_key(lead.id)} {name}: {_show(theirs[name])}")
+        ours = normalized(self._lead_row(lead))
+        owner = TABLES_BY_NAME[LEADS].owner
+        if kept_ours or any(owner(k) == "app" and theirs[k] != ours[k] for k in ours):
+            self.leads_to_restore.add(lead.id)  # written back with the app's values
+        mine = {k: v for k, v in ours.items() if owner(k) != "app" and k not in kept_ours}
+        link.fields = {**theirs, **mine}
+        link.skipped_reason = None
+
+    def _apply_lead_field(self, lead: Lead, name: str, value: Any) -> None:
+        if name == "Status":
+            label = (value or "New").strip()
+            if label.lower() not in STATUS_VALUES:
+                known = ", ".join(STATUS_LABELS.values())
+                raise Malformed(f"Status {label!r} is not one of {known}")
+            stage = STATUS_VALUES[label.lower()]
+            lead.pipeline = stage
+            if stage in ("contacted", "site_visit", "negotiating", "won") and lead.contacted_at is None:
+                lead.contacted_at = datetime.now(UTC)
+            record(self.session, lead, "stage_changed", None, stage=stage or "new", source="airtable")
+        elif name == "Assigned Broker":
+            broker = self._broker(value)
+            if broker is not None and lead.broker_id == broker.id:
+                return
+            assign_lead(self.session, lead, broker, None)
+        else:
+            lead.partner_notes = (value or "").strip() or None
+            record(
+                self.session, lead, "partner_notes", None, note=lead.partner_notes or "", source="airtable"
+            )
+
+    def _broker(self, value: Any) -> User | None:
+        record_ids = value or []
+        if not record_ids:
+            return None
+        link = self._link(BROKERS, record_ids[0])
+        broker = self.session.get(User, link.app_id) if link and link.app_id else None
+        if broker is None:
+            raise Malformed(
+                "the assigned broker is not a broker InvestoChat knows (add brokers in the portal)"
+            )
+        return broker
+
+    def _lead_row(self, lead: Lead) -> dict[str, Any]:
+        project = self.session.get(Project, lead.project_id).name if lead.project_id else None
+        broker = _Pusher(self.session, self.api, self.config, PushResult()).record_ids(
+            BROKERS, {lead.broker_id or 0}
+        )
+        return lead_fields(lead, project, broker.get(lead.broker_id))
+
+    def _lead_by_key(self, key: Any) -> Lead | None:
+        if not isinstance(key, str) or not key.upper().startswith("IC-") or not key[3:].strip().isdigit():
+            return None
+        return self.session.get(Lead, int(key[3:]))
+
+    # -- Deals --------------------------------------------------------------------------------
+
+    def _apply_deal(self, record_: dict) -> None:
+        fields = record_.get("fields", {})
+        link = self._link(DEALS, record_["id"])
+        deal = self.session.get(Deal, link.app_id) if link and link.app_id else None
+        if deal is None and fields.get("Deal ID"):
+            key = str(fields["Deal ID"])
+            deal = (
+                self.session.get(Deal, int(key[2:]))
+                if key.upper().startswith("D-") and key[2:].isdigit()
+                else None
+            )
+        theirs = normalized({k: fields.get(k) for k in TABLES_BY_NAME[DEALS].fields_named()})
+        if deal is None:
+            deal = self._create_deal(fields)
+            link = self._remember(DEALS, record_["id"], deal.id, link)
+            link.fields = {**theirs}
+            self.deals_to_write.add(deal.id)
+            return
+        link = self._remember(DEALS, record_["id"], deal.id, link)
+        baseline = dict(link.fields or {})
+        changed = [
+            name
+            for name in ("Lead", "Broker", "Project", "Unit Type", "Deal Value", "Closed On", "Notes")
+            if theirs[name] != baseline.get(name)
+        ]
+        airtable_time = _changed_at(fields)
+        applied = {}
+        if changed and _as_time(deal.updated_at) <= airtable_time or not baseline:
+            for name in changed:
+                applied[name] = self._apply_deal_field(deal, name, fields.get(name))
+        if applied:
+            self.session.flush()
+            self.session.refresh(deal)  # the commissions, computed by the database
+            lead = self.session.get(Lead, deal.lead_id) if deal.lead_id else None
+            if lead is not None:
+                record(
+                    self.session,
+                    lead,
+                    "deal_updated",
+                    None,
+                    deal_id=deal.id,
+                    changes=", ".join(f"{k}: {v}" for k, v in applied.items()),
+                    broker_commission=str(deal.broker_commission),
+                    platform_commission=str(deal.platform_commission),
+                    source="airtable",
+                )
+            self.result.applied += len(applied)
+            self.result.changes.append(f"{deal_key(deal.id)} " + ", ".join(applied))
+        link.fields = {**baseline, **theirs}
+        link.skipped_reason = None
+        if applied or theirs.get("Broker Commission") != normalize(deal.broker_commission):
+            self.deals_to_write.add(deal.id)
+
+    def _apply_deal_field(self, deal: Deal, name: str, value: Any) -> str:
+        if name == "Deal Value":
+            deal.deal_value = _amount(value)
+            return _show(normalize(deal.deal_value))
+        if name == "Lead":
+            lead = self._lead_of(value)
+            deal.lead_id = lead.id
+            return lead_key(lead.id)
+        if name == "Broker":
+            broker = self._broker(value)
+            deal.broker_id = broker.id if broker else None
+            return broker.name if broker else "none"
+        if name == "Closed On":
+            deal.closed_on = _date(value)
+            return deal.closed_on.isoformat()
+        text = (value or "").strip()
+        if name in ("Project", "Unit Type") and not text:
+            raise Malformed(f"{name} cannot be empty")
+        if name == "Project":
+            deal.project_name = text[:200]
+        elif name == "Unit Type":
+            deal.unit_type = text[:60]
+        else:
+            deal.notes = text or None
+        return text
+
+    def _create_deal(self, fields: dict[str, Any]) -> Deal:
+        lead = self._lead_of(fields.get("Lead"))
+        value = _amount(fields.get("Deal Value"))
+        broker = self._broker(fields.get("Broker")) or (
+            self.session.get(User, lead.broker_id) if lead.broker_id else None
+        )
+        if broker is None:
+            raise Malformed("a deal needs a broker: pick one in Broker or assign the lead first")
+        form = DealForm(
+            project=str(fields.get("Project") or ""),
+            unit_type=str(fields.get("Unit Type") or ""),
+            value=format(value, "f"),
+            closed_on=str(fields["Closed On"]) if fields.get("Closed On") else None,
+        )
+        deal = log_deal(self.session, lead, broker, form, self.config)
+        deal.notes = (fields.get("Notes") or "").strip() or None
+        self.result.deals_created += 1
+        self.result.changes.append(f"{deal_key(deal.id)} created for {lead_key(lead.id)}")
+        return deal
+
+    def _lead_of(self, value: Any) -> Lead:
+        record_ids = value or []
+        if not record_ids:
+            raise Malformed("a deal needs its lead: link a record of Qualified Leads")
+        link = self._link(LEADS, record_ids[0])
+        lead = self.session.get(Lead, link.app_id) if link and link.app_id else None
+        if lead is None:
+            raise Malformed("the linked lead is not an InvestoChat lead")
+        return lead
+
+    # -- bookkeeping --------------------------------------------------------------------------
+
+    def _link(self, table: str, record_id: str) -> AirtableRecord | None:
+        return links.find(self.session, table, record_id=record_id)
+
+    def _remember(
+        self, table: str, record_id: str, app_id: int, known: AirtableRecord | None
+    ) -> AirtableRecord:
+        link = links.link(self.session, table, record_id, app_id, known)
+        self.session.flush()
+        return link
+
+    def _skip(self, table: str, record_: dict, reason: str) -> None:
+        """Note a record the app cannot use: once per reason (an activity on its lead when it
+        names one, the sync page always, the deal's Sync Status in Airtable)."""
+        self.result.skipped += 1
+        link = self._link(table, record_["id"])
+        if link is not None and link.skipped_reason == reason:
+            return
+        if link is None:
+            link = AirtableRecord(table_name=table, record_id=record_["id"], app_id=None, fields={})
+            self.session.add(link)
+        link.skipped_reason = reason
+        link.synced_at = datetime.now(UTC)
+        lead = self._lead_named_by(table, record_.get("fields", {}), link)
+        if lead is not None:
+            self.session.add(
+                Activity(
+                    lead_id=lead.id,
+                    kind="airtable_skipped",
+                    detail={"table": table, "record": record_["id"], "reason": reason},
+                    actor="airtable",
+                )
+            )
+        if table == DEALS:
+            self.skip_notes[record_["id"]] = f"Skipped: {reason}"[:250]
+        self.session.commit()
+
+    def _lead_named_by(self, table: str, fields: dict, link: AirtableRecord) -> Lead | None:
+        if table == LEADS:
+            return (
+                self.session.get(Lead, link.app_id)
+                if link.app_id
+                else self._lead_by_key(fields.get("Lead ID"))
+            )
+        try:
+            return self._lead_of(fields.get("Lead"))
+        except Malformed:
+            return None
+
+    def write_back(self) -> None:
+        """Commissions and Deal IDs of created or changed deals, app-owned lead fields the
+        partner overwrote, and why skipped deals were skipped."""
+        pusher = _Pusher(self.session, self.api, self.config, PushResult())
+        if self.deals_to_write:
+            pusher.push_deal_rows(self.session.scalars(select(Deal).where(Deal.id.in_(self.deals_to_write))))
+        if self.leads_to_restore:
+            leads = self.session.scalars(select(Lead).where(Lead.id.in_(self.leads_to_restore))).all()
+            pusher._upsert(LEADS, [Row(LEADS, lead.id, normalized(self._lead_row(lead))) for lead in leads])
+        notes = list(self.skip_notes.items())
+        for start in range(0, len(notes), BATCH):
+            self.api.table(self.base_id, DEALS).batch_update(
+                [{"id": rid, "fields": {"Sync Status": text}} for rid, text in notes[start : start + BATCH]]
+            )
+            pusher.result.requests += 1
+        self.result.requests += pusher.result.requests
+        self.session.commit()
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        amount = (
+            Decimal(str(value).replace(",", "").replace("₹", "").strip()) if value not in (None, "") else None
+        )
+    except InvalidOperation:
+        amount = None
+    if amount is None:
+        raise Malformed(
+            f"Deal Value {value!r} is not an amount in rupees" if value else "Deal Value is missing"
+        )
+    if amount <= 0:
+        raise Malformed("Deal Value must be more than zero")
+    return amount.quantize(Decimal("0.01"))
+
+
+def _date(value: Any) -> date:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError as exc:
+        raise Malformed(f"Closed On {value!r} is not a date") from exc
+
+
+def _changed_at(fields: dict[str, Any]) -> datetime:
+    """When the partner last changed the record: its "Last Modified" field, else now."""
+    value = fields.get(LAST_MODIFIED_FIELD)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+    return datetime.now(UTC)
+
+
+def _as_time(value: datetime | None) -> datetime:
+    return value if value is not None else datetime.min.replace(tzinfo=UTC)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(value) or "none"
+    return "none" if value is None else str(value)

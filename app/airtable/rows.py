@@ -1,0 +1,124 @@
+"""App rows as Airtable fields, and Airtable values in a form both sides compare equal."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from app.airtable.schema import STATUS_LABELS, TIMELINE_LABELS
+from app.models import Activity, Deal, Lead, User
+
+
+def lead_key(lead_id: int) -> str:
+    """The stable "Lead ID" of a lead (the reference the investor was given, e.g. IC-000123)."""
+    return f"IC-{lead_id:06d}"
+
+
+def deal_key(deal_id: int) -> str:
+    return f"D-{deal_id:06d}"
+
+
+def activity_key(activity_id: int) -> str:
+    return f"A-{activity_id:07d}"
+
+
+def in_scope(lead: Lead) -> bool:
+    """Leads the partner sees in Airtable: qualified, asking for a broker, or being worked."""
+    return bool(lead.qualified or lead.broker_requested_at or lead.broker_id or lead.pipeline)
+
+
+def normalize(value: Any) -> Any:
+    """One JSON form for a field value on either side: numbers as plain decimal strings, empty
+    values as None, datetimes in UTC to the second."""
+    if value is None or value == "" or value == [] or value is False:
+        return None
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int | float | Decimal):
+        number = Decimal(str(value)).normalize()
+        return format(number, "f")
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return sorted(value)
+    if isinstance(value, str) and len(value) >= 20 and value[10:11] == "T" and value.endswith("Z"):
+        return value[:19] + ".000Z"  # Airtable's milliseconds
+    return value
+
+
+def wire(value: Any) -> Any:
+    """A normalized value as Airtable takes it (numbers as numbers)."""
+    if isinstance(value, str) and value.replace(".", "", 1).lstrip("-").isdigit():
+        number = Decimal(value)
+        return int(number) if number == number.to_integral_value() else float(number)
+    return value
+
+
+def broker_fields(user: User) -> dict[str, Any]:
+    return {
+        "Email": user.email,
+        "Name": user.name,
+        "Phone": user.phone,
+        "Areas": ", ".join(user.areas or []),
+        "Max Active Leads": user.max_active_leads,
+        "Active": bool(user.active),
+    }
+
+
+def lead_fields(lead: Lead, project: str | None, broker_record: str | None) -> dict[str, Any]:
+    return {
+        "Lead ID": lead_key(lead.id),
+        "Name": lead.name,
+        "Phone": lead.phone,
+        "Channel": lead.channel,
+        "Budget": lead.budget_text,
+        "Budget Min": lead.budget_min_inr,
+        "Budget Max": lead.budget_max_inr,
+        "Areas": ", ".join(lead.areas or []),
+        "Timeline": TIMELINE_LABELS.get(lead.timeline or "", lead.timeline),
+        "Unit Type": lead.unit_text or ", ".join(lead.unit_kinds or []),
+        "Score": lead.score,
+        "Project": project,
+        "Bot Stage": lead.stage,
+        "Qualified At": lead.qualified_at,
+        "Broker Requested At": lead.broker_requested_at,
+        "Opted Out": bool(lead.opted_out),
+        "Assigned Broker": [broker_record] if broker_record else [],
+        "Status": STATUS_LABELS.get(lead.pipeline, lead.pipeline),
+        "Partner Notes": lead.partner_notes,
+    }
+
+
+def deal_fields(deal: Deal, lead_record: str | None, broker_record: str | None) -> dict[str, Any]:
+    return {
+        "Deal ID": deal_key(deal.id),
+        "Lead": [lead_record] if lead_record else [],
+        "Broker": [broker_record] if broker_record else [],
+        "Project": deal.project_name,
+        "Unit Type": deal.unit_type,
+        "Deal Value": deal.deal_value,
+        "Closed On": deal.closed_on,
+        "Notes": deal.notes,
+        "Broker Commission": deal.broker_commission,
+        "Platform Commission": deal.platform_commission,
+        "Sync Status": "Synced",
+    }
+
+
+def activity_fields(activity: Activity) -> dict[str, Any]:
+    detail = "; ".join(f"{key.replace('_', ' ')}: {value}" for key, value in (activity.detail or {}).items())
+    return {
+        "Activity ID": activity_key(activity.id),
+        "Lead ID": lead_key(activity.lead_id),
+        "Kind": activity.kind.replace("_", " "),
+        "Detail": detail,
+        "Actor": activity.actor,
+        "At": activity.created_at,
+    }
+
+
+def normalized(fields: dict[str, Any]) -> dict[str, Any]:
+    return {name: normalize(value) for name, value in fields.items()}

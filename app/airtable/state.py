@@ -1,0 +1,66 @@
+"""The sync's small persistent state (``sync_state`` rows): pull cursors, the 429 pause, and
+what the last push and pull did (shown on the partner's sync page)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, is_dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+
+from app.models import SyncState
+
+PAUSE = "airtable.pause"
+
+
+def get(session: Session, name: str) -> dict[str, Any]:
+    row = session.get(SyncState, name)
+    return dict(row.value) if row else {}
+
+
+def put(session: Session, name: str, value: dict[str, Any]) -> None:
+    statement = insert(SyncState).values(name=name, value=value)
+    changes = {"value": statement.excluded.value, "updated_at": datetime.now(UTC)}
+    session.execute(statement.on_conflict_do_update(index_elements=[SyncState.name], set_=changes))
+
+
+def paused_until(session: Session) -> datetime | None:
+    until = get(session, PAUSE).get("until")
+    return datetime.fromisoformat(until) if until else None
+
+
+def pause(session: Session, until: datetime, reason: str) -> None:
+    put(session, PAUSE, {"until": until.isoformat(), "reason": reason})
+
+
+def cursor(session: Session, table: str) -> datetime | None:
+    value = get(session, f"airtable.pull.{table}").get("since")
+    return datetime.fromisoformat(value) if value else None
+
+
+def set_cursor(session: Session, table: str, since: datetime) -> None:
+    put(session, f"airtable.pull.{table}", {"since": since.isoformat()})
+
+
+def record_run(session: Session, kind: str, result: Any) -> None:
+    """Keep what the last push or pull did, with its time."""
+    data = asdict(result) if is_dataclass(result) else dict(result)
+    put(session, f"airtable.last_{kind}", _jsonable({**data, "at": datetime.now(UTC)}))
+
+
+def last_runs(session: Session) -> dict[str, dict[str, Any]]:
+    rows = session.scalars(select(SyncState).where(SyncState.name.like("airtable.%"))).all()
+    return {row.name.removeprefix("airtable."): dict(row.value) for row in rows}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
