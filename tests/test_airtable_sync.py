@@ -450,3 +450,15 @@ def test_a_run_that_finds_another_sync_running_returns_at_once(base, runner, app
         assert pending_events()
     finally:
         lock.release()
+
+
+def test_push_pull_and_status_commands(base, runner, app_ctx):
+    lead = converse(runner, "+91 98111 45001")
+    pushed = runner.invoke(main, ["airtable", "push"])
+    assert pushed.exit_code == 0, pushed.output
+    assert '"Qualified Leads": 1' in pushed.output
+    pulled = runner.invoke(main, ["airtable", "pull"])
+    assert pulled.exit_code == 0 and '"applied": 0' in pulled.output
+    status = runner.invoke(main, ["airtable", "status"])
+    assert "sync: on" in status.output and "synced" in status.output and "last_push" in status.output
+    assert base.find(base.base_id, LEADS, "Lead ID", f"IC-{lead.id:06d}") is not None

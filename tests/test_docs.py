@@ -1,0 +1,19 @@
+"""Every setting the app reads from the environment is documented where a new user looks."""
+
+from pathlib import Path
+
+import pytest
+
+from config import load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+# Settings whose environment variable has another name than the setting.
+VARIABLE = {"ENV_NAME": "INVESTOCHAT_ENV", "DATA_DIR": "INVESTOCHAT_DATA_DIR"}
+
+
+@pytest.mark.parametrize("setting", sorted(load_settings({})))
+def test_each_setting_is_in_the_readme_and_env_example(setting):
+    variable = VARIABLE.get(setting, setting)
+    assert f"`{variable}`" in (ROOT / "README.md").read_text(encoding="utf-8")
+    env_example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    assert f"\n{variable}=" in env_example or f"\n# {variable}=" in env_example
