@@ -204,6 +204,7 @@ def test_airtable_down_then_back_delivers_every_event_once(base, runner, app_ctx
 
 def test_events_are_parked_after_max_attempts_and_a_retry_delivers_them(base, runner, app_ctx, monkeypatch):
     monkeypatch.setitem(app_ctx.config, "AIRTABLE_MAX_ATTEMPTS", 2)
+    make_user("ravi@brokers.test", name="Ravi Iyer")  # so the brokers' upsert is what fails first
     lead = converse(runner, "+91 98111 41020")
     base.down()
     run_push(app_ctx)

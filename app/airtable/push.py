@@ -79,6 +79,9 @@ def push(session: Session, api, config: Mapping[str, Any], *, budget_seconds: fl
         return result
     deadline = time.monotonic() + budget_seconds
     pusher = _Pusher(session, api, config, result)
+    # A failure before the events' own round (the brokers' upsert) counts against them too, so
+    # events still reach their attempt limit while Airtable is down.
+    pusher.current_events = [event.id for event in _due_events(session, now)]
     try:
         pusher.push_brokers()
         while time.monotonic() < deadline:
