@@ -201,10 +201,8 @@ class _Puller:
 
     def _lead_row(self, lead: Lead) -> dict[str, Any]:
         project = self.session.get(Project, lead.project_id).name if lead.project_id else None
-        broker = _Pusher(self.session, self.api, self.config, PushResult()).record_ids(
-            BROKERS, {lead.broker_id or 0}
-        )
-        return lead_fields(lead, project, broker.get(lead.broker_id))
+        broker = links.find(self.session, BROKERS, app_id=lead.broker_id) if lead.broker_id else None
+        return lead_fields(lead, project, broker.record_id if broker else None)
 
     def _lead_by_key(self, key: Any) -> Lead | None:
         if not isinstance(key, str) or not key.upper().startswith("IC-") or not key[3:].strip().isdigit():
