@@ -488,12 +488,13 @@ def test_a_worker_killed_mid_answer_answers_exactly_once_after_restart(demo_data
                 assert status == 200
                 stack.wait(lambda: openai_api.requests_to("/chat/completions"), "the job asking the LLM")
 
-                # The job runs in a work-horse RQ forked into its own process group. The
-                # supervisor is frozen meanwhile, so the checks below see what the crash left
-                # behind before any restart can change it.
+                # The job runs in the worker process itself (it does not fork per job), so killing
+                # the worker kills the job; its scheduler child goes too. The supervisor is frozen
+                # meanwhile, so the checks below see what the crash left behind before any
+                # restart can change it.
                 forked = worker.children(recursive=True)
                 horses = [p for p in forked if os.getpgid(p.pid) == p.pid]
-                assert len(horses) == 1, f"expected one work-horse among {[p.cmdline() for p in forked]}"
+                assert horses == [], f"expected no work-horse among {[p.cmdline() for p in forked]}"
                 supervisor = psutil.Process(stack.process.pid)
                 supervisor.suspend()
                 try:

@@ -11,6 +11,7 @@ from rq import Queue
 
 _lock = threading.Lock()
 _connections: dict[str, redis.Redis] = {}
+_queues: dict[tuple[str, str], Queue] = {}
 
 
 def redis_connection(config: Mapping[str, Any]) -> redis.Redis:
@@ -18,7 +19,7 @@ def redis_connection(config: Mapping[str, Any]) -> redis.Redis:
 
     One client (and so one connection pool) per URL and process: the webhook enqueues on every
     request, and a new client would open a connection each time. redis-py resets the pool in a
-    forked child, so RQ's work-horses are safe.
+    forked child, so forked processes are safe.
     """
     url = config["REDIS_URL"]
     with _lock:
@@ -28,5 +29,11 @@ def redis_connection(config: Mapping[str, Any]) -> redis.Redis:
 
 
 def get_queue(config: Mapping[str, Any]) -> Queue:
-    """The product's job queue."""
-    return Queue(config["RQ_QUEUE"], connection=redis_connection(config))
+    """The product's job queue (one ``Queue`` per name and process: it caches the Redis server
+    version RQ would otherwise ask for on every enqueue)."""
+    connection = redis_connection(config)
+    key = (config["REDIS_URL"], config["RQ_QUEUE"])
+    with _lock:
+        if key not in _queues:
+            _queues[key] = Queue(config["RQ_QUEUE"], connection=connection)
+        return _queues[key]

@@ -8,7 +8,12 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from app.conversation.delivery import TemplateSettings, channel_from_config, deliver_messages, deliver_replies
+from app.conversation.delivery import (
+    deliver_messages,
+    deliver_replies,
+    shared_channel,
+    template_from_config,
+)
 from app.conversation.ratelimit import SenderLimiter
 from app.conversation.service import build_engine, process_inbound
 from app.extensions import db
@@ -29,7 +34,12 @@ def _limiter() -> SenderLimiter:
 
 
 def process_message(message_id: int) -> int:
-    """Run the conversation engine for one inbound message; enqueue delivery of its replies."""
+    """Run the conversation engine for one inbound message, then send its replies right away.
+
+    The replies are committed as ``pending`` together with the processed message before any is
+    sent, so a worker that dies in between leaves them for ``recover_stalled``; a send that
+    fails with a retryable error reschedules itself as a ``send_replies`` job.
+    """
     phone = db.session.scalar(select(Message.phone).where(Message.id == message_id))
     if phone is None:
         return 0
@@ -37,14 +47,25 @@ def process_message(message_id: int) -> int:
     engine = build_engine(db.session, current_app.config)
     now = datetime.now(UTC)
     replies = process_inbound(db.session, message_id, engine, rate_limited=rate_limited, now=now)
+    lead = db.session.get(Lead, replies[0].lead_id) if replies else None
+    asked_for_broker = lead is not None and lead.broker_requested_at == now
+    lead_id = lead.id if lead is not None else None
     db.session.commit()
-    queue = get_queue(current_app.config)
+    if asked_for_broker:
+        get_queue(current_app.config).enqueue(notify_brokers, lead_id, job_id=f"notify-{lead_id}")
     if replies:
-        queue.enqueue(send_replies, message_id, job_id=f"send-{message_id}")
-        lead = db.session.get(Lead, replies[0].lead_id)
-        if lead is not None and lead.broker_requested_at == now:  # this message asked for a broker
-            queue.enqueue(notify_brokers, lead.id, job_id=f"notify-{lead.id}")
+        _send_now(message_id)
     return len(replies)
+
+
+def _send_now(inbound_id: int) -> None:
+    """Deliver the replies in this job; any surprise hands them to a ``send_replies`` job."""
+    try:
+        send_replies(inbound_id)
+    except Exception:  # the replies are committed: a separate job can still send them once
+        log.exception("sending the replies to message %s failed; queued a send job", inbound_id)
+        db.session.rollback()
+        get_queue(current_app.config).enqueue(send_replies, inbound_id, job_id=f"send-{inbound_id}")
 
 
 def notify_brokers(lead_id: int) -> int:
@@ -57,20 +78,15 @@ def notify_brokers(lead_id: int) -> int:
     )
     db.session.commit()
     if messages:
-        template = TemplateSettings(
-            config.get("WHATSAPP_TEMPLATE_NAME") or None, config.get("WHATSAPP_TEMPLATE_LANGUAGE", "en")
-        )
-        deliver_messages(db.session, [m.id for m in messages], channel_from_config(config), template)
+        ids = [m.id for m in messages]
+        deliver_messages(db.session, ids, shared_channel(config), template_from_config(config))
     return len(messages)
 
 
 def send_replies(inbound_id: int) -> dict:
     """Deliver the replies to one inbound message; reschedules itself after a retryable error."""
     config = current_app.config
-    template = TemplateSettings(
-        config.get("WHATSAPP_TEMPLATE_NAME") or None, config.get("WHATSAPP_TEMPLATE_LANGUAGE", "en")
-    )
-    report = deliver_replies(db.session, inbound_id, channel_from_config(config), template)
+    report = deliver_replies(db.session, inbound_id, shared_channel(config), template_from_config(config))
     if report.retry_in is not None:
         get_queue(config).enqueue_in(timedelta(seconds=report.retry_in), send_replies, inbound_id)
     return {

@@ -1,29 +1,33 @@
-"""The RQ worker: every job runs inside an app context with a fresh database pool."""
+"""The RQ worker: one long-lived process that runs every job inside an app context.
+
+It does not fork per job (RQ's ``SimpleWorker``): the database pool, the HTTP client that sends
+replies and the retrieval caches survive from one job to the next, which is most of a message's
+cost otherwise. Job timeouts still apply (RQ's SIGALRM death penalty works in this process).
+"""
 
 from __future__ import annotations
 
 import logging
 
 from flask import Flask
-from rq import Worker
+from rq import SimpleWorker
 
-from app.extensions import db
 from workers.queues import get_queue, redis_connection
 
 log = logging.getLogger(__name__)
 
 
-class AppWorker(Worker):
-    """An RQ worker whose jobs run inside ``app``'s context."""
+class AppWorker(SimpleWorker):
+    """An RQ worker whose jobs run in this process, each inside a fresh ``app`` context."""
 
     flask_app: Flask
 
     def perform_job(self, job, queue, *args, **kwargs) -> bool:
-        # The job runs in a forked child: connections inherited from the parent must not be
-        # shared with it, so the child starts with an empty pool. RQ 2+ also passes the
-        # execution record, so whatever else RQ passes is handed on unchanged.
+        # A fresh app context per job: Flask-SQLAlchemy removes the job's session when it ends
+        # (rolling back whatever a failed job left open), while the engine's pool and the caches
+        # kept on the app stay warm for the next job. RQ 2+ also passes the execution record,
+        # so whatever else RQ passes is handed on unchanged.
         with self.flask_app.app_context():
-            db.engine.dispose(close=False)
             return super().perform_job(job, queue, *args, **kwargs)
 
 
@@ -35,10 +39,13 @@ def build_worker(app: Flask) -> AppWorker:
 
 
 def run_worker(app: Flask, burst: bool = False) -> bool:
-    """Work the queue until stopped (or until empty with ``burst``)."""
+    """Recover what a stopped worker left behind, then work the queue until stopped (or, with
+    ``burst``, until it is empty)."""
+    from app.extensions import db
     from workers.tasks import recover_stalled
 
     recovered = recover_stalled()
+    db.session.remove()
     if any(recovered.values()):
         log.info("recovered after restart: %s", recovered)
     worker = build_worker(app)

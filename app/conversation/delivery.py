@@ -8,15 +8,17 @@ mid-call never sends the same reply twice; a row left in ``sending`` is reported
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.channels.base import Channel, SendError
+from app.channels.base import Channel, OutboundResult, SendError
 from app.models import Lead, Message
 
 log = logging.getLogger(__name__)
@@ -56,20 +58,51 @@ def channel_from_config(config: Mapping[str, Any]) -> Channel | None:
     return MetaCloudChannel.from_config(config)
 
 
-def _send(channel: Channel, message: Message, outside_window: bool, template: TemplateSettings) -> str:
+_channel_lock = threading.Lock()
+_channel: tuple[tuple, Channel | None] | None = None  # (the settings it was built from, channel)
+
+
+def _channel_settings(config: Mapping[str, Any]) -> tuple:
+    return tuple(sorted((k, str(v)) for k, v in config.items() if k.startswith(("WHATSAPP_", "WATI_API_"))))
+
+
+def shared_channel(config: Mapping[str, Any]) -> Channel | None:
+    """``channel_from_config(config)``, built once per process and reused while the settings stay
+    the same: its HTTP client keeps the connection to the provider open between sends, instead of
+    loading the CA bundle and connecting again for every reply."""
+    global _channel
+    settings = _channel_settings(config)
+    with _channel_lock:
+        if _channel is None or _channel[0] != settings:
+            if _channel is not None and _channel[1] is not None:
+                _channel[1].close()
+            _channel = (settings, channel_from_config(config))
+        return _channel[1]
+
+
+def template_from_config(config: Mapping[str, Any]) -> TemplateSettings:
+    """The template settings (WHATSAPP_TEMPLATE_NAME, WHATSAPP_TEMPLATE_LANGUAGE)."""
+    return TemplateSettings(
+        config.get("WHATSAPP_TEMPLATE_NAME") or None, config.get("WHATSAPP_TEMPLATE_LANGUAGE", "en")
+    )
+
+
+def _sender(
+    channel: Channel, message: Message, outside_window: bool, template: TemplateSettings
+) -> Callable[[], OutboundResult]:
+    """The provider call for ``message``, reading the row now (a commit expires it, and reading
+    it again after would cost a query)."""
     to = message.phone
     if outside_window:
-        return channel.send_template(to, template.name or "", template.language, ()).provider_message_id
+        return partial(channel.send_template, to, template.name or "", template.language, ())
     interactive = message.interactive or {}
     if interactive.get("buttons"):
         buttons = [tuple(b) for b in interactive["buttons"]]
-        return channel.send_buttons(to, message.body, buttons).provider_message_id
+        return partial(channel.send_buttons, to, message.body, buttons)
     if interactive.get("rows"):
         rows = [tuple(r) for r in interactive["rows"]]
-        return channel.send_list(
-            to, message.body, interactive.get("list_button") or "Choose", rows
-        ).provider_message_id
-    return channel.send_text(to, message.body).provider_message_id
+        return partial(channel.send_list, to, message.body, interactive.get("list_button") or "Choose", rows)
+    return partial(channel.send_text, to, message.body)
 
 
 def deliver_replies(
@@ -125,10 +158,11 @@ def deliver_messages(
             session.commit()
             report.failed += 1
             continue
+        send = _sender(channel, message, outside, template)
         message.status, message.attempts, message.status_at = "sending", message.attempts + 1, now
         session.commit()  # the at-most-once guard: from here on this row is never sent again
         try:
-            provider_id = _send(channel, message, outside, template)
+            provider_id = send().provider_message_id
         except SendError as error:
             retry = _after_failure(session, message, error, template)
             if retry is not None:
