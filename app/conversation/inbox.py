@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import bindparam, case, text, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from app.channels.base import InboundMessage, StatusUpdate
 from app.conversation.pii import redact_pii
-from app.models import InboundEvent, Message
+from app.models import Message
 
 # Kinds the engine acts on; everything else is stored and skipped.
 ACTIONABLE = frozenset({"text", "button", "list", "media"})
@@ -32,6 +32,27 @@ STATUS_RANK = {
     "delivered": 4,
     "read": 5,
 }
+
+
+# The raw event and every message in it go to the database in one statement (the messages
+# travel as a JSON array): it runs on every webhook, where each extra round trip or ORM object
+# costs more than the database work itself. A re-delivered message id inserts nothing.
+_RECORD = text("""
+    WITH event AS (
+        INSERT INTO inbound_events (provider, payload, messages, statuses)
+        VALUES (:provider, :payload, :message_count, :status_count)
+    )
+    INSERT INTO messages (phone, direction, provider, provider_message_id, kind, body, reply_id,
+                          pii_removed, status, status_at, processed_at, interactive, sequence)
+    SELECT m.phone, 'in', :provider, m.provider_message_id, m.kind, m.body, m.reply_id,
+           m.pii_removed, m.status, m.status_at, m.processed_at, m.interactive, 0
+    FROM jsonb_to_recordset(:messages) AS m(
+        phone text, provider_message_id text, kind text, body text, reply_id text,
+        pii_removed text[], status text, status_at timestamptz, processed_at timestamptz,
+        interactive jsonb)
+    ON CONFLICT (provider_message_id) DO NOTHING
+    RETURNING id, status
+""").bindparams(bindparam("payload", type_=JSONB), bindparam("messages", type_=JSONB))
 
 
 @dataclass
@@ -65,40 +86,39 @@ def record_delivery(
 
     A re-delivered message id is a no-op. The caller commits, then enqueues the new ids.
     """
-    session.add(
-        InboundEvent(
-            provider=provider, payload=redact_payload(payload), messages=len(messages), statuses=len(statuses)
-        )
-    )
-    new_ids: list[int] = []
     now = datetime.now(UTC)
-    for message in messages:
-        redaction = redact_pii(message.text or "")
-        actionable = message.kind in ACTIONABLE
-        row = {
-            "phone": message.phone,
-            "direction": "in",
+    inserted = session.execute(
+        _RECORD,
+        {
             "provider": provider,
-            "provider_message_id": message.message_id,
-            "kind": message.kind,
-            "body": redaction.text,
-            "reply_id": message.reply_id,
-            "pii_removed": sorted(redaction.kinds),
-            "status": "received" if actionable else "skipped",
-            "status_at": message.sent_at,
-            "processed_at": None if actionable else now,
-            "interactive": {"profile_name": message.profile_name} if message.profile_name else None,
-        }
-        inserted = session.execute(
-            insert(Message)
-            .values(**row)
-            .on_conflict_do_nothing(index_elements=["provider_message_id"])
-            .returning(Message.id, Message.status)
-        ).first()
-        if inserted is not None and inserted.status == "received":
-            new_ids.append(inserted.id)
+            "payload": redact_payload(payload),
+            "message_count": len(messages),
+            "status_count": len(statuses),
+            "messages": [_message_row(message, now) for message in messages],
+        },
+    ).all()
+    # Ids grow in insertion order: sorted, they keep the order the messages came in.
+    new_ids = sorted(row.id for row in inserted if row.status == "received")
     applied = sum(apply_status(session, status) for status in statuses)
     return Recorded(new_ids, _duplicates(messages, new_ids), applied)
+
+
+def _message_row(message: InboundMessage, now: datetime) -> dict[str, Any]:
+    """One message as a JSON object for ``_RECORD`` (PII removed from the text)."""
+    redaction = redact_pii(message.text or "")
+    actionable = message.kind in ACTIONABLE
+    return {
+        "phone": message.phone,
+        "provider_message_id": message.message_id,
+        "kind": message.kind,
+        "body": redaction.text,
+        "reply_id": message.reply_id,
+        "pii_removed": sorted(redaction.kinds),
+        "status": "received" if actionable else "skipped",
+        "status_at": message.sent_at.isoformat(),
+        "processed_at": None if actionable else now.isoformat(),
+        "interactive": {"profile_name": message.profile_name} if message.profile_name else None,
+    }
 
 
 def _duplicates(messages: Sequence[InboundMessage], new_ids: list[int]) -> int:
