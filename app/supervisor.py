@@ -18,6 +18,10 @@ from flask import Flask
 
 log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# RQ workers run at a lower CPU priority than gunicorn: a burst of answers must not slow the
+# webhook acknowledgements (Meta re-delivers what is not acknowledged quickly). When the web is
+# idle the workers still get every core.
+WORKER_NICE = 10
 
 
 @dataclass
@@ -26,6 +30,7 @@ class Child:
 
     name: str
     argv: list[str]
+    nice: int = 0  # added to the supervisor's niceness
     process: subprocess.Popen | None = None
     restarts: list[float] = field(default_factory=list)
 
@@ -64,14 +69,16 @@ class Supervisor:
             ],
         )
         rq_workers = [
-            Child(f"worker-{n + 1}", [sys.executable, "-m", "app", "worker"]) for n in range(workers)
+            Child(f"worker-{n + 1}", [sys.executable, "-m", "app", "worker"], nice=WORKER_NICE)
+            for n in range(workers)
         ]
         return cls([web, *rq_workers], env)
 
     def _start(self, child: Child) -> None:
         # Each child leads its own process group, so what it forked (the RQ worker's scheduler)
         # can still be stopped after the child itself died.
-        child.process = subprocess.Popen(child.argv, env=self.env, cwd=PROJECT_ROOT, process_group=0)
+        argv = ["nice", "-n", str(child.nice), *child.argv] if child.nice else child.argv
+        child.process = subprocess.Popen(argv, env=self.env, cwd=PROJECT_ROOT, process_group=0)
         log.info("started %s (pid %s)", child.name, child.process.pid)
 
     @staticmethod

@@ -52,6 +52,7 @@ from app import create_app, embedded  # noqa: E402
 from app.commands.catalog import DEMO_DIR, DEMO_PROJECT, ingest_files  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.rag.evaluate import percentile  # noqa: E402
+from app.supervisor import WORKER_NICE  # noqa: E402
 from tests.fakes.graph_server import FakeGraph  # noqa: E402
 from workers.queues import get_queue  # noqa: E402
 
@@ -441,24 +442,24 @@ def phase_b_deliveries(rate: float, seconds: float) -> list[Delivery]:
 
 
 class JobClock:
-    """RQ's enqueued/started/ended times of each message's two jobs, read while the workers drain
-    (RQ deletes a finished job after 500 s)."""
+    """RQ's enqueued/started/ended times of each message's job, read while the workers drain
+    (RQ deletes a finished job after 500 s). The job sends the replies itself; a ``send_replies``
+    job exists only when a send had to be retried, and is then timed too."""
 
     def __init__(self, queue, message_ids: list[str]) -> None:
         self.redis, self.pending = queue.connection, set(message_ids)
         self.ids: dict[str, int] = {}
-        self.times: dict[str, list[tuple[float, float, float]]] = {}
+        self.times: dict[str, list[tuple[float, float, float] | None]] = {}
 
     def harvest(self) -> None:
-        """Read the times of every job pair that has finished since the last call."""
+        """Read the times of every job that has finished since the last call."""
         if unknown := [m for m in self.pending if m not in self.ids]:
             query = text("SELECT provider_message_id, id FROM messages WHERE provider_message_id = ANY(:m)")
             self.ids |= dict(db.session.execute(query, {"m": unknown}).all())
             db.session.rollback()
         for message_id in [m for m in self.pending if m in self.ids]:
-            jobs = [self._times(f"{kind}-{self.ids[message_id]}") for kind in ("process", "send")]
-            if all(jobs):
-                self.times[message_id] = jobs
+            if process := self._times(f"process-{self.ids[message_id]}"):
+                self.times[message_id] = [process, self._times(f"send-{self.ids[message_id]}")]
                 self.pending.discard(message_id)
 
     def _times(self, job_id: str) -> tuple[float, float, float] | None:
@@ -477,12 +478,12 @@ def e2e_stats(graph: TimedGraph, deliveries: list[Delivery], samples: list[Sampl
         first.append((min(arrivals) - sample.started) * 1000)
         last.append((max(arrivals) - sample.started) * 1000)
         if jobs := clock.times.get(delivery.message_id):
-            (queued, started, ended), (send_queued, send_started, send_ended) = jobs
+            (queued, started, ended), send = jobs
             stages["POST -> process job queued"].append(queued - sample.wall)
             stages["queued -> process starts"].append(started - queued)
-            stages["process_message runs"].append(ended - started)
-            stages["send queued -> send starts"].append(send_started - send_queued)
-            stages["send_replies runs"].append(send_ended - send_started)
+            stages["process_message (and send)"].append(ended - started)
+            if send:  # a retried send: its own job
+                stages["retried send_replies runs"].append(send[2] - send[1])
     return {
         **{f"p{q}": percentile(last, q) for q in (50, 95, 99)},
         "n": len(last),
@@ -552,8 +553,8 @@ def profile_ack(app, n: int = 300) -> str:
     return out.getvalue()
 
 
-# `investochat worker` as it starts (app.cli imported, so the same modules are loaded before each
-# fork), except that every work horse dumps a cProfile of its job.
+# `investochat worker` as it starts (app.cli imported, so the same modules are loaded), except that
+# every job dumps a cProfile of itself.
 PROFILING_WORKER = """
 import cProfile, sys
 import app.cli
@@ -577,9 +578,9 @@ worker.work(burst=True)
 
 
 def profile_jobs(app, env: dict, n: int = 30) -> str:
-    """cProfile of the RQ work horses (a real forking ``AppWorker`` in burst mode on a private
-    queue) for ``n`` messages, then the same jobs timed warm in this process, without forks."""
-    from workers.tasks import process_message, send_replies
+    """cProfile of the jobs of a real ``AppWorker`` in burst mode on a private queue for ``n``
+    messages, then the same job timed warm in this process."""
+    from workers.tasks import process_message
 
     saved = app.config["RQ_QUEUE"]
     app.config["RQ_QUEUE"] = private = saved + "-jobs"
@@ -607,30 +608,25 @@ def profile_jobs(app, env: dict, n: int = 30) -> str:
             print_profile(
                 out,
                 stats,
-                f"{len(files)} '{kind}' jobs in RQ work horses, "
+                f"{len(files)} '{kind}' jobs in an RQ worker, "
                 f"{stats.total_tt * 1000 / len(files):.0f} ms each profiled",
             )
-    out.write(f"\nforking worker, unprofiled jobs aside: {burst_ms:.0f} ms per message for the burst run\n")
-    timings = defaultdict(list)
-    for i in range(n):  # the same two jobs, one process, warm caches and pooled connections
+    out.write(f"\nworker in burst mode, profiling included: {burst_ms:.0f} ms per message\n")
+    timings = []
+    for i in range(n):  # the same job, one process, warm caches and pooled connections
         delivery = webhook(f"wamid.BENCH.W{i:07d}", f"9193{i:08d}", QUESTIONS[i % 10], "W")
         post_in_process(client, delivery)
         inbound = db.session.scalar(
             text("SELECT id FROM messages WHERE provider_message_id = :m"), {"m": delivery.message_id}
         )
         db.session.remove()
-        for job in (process_message, send_replies):
-            started = time.perf_counter()
-            job(inbound)
-            db.session.remove()
-            timings[job.__name__].append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        process_message(inbound)  # answers and sends
+        db.session.remove()
+        timings.append((time.perf_counter() - started) * 1000)
     get_queue(app.config).empty()
     app.config["RQ_QUEUE"] = saved
-    out.write(
-        f"same jobs warm in one process, no fork ({n} messages): "
-        + ", ".join(f"{name} p50 {percentile(ms[3:], 50):.0f} ms" for name, ms in timings.items())
-        + "\n"
-    )
+    out.write(f"the same job warm in this process ({n} messages): p50 {percentile(timings[3:], 50):.0f} ms\n")
     return out.getvalue()
 
 
@@ -788,7 +784,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=300.0, help="phase A POSTs per second")
     parser.add_argument("--web-processes", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--workers", type=int, default=2, help="RQ worker processes")
-    parser.add_argument("--worker-nice", type=int, default=0, help="run the RQ workers under nice -n N")
+    parser.add_argument(
+        "--worker-nice",
+        type=int,
+        default=WORKER_NICE,
+        help="run the RQ workers under nice -n N (default: as investochat serve does)",
+    )
     parser.add_argument("--e2e-rate", type=float, default=20.0, help="phase B messages per second")
     parser.add_argument("--e2e-seconds", type=float, default=30.0, help="phase B duration (0 skips it)")
     parser.add_argument(
