@@ -16,6 +16,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from app.airtable.client import configured
+
 log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # RQ workers run at a lower CPU priority than gunicorn: a burst of answers must not slow the
@@ -45,7 +47,8 @@ class Supervisor:
 
     @classmethod
     def for_app(cls, app: Flask, *, host: str, port: int, workers: int, web_processes: int) -> Supervisor:
-        """Children for ``investochat serve``: one gunicorn and ``workers`` RQ workers."""
+        """Children for ``investochat serve``: one gunicorn, ``workers`` RQ workers and, when
+        Airtable sync is on, the scheduler that enqueues its jobs."""
         env = dict(os.environ)
         env["DATABASE_URL"] = app.config["DATABASE_URL"]
         env["REDIS_URL"] = app.config["REDIS_URL"]
@@ -72,7 +75,9 @@ class Supervisor:
             Child(f"worker-{n + 1}", [sys.executable, "-m", "app", "worker"], nice=WORKER_NICE)
             for n in range(workers)
         ]
-        return cls([web, *rq_workers], env)
+        # The Airtable push and pull are enqueued on a schedule, only when sync is configured.
+        cron = [Child("cron", [sys.executable, "-m", "app", "cron"])] if configured(app.config) else []
+        return cls([web, *rq_workers, *cron], env)
 
     def _start(self, child: Child) -> None:
         # Each child leads its own process group, so what it forked (the RQ worker's scheduler)

@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,16 @@ from workers.queues import redis_connection
 ROOT = Path(__file__).resolve().parents[1]
 DEMO_PROJECT = "Aravali Crest"
 START_TIMEOUT = 60
+CHAT_TO_HANDOFF = [
+    "Hi",
+    "What is the payment plan?",
+    "How far is the airport?",
+    "3 to 5 crore",
+    "sec 65 ggn",
+    "in 2 months",
+    "4 BHK",
+    "YES",
+]
 STOP_TIMEOUT = 30
 SERVE_OPTIONS = ["--workers", "1", "--web-processes", "1"]
 
@@ -61,11 +72,12 @@ def serve_env(database_url: str, redis_url: str, tmp_path_factory) -> Iterator[d
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run_cli(env: dict[str, str], *args: str) -> str:
+def run_cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
     done = subprocess.run(
         [sys.executable, "-m", "app", *args],
         env=env,
         cwd=ROOT,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=120,
@@ -133,15 +145,12 @@ def healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture
-def served(serve_env: dict[str, str], tmp_path: Path) -> Iterator[Served]:
-    """`python -m app serve` with one gunicorn process and one worker, up and healthy.
-
-    Each server gets a queue of its own, so no RQ scheduler lock is shared between tests.
-    """
+@contextmanager
+def serving(env: dict[str, str], tmp_path: Path) -> Iterator[Served]:
+    """`python -m app serve` with one gunicorn process and one worker, up and healthy; killed
+    (whole tree) if the test leaves it running."""
     port = free_port()
     log = tmp_path / "serve.log"
-    env = {**serve_env, "RQ_QUEUE": f"investochat-serve-{uuid.uuid4().hex[:8]}"}
     argv = [sys.executable, "-m", "app", "serve", "--port", str(port), *SERVE_OPTIONS]
     with log.open("w") as output:
         process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
@@ -162,6 +171,13 @@ def served(serve_env: dict[str, str], tmp_path: Path) -> Iterator[Served]:
                 child.kill()
             process.kill()
             process.wait(10)
+
+
+@pytest.fixture
+def served(serve_env: dict[str, str], tmp_path: Path) -> Iterator[Served]:
+    """A server on a queue of its own, so no RQ scheduler lock is shared between tests."""
+    with serving({**serve_env, "RQ_QUEUE": f"investochat-serve-{uuid.uuid4().hex[:8]}"}, tmp_path) as server:
+        yield server
 
 
 def post_json(url: str, payload: dict) -> tuple[int, dict]:
@@ -242,3 +258,69 @@ def test_a_killed_worker_is_restarted_and_takes_jobs(served):
     assert isinstance(job.return_value(), int)
 
     stop_and_assert_tree_gone(served)
+
+
+def test_serve_syncs_airtable_both_ways(serve_env, tmp_path):
+    """With Airtable configured, `serve` also runs the scheduler: a lead qualified in a chat
+    reaches Qualified Leads within the minute, and a broker the partner assigns there reaches
+    the database."""
+    from app.airtable.client import make_api
+    from app.airtable.schema import BROKERS, LEADS
+    from app.airtable.setup import setup_base
+    from tests.fakes.airtable_server import FakeAirtable
+
+    with FakeAirtable() as fake:
+        fake.rate_limit = None
+        setup_base(make_api({**fake.config(), "AIRTABLE_RATE_LIMIT": 0}), fake.base_id)
+        fake.rate_limit = 5
+        env = {
+            **serve_env,
+            **fake.config(),
+            "RQ_QUEUE": f"investochat-serve-{uuid.uuid4().hex[:8]}",
+            "AIRTABLE_PUSH_INTERVAL": "1",
+            "AIRTABLE_PULL_INTERVAL": "2",
+        }
+        run_cli(
+            env,
+            "users",
+            "create",
+            "meera@brokers.test",
+            "--role",
+            "broker",
+            "--name",
+            "Meera",
+            "--password",
+            "a long enough password",
+        )
+        with serving(env, tmp_path) as server:
+            crons = [p for p in server._children() if p.cmdline()[-2:] == ["app", "cron"]]
+            assert len(crons) == 1, "serve should start the Airtable scheduler"
+            script = "\n".join(CHAT_TO_HANDOFF) + "\n"
+            run_cli(env, "chat", "--phone", "+919811150001", stdin=script)
+
+            lead = wait_until(
+                lambda: fake.find(fake.base_id, LEADS, "Phone", "+919811150001"),
+                60,
+                "no lead in Airtable",
+                server.log,
+            )
+            broker = wait_until(
+                lambda: fake.find(fake.base_id, BROKERS, "Email", "meera@brokers.test"),
+                30,
+                "no broker",
+                server.log,
+            )
+            fake.edit_record(fake.base_id, LEADS, lead["id"], {"Assigned Broker": [broker["id"]]})
+
+            url = make_url(env["DATABASE_URL"])
+
+            def assigned() -> bool:
+                with psycopg.connect(host=url.query["host"], user="postgres", dbname=url.database) as conn:
+                    row = conn.execute(
+                        "SELECT u.email FROM leads l JOIN users u ON u.id = l.broker_id WHERE l.phone = %s",
+                        ("+919811150001",),
+                    ).fetchone()
+                return bool(row and row[0] == "meera@brokers.test")
+
+            wait_until(assigned, 60, "the assignment made in Airtable did not reach the database", server.log)
+            stop_and_assert_tree_gone(server)
