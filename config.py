@@ -63,8 +63,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "AIRTABLE_PULL_INTERVAL": int(env.get("AIRTABLE_PULL_INTERVAL", "60")),
         "AIRTABLE_RATE_LIMIT": int(env.get("AIRTABLE_RATE_LIMIT", "5")),
         "AIRTABLE_RATE_LIMIT_PAUSE": float(env.get("AIRTABLE_RATE_LIMIT_PAUSE", "30")),
-        "AIRTABLE_MAX_ATTEMPTS": int(env.get("AIRTABLE_MAX_ATTEMPTS", "8")),
-        "AIRTABLE_RETRY_BASE_SECONDS": float(env.get("AIRTABLE_RETRY_BASE_SECONDS", "10")),
+        "AIRTABLE_MAX_ATTEMPTS": int(env.get("AIRTABLE_MAX_ATTEMPTS", "10")),
+        "AIRTABLE_RETRY_BASE_SECONDS": float(env.get("AIRTABLE_RETRY_BASE_SECONDS", "30")),
         "AIRTABLE_TIMEOUT": float(env.get("AIRTABLE_TIMEOUT", "20")),
     }
 

@@ -454,7 +454,7 @@ def test_a_run_that_finds_another_sync_running_returns_at_once(base, runner, app
 
 
 def test_push_pull_and_status_commands(base, runner, app_ctx):
-    lead = converse(runner, "+91 98111 45001")
+    key = f"IC-{converse(runner, '+91 98111 45001').id:06d}"
     pushed = runner.invoke(main, ["airtable", "push"])
     assert pushed.exit_code == 0, pushed.output
     assert '"Qualified Leads": 1' in pushed.output
@@ -462,4 +462,86 @@ def test_push_pull_and_status_commands(base, runner, app_ctx):
     assert pulled.exit_code == 0 and '"applied": 0' in pulled.output
     status = runner.invoke(main, ["airtable", "status"])
     assert "sync: on" in status.output and "synced" in status.output and "last_push" in status.output
-    assert base.find(base.base_id, LEADS, "Lead ID", f"IC-{lead.id:06d}") is not None
+    assert base.find(base.base_id, LEADS, "Lead ID", key) is not None
+
+
+# -- what the partner may get wrong ----------------------------------------------------------
+
+
+def test_a_duplicated_lead_row_holds_back_only_that_lead(base, runner, app_ctx):
+    first = converse(runner, "+91 98111 46001")
+    run_push(app_ctx)
+    row = base.find(base.base_id, LEADS, "Lead ID", f"IC-{first.id:06d}")
+    base.add_record(base.base_id, LEADS, {"Lead ID": row["fields"]["Lead ID"]})  # the partner's copy
+    first.partner_notes = "Call after 6 pm"
+    from app.portal.pipeline import record
+
+    record(db.session, first, "partner_notes", None, note=first.partner_notes)
+    second = converse(runner, "+91 98111 46002")
+
+    result = run_push(app_ctx)
+    assert "MULTIPLE_MATCHES_FOR_UPSERT" in result.error
+    assert base.find(base.base_id, LEADS, "Lead ID", f"IC-{second.id:06d}") is not None  # got through
+    held = db.session.scalars(
+        select(OutboxEvent).where(OutboxEvent.aggregate_id == first.id, OutboxEvent.status == "pending")
+    ).all()
+    assert held and all(e.attempts == 1 and "MULTIPLE_MATCHES" in e.last_error for e in held)
+    assert not db.session.scalars(
+        select(OutboxEvent).where(OutboxEvent.aggregate_id == second.id, OutboxEvent.status == "pending")
+    ).all()
+
+
+def test_an_app_change_not_yet_pushed_survives_a_pull_and_reaches_airtable(base, runner, app_ctx):
+    broker = make_user("tara@brokers.test", name="Tara Sen")
+    lead = converse(runner, "+91 98111 46003")
+    lead.broker_id = broker.id
+    run_push(app_ctx)
+    lead.pipeline = "negotiating"  # moved in the portal; its event not pushed yet
+    row = base.find(base.base_id, LEADS, "Lead ID", f"IC-{lead.id:06d}")
+    base.edit_record(base.base_id, LEADS, row["id"], {"Partner Notes": "Wants a corner unit\n"})
+
+    run_pull(app_ctx)
+    db.session.refresh(lead)
+    assert lead.pipeline == "negotiating" and lead.partner_notes == "Wants a corner unit"
+    fields = base.record(base.base_id, LEADS, row["id"])["fields"]
+    assert fields["Status"] == "Negotiating"  # written back by the pull itself
+    for _ in range(2):  # read again and again: the note is not applied a second time
+        base.edit_record(base.base_id, LEADS, row["id"], {"Name": "touched"})
+        run_pull(app_ctx)
+    notes = db.session.scalars(
+        select(Activity).where(Activity.lead_id == lead.id, Activity.kind == "partner_notes")
+    ).all()
+    assert len(notes) == 1
+
+
+def test_values_the_database_refuses_and_closed_leads_are_skipped_not_fatal(base, runner, app_ctx):
+    broker = make_user("dev@brokers.test", name="Dev Anand")
+    lead = converse(runner, "+91 98111 46004")
+    lead.broker_id, lead.pipeline = broker.id, "won"
+    run_push(app_ctx)
+    lead_row = base.find(base.base_id, LEADS, "Lead ID", f"IC-{lead.id:06d}")
+    base.add_record(
+        base.base_id,
+        DEALS,
+        {"Lead": [lead_row["id"]], "Project": "Aravali Crest", "Unit Type": "4 BHK", "Deal Value": 10**15},
+    )
+    base.edit_record(base.base_id, LEADS, lead_row["id"], {"Status": "Contacted"})
+
+    result = run_pull(app_ctx)
+    assert result.error is None and result.skipped == 2
+    reasons = db.session.scalars(
+        select(Activity.detail["reason"].astext).where(
+            Activity.lead_id == lead.id, Activity.kind == "airtable_skipped"
+        )
+    ).all()
+    assert any("cannot move to Contacted" in r for r in reasons)
+    assert any("Deal Value" in r or "deal value" in r.lower() for r in reasons), reasons
+    db.session.refresh(lead)
+    assert lead.pipeline == "won"
+
+
+def test_only_the_partner_may_retry_sync_events(client, app_ctx):
+    make_user("broker10@brokers.test")
+    login(client, "broker10@brokers.test")
+    token = CSRF_RE.search(client.get("/broker/").get_data(as_text=True)).group(1)
+    assert client.post("/partner/sync/retry", data={"csrf_token": token}).status_code == 403

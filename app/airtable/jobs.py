@@ -27,28 +27,45 @@ LOCK = "investochat:airtable:sync"
 
 def run_push() -> dict[str, Any]:
     """One push run (an RQ job; the worker provides the app context)."""
-    return _locked("push", lambda config: push(db.session, make_api(config), config), wait=0)
+    return _summary("push", lambda: sync_now("push", wait=0))
 
 
 def run_pull() -> dict[str, Any]:
     """One pull run; waits up to a minute for a running push to finish."""
-    return _locked("pull", lambda config: pull(db.session, make_api(config), config), wait=60)
+    return _summary("pull", lambda: sync_now("pull", wait=60))
 
 
-def _locked(kind: str, run, wait: float) -> dict[str, Any]:
+class Busy(RuntimeError):
+    """Another push or pull holds the sync lock."""
+
+
+def sync_now(kind: str, wait: float):
+    """Run a push or a pull under the sync lock; None when sync is off. Raises Busy when the
+    lock stays taken for ``wait`` seconds."""
     config = current_app.config
     if not configured(config):
-        return {"sync": "off"}
+        return None
     lock = redis_connection(config).lock(LOCK, timeout=600, blocking_timeout=wait)
     if not lock.acquire(blocking=wait > 0):
-        return {"sync": "busy"}
+        raise Busy("another Airtable push or pull is running")
     try:
-        result = run(config)
+        run = push if kind == "push" else pull
+        result = run(db.session, make_api(config), config)
         log.info("airtable %s: %s", kind, result)
-        return {"sync": kind, "error": result.error, "requests": result.requests}
+        return result
     finally:
         db.session.remove()
         lock.release()
+
+
+def _summary(kind: str, run) -> dict[str, Any]:
+    try:
+        result = run()
+    except Busy:
+        return {"sync": "busy"}
+    if result is None:
+        return {"sync": "off"}
+    return {"sync": kind, "error": result.error, "requests": result.requests}
 
 
 def schedule(config: Mapping[str, Any], scheduler: CronScheduler) -> None:

@@ -27,12 +27,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.airtable import links, state
 from app.airtable.client import SyncError
 from app.airtable.push import BATCH, PushResult, Row, _Pusher
-from app.airtable.rows import deal_key, lead_fields, lead_key, normalize, normalized
+from app.airtable.rows import deal_fields, deal_key, lead_fields, lead_key, normalize, normalized
 from app.airtable.schema import (
     BROKERS,
     DEALS,
@@ -43,7 +44,7 @@ from app.airtable.schema import (
     TABLES_BY_NAME,
 )
 from app.models import Activity, AirtableRecord, Deal, Lead, Project, User
-from app.portal.deals import DealForm, log_deal
+from app.portal.deals import DealForm, log_deal, parse_deal_value
 from app.portal.pipeline import PortalError, assign_lead, record
 
 OVERLAP = timedelta(seconds=5)
@@ -75,6 +76,7 @@ def pull(session: Session, api, config: Mapping[str, Any]) -> PullResult:
         result.paused_until = paused
         return result
     puller = _Puller(session, api, config, result)
+    cursors = {table: state.cursor(session, table) for table in (LEADS, DEALS)}
     try:
         for table in (LEADS, DEALS):
             puller.pull_table(table)
@@ -82,6 +84,8 @@ def pull(session: Session, api, config: Mapping[str, Any]) -> PullResult:
     except SyncError as exc:
         session.rollback()
         result.error = str(exc)
+        for table, since in cursors.items():  # read the same records again next time
+            state.set_cursor(session, table, since)
         if exc.status == 429:
             result.paused_until = datetime.now(UTC) + timedelta(
                 seconds=float(config.get("AIRTABLE_RATE_LIMIT_PAUSE") or 30)
@@ -131,6 +135,10 @@ class _Puller:
         except (Malformed, PortalError) as exc:
             savepoint.rollback()
             self._skip(table, record_, str(exc))
+        except (SQLAlchemyError, ArithmeticError, TypeError, ValueError) as exc:
+            # A value the database refuses (an overflowing amount...): skip it like a malformed one.
+            savepoint.rollback()
+            self._skip(table, record_, f"could not apply it ({exc.__class__.__name__}: {str(exc)[:160]})")
 
     # -- Qualified Leads ----------------------------------------------------------------------
 
@@ -147,23 +155,20 @@ class _Puller:
         theirs = normalized({k: fields.get(k) for k in TABLES_BY_NAME[LEADS].fields_named()})
         ours = normalized(self._lead_row(lead))
         airtable_time = _changed_at(fields)
-        kept_ours = set()
-        for name in ("Status", "Assigned Broker", "Partner Notes"):
+        for name in ("Assigned Broker", "Status", "Partner Notes"):  # a status needs the broker first
             if theirs[name] == baseline.get(name) or theirs[name] == ours[name]:
-                continue
+                continue  # the partner did not change it (the app may have: pushed below)
             if ours[name] != baseline.get(name) and _as_time(lead.updated_at) > airtable_time:
-                kept_ours.add(name)  # changed in the app later: the app's value stands
-                continue
+                continue  # changed in the app later: the app's value stands
             self._apply_lead_field(lead, name, fields.get(name))
             self.result.applied += 1
             self.result.changes.append(f"{lead_key(lead.id)} {name}: {_show(theirs[name])}")
-        ours = normalized(self._lead_row(lead))
-        owner = TABLES_BY_NAME[LEADS].owner
-        if kept_ours or any(owner(k) == "app" and theirs[k] != ours[k] for k in ours):
-            self.leads_to_restore.add(lead.id)  # written back with the app's values
-        mine = {k: v for k, v in ours.items() if owner(k) != "app" and k not in kept_ours}
-        link.fields = {**theirs, **mine}
+        # The link now holds what Airtable holds; whatever of the app's differs from it (app-owned
+        # fields, the app's newer or not yet pushed changes) is written back after the pull.
+        link.fields = theirs
         link.skipped_reason = None
+        if normalized(self._lead_row(lead)) != theirs:
+            self.leads_to_restore.add(lead.id)
 
     def _apply_lead_field(self, lead: Lead, name: str, value: Any) -> None:
         if name == "Status":
@@ -172,7 +177,15 @@ class _Puller:
                 known = ", ".join(STATUS_LABELS.values())
                 raise Malformed(f"Status {label!r} is not one of {known}")
             stage = STATUS_VALUES[label.lower()]
+            if lead.pipeline in ("won", "lost"):
+                raise Malformed(
+                    f"the lead is already {STATUS_LABELS[lead.pipeline]}; it cannot move to {label}"
+                )
+            if stage and lead.broker_id is None:
+                raise Malformed(f"assign a broker before setting the status to {label}")
             lead.pipeline = stage
+            if stage == "lost":
+                lead.lost_reason = lead.lost_reason or "Marked lost in Airtable"
             if stage in ("contacted", "site_visit", "negotiating", "won") and lead.contacted_at is None:
                 lead.contacted_at = datetime.now(UTC)
             record(self.session, lead, "stage_changed", None, stage=stage or "new", source="airtable")
@@ -216,17 +229,12 @@ class _Puller:
         link = self._link(DEALS, record_["id"])
         deal = self.session.get(Deal, link.app_id) if link and link.app_id else None
         if deal is None and fields.get("Deal ID"):
-            key = str(fields["Deal ID"])
-            deal = (
-                self.session.get(Deal, int(key[2:]))
-                if key.upper().startswith("D-") and key[2:].isdigit()
-                else None
-            )
+            deal = self._deal_by_key(str(fields["Deal ID"]), record_["id"])
         theirs = normalized({k: fields.get(k) for k in TABLES_BY_NAME[DEALS].fields_named()})
         if deal is None:
             deal = self._create_deal(fields)
             link = self._remember(DEALS, record_["id"], deal.id, link)
-            link.fields = {**theirs}
+            link.fields, link.skipped_reason = theirs, None
             self.deals_to_write.add(deal.id)
             return
         link = self._remember(DEALS, record_["id"], deal.id, link)
@@ -236,9 +244,8 @@ class _Puller:
             for name in ("Lead", "Broker", "Project", "Unit Type", "Deal Value", "Closed On", "Notes")
             if theirs[name] != baseline.get(name)
         ]
-        airtable_time = _changed_at(fields)
         applied = {}
-        if changed and _as_time(deal.updated_at) <= airtable_time or not baseline:
+        if changed and _as_time(deal.updated_at) <= _changed_at(fields):
             for name in changed:
                 applied[name] = self._apply_deal_field(deal, name, fields.get(name))
         if applied:
@@ -259,14 +266,28 @@ class _Puller:
                 )
             self.result.applied += len(applied)
             self.result.changes.append(f"{deal_key(deal.id)} " + ", ".join(applied))
-        link.fields = {**baseline, **theirs}
-        link.skipped_reason = None
-        if applied or theirs.get("Broker Commission") != normalize(deal.broker_commission):
-            self.deals_to_write.add(deal.id)
+        link.fields, link.skipped_reason = theirs, None
+        if self._deal_row(deal) != theirs:
+            self.deals_to_write.add(deal.id)  # commissions, Deal ID, or the app's newer values
+
+    def _deal_by_key(self, key: str, record_id: str) -> Deal | None:
+        number = key.upper().removeprefix("D-")
+        deal = self.session.get(Deal, int(number)) if number.isdigit() else None
+        if deal is None:
+            raise Malformed(f"Deal ID {key!r} matches no deal; clear it to log this row as a new deal")
+        other = links.find(self.session, DEALS, app_id=deal.id)
+        if other is not None and other.record_id != record_id:
+            raise Malformed(f"{key} is already the record {other.record_id}; clear the Deal ID of this copy")
+        return deal
+
+    def _deal_row(self, deal: Deal) -> dict[str, Any]:
+        lead = links.find(self.session, LEADS, app_id=deal.lead_id) if deal.lead_id else None
+        broker = links.find(self.session, BROKERS, app_id=deal.broker_id) if deal.broker_id else None
+        return normalized(deal_fields(deal, lead and lead.record_id, broker and broker.record_id))
 
     def _apply_deal_field(self, deal: Deal, name: str, value: Any) -> str:
         if name == "Deal Value":
-            deal.deal_value = _amount(value)
+            deal.deal_value = parse_deal_value(format(_amount(value), "f"))
             return _show(normalize(deal.deal_value))
         if name == "Lead":
             lead = self._lead_of(value)
@@ -415,11 +436,12 @@ def _date(value: Any) -> date:
 def _changed_at(fields: dict[str, Any]) -> datetime:
     """When the partner last changed the record: its "Last Modified" field, else now."""
     value = fields.get(LAST_MODIFIED_FIELD)
-    if isinstance(value, str):
+    if isinstance(value, str) and "T" in value:
         try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            pass
+            return datetime.now(UTC)
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return datetime.now(UTC)
 
 

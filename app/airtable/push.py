@@ -67,6 +67,7 @@ class Row:
     table: str
     app_id: int
     fields: dict[str, Any]
+    lead_id: int | None = None  # the lead whose events are to blame if Airtable refuses the row
 
 
 def push(session: Session, api, config: Mapping[str, Any], *, budget_seconds: float = 40.0) -> PushResult:
@@ -84,12 +85,14 @@ def push(session: Session, api, config: Mapping[str, Any], *, budget_seconds: fl
     pusher.current_events = [event.id for event in _due_events(session, now)]
     try:
         pusher.push_brokers()
+        after_id = 0  # each event is tried at most once a run
         while time.monotonic() < deadline:
-            events = _due_events(session, datetime.now(UTC))
+            events = _due_events(session, datetime.now(UTC), after_id)
             if not events:
                 break
             pusher.push_events(events)
             session.commit()
+            after_id = events[-1].id
         while time.monotonic() < deadline and pusher.push_activities():
             session.commit()
         state.record_run(session, "push", result)
@@ -102,11 +105,12 @@ def push(session: Session, api, config: Mapping[str, Any], *, budget_seconds: fl
     return result
 
 
-def _due_events(session: Session, now: datetime) -> list[OutboxEvent]:
+def _due_events(session: Session, now: datetime, after_id: int = 0) -> list[OutboxEvent]:
     return list(
         session.scalars(
             select(OutboxEvent)
             .where(
+                OutboxEvent.id > after_id,
                 OutboxEvent.status == "pending",
                 (OutboxEvent.next_attempt_at.is_(None)) | (OutboxEvent.next_attempt_at <= now),
             )
@@ -117,8 +121,9 @@ def _due_events(session: Session, now: datetime) -> list[OutboxEvent]:
 
 
 def backoff(attempts: int, config: Mapping[str, Any]) -> timedelta:
-    """Exponential back-off after the n-th failure: 10 s, 20 s, 40 s ... capped at 30 min."""
-    base = float(config.get("AIRTABLE_RETRY_BASE_SECONDS") or 10)
+    """Exponential back-off after the n-th failure: 30 s, 1 min, 2 min ... capped at 30 min (with
+    the default 10 attempts an event is parked after about two hours of failures)."""
+    base = float(config.get("AIRTABLE_RETRY_BASE_SECONDS") or 0)
     return timedelta(seconds=min(base * 2 ** (attempts - 1), 1800))
 
 
@@ -135,15 +140,21 @@ def _after_failure(
         return
     if not event_ids:
         return
-    limit = int(config.get("AIRTABLE_MAX_ATTEMPTS") or 8)
     for event in session.scalars(select(OutboxEvent).where(OutboxEvent.id.in_(event_ids))):
-        event.attempts += 1
-        event.last_error = str(exc)[:2000]
-        if event.attempts >= limit:
-            event.status = "failed"
-            result.failed += 1
-        else:
-            event.next_attempt_at = now + backoff(event.attempts, config)
+        _count_failure(event, str(exc), config, now, result)
+
+
+def _count_failure(
+    event: OutboxEvent, reason: str, config: Mapping[str, Any], now: datetime, result: PushResult
+) -> None:
+    """One more failed attempt: back off, or park the event once it has had its attempts."""
+    event.attempts += 1
+    event.last_error = reason[:2000]
+    if event.attempts >= int(config.get("AIRTABLE_MAX_ATTEMPTS") or 10):
+        event.status = "failed"
+        result.failed += 1
+    else:
+        event.next_attempt_at = now + backoff(event.attempts, config)
 
 
 class _Pusher:
@@ -154,7 +165,9 @@ class _Pusher:
         self.base_id = config["AIRTABLE_BASE_ID"]
         self.api = api
         self.result = result
+        self.config = config
         self.current_events: list[int] = []
+        self.refused_leads: dict[int, str] = {}  # lead id -> why Airtable refused one of its rows
 
     # -- what to send -------------------------------------------------------------------------
 
@@ -176,6 +189,7 @@ class _Pusher:
                     LEADS,
                     lead.id,
                     normalized(lead_fields(lead, projects.get(lead.project_id), brokers.get(lead.broker_id))),
+                    lead.id,
                 )
                 for lead in synced
             ],
@@ -185,9 +199,12 @@ class _Pusher:
         for event in events:
             lead = leads.get(event.aggregate_id)
             kept = lead is not None and in_scope(lead)
+            self.result.events += 1
+            if kept and lead.id in self.refused_leads:
+                _count_failure(event, self.refused_leads[lead.id], self.config, now, self.result)
+                continue
             event.status = "synced" if kept else "skipped"
             event.processed_at = now
-            self.result.events += 1
             self.result.skipped += 0 if kept else 1
         self.current_events = []
 
@@ -215,7 +232,12 @@ class _Pusher:
         leads = self.record_ids(LEADS, {d.lead_id for d in deals if d.lead_id})
         brokers = self.record_ids(BROKERS, {d.broker_id for d in deals if d.broker_id})
         rows = [
-            Row(DEALS, d.id, normalized(deal_fields(d, leads.get(d.lead_id), brokers.get(d.broker_id))))
+            Row(
+                DEALS,
+                d.id,
+                normalized(deal_fields(d, leads.get(d.lead_id), brokers.get(d.broker_id))),
+                d.lead_id,
+            )
             for d in deals
         ]
         self._upsert(DEALS, rows)
@@ -266,8 +288,8 @@ class _Pusher:
         for row, sent in changes:
             (by_id if _needs_update_by_id(known.get(row.app_id), spec.key) else by_key).append((row, sent))
         handle = self.api.table(self.base_id, table)
-        for start in range(0, len(by_key), BATCH):
-            batch = by_key[start : start + BATCH]
+
+        def upsert(batch: list[tuple[Row, dict[str, Any]]]) -> None:
             answer = handle.batch_upsert(
                 [{"fields": {k: wire(v) for k, v in sent.items()}} for _, sent in batch],
                 key_fields=[spec.key],
@@ -278,16 +300,15 @@ class _Pusher:
             # A record the app had written but the partner deleted was just created again with
             # only the changed fields: complete it with the whole row.
             created = set(answer.get("createdRecords") or [])
-            recreated = [
+            by_id.extend(
                 (row, {k: v for k, v in row.fields.items() if v is not None})
                 for row, sent in batch
                 if row.app_id in known
                 and record_ids[row.fields[spec.key]] in created
                 and len(sent) < len(row.fields)
-            ]
-            by_id.extend(recreated)
-        for start in range(0, len(by_id), BATCH):
-            batch = by_id[start : start + BATCH]
+            )
+
+        def update(batch: list[tuple[Row, dict[str, Any]]]) -> None:
             handle.batch_update(
                 [
                     {"id": known[row.app_id].record_id, "fields": {k: wire(v) for k, v in sent.items()}}
@@ -296,6 +317,29 @@ class _Pusher:
                 typecast=True,
             )
             self._sent(table, known, [(row, sent, known[row.app_id].record_id) for row, sent in batch])
+
+        for start in range(0, len(by_key), BATCH):
+            self._send(by_key[start : start + BATCH], upsert)
+        for start in range(0, len(by_id), BATCH):
+            self._send(by_id[start : start + BATCH], update)
+
+    def _send(self, batch: list[tuple[Row, dict[str, Any]]], send) -> None:
+        """One request. When Airtable refuses it for a reason retrying cannot fix (a 4xx, e.g. a
+        record the partner duplicated), the records go one by one, so only the refused ones are
+        set aside (their leads' events are counted as failed) and the rest get through."""
+        try:
+            send(batch)
+        except SyncError as exc:
+            if exc.retry:
+                raise
+            if len(batch) > 1:
+                for item in batch:
+                    self._send([item], send)
+                return
+            row = batch[0][0]
+            self.result.error = str(exc)
+            if row.lead_id is not None:
+                self.refused_leads[row.lead_id] = str(exc)
 
     def _sent(self, table: str, known: dict[int, AirtableRecord], done: list[tuple[Row, dict, str]]) -> None:
         self.result.requests += 1

@@ -31,6 +31,8 @@ def in_scope(lead: Lead) -> bool:
 def normalize(value: Any) -> Any:
     """One JSON form for a field value on either side: numbers as plain decimal strings, empty
     values as None, datetimes in UTC to the second."""
+    if isinstance(value, str):
+        value = value.strip()  # Airtable keeps a trailing newline the app would not
     if value is None or value == "" or value == [] or value is False:
         return None
     if isinstance(value, bool):

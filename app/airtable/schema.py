@@ -40,7 +40,7 @@ TIMELINE_LABELS = {
     "exploring": "Just exploring",
 }
 
-_CURRENCY = {"precision": 0, "symbol": "₹"}
+_CURRENCY = {"precision": 2, "symbol": "₹"}  # rupees and paise, as the database keeps them
 _DATETIME = {"dateFormat": {"name": "iso"}, "timeFormat": {"name": "24hour"}, "timeZone": "Asia/Kolkata"}
 _DATE = {"dateFormat": {"name": "iso"}}
 _INTEGER = {"precision": 0}

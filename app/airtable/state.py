@@ -41,8 +41,8 @@ def cursor(session: Session, table: str) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def set_cursor(session: Session, table: str, since: datetime) -> None:
-    put(session, f"airtable.pull.{table}", {"since": since.isoformat()})
+def set_cursor(session: Session, table: str, since: datetime | None) -> None:
+    put(session, f"airtable.pull.{table}", {"since": since.isoformat() if since else None})
 
 
 def record_run(session: Session, kind: str, result: Any) -> None:

@@ -74,12 +74,13 @@ def setup() -> None:
 
 
 def _run(kind: str) -> None:
-    from app.airtable.pull import pull
-    from app.airtable.push import push
+    from app.airtable.jobs import Busy, sync_now
 
-    api, _ = _api()
-    run = push if kind == "push" else pull
-    result = run(db.session, api, current_app.config)
+    _api()  # a clear message when sync is off
+    try:
+        result = sync_now(kind, wait=120)
+    except Busy as exc:
+        raise click.ClickException(f"{exc}; try again in a minute.") from exc
     data = {
         k: (str(v) if v is not None and not isinstance(v, int | dict | list) else v)
         for k, v in vars(result).items()

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
@@ -40,7 +42,7 @@ def sync():
         .order_by(AirtableRecord.synced_at.desc())
         .limit(SHOWN)
     ).all()
-    runs = state.last_runs(db.session)
+    runs = {name: _with_times(value) for name, value in state.last_runs(db.session).items()}
     return render_template(
         "partner/sync.html",
         enabled=configured(current_app.config),
@@ -53,6 +55,11 @@ def sync():
         last_pull=runs.get("last_pull"),
         pause=runs.get("pause"),
     )
+
+
+def _with_times(value: dict) -> dict:
+    """The stored run summary with its ISO timestamps as datetimes (shown in India time)."""
+    return {k: datetime.fromisoformat(v) if k in ("at", "until") and v else v for k, v in value.items()}
 
 
 @bp.post("/sync/retry")
