@@ -23,7 +23,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # RQ workers run at a lower CPU priority than gunicorn: a burst of answers must not slow the
 # webhook acknowledgements (Meta re-delivers what is not acknowledged quickly). When the web is
 # idle the workers still get every core.
-WORKER_NICE = 10
+# 19 rather than 10: at nice 10 the two workers still took ~0.55 of the 2 cores while a burst
+# was being acknowledged (bench/webhook_load.py, "Webhook load benchmark" in bench/README.md).
+WORKER_NICE = 19
+# Threads per gunicorn process; more than 1 runs gthread workers, whose threads overlap a
+# webhook's waits for PostgreSQL's commit and Redis. Sync (1) by default: on 2 shared cores the
+# benchmark has not shown a consistent gain yet.
+WEB_THREADS = 1
 
 
 @dataclass
@@ -46,7 +52,16 @@ class Supervisor:
         self._stopping = False
 
     @classmethod
-    def for_app(cls, app: Flask, *, host: str, port: int, workers: int, web_processes: int) -> Supervisor:
+    def for_app(
+        cls,
+        app: Flask,
+        *,
+        host: str,
+        port: int,
+        workers: int,
+        web_processes: int,
+        web_threads: int = WEB_THREADS,
+    ) -> Supervisor:
         """Children for ``investochat serve``: one gunicorn, ``workers`` RQ workers and, when
         Airtable sync is on, the scheduler that enqueues its jobs."""
         env = dict(os.environ)
@@ -62,6 +77,8 @@ class Supervisor:
                 str(PROJECT_ROOT),
                 "--workers",
                 str(web_processes),
+                "--threads",
+                str(web_threads),
                 "--bind",
                 f"{host}:{port}",
                 "--access-logfile",

@@ -12,13 +12,24 @@ from flask.cli import with_appcontext
 @click.option("--port", default=5000, show_default=True, type=int, help="HTTP port.")
 @click.option("--workers", default=1, show_default=True, type=int, help="RQ worker processes.")
 @click.option("--web-processes", default=2, show_default=True, type=int, help="gunicorn processes.")
+@click.option(
+    "--web-threads",
+    default=None,
+    type=int,
+    help="Threads per gunicorn process (more than 1: gthread workers).  [default: 1]",
+)
 @with_appcontext
-def serve(host: str, port: int, workers: int, web_processes: int) -> None:
+def serve(host: str, port: int, workers: int, web_processes: int, web_threads: int | None) -> None:
     """Run the web app (gunicorn) and RQ worker(s) together; Ctrl-C stops them all."""
-    from app.supervisor import Supervisor
+    from app.supervisor import WEB_THREADS, Supervisor
 
     supervisor = Supervisor.for_app(
-        current_app, host=host, port=port, workers=workers, web_processes=web_processes
+        current_app,
+        host=host,
+        port=port,
+        workers=workers,
+        web_processes=web_processes,
+        web_threads=WEB_THREADS if web_threads is None else web_threads,
     )
     click.echo(f"InvestoChat is running at http://{host}:{port}  (Ctrl-C to stop)")
     raise SystemExit(supervisor.run())
