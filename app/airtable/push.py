@@ -215,7 +215,10 @@ class _Pusher:
 
     def push_activities(self) -> bool:
         """Push a round of activities of synced leads not yet in the Activity Log."""
-        linked = select(AirtableRecord.app_id).where(AirtableRecord.table_name == ACTIVITY)
+        linked = select(AirtableRecord.app_id).where(
+            AirtableRecord.table_name == ACTIVITY,
+            AirtableRecord.app_id.is_not(None),  # NOT IN and NULL
+        )
         synced_leads = select(AirtableRecord.app_id).where(AirtableRecord.table_name == LEADS)
         activities = self.session.scalars(
             select(Activity)

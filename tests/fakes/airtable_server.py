@@ -77,20 +77,19 @@ import operator
 import random
 import re
 import string
-import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Self
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pyairtable import Api
 
-from tests.fakes.graph_server import Answer, Failure, FakeHTTPService, RecordedRequest
+from tests.fakes.graph_server import Answer, Failure, FakeHTTPService, RecordedRequest, _QuietServer
 
 TEST_BASE_ID = "appInvestoChat001"
 TEST_TOKEN = "patFakeAirtable01.investochat-test-token"
@@ -1579,13 +1578,6 @@ def _rate_limited_base(path: str) -> str | None:
     if len(parts) >= 4 and parts[:3] == ["v0", "meta", "bases"]:
         return parts[3]
     return None
-
-
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that timed out and hung up is expected here; anything else is reported."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
 
 
 class _AirtableHandler(BaseHTTPRequestHandler):
