@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -44,7 +44,7 @@ from app.airtable.schema import (
     TABLES_BY_NAME,
 )
 from app.models import Activity, AirtableRecord, Deal, Lead, Project, User
-from app.portal.deals import DealForm, log_deal, parse_deal_value
+from app.portal.deals import DealForm, log_deal, parse_closed_on, parse_deal_value
 from app.portal.pipeline import PortalError, assign_lead, record
 
 OVERLAP = timedelta(seconds=5)
@@ -287,7 +287,7 @@ class _Puller:
 
     def _apply_deal_field(self, deal: Deal, name: str, value: Any) -> str:
         if name == "Deal Value":
-            deal.deal_value = parse_deal_value(format(_amount(value), "f"))
+            deal.deal_value = _amount(value)
             return _show(normalize(deal.deal_value))
         if name == "Lead":
             lead = self._lead_of(value)
@@ -298,7 +298,7 @@ class _Puller:
             deal.broker_id = broker.id if broker else None
             return broker.name if broker else "none"
         if name == "Closed On":
-            deal.closed_on = _date(value)
+            deal.closed_on = parse_closed_on(str(value)[:10] if value else None)
             return deal.closed_on.isoformat()
         text = (value or "").strip()
         if name in ("Project", "Unit Type") and not text:
@@ -411,26 +411,10 @@ class _Puller:
 
 
 def _amount(value: Any) -> Decimal:
-    try:
-        amount = (
-            Decimal(str(value).replace(",", "").replace("₹", "").strip()) if value not in (None, "") else None
-        )
-    except InvalidOperation:
-        amount = None
-    if amount is None:
-        raise Malformed(
-            f"Deal Value {value!r} is not an amount in rupees" if value else "Deal Value is missing"
-        )
-    if amount <= 0:
-        raise Malformed("Deal Value must be more than zero")
-    return amount.quantize(Decimal("0.01"))
-
-
-def _date(value: Any) -> date:
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError as exc:
-        raise Malformed(f"Closed On {value!r} is not a date") from exc
+    """A deal value from Airtable (a number, or text like "5 Cr"), read as the portal reads it."""
+    if value is None or value == "":
+        raise Malformed("Deal Value is missing")
+    return parse_deal_value(str(value))
 
 
 def _changed_at(fields: dict[str, Any]) -> datetime:

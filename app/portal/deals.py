@@ -43,7 +43,8 @@ def parse_deal_value(text: str) -> Decimal:
     return value
 
 
-def _closed_on(text: str | None) -> date:
+def parse_closed_on(text: str | None) -> date:
+    """The closing date typed (ISO), today when empty; PortalError when unreadable or future."""
     if not text:
         return datetime.now(UTC).date()
     try:
@@ -65,7 +66,7 @@ def deal_form_errors(form: DealForm) -> dict[str, str]:
         errors["unit_type"] = UNIT_TYPE_REQUIRED
     if not form.value.strip():
         errors["value"] = "Enter the deal value, e.g. “5 Cr” or “50,00,000”."
-    for field, check in (("value", parse_deal_value), ("closed_on", _closed_on)):
+    for field, check in (("value", parse_deal_value), ("closed_on", parse_closed_on)):
         if field in errors:
             continue
         try:
@@ -105,7 +106,7 @@ def log_deal(session: Session, lead: Lead, broker: User, form: DealForm, config:
         deal_value=value,
         broker_rate=Decimal(str(config["BROKER_COMMISSION_RATE"])),
         platform_rate=Decimal(str(config["PLATFORM_SHARE_RATE"])),
-        closed_on=_closed_on(form.closed_on),
+        closed_on=parse_closed_on(form.closed_on),
     )
     session.add(deal)
     session.flush()
