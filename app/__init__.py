@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask
 
+from app.dbpool import AUTOCOMMIT_BIND
 from config import is_production, load_settings
 
 
@@ -23,22 +24,34 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     _check_settings(app)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", app.config["DATABASE_URL"])
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    # A second pool on the same database whose connections stay in autocommit mode, for the
+    # one-statement writes on the webhook's hot path (app/blueprints/webhooks/views.py).
+    app.config.setdefault(
+        "SQLALCHEMY_BINDS",
+        {AUTOCOMMIT_BIND: {"url": app.config["SQLALCHEMY_DATABASE_URI"], "isolation_level": "AUTOCOMMIT"}},
+    )
     # Flask's defaults hold MAX_CONTENT_LENGTH = None, so a .get() default would never apply.
     app.config["MAX_CONTENT_LENGTH"] = app.config.get("MAX_CONTENT_LENGTH") or 4 * 1024 * 1024
 
     from app import errors, logs
+    from app.dbpool import ping_idle_connections
     from app.extensions import csrf, db, limiter, login_manager, migrate
+    from app.sessions import CookieSessions
 
     if not app.config.get("TESTING"):
         logs.configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
     db.init_app(app)
+    with app.app_context():  # pooled connections are checked before use, see app/dbpool.py
+        for engine in db.engines.values():
+            ping_idle_connections(engine)
     migrate.init_app(app, db, directory=str(_migrations_dir()))
     csrf.init_app(app)
     login_manager.init_app(app)
     _configure_limiter(app)
     limiter.init_app(app)
     errors.init_app(app)
+    app.session_interface = CookieSessions()
 
     from app.blueprints.api import bp as api_bp
     from app.blueprints.auth import bp as auth_bp

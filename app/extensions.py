@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and bound to the app in ``create_app``."""
 
+from flask import request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -21,3 +22,10 @@ login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in to continue."
 # Limits are declared on the views that need them (login); nothing is limited by default.
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@limiter.request_filter
+def _provider_webhooks() -> bool:
+    """Webhooks carry their provider's signature and are limited per sender by the conversation
+    engine; an IP limit would only throttle WhatsApp's own servers."""
+    return request.blueprint == "webhooks"

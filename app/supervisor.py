@@ -22,14 +22,29 @@ log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # RQ workers run at a lower CPU priority than gunicorn: a burst of answers must not slow the
 # webhook acknowledgements (Meta re-delivers what is not acknowledged quickly). When the web is
-# idle the workers still get every core.
-# 19 rather than 10: at nice 10 the two workers still took ~0.55 of the 2 cores while a burst
-# was being acknowledged (bench/webhook_load.py, "Webhook load benchmark" in bench/README.md).
+# idle the workers still get every core. See ``background_priority``.
 WORKER_NICE = 19
 # Threads per gunicorn process; more than 1 runs gthread workers, whose threads overlap a
 # webhook's waits for PostgreSQL's commit and Redis. Sync (1) by default: on 2 shared cores the
 # benchmark has not shown a consistent gain yet.
 WEB_THREADS = 1
+
+
+def background_priority() -> None:
+    """Lower this process to background priority: Linux's ``SCHED_IDLE`` where available (it
+    runs only on CPU time no normal process wants, and a waking web process preempts it at
+    once), plus nice 19 (the weight used elsewhere, e.g. macOS).
+
+    Nice alone is not enough on Linux's EEVDF scheduler: a nice-19 worker still finishes its
+    time slice before a woken gunicorn process runs, and the two workers kept ~0.5 of the 2
+    cores while a burst of webhooks queued (bench/README.md, "Webhook load benchmark").
+    """
+    os.nice(WORKER_NICE - os.nice(0))
+    if hasattr(os, "SCHED_IDLE"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        except OSError:  # a sandbox may forbid it; nice 19 still applies
+            pass
 
 
 @dataclass
@@ -38,7 +53,7 @@ class Child:
 
     name: str
     argv: list[str]
-    nice: int = 0  # added to the supervisor's niceness
+    background: bool = False  # run at background priority (``background_priority``)
     process: subprocess.Popen | None = None
     restarts: list[float] = field(default_factory=list)
 
@@ -89,7 +104,7 @@ class Supervisor:
             ],
         )
         rq_workers = [
-            Child(f"worker-{n + 1}", [sys.executable, "-m", "app", "worker"], nice=WORKER_NICE)
+            Child(f"worker-{n + 1}", [sys.executable, "-m", "app", "worker"], background=True)
             for n in range(workers)
         ]
         # The Airtable push and pull are enqueued on a schedule, only when sync is configured.
@@ -99,8 +114,13 @@ class Supervisor:
     def _start(self, child: Child) -> None:
         # Each child leads its own process group, so what it forked (the RQ worker's scheduler)
         # can still be stopped after the child itself died.
-        argv = ["nice", "-n", str(child.nice), *child.argv] if child.nice else child.argv
-        child.process = subprocess.Popen(argv, env=self.env, cwd=PROJECT_ROOT, process_group=0)
+        child.process = subprocess.Popen(
+            child.argv,
+            env=self.env,
+            cwd=PROJECT_ROOT,
+            process_group=0,
+            preexec_fn=background_priority if child.background else None,  # noqa: PLW1509 (single-threaded)
+        )
         log.info("started %s (pid %s)", child.name, child.process.pid)
 
     @staticmethod

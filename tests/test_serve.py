@@ -208,6 +208,12 @@ def test_serve_answers_and_sigint_stops_the_whole_tree(served):
     assert len(served.workers()) == 1
     [gunicorn] = served.web()
     assert len(gunicorn.children()) == 1  # --web-processes 1
+    # Answers run at background priority, acknowledgements at normal priority.
+    [worker] = served.workers()
+    assert worker.nice() == 19 and gunicorn.nice() == os.nice(0)
+    if hasattr(os, "SCHED_IDLE"):
+        assert os.sched_getscheduler(worker.pid) == os.SCHED_IDLE
+        assert os.sched_getscheduler(gunicorn.pid) == os.sched_getscheduler(0)
 
     status, body = post_json(
         served.url("/api/ask"), {"question": "What is the RERA number?", "project": DEMO_PROJECT}

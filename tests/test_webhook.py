@@ -137,17 +137,20 @@ def test_pii_is_redacted_before_storage(client, whatsapp):
     assert "ABCPE1234F" not in raw
 
 
-def test_statuses_update_the_reply_and_never_move_backwards(client, whatsapp):
-    db.session.add(
-        Message(
-            phone="+919812345678",
-            direction="out",
-            provider="meta",
-            body="hi",
-            provider_message_id="wamid.OUT1",
-            status="sent",
-        )
+def sent_reply(message_id: str, status: str = "sent") -> Message:
+    """A reply we sent, as the provider knows it (``message_id``)."""
+    return Message(
+        phone="+919812345678",
+        direction="out",
+        provider="meta",
+        body="hi",
+        provider_message_id=message_id,
+        status=status,
     )
+
+
+def test_statuses_update_the_reply_and_never_move_backwards(client, whatsapp):
+    db.session.add(sent_reply("wamid.OUT1"))
     db.session.flush()
 
     def status(value):
@@ -163,6 +166,89 @@ def test_statuses_update_the_reply_and_never_move_backwards(client, whatsapp):
     assert status("read") == "read"
     assert status("delivered") == "read"  # arrived late: ignored
     assert status("sent") == "read"
+
+
+def test_several_statuses_in_one_delivery_apply_the_furthest_along_once(client, whatsapp):
+    db.session.add_all([sent_reply("wamid.OUTA"), sent_reply("wamid.OUTB", "read"), sent_reply("wamid.OUTC")])
+    db.session.flush()
+    envelope = text_envelope("unused", "x")
+    value = envelope["entry"][0]["changes"][0]["value"]
+    value.pop("messages")
+
+    def update(message_id, status, at, errors=None):
+        row = {"id": message_id, "status": status, "timestamp": str(at), "recipient_id": "919812345678"}
+        return row | ({"errors": errors} if errors else {})
+
+    value["statuses"] = [
+        update("wamid.OUTA", "read", 1764064930),  # out of order in the batch: read, then delivered
+        update("wamid.OUTA", "delivered", 1764064920),
+        update("wamid.OUTB", "delivered", 1764064920),  # already read: stays read
+        update("wamid.OUTC", "failed", 1764064920, [{"code": 131047, "title": "Re-engagement message"}]),
+        update("wamid.OUTC", "deleted", 1764064925),  # a status we do not track
+        update("wamid.UNKNOWN", "read", 1764064920),  # not one of ours
+    ]
+
+    body = post(client, envelope).get_json()
+
+    assert body == {"received": 0, "new": 0, "duplicates": 0, "statuses": 6}
+    rows = dict(
+        db.session.execute(
+            select(Message.provider_message_id, Message.status).where(
+                Message.provider_message_id.in_(["wamid.OUTA", "wamid.OUTB", "wamid.OUTC"])
+            )
+        ).all()
+    )
+    assert rows == {"wamid.OUTA": "read", "wamid.OUTB": "read", "wamid.OUTC": "failed"}
+    error = db.session.scalar(select(Message.error).where(Message.provider_message_id == "wamid.OUTC"))
+    assert error == "Re-engagement message"
+    assert count(InboundEvent, InboundEvent.statuses == 6) == 1
+
+
+def test_webhooks_open_no_cookie_session(client, whatsapp):
+    response = post(client, text_envelope("wamid.NOCOOKIE", "Hello"))
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    # People still get their session (the login form needs it for its CSRF token).
+    assert "session=" in client.get("/login").headers.get("Set-Cookie", "")
+
+
+def test_the_app_records_in_one_committed_statement_on_its_autocommit_pool(app):
+    """Outside a test transaction the webhook writes through the autocommit pool: the rows are
+    committed when the response is sent, and a re-delivery is still a no-op."""
+    message_id = f"wamid.COMMITTED.{id(app)}"
+    saved = app.config.get("WHATSAPP_APP_SECRET")
+    app.config["WHATSAPP_APP_SECRET"] = SECRET
+    body = json.dumps(text_envelope(message_id, "What is the payment plan?", wa_id="919800000077")).encode()
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body)}
+    try:
+        with app.test_client() as http:
+            first = http.post("/webhooks/whatsapp", data=body, headers=headers).get_json()
+            again = http.post("/webhooks/whatsapp", data=body, headers=headers).get_json()
+        assert (first["new"], again["new"], again["duplicates"]) == (1, 0, 1)
+        with app.app_context(), db.engine.connect() as other:  # another connection sees them
+            stored = other.scalar(
+                select(func.count()).select_from(Message).where(Message.provider_message_id == message_id)
+            )
+            events = other.scalar(
+                select(func.count())
+                .select_from(InboundEvent)
+                .where(
+                    InboundEvent.payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"].astext
+                    == message_id
+                )
+            )
+        assert (stored, events) == (1, 2)
+    finally:
+        app.config["WHATSAPP_APP_SECRET"] = saved
+        get_queue(app.config).empty()
+        with app.app_context(), db.engine.begin() as cleanup:
+            cleanup.execute(
+                InboundEvent.__table__.delete().where(
+                    InboundEvent.payload["entry"][0]["changes"][0]["value"]["messages"][0]["id"].astext
+                    == message_id
+                )
+            )
+            cleanup.execute(Message.__table__.delete().where(Message.provider_message_id == message_id))
 
 
 def test_a_batch_of_many_messages_records_every_one(client, whatsapp):

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, text, update
+from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from app.channels.base import InboundMessage, StatusUpdate
 from app.conversation.pii import redact_pii
-from app.models import Message
 
 # Kinds the engine acts on; everything else is stored and skipped.
 ACTIONABLE = frozenset({"text", "button", "list", "media"})
@@ -34,25 +33,48 @@ STATUS_RANK = {
 }
 
 
-# The raw event and every message in it go to the database in one statement (the messages
-# travel as a JSON array): it runs on every webhook, where each extra round trip or ORM object
-# costs more than the database work itself. A re-delivered message id inserts nothing.
-_RECORD = text("""
+# The raw event, every message in it and every status go to the database in one statement (the
+# messages and statuses travel as JSON arrays): it runs on every webhook, where each extra round
+# trip or ORM object costs more than the database work itself, and one statement is atomic even
+# on an autocommit connection. A re-delivered message id inserts nothing. Of several statuses for
+# one message, the furthest along applies, and only if it moves the message forward.
+_CURRENT_RANK = "CASE m.status {} ELSE 0 END".format(
+    " ".join(f"WHEN '{status}' THEN {rank}" for status, rank in STATUS_RANK.items())
+)
+_RECORD = text(f"""
     WITH event AS (
         INSERT INTO inbound_events (provider, payload, messages, statuses)
         VALUES (:provider, :payload, :message_count, :status_count)
+    ),
+    moved AS (
+        UPDATE messages AS m
+        SET status = s.status, status_at = s.at, error = coalesce(s.error, m.error)
+        FROM (SELECT DISTINCT ON (message_id) message_id, status, at, error, rank
+              FROM jsonb_to_recordset(:statuses)
+                   AS x(message_id text, status text, at timestamptz, error text, rank int)
+              ORDER BY message_id, rank DESC, at DESC) AS s
+        WHERE m.provider_message_id = s.message_id AND m.direction = 'out'
+          AND {_CURRENT_RANK} < s.rank
+        RETURNING 1
+    ),
+    inserted AS (
+        INSERT INTO messages (phone, direction, provider, provider_message_id, kind, body, reply_id,
+                              pii_removed, status, status_at, processed_at, interactive, sequence)
+        SELECT m.phone, 'in', :provider, m.provider_message_id, m.kind, m.body, m.reply_id,
+               m.pii_removed, m.status, m.status_at, m.processed_at, m.interactive, 0
+        FROM jsonb_to_recordset(:messages) AS m(
+            phone text, provider_message_id text, kind text, body text, reply_id text,
+            pii_removed text[], status text, status_at timestamptz, processed_at timestamptz,
+            interactive jsonb)
+        ON CONFLICT (provider_message_id) DO NOTHING
+        RETURNING id, status
     )
-    INSERT INTO messages (phone, direction, provider, provider_message_id, kind, body, reply_id,
-                          pii_removed, status, status_at, processed_at, interactive, sequence)
-    SELECT m.phone, 'in', :provider, m.provider_message_id, m.kind, m.body, m.reply_id,
-           m.pii_removed, m.status, m.status_at, m.processed_at, m.interactive, 0
-    FROM jsonb_to_recordset(:messages) AS m(
-        phone text, provider_message_id text, kind text, body text, reply_id text,
-        pii_removed text[], status text, status_at timestamptz, processed_at timestamptz,
-        interactive jsonb)
-    ON CONFLICT (provider_message_id) DO NOTHING
-    RETURNING id, status
-""").bindparams(bindparam("payload", type_=JSONB), bindparam("messages", type_=JSONB))
+    SELECT coalesce((SELECT array_agg(id ORDER BY id) FROM inserted WHERE status = 'received'),
+                    '{{}}') AS new_ids,
+           (SELECT count(*) FROM moved) AS statuses_applied
+""").bindparams(
+    bindparam("payload", type_=JSONB), bindparam("messages", type_=JSONB), bindparam("statuses", type_=JSONB)
+)
 
 
 @dataclass
@@ -76,7 +98,7 @@ def redact_payload(value: Any) -> Any:
 
 
 def record_delivery(
-    session: Session,
+    connection: Connection | Session,
     provider: str,
     payload: Any,
     messages: Sequence[InboundMessage],
@@ -84,10 +106,12 @@ def record_delivery(
 ) -> Recorded:
     """Store the raw event, insert each new message keyed by its provider id, apply statuses.
 
-    A re-delivered message id is a no-op. The caller commits, then enqueues the new ids.
+    One statement: on an autocommit connection it is its own transaction (the webhook's case);
+    otherwise the caller commits. A re-delivered message id is a no-op. The caller enqueues the
+    new ids once the statement is committed.
     """
     now = datetime.now(UTC)
-    inserted = session.execute(
+    row = connection.execute(
         _RECORD,
         {
             "provider": provider,
@@ -95,12 +119,12 @@ def record_delivery(
             "message_count": len(messages),
             "status_count": len(statuses),
             "messages": [_message_row(message, now) for message in messages],
+            "statuses": [row for status in statuses if (row := _status_row(status))],
         },
-    ).all()
+    ).one()
     # Ids grow in insertion order: sorted, they keep the order the messages came in.
-    new_ids = sorted(row.id for row in inserted if row.status == "received")
-    applied = sum(apply_status(session, status) for status in statuses)
-    return Recorded(new_ids, _duplicates(messages, new_ids), applied)
+    new_ids = list(row.new_ids)
+    return Recorded(new_ids, _duplicates(messages, new_ids), row.statuses_applied)
 
 
 def _message_row(message: InboundMessage, now: datetime) -> dict[str, Any]:
@@ -126,21 +150,16 @@ def _duplicates(messages: Sequence[InboundMessage], new_ids: list[int]) -> int:
     return max(0, len(actionable) - len(new_ids))
 
 
-def apply_status(session: Session, status: StatusUpdate) -> int:
-    """Move an outbound message's status forward (never backwards); returns rows changed."""
+def _status_row(status: StatusUpdate) -> dict[str, Any] | None:
+    """One status as a JSON object for ``_RECORD``; None for a status we do not track."""
     rank = STATUS_RANK.get(status.status)
     if rank is None:
-        return 0
-    current_rank = case(STATUS_RANK, value=Message.status, else_=0)
+        return None
     error = "; ".join(str(e.get("title") or e.get("message") or e) for e in status.errors) or None
-    values: dict[str, Any] = {"status": status.status, "status_at": status.at}
-    if error:
-        values["error"] = error
-    result = session.execute(
-        update(Message)
-        .where(
-            Message.provider_message_id == status.message_id, Message.direction == "out", current_rank < rank
-        )
-        .values(**values)
-    )
-    return result.rowcount or 0
+    return {
+        "message_id": status.message_id,
+        "status": status.status,
+        "at": status.at.isoformat(),
+        "error": error,
+        "rank": rank,
+    }
