@@ -1,7 +1,7 @@
 """Recording what a channel received: raw events, inbound messages (once each) and statuses.
 
-This is the fast part of a webhook request: a few inserts in one transaction. Everything slow
-(answering, sending) happens in workers, which pick up the ids returned here.
+This is the fast part of a webhook request: one SQL statement. Everything slow (answering,
+sending) happens in workers, which pick up the ids returned here.
 """
 
 from __future__ import annotations
@@ -119,11 +119,10 @@ def record_delivery(
             "message_count": len(messages),
             "status_count": len(statuses),
             "messages": [_message_row(message, now) for message in messages],
-            "statuses": [row for status in statuses if (row := _status_row(status))],
+            "statuses": [update for status in statuses if (update := _status_row(status))],
         },
     ).one()
-    # Ids grow in insertion order: sorted, they keep the order the messages came in.
-    new_ids = list(row.new_ids)
+    new_ids = list(row.new_ids)  # ascending: ids grow in insertion order, the order they came in
     return Recorded(new_ids, _duplicates(messages, new_ids), row.statuses_applied)
 
 
