@@ -9,6 +9,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
+from app.sessions import MACHINE_PATHS
+
 
 class Base(DeclarativeBase):
     """Declarative base for every model."""
@@ -28,4 +30,4 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 def _provider_webhooks() -> bool:
     """Webhooks carry their provider's signature and are limited per sender by the conversation
     engine; an IP limit would only throttle WhatsApp's own servers."""
-    return request.blueprint == "webhooks"
+    return request.path.startswith(MACHINE_PATHS)

@@ -89,7 +89,14 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from pyairtable import Api
 
-from tests.fakes.graph_server import Answer, Failure, FakeHTTPService, RecordedRequest, _QuietServer
+from tests.fakes.graph_server import (
+    Answer,
+    Failure,
+    FakeHTTPService,
+    RecordedRequest,
+    _QuietServer,
+    read_body,
+)
 
 TEST_BASE_ID = "appInvestoChat001"
 TEST_TOKEN = "patFakeAirtable01.investochat-test-token"
@@ -1603,12 +1610,7 @@ class _AirtableHandler(BaseHTTPRequestHandler):
         self._handle("DELETE")
 
     def _handle(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            body: Any = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw.decode(errors="replace")
+        body = read_body(self)
         url = urlsplit(self.path)
         params = parse_qs(url.query, keep_blank_values=True)
         query = {name: values[-1] for name, values in params.items()}

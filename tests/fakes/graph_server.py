@@ -270,6 +270,16 @@ class _QuietServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+def read_body(handler: BaseHTTPRequestHandler) -> Any:
+    """The request body as JSON; as text when it is not JSON (kept for the test to inspect)."""
+    length = int(handler.headers.get("Content-Length") or 0)
+    raw = handler.rfile.read(length) if length else b""
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return raw.decode(errors="replace")
+
+
 class _Handler(BaseHTTPRequestHandler):
     fake: FakeHTTPService
     protocol_version = "HTTP/1.1"
@@ -281,12 +291,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Keep test output quiet."""
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            body: Any = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw.decode(errors="replace")
+        body = read_body(self)
         url = urlsplit(self.path)
         query = {name: values[-1] for name, values in parse_qs(url.query, keep_blank_values=True).items()}
         headers = {name.lower(): value for name, value in self.headers.items()}

@@ -28,6 +28,8 @@ from typing import Any, Self
 
 import openai
 
+from tests.fakes.graph_server import read_body
+
 TEST_API_KEY = "sk-test-fake-openai"
 
 
@@ -173,12 +175,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Keep test output quiet."""
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            body: Any = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw.decode(errors="replace")
+        body = read_body(self)
         request = RecordedRequest("POST", self.path, self._lower_headers(), body)
         failure = self.fake._record(request)
         if failure is not None:
