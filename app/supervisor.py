@@ -1,6 +1,7 @@
-"""A small process supervisor for dev and demos: gunicorn plus RQ workers, restarted if they die.
+"""A small process supervisor for dev and demos: gunicorn, the dispatcher and RQ workers,
+restarted if they die.
 
-Production runs the same two commands under systemd, Kubernetes or a Procfile instead.
+Production runs the same commands under systemd, Kubernetes or a Procfile instead.
 """
 
 from __future__ import annotations
@@ -77,8 +78,8 @@ class Supervisor:
         web_processes: int,
         web_threads: int = WEB_THREADS,
     ) -> Supervisor:
-        """Children for ``investochat serve``: one gunicorn, ``workers`` RQ workers and, when
-        Airtable sync is on, the scheduler that enqueues its jobs."""
+        """Children for ``investochat serve``: one gunicorn, the dispatcher, ``workers`` RQ workers
+        and, when Airtable sync is on, the scheduler that enqueues its jobs."""
         env = dict(os.environ)
         env["DATABASE_URL"] = app.config["DATABASE_URL"]
         env["REDIS_URL"] = app.config["REDIS_URL"]
@@ -103,13 +104,16 @@ class Supervisor:
                 "wsgi:app",
             ],
         )
+        # The dispatcher enqueues what the webhook stored; like the workers it yields the CPU to
+        # the web (a batch waiting a moment is still enqueued in one go).
+        dispatcher = Child("dispatcher", [sys.executable, "-m", "app", "dispatch"], background=True)
         rq_workers = [
             Child(f"worker-{n + 1}", [sys.executable, "-m", "app", "worker"], background=True)
             for n in range(workers)
         ]
         # The Airtable push and pull are enqueued on a schedule, only when sync is configured.
         cron = [Child("cron", [sys.executable, "-m", "app", "cron"])] if configured(app.config) else []
-        return cls([web, *rq_workers, *cron], env)
+        return cls([web, dispatcher, *rq_workers, *cron], env)
 
     def _start(self, child: Child) -> None:
         # Each child leads its own process group, so what it forked (the RQ worker's scheduler)

@@ -54,6 +54,7 @@ from app.extensions import db  # noqa: E402
 from app.rag.evaluate import percentile  # noqa: E402
 from app.supervisor import WEB_THREADS, WORKER_NICE, background_priority  # noqa: E402
 from tests.fakes.graph_server import FakeGraph  # noqa: E402
+from workers.dispatch import enqueue_messages  # noqa: E402
 from workers.queues import get_queue  # noqa: E402
 
 DATABASE = "investochat_bench_webhook"
@@ -362,7 +363,9 @@ def start_stack(args, stack: ExitStack, url: str, redis_url: str) -> tuple[Proce
 
 
 def start_workers(args, processes: Processes, env: dict) -> None:
+    """The dispatcher and the RQ workers, at ``--worker-priority`` as ``investochat serve`` runs them."""
     lower = {"background": background_priority, "nice": _nice_only, "normal": None}[args.worker_priority]
+    processes.start("dispatcher", [sys.executable, "-m", "app", "dispatch"], env, lower)
     for n in range(args.workers):
         processes.start(f"worker-{n + 1}", [sys.executable, "-m", "app", "worker"], env, lower)
 
@@ -564,9 +567,8 @@ def print_profile(out: io.StringIO, stats: pstats.Stats, title: str) -> None:
 
 def profile_ack(app, n: int = 300) -> str:
     """cProfile of ``n`` webhook POSTs through the app in this process: the service time under the
-    ack latency, without gunicorn or contention. Their jobs go to a queue nobody works."""
-    client, saved = app.test_client(), app.config["RQ_QUEUE"]
-    app.config["RQ_QUEUE"] = saved + "-ack"
+    ack latency, without gunicorn or contention. No dispatcher runs, so nothing processes them."""
+    client = app.test_client()
     posts = [webhook(f"wamid.BENCH.P{i:07d}", f"9197{i:08d}", QUESTIONS[i % 10], "P") for i in range(2 * n)]
     started, cpu = time.perf_counter(), time.process_time()
     for delivery in posts[:n]:
@@ -575,8 +577,6 @@ def profile_ack(app, n: int = 300) -> str:
     profiler = cProfile.Profile()
     for delivery in posts[n:]:
         profiler.runcall(post_in_process, client, delivery)
-    get_queue(app.config).empty()
-    app.config["RQ_QUEUE"] = saved
     out = io.StringIO()
     title = f"{n} webhook POSTs in one process; unprofiled {wall_ms:.1f} ms each, {cpu_ms:.1f} ms of it CPU"
     print_profile(out, pstats.Stats(profiler), title)
@@ -615,8 +615,15 @@ def profile_jobs(app, env: dict, n: int = 30) -> str:
     saved = app.config["RQ_QUEUE"]
     app.config["RQ_QUEUE"] = private = saved + "-jobs"
     client = app.test_client()
-    for i in range(n):
-        post_in_process(client, webhook(f"wamid.BENCH.J{i:07d}", f"9196{i:08d}", QUESTIONS[i % 10], "J"))
+    posted = [webhook(f"wamid.BENCH.J{i:07d}", f"9196{i:08d}", QUESTIONS[i % 10], "J") for i in range(n)]
+    for delivery in posted:
+        post_in_process(client, delivery)
+    ids = db.session.scalars(  # no dispatcher runs now: enqueue them on the private queue here
+        text("SELECT id FROM messages WHERE provider_message_id = ANY(:m) ORDER BY id"),
+        {"m": [d.message_id for d in posted]},
+    ).all()
+    db.session.remove()
+    enqueue_messages(get_queue(app.config), ids)
     out_dir = Path(app.config["DATA_DIR"]) / "profiles"
     out_dir.mkdir(exist_ok=True)
     for old in out_dir.glob("*.prof"):
@@ -764,7 +771,7 @@ def run(args, stack: ExitStack) -> dict:
     upgrade()
     ingest_files(DEMO_PROJECT, [str(DEMO_DIR)], progress=False)
     db.session.remove()
-    print("Starting the fake Graph API, gunicorn and the RQ workers ...")
+    print("Starting the fake Graph API, gunicorn, the dispatcher and the RQ workers ...")
     processes, graph, env, port = start_stack(args, stack, url, redis_url)
     app.config.update({k: v for k, v in env.items() if k in app.config})
     queue = get_queue(app.config)

@@ -121,6 +121,10 @@ class Served:
         """The RQ worker processes the supervisor started (not their scheduler children)."""
         return [p for p in self._children() if p.cmdline()[-2:] == ["app", "worker"]]
 
+    def dispatchers(self) -> list[psutil.Process]:
+        """The dispatcher process(es) the supervisor started."""
+        return [p for p in self._children() if p.cmdline()[-2:] == ["app", "dispatch"]]
+
     def web(self) -> list[psutil.Process]:
         """The gunicorn master the supervisor started."""
         return [p for p in self._children() if "gunicorn" in " ".join(p.cmdline())]
@@ -208,11 +212,13 @@ def test_serve_answers_and_sigint_stops_the_whole_tree(served):
     assert len(served.workers()) == 1
     [gunicorn] = served.web()
     assert len(gunicorn.children()) == 1  # --web-processes 1
-    # Answers run at background priority, acknowledgements at normal priority.
+    # Dispatching and answering run at background priority, acknowledgements at normal priority.
     [worker] = served.workers()
-    assert worker.nice() == 19 and gunicorn.nice() == os.nice(0)
+    [dispatcher] = served.dispatchers()
+    assert worker.nice() == 19 and dispatcher.nice() == 19 and gunicorn.nice() == os.nice(0)
     if hasattr(os, "SCHED_IDLE"):
         assert os.sched_getscheduler(worker.pid) == os.SCHED_IDLE
+        assert os.sched_getscheduler(dispatcher.pid) == os.SCHED_IDLE
         assert os.sched_getscheduler(gunicorn.pid) == os.sched_getscheduler(0)
 
     status, body = post_json(

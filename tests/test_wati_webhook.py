@@ -12,7 +12,7 @@ from app.cli import main
 from app.extensions import db
 from app.models import InboundEvent, Message
 from tests.fakes.wati_server import FakeWati
-from tests.whatsapp_helpers import e164, empty_queue, wati_text
+from tests.whatsapp_helpers import e164, empty_queue, sweep, wati_text
 from workers.queues import get_queue
 from workers.tasks import process_message, send_replies
 
@@ -71,6 +71,7 @@ def test_the_right_token_stores_the_message_once_and_queues_it(client, wati, how
     assert message.provider == "wati" and message.phone == e164(WA_ID)
     assert message.status == "received" and message.body == "What is the payment plan?"
     assert message.interactive == {"profile_name": "Priya Sharma"}
+    assert sweep(get_queue(wati)) == [message.id]
     [job] = get_queue(wati).jobs
     assert job.func is process_message and job.args == (message.id,)
 
@@ -94,7 +95,7 @@ def test_a_missing_or_wrong_token_is_refused_and_nothing_is_stored(client, wati,
     assert response.status_code == 403
     assert "Wati webhook token" in response.get_json()["message"]
     assert events() == before and stored("wamid.WATI-REFUSED") == []
-    assert get_queue(wati).count == 0
+    assert sweep(get_queue(wati)) == []
 
 
 def test_without_a_configured_token_every_delivery_is_refused(client, wati):

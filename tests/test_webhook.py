@@ -12,6 +12,8 @@ from app.cli import main
 from app.extensions import db
 from app.models import Activity, InboundEvent, Lead, Message, OutboxEvent
 from tests.shared_data import PAYLOADS_DIR, require
+from tests.whatsapp_helpers import sweep
+from workers.dispatch import job_id
 from workers.queues import get_queue
 from workers.tasks import process_message, send_replies
 
@@ -102,7 +104,12 @@ def test_signed_text_is_stored_once_and_queued_once_even_when_delivered_three_ti
     assert [b["new"] for b in bodies] == [1, 0, 0]
     assert [b["duplicates"] for b in bodies] == [0, 1, 1]
     assert count(Message, Message.provider_message_id == "wamid.ONCE") == 1
-    assert get_queue(whatsapp.config).count == 1
+    queue = get_queue(whatsapp.config)
+    assert queue.count == 0  # the request never waits for Redis: the dispatcher enqueues
+    message_id = db.session.scalar(select(Message.id).where(Message.provider_message_id == "wamid.ONCE"))
+    assert sweep(queue) == [message_id]
+    assert sweep(queue) == []  # its job is queued: a second sweep leaves it
+    assert queue.job_ids == [job_id(message_id)]
 
 
 def test_malformed_json_is_a_400_and_nothing_is_stored(client, whatsapp):
@@ -202,6 +209,22 @@ def test_several_statuses_in_one_delivery_apply_the_furthest_along_once(client, 
     error = db.session.scalar(select(Message.error).where(Message.provider_message_id == "wamid.OUTC"))
     assert error == "Re-engagement message"
     assert count(InboundEvent, InboundEvent.statuses == 6) == 1
+
+
+def test_the_raw_event_loses_pii_from_text_but_keeps_ids_and_numbers_that_look_like_it(client, whatsapp):
+    # A UAE sender whose number passes the Aadhaar check, and a message id with a card-like run.
+    wa_id, message_id = "971501234569", "wamid.4111111111111111"
+    payload = text_envelope(message_id, "My card is 4111 1111 1111 1111, call me", wa_id=wa_id)
+
+    assert post(client, payload).get_json()["new"] == 1
+
+    raw = db.session.scalars(select(InboundEvent.payload).order_by(InboundEvent.id.desc())).first()
+    value = raw["entry"][0]["changes"][0]["value"]
+    [message], [contact] = value["messages"], value["contacts"]
+    assert (message["id"], message["from"], contact["wa_id"]) == (message_id, wa_id, wa_id)
+    assert message["text"]["body"] == "My card is [card removed], call me"
+    stored = db.session.scalars(select(Message).where(Message.provider_message_id == message_id)).one()
+    assert stored.phone == "+971501234569" and stored.body == "My card is [card removed], call me"
 
 
 def test_webhooks_open_no_cookie_session(client, whatsapp):

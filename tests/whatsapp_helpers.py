@@ -8,6 +8,7 @@ import hmac
 import json
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import pytest
@@ -86,6 +87,18 @@ def empty_queue(queue: Any) -> None:
     scheduled = queue.scheduled_job_registry
     for job_id in scheduled.get_job_ids():
         scheduled.remove(job_id, delete_job=True)
+
+
+def sweep(queue: Any) -> list[int]:
+    """Enqueue what the dispatcher's sweep finds now (stored, unprocessed, no job), with no grace
+    period; returns those message ids. In a test's rolled-back transaction the webhook's
+    notification is never delivered, so this is how its messages reach the queue."""
+    from app.extensions import db
+    from workers.dispatch import enqueue_messages, unqueued_messages
+
+    ids = unqueued_messages(db.session.connection(), queue, timedelta(0))
+    enqueue_messages(queue, ids)
+    return ids
 
 
 def wait_until(

@@ -104,14 +104,15 @@ def recover_stalled() -> dict:
     idempotent), pending replies are delivered, and a reply stuck in ``sending`` is marked failed
     rather than sent twice.
     """
+    from workers.dispatch import enqueue_messages
+
     queue = get_queue(current_app.config)
     unprocessed = db.session.scalars(
         select(Message.id)
         .where(Message.direction == "in", Message.processed_at.is_(None), Message.status == "received")
         .order_by(Message.id)
     ).all()
-    for message_id in unprocessed:
-        queue.enqueue(process_message, message_id, job_id=f"process-{message_id}")
+    enqueue_messages(queue, unprocessed)
     waiting = db.session.scalars(
         select(Message.in_reply_to_id)
         .where(Message.direction == "out", Message.status.in_(("pending", "retrying")))

@@ -1,4 +1,5 @@
-"""Commands that run the product: ``serve`` (web + workers under one supervisor) and ``worker``."""
+"""Commands that run the product: ``serve`` (web, dispatcher and workers under one supervisor),
+``worker`` and ``dispatch``."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from flask.cli import with_appcontext
 )
 @with_appcontext
 def serve(host: str, port: int, workers: int, web_processes: int, web_threads: int | None) -> None:
-    """Run the web app (gunicorn) and RQ worker(s) together; Ctrl-C stops them all."""
+    """Run the web app (gunicorn), the dispatcher and RQ worker(s) together; Ctrl-C stops them all."""
     from app.supervisor import WEB_THREADS, Supervisor
 
     supervisor = Supervisor.for_app(
@@ -45,4 +46,14 @@ def worker(burst: bool) -> None:
     run_worker(current_app, burst=burst)
 
 
-COMMANDS = [serve, worker]
+@click.command("dispatch")
+@with_appcontext
+def dispatch() -> None:
+    """Enqueue the processing of stored inbound messages (LISTENs for the webhook's notifications
+    and sweeps for any it missed); ``serve`` runs one."""
+    from workers.dispatch import run_dispatcher
+
+    run_dispatcher(current_app)
+
+
+COMMANDS = [serve, worker, dispatch]

@@ -19,6 +19,10 @@ from app.channels.base import InboundMessage, StatusUpdate
 from app.conversation.pii import redact_pii
 
 # Kinds the engine acts on; everything else is stored and skipped.
+# New actionable message ids go out as PostgreSQL notifications on this channel, comma-separated,
+# at most NOTIFY_CHUNK per notification (int4 ids: 500 stay well under the 8000-byte limit).
+INBOX_CHANNEL = "investochat_inbox"
+NOTIFY_CHUNK = 500
 ACTIONABLE = frozenset({"text", "button", "list", "media"})
 # A status only moves forward: a late "delivered" never overwrites "read".
 STATUS_RANK = {
@@ -37,7 +41,9 @@ STATUS_RANK = {
 # messages and statuses travel as JSON arrays): it runs on every webhook, where each extra round
 # trip or ORM object costs more than the database work itself, and one statement is atomic even
 # on an autocommit connection. A re-delivered message id inserts nothing. Of several statuses for
-# one message, the furthest along applies, and only if it moves the message forward.
+# one message, the furthest along applies, and only if it moves the message forward. With
+# ``notify``, the new ids are announced to the dispatcher (``workers.dispatch``); PostgreSQL
+# delivers a notification only when its transaction commits, so no job sees an uncommitted row.
 _CURRENT_RANK = "CASE m.status {} ELSE 0 END".format(
     " ".join(f"WHEN '{status}' THEN {rank}" for status, rank in STATUS_RANK.items())
 )
@@ -71,7 +77,12 @@ _RECORD = text(f"""
     )
     SELECT coalesce((SELECT array_agg(id ORDER BY id) FROM inserted WHERE status = 'received'),
                     '{{}}') AS new_ids,
-           (SELECT count(*) FROM moved) AS statuses_applied
+           (SELECT count(*) FROM moved) AS statuses_applied,
+           (SELECT count(pg_notify(:channel, ids))
+            FROM (SELECT string_agg(id::text, ',' ORDER BY id) AS ids
+                  FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / {NOTIFY_CHUNK} AS chunk
+                        FROM inserted WHERE status = 'received' AND :notify) AS numbered
+                  GROUP BY chunk) AS chunks) AS notifications
 """).bindparams(
     bindparam("payload", type_=JSONB), bindparam("messages", type_=JSONB), bindparam("statuses", type_=JSONB)
 )
@@ -86,14 +97,24 @@ class Recorded:
     statuses_applied: int
 
 
-def redact_payload(value: Any) -> Any:
-    """A copy of a JSON value with PII removed from every string in it."""
+# Keys of Meta's and Wati's payloads whose values are identifiers, never text a person wrote. They
+# are kept as they are: a message id with a Luhn-valid digit run, or a sender's number that passes
+# the Aadhaar check (a UAE number such as 9715..., for instance), would otherwise be stored
+# rewritten and the raw event would no longer match its message.
+IDENTIFIER_KEYS = frozenset({
+    "id", "wa_id", "from", "recipient_id", "phone_number_id", "display_phone_number", "timestamp",
+    "waId", "whatsappMessageId", "localMessageId", "conversationId", "ticketId", "created",
+})  # fmt: skip
+
+
+def redact_payload(value: Any, key: str | None = None) -> Any:
+    """A copy of a JSON value with PII removed from every string in it, except identifiers."""
     if isinstance(value, str):
-        return redact_pii(value).text
+        return value if key in IDENTIFIER_KEYS else redact_pii(value).text
     if isinstance(value, list):
-        return [redact_payload(item) for item in value]
+        return [redact_payload(item, key) for item in value]
     if isinstance(value, dict):
-        return {key: redact_payload(item) for key, item in value.items()}
+        return {name: redact_payload(item, name) for name, item in value.items()}
     return value
 
 
@@ -103,18 +124,23 @@ def record_delivery(
     payload: Any,
     messages: Sequence[InboundMessage],
     statuses: Sequence[StatusUpdate],
+    *,
+    notify: bool = False,
 ) -> Recorded:
     """Store the raw event, insert each new message keyed by its provider id, apply statuses.
 
     One statement: on an autocommit connection it is its own transaction (the webhook's case);
-    otherwise the caller commits. A re-delivered message id is a no-op. The caller enqueues the
-    new ids once the statement is committed.
+    otherwise the caller commits. A re-delivered message id is a no-op. With ``notify`` the new
+    ids are announced on ``INBOX_CHANNEL`` when the transaction commits, for the dispatcher to
+    enqueue; without, the caller processes them itself (``investochat chat``).
     """
     now = datetime.now(UTC)
     row = connection.execute(
         _RECORD,
         {
             "provider": provider,
+            "channel": INBOX_CHANNEL,
+            "notify": notify,
             "payload": redact_payload(payload),
             "message_count": len(messages),
             "status_count": len(statuses),

@@ -1,10 +1,14 @@
-"""``/webhooks/whatsapp`` (Meta) and ``/webhooks/wati``: verify, record, enqueue, answer 200 fast."""
+"""``/webhooks/whatsapp`` (Meta) and ``/webhooks/wati``: verify, record, answer 200 fast.
+
+Recording a delivery is one SQL statement, which also notifies the dispatcher
+(``workers.dispatch``) of the new messages once it commits; the dispatcher enqueues their
+processing. The request itself never waits for Redis.
+"""
 
 from __future__ import annotations
 
 import hmac
 import json
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -18,9 +22,6 @@ from app.channels.wati import parse_wati_webhook, verify_wati_token
 from app.conversation.inbox import record_delivery
 from app.dbpool import AUTOCOMMIT_BIND
 from app.extensions import db
-from workers.queues import get_queue
-
-log = logging.getLogger(__name__)
 
 
 @bp.get("/whatsapp")
@@ -50,8 +51,7 @@ def _record(provider: str, payload, parse) -> tuple:
     except PayloadError as error:
         abort(400, description=str(error))
     with _connection() as connection:
-        recorded = record_delivery(connection, provider, payload, messages, statuses)
-    _enqueue(recorded.new_message_ids)
+        recorded = record_delivery(connection, provider, payload, messages, statuses, notify=True)
     return jsonify(
         received=len(messages),
         new=len(recorded.new_message_ids),
@@ -75,21 +75,6 @@ def _connection() -> Iterator[Connection]:
         return
     with db.engines[AUTOCOMMIT_BIND].connect() as connection:
         yield connection
-
-
-def _enqueue(message_ids: list[int]) -> None:
-    """Queue processing after the commit; if Redis is down the rows wait for recovery."""
-    if not message_ids:
-        return
-    from workers.tasks import process_message
-
-    queue = get_queue(current_app.config)
-    try:
-        queue.enqueue_many(
-            [queue.prepare_data(process_message, (mid,), job_id=f"process-{mid}") for mid in message_ids]
-        )
-    except Exception:  # the messages are stored; a worker's recovery sweep will pick them up
-        log.exception("could not enqueue %d messages; they will be recovered", len(message_ids))
 
 
 @bp.post("/whatsapp")
