@@ -1,7 +1,8 @@
 """Recording what a channel received: raw events, inbound messages (once each) and statuses.
 
 This is the fast part of a webhook request: one SQL statement. Everything slow (answering,
-sending) happens in workers, which pick up the ids returned here.
+sending) happens in workers; the statement announces the new ids to the dispatcher
+(``workers.dispatch``), which queues their jobs.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from sqlalchemy.orm import Session
 from app.channels.base import InboundMessage, StatusUpdate
 from app.conversation.pii import redact_pii
 
-# Kinds the engine acts on; everything else is stored and skipped.
 # New actionable message ids go out as PostgreSQL notifications on this channel, comma-separated,
 # at most NOTIFY_CHUNK per notification (int4 ids: 500 stay well under the 8000-byte limit).
 INBOX_CHANNEL = "investochat_inbox"
 NOTIFY_CHUNK = 500
+# Kinds the engine acts on; everything else is stored and skipped.
 ACTIONABLE = frozenset({"text", "button", "list", "media"})
 # A status only moves forward: a late "delivered" never overwrites "read".
 STATUS_RANK = {
