@@ -226,6 +226,7 @@ def send(port: int, deliveries: list[Delivery], rate: float, in_flight: int = 25
 def ack_stats(samples: list[Sample]) -> dict:
     """Latency percentiles (ms), achieved rate and errors of one open-loop run."""
     ms = [(s.ended - s.started) * 1000 for s in samples]
+    first_due = min(s.due for s in samples)
     lag = [(s.started - s.due) * 1000 for s in samples]
     span = max(s.ended for s in samples) - min(s.started for s in samples)
     ok = [json.loads(s.body) for s in samples if s.status == 200]
@@ -240,7 +241,21 @@ def ack_stats(samples: list[Sample]) -> dict:
         "errors": sum(errors.values()),
         "error_kinds": dict(errors),
         "duplicates": sum(b["duplicates"] for b in ok),
+        "p95_by_window": p95_by_window(samples),
+        # [seconds after the first was due, ack ms] of every request, for a closer look in the JSON
+        "first_wall": min(s.wall for s in samples),
+        "timeline": [[round(s.due - first_due, 4), round((s.ended - s.started) * 1000, 2)] for s in samples],
     }
+
+
+def p95_by_window(samples: list[Sample], seconds: float = 5.0) -> list[float]:
+    """Ack p95 (ms) of each ``seconds``-long window of the run, by when requests were due: shows
+    whether a miss is a steady queue or a few stalls."""
+    start = min(s.due for s in samples)
+    windows: dict[int, list[float]] = defaultdict(list)
+    for s in samples:
+        windows[int((s.due - start) // seconds)].append((s.ended - s.started) * 1000)
+    return [round(percentile(windows[w], 95), 1) for w in sorted(windows)]
 
 
 # -- the stack -----------------------------------------------------------------------------------
@@ -708,6 +723,7 @@ def print_summary(args, results: dict) -> None:
         f"{a['error_kinds'] or ''};  client start lag p95 {a['start_lag_p95']:.0f} ms;  the server stored "
         f"{a['server_rate']:.1f} POSTs/s (inbound_events)"
     )
+    print("  ack p95 per 5 s: " + " ".join(f"{v:g}" for v in a["p95_by_window"]))
     alone = "  (WEB TIER ALONE: workers started after phase A, not the concurrent target)"
     print(
         f"  ack p95 <= {ACK_P95_MS:.0f} ms: {verdict(a['p95'] <= ACK_P95_MS)};  "

@@ -1,4 +1,5 @@
-"""The dispatcher: the webhook's committed notification, enqueueing, the sweep, and outages.
+"""Committed webhook deliveries and the dispatcher: the notification, enqueueing, the sweep,
+outages, and a re-delivery racing a worker.
 
 These tests commit (the notification is sent only when the webhook's statement commits), so each
 uses message ids of its own and deletes its rows afterwards.
@@ -30,7 +31,7 @@ from tests.whatsapp_helpers import (
     text_message,
     wait_until,
 )
-from workers.dispatch import Dispatcher, job_id, parse_ids, unqueued_messages
+from workers.dispatch import FULL_SWEEP, Dispatcher, job_id, parse_ids, unqueued_messages
 from workers.queues import get_queue
 
 QUEUE = f"investochat-dispatch-{uuid.uuid4().hex[:8]}"
@@ -201,6 +202,11 @@ def test_the_sweep_enqueues_what_no_notification_brought_and_leaves_the_rest(com
     assert dispatcher.sweep() == 0
     assert sorted(queue.job_ids) == sorted([job_id(queued), job_id(first)])
 
+    queue.fetch_job(job_id(first)).delete()  # Redis lost the job (e.g. restarted without its data)
+    # Sweeps in between take the ids this dispatcher enqueued as queued; the full one checks them.
+    assert [dispatcher.sweep() for _ in range(FULL_SWEEP - 2)] == [0] * (FULL_SWEEP - 3) + [1]
+    assert job_id(first) in queue.job_ids
+
 
 def test_the_dispatcher_reconnects_after_losing_the_database(committed):
     app, prefix = committed
@@ -220,3 +226,27 @@ def test_the_dispatcher_reconnects_after_losing_the_database(committed):
         wait_until(lambda: listener_pids() not in ([], [old]), "the dispatcher listening again")
         [stored] = ids_of(app, prefix)
         wait_until(lambda: queue.job_ids == [job_id(stored)], "the message being queued after the outage")
+
+
+def test_a_redelivery_does_not_wait_for_a_worker_updating_that_message(committed):
+    """A worker's open transaction that has updated the message (it is mid-job, perhaps at
+    background priority) must not hold up the acknowledgement of Meta's re-delivery of it."""
+    app, prefix = committed
+    [message] = texts(prefix, 1)
+    post(app, message)
+    answers: list[dict] = []
+    with app.app_context(), db.engine.connect() as worker:
+        worker.execute(
+            Message.__table__.update()
+            .where(Message.provider_message_id == message["id"])
+            .values(processed_at=db.func.now(), status="processed")
+        )  # left uncommitted, as mid-job
+        redelivery = threading.Thread(target=lambda: answers.append(post(app, message)), daemon=True)
+        redelivery.start()
+        redelivery.join(20)  # milliseconds when it does not wait; forever (until rollback) if it does
+        blocked = redelivery.is_alive()
+        worker.rollback()
+    redelivery.join(20)
+
+    assert not blocked, "the re-delivery waited for the worker's transaction"
+    assert answers and (answers[0]["new"], answers[0]["duplicates"]) == (0, 1)

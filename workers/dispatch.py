@@ -9,7 +9,8 @@ round trip and RQ's job bookkeeping, and several deliveries arriving together sh
 Nothing depends on the notification arriving: every ``SWEEP_EVERY`` seconds (and whenever the
 dispatcher (re)connects) a sweep enqueues each unprocessed message older than ``SWEEP_GRACE``
 whose job is not in Redis: one stored while Redis or this process was down, or while the
-dispatcher was reconnecting. A job that is queued, running, or failed is left alone (a worker's
+dispatcher was reconnecting (``FULL_SWEEP`` says how often the ids it enqueued itself are
+checked too). A job that is queued, running, or failed is left alone (a worker's
 ``recover_stalled`` re-runs what a dead worker left behind). Processing is idempotent, so a
 message enqueued twice is still answered once.
 """
@@ -21,7 +22,7 @@ import signal
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from datetime import timedelta
 
 import psycopg
@@ -38,7 +39,14 @@ log = logging.getLogger(__name__)
 
 SWEEP_EVERY = 10.0  # seconds between sweeps for messages no notification brought
 SWEEP_GRACE = timedelta(seconds=5)  # younger messages are left to their notification
+# Most sweeps take the ids this dispatcher enqueued itself as queued, which keeps a sweep cheap
+# while a burst waits for the workers; every FULL_SWEEP-th asks Redis about every one of them (a
+# Redis that restarted without its data loses jobs).
+FULL_SWEEP = 6
 RETRY_AFTER = (0.5, 1.0, 2.0, 5.0)  # seconds to wait before enqueueing again while Redis is down
+# After a notification, wait this long for more before enqueueing: under load one Redis round
+# trip then carries several deliveries (a few ms on a reply that takes tens of ms to write).
+BATCH_WINDOW = 0.01
 REMEMBER = 100_000  # ids enqueued recently, so a sweep racing a notification enqueues once
 
 _UNPROCESSED = text("""
@@ -71,9 +79,15 @@ def parse_ids(payload: str) -> list[int]:
         return []
 
 
-def unqueued_messages(connection: Connection, queue: Queue, grace: timedelta = SWEEP_GRACE) -> list[int]:
-    """Unprocessed inbound messages older than ``grace`` that have no job in Redis."""
-    ids = connection.execute(_UNPROCESSED, {"grace": grace}).scalars().all()
+def unqueued_messages(
+    connection: Connection,
+    queue: Queue,
+    grace: timedelta = SWEEP_GRACE,
+    skip: Container[int] = (),
+) -> list[int]:
+    """Unprocessed inbound messages older than ``grace`` that have no job in Redis (those in
+    ``skip`` are taken to have one without asking)."""
+    ids = [mid for mid in connection.execute(_UNPROCESSED, {"grace": grace}).scalars() if mid not in skip]
     if not ids:
         return []
     pipe = queue.connection.pipeline(transaction=False)
@@ -85,7 +99,14 @@ def unqueued_messages(connection: Connection, queue: Queue, grace: timedelta = S
 class Dispatcher:
     """LISTEN for stored messages, enqueue them, and sweep for any a notification missed."""
 
-    def __init__(self, app: Flask, *, sweep_every: float = SWEEP_EVERY, grace: timedelta = SWEEP_GRACE):
+    def __init__(
+        self,
+        app: Flask,
+        *,
+        sweep_every: float = SWEEP_EVERY,
+        grace: timedelta = SWEEP_GRACE,
+        batch_window: float = BATCH_WINDOW,
+    ):
         from app.extensions import db
 
         with app.app_context():
@@ -93,12 +114,14 @@ class Dispatcher:
         self.queue = get_queue(app.config)
         self.sweep_every = sweep_every
         self.grace = grace
+        self.batch_window = batch_window
         self.waiting: list[int] = []  # ids not enqueued yet (Redis was down)
         self.failures = 0  # enqueue attempts failed in a row
         self.retry_at = 0.0  # no enqueue attempt before this (monotonic), while Redis is down
         self.recent: OrderedDict[int, None] = OrderedDict()
         self.stopping = False
         self.next_sweep = 0.0
+        self.sweeps = 0
         self.listening = threading.Event()  # set while LISTEN is in effect
 
     # -- the loop ---------------------------------------------------------------------------
@@ -143,17 +166,19 @@ class Dispatcher:
         if self.waiting:  # Redis was down: keep reading notifications until the next attempt
             timeout = min(timeout, max(0.0, self.retry_at - now))
         notes = list(listener.notifies(timeout=timeout, stop_after=1))
-        if notes:  # and whatever else has arrived meanwhile: one enqueue for the lot
-            notes += listener.notifies(timeout=0)
+        if notes:  # and whatever else arrives within the batch window: one enqueue for the lot
+            notes += listener.notifies(timeout=self.batch_window)
         for note in notes:
             self.waiting += parse_ids(note.payload)
         self.flush()
 
     def sweep(self) -> int:
         """Enqueue unprocessed messages that have no job; returns how many were queued."""
+        self.sweeps += 1
+        trusted = self.recent if self.sweeps % FULL_SWEEP else ()
         try:
             with self.engine.connect() as connection:
-                missing = unqueued_messages(connection, self.queue, self.grace)
+                missing = unqueued_messages(connection, self.queue, self.grace, trusted)
         except (RedisError, DBAPIError) as error:
             log.warning("sweep skipped (%s); trying again in %.0f s", error, self.sweep_every)
             return 0

@@ -41,10 +41,13 @@ STATUS_RANK = {
 # The raw event, every message in it and every status go to the database in one statement (the
 # messages and statuses travel as JSON arrays): it runs on every webhook, where each extra round
 # trip or ORM object costs more than the database work itself, and one statement is atomic even
-# on an autocommit connection. A re-delivered message id inserts nothing. Of several statuses for
-# one message, the furthest along applies, and only if it moves the message forward. With
-# ``notify``, the new ids are announced to the dispatcher (``workers.dispatch``); PostgreSQL
-# delivers a notification only when its transaction commits, so no job sees an uncommitted row.
+# on an autocommit connection. A re-delivered message id inserts nothing, and is filtered out
+# before the insert: ON CONFLICT alone would wait for a worker's open transaction that is
+# updating that message (a worker at background priority, under load), and hold up the ack. Of
+# several statuses for one message, the furthest along applies, and only if it moves the message
+# forward. With ``notify``, the new ids are announced to the dispatcher (``workers.dispatch``);
+# PostgreSQL delivers a notification only when its transaction commits, so no job sees an
+# uncommitted row.
 _CURRENT_RANK = "CASE m.status {} ELSE 0 END".format(
     " ".join(f"WHEN '{status}' THEN {rank}" for status, rank in STATUS_RANK.items())
 )
@@ -73,6 +76,8 @@ _RECORD = text(f"""
             phone text, provider_message_id text, kind text, body text, reply_id text,
             pii_removed text[], status text, status_at timestamptz, processed_at timestamptz,
             interactive jsonb)
+        WHERE NOT EXISTS (SELECT 1 FROM messages AS known
+                          WHERE known.provider_message_id = m.provider_message_id)
         ON CONFLICT (provider_message_id) DO NOTHING
         RETURNING id, status
     )
