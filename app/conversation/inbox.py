@@ -76,8 +76,10 @@ _RECORD = text(f"""
             phone text, provider_message_id text, kind text, body text, reply_id text,
             pii_removed text[], status text, status_at timestamptz, processed_at timestamptz,
             interactive jsonb)
-        WHERE NOT EXISTS (SELECT 1 FROM messages AS known
-                          WHERE known.provider_message_id = m.provider_message_id)
+        -- a correlated scalar subquery always runs as one index lookup per message; NOT EXISTS
+        -- may be planned as an anti-join over the whole table
+        WHERE (SELECT true FROM messages AS known
+               WHERE known.provider_message_id = m.provider_message_id) IS NULL
         ON CONFLICT (provider_message_id) DO NOTHING
         RETURNING id, status
     )
