@@ -18,6 +18,7 @@ from app.conversation.ratelimit import SenderLimiter
 from app.conversation.service import build_engine, process_inbound
 from app.extensions import db
 from app.models import Lead, Message
+from workers.dispatch import enqueue_messages
 from workers.queues import get_queue
 
 log = logging.getLogger(__name__)
@@ -104,8 +105,6 @@ def recover_stalled() -> dict:
     idempotent), pending replies are delivered, and a reply stuck in ``sending`` is marked failed
     rather than sent twice.
     """
-    from workers.dispatch import enqueue_messages
-
     queue = get_queue(current_app.config)
     unprocessed = db.session.scalars(
         select(Message.id)
