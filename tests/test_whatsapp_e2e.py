@@ -52,6 +52,7 @@ from tests.whatsapp_helpers import (
     text_message,
     wait_until,
 )
+from workers.dispatch import job_id
 from workers.queues import get_queue, redis_connection
 from workers.tasks import process_message, recover_stalled
 
@@ -166,6 +167,21 @@ def test_a_message_received_while_redis_is_down_is_stored_and_recovered(client, 
     queued = [job.args for job in get_queue(webhook).jobs if job.func is process_message]
     assert (message.id,) in queued
     assert message.id not in sweep(get_queue(webhook))  # queued: the dispatcher's sweep leaves it
+
+
+def test_a_starting_worker_reruns_started_jobs_but_never_queues_a_waiting_one_twice(client, webhook):
+    queue = get_queue(webhook)
+    for n in (1, 2):
+        post_signed(client, body_of(meta_text(f"wamid.RECOVER-{n}", "Hello", f"91981000041{n}")))
+    waiting, started = stored("wamid.RECOVER-1"), stored("wamid.RECOVER-2")
+    assert sorted(sweep(queue)) == [waiting.id, started.id]
+    queue.fetch_job(job_id(started.id)).set_status("started")  # taken by a worker that then died
+    queue.remove(job_id(started.id))
+
+    recovered = recover_stalled()
+
+    assert recovered["reprocessed"] == 1
+    assert queue.job_ids == [job_id(waiting.id), job_id(started.id)]  # each once, in order
 
 
 # -- `investochat serve` as real processes -----------------------------------------------------

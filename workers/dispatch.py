@@ -56,6 +56,10 @@ _UNPROCESSED = text("""
     ORDER BY id""")
 
 
+# RQ job statuses (as Redis returns them) of a job that has yet to run.
+WAITING = frozenset({b"queued", b"deferred", b"scheduled"})
+
+
 def job_id(message_id: int) -> str:
     return f"process-{message_id}"
 
@@ -84,16 +88,27 @@ def unqueued_messages(
     queue: Queue,
     grace: timedelta = SWEEP_GRACE,
     skip: Container[int] = (),
+    *,
+    waiting_only: bool = False,
 ) -> list[int]:
     """Unprocessed inbound messages older than ``grace`` that have no job in Redis (those in
-    ``skip`` are taken to have one without asking)."""
+    ``skip`` are taken to have one without asking).
+
+    With ``waiting_only`` (a worker starting up), only a job still waiting to run counts: one a
+    worker had started (perhaps a worker that died) or that failed is run again, while a queued
+    one is not pushed onto the queue a second time.
+    """
     ids = [mid for mid in connection.execute(_UNPROCESSED, {"grace": grace}).scalars() if mid not in skip]
     if not ids:
         return []
     pipe = queue.connection.pipeline(transaction=False)
     for mid in ids:
-        pipe.exists(queue.job_class.key_for(job_id(mid)))
-    return [mid for mid, exists in zip(ids, pipe.execute(), strict=True) if not exists]
+        pipe.hget(queue.job_class.key_for(job_id(mid)), "status")
+    return [
+        mid
+        for mid, status in zip(ids, pipe.execute(), strict=True)
+        if status is None or (waiting_only and status not in WAITING)
+    ]
 
 
 class Dispatcher:

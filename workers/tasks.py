@@ -18,7 +18,7 @@ from app.conversation.ratelimit import SenderLimiter
 from app.conversation.service import build_engine, process_inbound
 from app.extensions import db
 from app.models import Lead, Message
-from workers.dispatch import enqueue_messages
+from workers.dispatch import enqueue_messages, unqueued_messages
 from workers.queues import get_queue
 
 log = logging.getLogger(__name__)
@@ -101,16 +101,12 @@ def send_replies(inbound_id: int) -> dict:
 def recover_stalled() -> dict:
     """Re-enqueue work a dead worker left behind; report replies whose send is unknown.
 
-    Run when a worker starts: unprocessed inbound messages are processed again (processing is
-    idempotent), pending replies are delivered, and a reply stuck in ``sending`` is marked failed
-    rather than sent twice.
+    Run when a worker starts: unprocessed inbound messages whose job is not waiting in the queue
+    are processed again (processing is idempotent), pending replies are delivered, and a reply
+    stuck in ``sending`` is marked failed rather than sent twice.
     """
     queue = get_queue(current_app.config)
-    unprocessed = db.session.scalars(
-        select(Message.id)
-        .where(Message.direction == "in", Message.processed_at.is_(None), Message.status == "received")
-        .order_by(Message.id)
-    ).all()
+    unprocessed = unqueued_messages(db.session.connection(), queue, timedelta(0), waiting_only=True)
     enqueue_messages(queue, unprocessed)
     waiting = db.session.scalars(
         select(Message.in_reply_to_id)
