@@ -336,3 +336,29 @@ def test_serve_syncs_airtable_both_ways(serve_env, tmp_path):
 
             wait_until(assigned, 60, "the assignment made in Airtable did not reach the database", server.log)
             stop_and_assert_tree_gone(server)
+
+
+WARM_PROCESS_ENTRIES = {
+    "gunicorn's app (wsgi.py)": "import wsgi",
+    "an RQ worker": (
+        "from app import create_app\n"
+        "from workers.worker import run_worker\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        "    run_worker(app, burst=True)"
+    ),
+}
+
+
+@pytest.mark.parametrize("entry", WARM_PROCESS_ENTRIES.values(), ids=WARM_PROCESS_ENTRIES.keys())
+def test_long_lived_processes_keep_their_startup_objects_out_of_the_collector(serve_env, entry):
+    """A web process and a worker freeze what they built at start-up (``gc.freeze``): a full
+    collection of the app's modules and mappings paused a webhook for ~140 ms (bench/README.md)."""
+    script = f"import gc\n{entry}\nprint(gc.get_freeze_count())"
+    env = {**serve_env, "RQ_QUEUE": f"investochat-serve-{uuid.uuid4().hex[:8]}"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.split()[-1]) > 10_000  # the app's objects, not a handful

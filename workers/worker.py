@@ -7,6 +7,7 @@ cost otherwise. Job timeouts still apply (RQ's SIGALRM death penalty works in th
 
 from __future__ import annotations
 
+import gc
 import logging
 
 from flask import Flask
@@ -49,5 +50,8 @@ def run_worker(app: Flask, burst: bool = False) -> bool:
     if any(recovered.values()):
         log.info("recovered after restart: %s", recovered)
     worker = build_worker(app)
+    # The app's modules and mappings live as long as the process: keep them out of the cyclic
+    # collector, so a full collection mid-job scans only what jobs left (as wsgi.py does).
+    gc.freeze()
     log.info("worker %s listening on %s", worker.name, app.config["RQ_QUEUE"])
     return worker.work(burst=burst, with_scheduler=True)
