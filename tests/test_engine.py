@@ -60,11 +60,25 @@ def test_first_contact_greets_and_lists_projects(engine):
     assert [topic for topic, _ in out.events] == ["lead.created"]
 
 
-def test_first_message_that_is_a_question_is_greeted_and_answered(engine, brochures):
-    out = say(engine, LeadState(lead_id=7), "What is the payment plan of Aravali Crest?")
-    assert [r.route for r in out.replies] == [None, "tables"]
+def test_first_message_that_is_a_question_is_greeted_and_answered_in_one_reply(engine, brochures):
+    question = "What is the payment plan of Aravali Crest?"
+    out = say(engine, LeadState(lead_id=7, name="Rohan Mehta"), question)
+    [reply] = out.replies
+    greeting, _, answer = reply.body.partition("\n\n")
+    assert greeting.startswith("Hello Rohan!") and "cite the page" in greeting
+    assert answer == f"Answer to: {question}\nSource: Aravali_Crest_Brochure.pdf p.6"
+    assert (reply.route, reply.answered) == ("tables", True)
     assert out.state.project == "Aravali Crest"
     assert out.state.questions_answered == 1
+    assert ("lead_created", {}) in out.activities
+
+
+def test_a_first_message_asking_for_an_advisor_keeps_the_budget_list_as_its_own_message(engine):
+    out = say(engine, LeadState(lead_id=7), "please call me")
+    text, question = out.replies
+    assert text.body.startswith("Hello!") and "four quick questions first" in text.body
+    assert question.rows and not question.body.startswith("Hello")
+    assert out.state.pending_question == "budget"
 
 
 def test_project_in_focus_carries_to_the_next_question(engine, brochures):

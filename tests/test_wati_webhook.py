@@ -124,21 +124,21 @@ def test_replies_go_out_through_wati_and_its_statuses_come_back(client, wati, ru
         )
         [inbound] = stored("wamid.WATI-Q1")
 
-        assert process_message(inbound.id) == 2  # first contact: greeting + answer, sent at once
+        assert process_message(inbound.id) == 1  # first contact: the greeting opens the answer
 
-        greeting, answer = fake.sent
-        assert {greeting.to, answer.to} == {WA_ID}
-        assert all(m.path.endswith(f"/api/v1/sendSessionMessage/{WA_ID}") for m in fake.sent)
-        assert greeting.payload["messageText"].startswith("Hello Priya!")
+        [answer] = fake.sent
+        assert answer.to == WA_ID
+        assert answer.path.endswith(f"/api/v1/sendSessionMessage/{WA_ID}")
+        assert answer.payload["messageText"].startswith("Hello Priya!")
         assert "Source: Aravali_Crest_Brochure.pdf" in answer.payload["messageText"]
         replies = list(
             db.session.scalars(
                 select(Message).where(Message.in_reply_to_id == inbound.id).order_by(Message.sequence)
             )
         )
-        assert [r.provider for r in replies] == ["wati", "wati"]
-        assert [r.status for r in replies] == ["sent", "sent"]
-        assert [r.provider_message_id for r in replies] == [greeting.message_id, answer.message_id]
+        assert [r.provider for r in replies] == ["wati"]
+        assert [r.status for r in replies] == ["sent"]
+        assert [r.provider_message_id for r in replies] == [answer.message_id]
 
         delivered = {
             "eventType": "sentMessageDELIVERED_v2",
@@ -148,8 +148,8 @@ def test_replies_go_out_through_wati_and_its_statuses_come_back(client, wati, ru
         }
         assert post(client, delivered, header=TOKEN).get_json()["statuses"] == 1
         db.session.expire_all()
-        assert db.session.get(Message, replies[1].id).status == "delivered"
-        assert send_replies(inbound.id)["sent"] == 0 and len(fake.sent) == 2
+        assert db.session.get(Message, replies[0].id).status == "delivered"
+        assert send_replies(inbound.id)["sent"] == 0 and len(fake.sent) == 1
 
 
 def test_a_wati_server_error_is_retried_and_the_reply_sent_once(client, wati, runner):

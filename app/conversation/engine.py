@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from app.channels.base import MAX_TEXT_BODY
 from app.conversation import parsers
 from app.conversation.questions import QUESTIONS, ask, parse_answer, summary
 
@@ -118,6 +119,7 @@ class Outcome:
     replies: list[Reply] = field(default_factory=list)
     activities: list[tuple[str, dict]] = field(default_factory=list)
     events: list[tuple[str, dict]] = field(default_factory=list)
+    greeting: Reply | None = None  # the first-contact greeting, while it is a reply of its own
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,11 @@ class Engine:
 
     def handle(self, state: LeadState, message: Incoming, now: datetime) -> Outcome:
         """Decide what to do with ``message`` from a lead in ``state`` at time ``now``."""
+        out = self._decide(state, message, now)
+        _fold_greeting(out)
+        return out
+
+    def _decide(self, state: LeadState, message: Incoming, now: datetime) -> Outcome:
         out = Outcome(
             state=replace(
                 state, areas=list(state.areas), unit_kinds=list(state.unit_kinds), skipped=list(state.skipped)
@@ -181,7 +188,8 @@ class Engine:
             out.state.stage = ENGAGED
             out.activities.append(("lead_created", {}))
             out.events.append(("lead.created", {}))
-            out.replies.append(Reply(self._greeting(out.state.name)))
+            out.greeting = Reply(self._greeting(out.state.name))
+            out.replies.append(out.greeting)
             if intent == "greeting" or not text:
                 return out
 
@@ -322,6 +330,22 @@ class Engine:
             )
         )
         return out
+
+
+def _fold_greeting(out: Outcome) -> None:
+    """A first message that asks something gets one reply: the greeting opens the message that
+    answers it (keeping that message's route and citation) instead of arriving on its own. A
+    question with buttons or a list keeps its own message."""
+    if out.greeting is None:
+        return
+    at = next(i for i, reply in enumerate(out.replies) if reply is out.greeting)
+    following = out.replies[at + 1] if at + 1 < len(out.replies) else None
+    if following is None or following.buttons or following.rows:
+        return
+    body = f"{out.greeting.body}\n\n{following.body}"
+    if len(body) <= MAX_TEXT_BODY:
+        out.replies[at : at + 2] = [replace(following, body=body)]
+        out.greeting = None
 
 
 def _answered(state: LeadState, question: str) -> bool:
