@@ -15,6 +15,9 @@ from app.channels.phones import mask_phone
 from app.extensions import db
 from app.models import Activity, Deal, Lead, Notification, OutboxEvent, User
 from app.portal.accounts import create_user
+from app.portal.deals import parse_closed_on
+from app.portal.pipeline import PortalError
+from app.portal.times import ist_today
 
 PASSWORD = "correct horse battery"
 HTMX = {"HX-Request": "true"}
@@ -377,6 +380,16 @@ def test_notes_go_on_the_timeline(portal, claimed):
 # -- deals ------------------------------------------------------------------------------------
 
 
+def test_a_deal_closed_after_midnight_in_india_carries_india_s_date():
+    assert ist_today(datetime(2026, 11, 30, 18, 29, tzinfo=UTC)) == date(2026, 11, 30)  # 23:59 IST
+    assert ist_today(datetime(2026, 11, 30, 19, 30, tzinfo=UTC)) == date(2026, 12, 1)  # 01:00 IST
+    india_today = date(2026, 12, 1)  # while the UTC date is still 30 November
+    assert parse_closed_on(None, today=india_today) == india_today
+    assert parse_closed_on("2026-12-01", today=india_today) == india_today
+    with pytest.raises(PortalError, match="cannot be in the future"):
+        parse_closed_on("2026-12-02", today=india_today)
+
+
 def test_logging_a_5_crore_deal_shows_database_commissions_and_wins_the_lead(portal, broker, claimed):
     data = {"project": "Trevoc 56", "unit_type": "4 BHK", "value": "5 Cr"}
     response = portal.post(f"/broker/leads/{claimed.id}/deals", data, htmx=True)
@@ -386,7 +399,7 @@ def test_logging_a_5_crore_deal_shows_database_commissions_and_wins_the_lead(por
     assert deal.deal_value == Decimal("50000000")
     assert deal.broker_commission == Decimal("1000000.00")
     assert deal.platform_commission == Decimal("250000.00")
-    assert deal.broker_id == broker.id and deal.closed_on == datetime.now(UTC).date()
+    assert deal.broker_id == broker.id and deal.closed_on == ist_today()
     assert "₹5,00,00,000 · ₹5 Cr" in body
     assert "₹10,00,000 · ₹10 L" in body
     assert "₹2,50,000 · ₹2.5 L" in body

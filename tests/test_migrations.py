@@ -8,7 +8,8 @@ from app.extensions import db
 
 def test_models_and_migrations_agree(app_ctx):
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {"compare_type": True, "compare_server_default": True}
+        context = MigrationContext.configure(connection, opts=opts)
         differences = compare_metadata(context, db.metadata)
     assert differences == []
 

@@ -116,6 +116,16 @@ def test_monthly_revenue_sums_platform_commission_by_closing_month_with_targets(
     ) == (Decimal("2000000.00"))
 
 
+def test_this_month_is_india_s_month_from_midnight_ist(app_ctx):
+    make_deal("50000000", date(2026, 12, 1))  # closed at 00:10 IST on the 1st
+
+    months = stats.monthly_revenue(db.session, datetime(2026, 11, 30, 19, 0, tzinfo=UTC))  # 00:30 IST
+
+    assert months[-1].month == date(2026, 12, 1)
+    assert months[-1].revenue == Decimal("250000.00")
+    assert months[0].month == date(2026, 1, 1)
+
+
 def test_month_arithmetic_crosses_years(app_ctx):
     assert stats.add_months(date(2026, 1, 1), -1) == date(2025, 12, 1)
     assert stats.add_months(date(2025, 12, 1), 1) == date(2026, 1, 1)

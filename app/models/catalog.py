@@ -41,7 +41,7 @@ class Project(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     slug: Mapped[str] = mapped_column(String(200), unique=True)
-    aliases: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list)
+    aliases: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list, server_default="{}")
     city: Mapped[str | None] = mapped_column(String(100))
     locality: Mapped[str | None] = mapped_column(String(200))
     developer: Mapped[str | None] = mapped_column(String(200))
@@ -65,7 +65,7 @@ class Document(db.Model):
     source: Mapped[str] = mapped_column(String(300))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     page_count: Mapped[int] = mapped_column(Integer)
-    image_only_pages: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list)
+    image_only_pages: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list, server_default="{}")
     ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     project: Mapped[Project] = relationship(back_populates="documents")

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -31,6 +32,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.extensions import db
 
 ROLES = ("broker", "partner")
+CLOSED_ON_DEFAULT = "(timezone('Asia/Kolkata', now()))::date"
 
 
 class User(UserMixin, db.Model):
@@ -92,7 +94,8 @@ class Deal(db.Model):
     platform_commission: Mapped[Decimal] = mapped_column(
         Numeric(16, 2), Computed("round(deal_value * broker_rate * platform_rate, 2)", persisted=True)
     )
-    closed_on: Mapped[date] = mapped_column(Date, server_default=func.current_date())
+    # India's date, as the portal stamps it (``app.portal.times.ist_today``), not the server's.
+    closed_on: Mapped[date] = mapped_column(Date, server_default=text(CLOSED_ON_DEFAULT))
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from app.models import Deal, Lead, Project, User
 from app.money import parse_inr
 from app.portal.pipeline import PortalError, record
+from app.portal.times import ist_today
 
 MAX_DEAL = Decimal("10000000000")  # ₹1,000 Cr: anything above is a typo
 PROJECT_REQUIRED = "Choose the project."
@@ -43,15 +44,17 @@ def parse_deal_value(text: str) -> Decimal:
     return value
 
 
-def parse_closed_on(text: str | None) -> date:
-    """The closing date typed (ISO), today when empty; PortalError when unreadable or future."""
+def parse_closed_on(text: str | None, today: date | None = None) -> date:
+    """The closing date typed (ISO), ``today`` (India's date by default) when empty; PortalError
+    when unreadable or after today."""
+    today = today or ist_today()
     if not text:
-        return datetime.now(UTC).date()
+        return today
     try:
         closed = date.fromisoformat(text)
     except ValueError as error:
         raise PortalError("Closing date must be a date like 2026-11-25.") from error
-    if closed > datetime.now(UTC).date():
+    if closed > today:
         raise PortalError("Closing date cannot be in the future.")
     return closed
 

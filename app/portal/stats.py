@@ -3,7 +3,8 @@ and quality, and the questions investors ask most.
 
 Every figure is aggregated by PostgreSQL in one query per function, so the cost stays flat as
 leads, deals and messages grow; nothing here loops over rows in Python. Months are calendar
-months of UTC dates, the same dates ``app.portal.deals`` stamps on a deal. How brokers perform
+months of deals' closing dates, which are India's dates (``app.portal.deals``), and this month
+is India's month. How brokers perform
 is ``app.portal.performance``.
 """
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.models import Activity, Deal, Lead, Message, RevenueTarget
 from app.portal.recent import RecentFigures
+from app.portal.times import ist_today
 
 # How far the dashboard looks back for answer figures and the most asked questions.
 ANSWER_WINDOW = timedelta(days=30)
@@ -100,8 +102,8 @@ def funnel(session: Session) -> list[FunnelStep]:
 
 def monthly_revenue(session: Session, now: datetime, months: int = 12) -> list[MonthRevenue]:
     """Platform commission per month for the last ``months`` months (oldest first, this month
-    last), with each month's target; months without deals show ₹0."""
-    last = month_start(now.date())
+    in India at ``now`` last), with each month's target; months without deals show ₹0."""
+    last = month_start(ist_today(now))
     first = add_months(last, -(months - 1))
     series = select(
         cast(func.generate_series(first, last, literal_column("interval '1 month'")), Date).label("month")

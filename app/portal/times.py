@@ -24,6 +24,12 @@ def format_ist(moment: datetime | None, pattern: str = "%d %b %Y %H:%M") -> str:
     return "" if moment is None else to_ist(moment).strftime(pattern)
 
 
+def ist_today(now: datetime | None = None) -> date:
+    """The date in India at ``now`` (default: this moment). From midnight to 05:30 IST the UTC
+    date is still yesterday's: a deal closed then, or this month's revenue, goes by India's."""
+    return to_ist(now or datetime.now(UTC)).date()
+
+
 def ist_day_start(day: date) -> datetime:
     """Midnight at the start of ``day`` in India, for filtering timestamps by a date typed there."""
     return datetime.combine(day, time.min, tzinfo=IST)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -25,6 +24,7 @@ from app.portal.pipeline import (
     stage_field_errors,
     visible_lead,
 )
+from app.portal.times import ist_today
 from app.portal.views_support import budget_label, lead_context, phone_for
 
 CLOSED = ("won", "lost")
@@ -138,7 +138,7 @@ def _work_context(lead: Lead, context: Mapping) -> dict:
         "projects": project_names(db.session),
         "stage_choices": [(stage, PIPELINE_LABELS[stage]) for stage in STAGE_CHOICES],
         "next_stage": NEXT_STAGE.get(lead.pipeline, "negotiating"),
-        "today": datetime.now(UTC).date().isoformat(),
+        "today": ist_today().isoformat(),
         "stage_errors": {},
         "stage_form": {},
         "note_errors": {},

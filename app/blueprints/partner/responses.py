@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 from flask import Response, make_response, render_template, request, stream_with_context
+
+from app.portal.times import ist_today
 
 
 def wants_fragment() -> bool:
@@ -31,8 +32,9 @@ def page_or_fragment(page: str, fragment: str, /, *, status: int = 200, **contex
 
 
 def csv_download(lines: Iterable[str], name: str) -> Response:
-    """Stream CSV ``lines`` as a dated attachment; a byte-order mark lets Excel read UTF-8 (₹)."""
-    filename = f"investochat-{name}-{datetime.now(UTC):%Y-%m-%d}.csv"
+    """Stream CSV ``lines`` as an attachment dated in India; a byte-order mark lets Excel read
+    UTF-8 (₹)."""
+    filename = f"investochat-{name}-{ist_today():%Y-%m-%d}.csv"
     body = stream_with_context(("\ufeff" if i == 0 else "") + line for i, line in enumerate(lines))
     return Response(
         body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
