@@ -50,6 +50,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "WATI_API_URL": env.get("WATI_API_URL", ""),
         "WATI_API_TOKEN": env.get("WATI_API_TOKEN", ""),
         "WATI_WEBHOOK_TOKEN": env.get("WATI_WEBHOOK_TOKEN", ""),
+        "WIDGET_ALLOWED_ORIGINS": env.get("WIDGET_ALLOWED_ORIGINS", ""),
+        "WIDGET_START_LIMIT": env.get("WIDGET_START_LIMIT", "10/hour"),
+        "WIDGET_MESSAGE_LIMIT": env.get("WIDGET_MESSAGE_LIMIT", "30/minute"),
         # Conversation
         "SENDER_RATE_LIMIT": env.get("SENDER_RATE_LIMIT", "20/minute"),
         "QUALIFY_AFTER_QUESTIONS": int(env.get("QUALIFY_AFTER_QUESTIONS", "2")),

@@ -59,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from app.blueprints.health import bp as health_bp
     from app.blueprints.partner import bp as partner_bp
     from app.blueprints.webhooks import bp as webhooks_bp
+    from app.blueprints.widget import bp as widget_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
@@ -66,9 +67,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(broker_bp, url_prefix="/broker")
     app.register_blueprint(partner_bp, url_prefix="/partner")
+    app.register_blueprint(widget_bp, url_prefix="/widget")
     # Machine-to-machine endpoints: no cookie session to protect; webhooks are signed instead.
     csrf.exempt(api_bp)
     csrf.exempt(webhooks_bp)
+    # The widget uses no cookie either: a signed conversation token in a header authorises each
+    # request (app/widget/conversations.py), which another site cannot forge or make a browser send.
+    csrf.exempt(widget_bp)
     return app
 
 

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+import pytest
 from flask import Flask
 from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
@@ -42,6 +43,31 @@ def chromium_path() -> str | None:
         if candidate and os.access(candidate, os.X_OK):
             return candidate
     return None
+
+
+# Skips a test module that drives the browser when there is none to drive.
+NEEDS_CHROMIUM = pytest.mark.skipif(
+    chromium_path() is None,
+    reason="Chromium was not found at /usr/bin/chromium or on PATH: `make browser` installs it.",
+)
+
+
+def playwright_sync_api():
+    """Playwright's sync API; skips the calling test module when Playwright is not installed."""
+    return pytest.importorskip(
+        "playwright.sync_api", reason="Playwright is not installed: run `make install`."
+    )
+
+
+@contextmanager
+def headless_chromium(sync_api):
+    """The system Chromium, headless, launched through Playwright's ``sync_api``; closed on exit."""
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 @contextmanager

@@ -27,20 +27,21 @@ from app.channels.phones import mask_phone
 from app.extensions import db
 from app.models import Deal, Lead
 from app.portal.accounts import create_user
-from tests.browser_support import ARTIFACTS, CHROMIUM_ARGS, chromium_path, http_server, throwaway_database
+from tests.browser_support import (
+    ARTIFACTS,
+    NEEDS_CHROMIUM,
+    headless_chromium,
+    http_server,
+    playwright_sync_api,
+    throwaway_database,
+)
 from tests.portal_helpers import PASSWORD
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Request, Response, Route
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="Playwright is not installed: run `make install`."
-)
-CHROMIUM = chromium_path()
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="Chromium was not found at /usr/bin/chromium or on PATH: `make browser` installs it.",
-)
+sync_api = playwright_sync_api()
+pytestmark = NEEDS_CHROMIUM
 expect = sync_api.expect
 
 TIMEOUT_MS = 15_000
@@ -147,12 +148,8 @@ def portal(database_url: str, redis_url: str) -> Iterator[Portal]:
 def chromium() -> Iterator[Browser]:
     """The system Chromium, headless, driven by Playwright."""
     expect.set_options(timeout=TIMEOUT_MS)
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with headless_chromium(sync_api) as browser:
+        yield browser
 
 
 @dataclass

@@ -57,6 +57,7 @@ class InboundMessage:
     text: str | None  # text body or media caption, the button/list reply title, reaction emoji
     reply_id: str | None  # button/list reply id (interactive) or quick-reply payload
     raw: dict  # the message object as received
+    conversation: str | None = None  # the chat widget's thread (web messages only)
 
 
 @dataclass(frozen=True)

@@ -69,13 +69,15 @@ _RECORD = text(f"""
     ),
     inserted AS (
         INSERT INTO messages (phone, direction, provider, provider_message_id, kind, body, reply_id,
-                              pii_removed, status, status_at, processed_at, interactive, sequence)
+                              pii_removed, status, status_at, processed_at, interactive, sequence,
+                              conversation)
         SELECT m.phone, 'in', :provider, m.provider_message_id, m.kind, m.body, m.reply_id,
-               m.pii_removed, m.status, m.status_at, m.processed_at, m.interactive, 0
+               m.pii_removed, m.status, m.status_at, m.processed_at, m.interactive, 0,
+               m.conversation
         FROM jsonb_to_recordset(:messages) AS m(
             phone text, provider_message_id text, kind text, body text, reply_id text,
             pii_removed text[], status text, status_at timestamptz, processed_at timestamptz,
-            interactive jsonb)
+            interactive jsonb, conversation text)
         -- a correlated scalar subquery always runs as one index lookup per message; NOT EXISTS
         -- may be planned as an anti-join over the whole table
         WHERE (SELECT true FROM messages AS known
@@ -176,6 +178,7 @@ def _message_row(message: InboundMessage, now: datetime) -> dict[str, Any]:
         "status_at": message.sent_at.isoformat(),
         "processed_at": None if actionable else now.isoformat(),
         "interactive": {"profile_name": message.profile_name} if message.profile_name else None,
+        "conversation": message.conversation,
     }
 
 

@@ -137,6 +137,7 @@ def persist_outcome(session: Session, lead: Lead, inbound: Message, outcome: Out
             body=reply.body,
             interactive=interactive,
             in_reply_to_id=inbound.id,
+            conversation=inbound.conversation,
             sequence=sequence,
             route=reply.route,
             answered=reply.answered,

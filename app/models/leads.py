@@ -137,6 +137,13 @@ class Message(db.Model):
         # The dashboard's latency and top-questions figures read recent messages by direction.
         Index("ix_messages_direction_created", "direction", "created_at"),
         Index("ix_messages_in_reply_to", "in_reply_to_id"),
+        # A chat widget's thread: its messages in order.
+        Index(
+            "ix_messages_conversation",
+            "conversation",
+            "id",
+            postgresql_where=text("conversation IS NOT NULL"),
+        ),
         # Brochure answers (latency, answered, the question they reply to) read index-only.
         Index(
             "ix_messages_answers",
@@ -158,6 +165,7 @@ class Message(db.Model):
     interactive: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     pii_removed: Mapped[list[str]] = mapped_column(ARRAY(String(10)), default=list, server_default="{}")
     in_reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    conversation: Mapped[str | None] = mapped_column(String(36))  # the chat widget's thread id
     sequence: Mapped[int] = mapped_column(SmallInteger, default=0)
     route: Mapped[str | None] = mapped_column(String(20))
     answered: Mapped[bool | None] = mapped_column(Boolean)

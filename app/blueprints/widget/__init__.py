@@ -1,0 +1,7 @@
+"""The chat widget: pages and fragments served inside an iframe on developers' websites."""
+
+from flask import Blueprint
+
+bp = Blueprint("widget", __name__)
+
+from app.blueprints.widget import views  # noqa: E402,F401

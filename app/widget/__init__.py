@@ -1,0 +1,1 @@
+"""The chat widget on a developer's website (``conversations``)."""

@@ -1,0 +1,154 @@
+"""The chat widget in a real headless Chromium: embedded on a sample developer page, started,
+asked a question that the real dispatcher and RQ worker answer, and resumed after a reload.
+
+The page is served over HTTP from a throwaway database; the dispatcher and the worker run as the
+`investochat` processes they are in production. Skipped without Chromium, like the portal's
+browser test; screenshots go to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from app import create_app
+from app.commands.catalog import DEMO_DIR, DEMO_PROJECT, ingest_files
+from app.extensions import db
+from app.models import Lead
+from tests.browser_support import (
+    ARTIFACTS,
+    NEEDS_CHROMIUM,
+    headless_chromium,
+    http_server,
+    playwright_sync_api,
+    throwaway_database,
+)
+
+sync_api = playwright_sync_api()
+pytestmark = NEEDS_CHROMIUM
+expect = sync_api.expect
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT_MS = 20_000
+PHONE = "+919811166601"
+
+
+@pytest.fixture(scope="module")
+def site(database_url: str, redis_url: str, tmp_path_factory) -> Iterator[tuple[str, Flask]]:
+    """The app over HTTP on a throwaway database with the demo project, and the dispatcher and
+    a worker running against it; yields the base URL and the app (to check what was stored)."""
+    with throwaway_database(database_url, "investochat_widget") as url:
+        config = {
+            "DATABASE_URL": url,
+            "REDIS_URL": redis_url,
+            "RQ_QUEUE": f"investochat-widget-{uuid.uuid4().hex[:8]}",
+            "SECRET_KEY": "widget-browser-secret",
+            "OPENAI_API_KEY": "",
+        }
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, **config})
+        with app.app_context():
+            upgrade()
+            ingest_files(DEMO_PROJECT, [str(DEMO_DIR)], progress=False)
+            db.session.remove()
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("WHATSAPP_", "WATI_"))},
+            **config,
+            "INVESTOCHAT_DATA_DIR": str(tmp_path_factory.mktemp("widget-data")),
+        }
+        logs = tmp_path_factory.mktemp("widget-logs")
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "app", role],
+                env=env,
+                cwd=ROOT,
+                stdout=(logs / f"{role}.log").open("w"),
+                stderr=subprocess.STDOUT,
+            )
+            for role in ("dispatch", "worker")
+        ]
+        try:
+            with http_server(app) as base_url:
+                yield base_url, app
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                process.wait(15)
+            with app.app_context():
+                db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    expect.set_options(timeout=TIMEOUT_MS)
+    with headless_chromium(sync_api) as browser:
+        yield browser
+
+
+def shoot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"widget-{name}.png"
+    path.unlink(missing_ok=True)
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 0
+
+
+def test_an_investor_chats_in_the_embedded_widget_and_resumes_after_a_reload(site, chromium):
+    base_url, app = site
+    problems: list[str] = []
+    context = chromium.new_context(base_url=base_url)
+    context.set_default_timeout(TIMEOUT_MS)
+
+    def only_local(route, request):
+        if urlsplit(request.url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            problems.append(f"request to another host: {request.url}")
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+    page.on("response", lambda r: r.status >= 500 and problems.append(f"{r.status} from {r.url}"))
+    try:
+        page.goto("/widget/demo")
+        page.get_by_role("button", name="Ask about this project").click()
+        chat = page.frame_locator("iframe[data-investochat=frame]")
+        chat.get_by_label("Your name").fill("Meera Kapoor")
+        chat.get_by_label("Mobile number").fill("98111 66601")
+        chat.get_by_label("An InvestoChat advisor may call").check()
+        chat.get_by_role("button", name="Start chatting").click()
+        expect(chat.get_by_text("Chatting as Meera Kapoor.")).to_be_visible()
+
+        chat.get_by_label("Your message").fill("What is the payment plan?")
+        chat.get_by_role("button", name="Send").click()
+        answer = chat.locator(".bubble.bot").filter(has_text="Source: Aravali_Crest_Brochure.pdf p.6")
+        expect(answer).to_be_visible()
+        expect(answer).to_contain_text("On booking: 10% of BSP")
+        expect(chat.get_by_label("Your message")).to_have_value("")  # a fresh box for the next one
+        shoot(page, "answered")
+
+        page.reload()
+        page.get_by_role("button", name="Ask about this project").click()
+        expect(chat.locator(".bubble.me")).to_have_text(["What is the payment plan?"])
+        expect(chat.get_by_role("heading", name=DEMO_PROJECT)).to_be_visible()
+        expect(chat.locator(".bubble.bot").filter(has_text="On booking: 10% of BSP")).to_be_visible()
+        shoot(page, "resumed")
+    finally:
+        context.close()
+
+    assert problems == []
+    with app.app_context():
+        lead = db.session.scalars(select(Lead).where(Lead.phone == PHONE)).one()
+        assert (lead.name, lead.channel, lead.project.name) == ("Meera Kapoor", "web", DEMO_PROJECT)
+        assert lead.questions_answered == 1
+        db.session.remove()
