@@ -28,6 +28,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "REDIS_URL": env.get("REDIS_URL", ""),
         "LOG_FORMAT": env.get("LOG_FORMAT", "text"),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         "OPENAI_API_KEY": env.get("OPENAI_API_KEY", ""),
         "OPENAI_BASE_URL": env.get("OPENAI_BASE_URL") or None,
         "OPENAI_CHAT_MODEL": env.get("OPENAI_CHAT_MODEL", "gpt-4o-mini"),

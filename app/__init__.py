@@ -23,6 +23,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     _check_settings(app)
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind N reverse proxies, the client address (rate limits, login throttling) and the
+        # scheme come from their X-Forwarded-* headers, not from the last proxy's connection.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", app.config["DATABASE_URL"])
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     # A second pool on the same database whose connections stay in autocommit mode, for the

@@ -1,5 +1,5 @@
 """The chat widget through the Flask test client: starting a conversation, asking, the replies
-the worker writes, options, and everything a visitor or another site could get wrong.
+the worker writes, options, resuming, and everything a visitor or another site could get wrong.
 
 Processing runs the worker's own job (``process_message``) in the test's transaction; a fake
 Graph API stands by to prove that no widget reply ever goes to WhatsApp.
@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from app.cli import main
+from app.conversation.service import lead_for
 from app.extensions import db
 from app.models import Activity, InboundEvent, Lead, Message, OutboxEvent
-from app.widget.conversations import WidgetConversation, issue_token
+from app.widget.conversations import CONSENT, issue_token, read_token
 from tests.fakes.graph_server import FakeGraph
 from workers.tasks import process_message
 
 PROJECT = "Aravali Crest"
+SECRET = "test-secret"  # the test app's SECRET_KEY (tests/conftest.py)
 PHONE = "+919811155501"
 HTMX = {"HX-Request": "true"}
 
@@ -52,15 +55,22 @@ def token_of(response) -> str:
     return match.group(1)
 
 
-def say(client, token, text, mid=None, reply_id=None):
+def say(client, token, text, mid=None, reply_id=None, address="127.0.0.1"):
     data = {"text": text, "mid": mid or uuid.uuid4().hex}
     if reply_id:
         data["reply_id"] = reply_id
-    return client.post("/widget/messages", data=data, headers={**HTMX, "X-Widget-Token": token})
+    headers = {**HTMX, "X-Widget-Token": token}
+    return client.post("/widget/messages", data=data, headers=headers, environ_base={"REMOTE_ADDR": address})
 
 
 def poll(client, token, message_id):
     return client.get(f"/widget/replies/{message_id}", headers={**HTMX, "X-Widget-Token": token})
+
+
+def resume(client, token) -> str:
+    response = client.get("/widget/thread", headers={**HTMX, "X-Widget-Token": token})
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
 
 
 def inbound(text: str) -> Message:
@@ -81,31 +91,47 @@ def ask(client, token, text, reply_id=None) -> str:
     return answered.get_data(as_text=True)
 
 
+def widget_lead(token: str) -> Lead:
+    """The lead of the conversation ``token`` names."""
+    conversation_id = read_token(SECRET, token)
+    return db.session.scalars(select(Lead).where(Lead.web_conversation == conversation_id)).one()
+
+
 def test_the_widget_page_asks_who_is_asking_and_may_be_framed_only_where_allowed(client, widget):
-    client.application.config["WIDGET_ALLOWED_ORIGINS"] = "https://www.developer.example"
     response = client.get(f"/widget/?project={PROJECT}")
     body = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert f"<h1>{PROJECT}</h1>" in body and 'name="phone"' in body and 'name="consent"' in body
-    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self' https://www.developer.example"
+    assert f"<h1>{PROJECT}</h1>" in body and 'name="phone"' in body and CONSENT in body
+    policy = response.headers["Content-Security-Policy"]
+    assert policy.endswith("frame-ancestors 'self'") and "script-src 'self'" in policy
     assert response.headers["Cache-Control"] == "no-store"
     assert "Set-Cookie" not in response.headers  # the widget keeps no cookie
-    assert "https://" not in re.sub(r'https://www\.developer\.example', "", body)  # nothing from a CDN
+    assert "https://" not in body  # nothing from a CDN
+
+    client.application.config["WIDGET_ALLOWED_ORIGINS"] = "https://www.developer.example  https://b.example"
+    policy = client.get("/widget/").headers["Content-Security-Policy"]
+    assert policy.endswith("frame-ancestors 'self' https://www.developer.example https://b.example")
 
 
-def test_starting_creates_a_web_lead_with_the_project_in_focus(client, widget):
+def test_starting_makes_a_web_lead_of_its_own_with_the_project_in_focus_and_the_consent(client, widget):
     response = start(client)
     body = response.get_data(as_text=True)
-    assert response.status_code == 200 and "Chatting as Meera Kapoor." in body
+    assert response.status_code == 200 and "Chatting as Meera Kapoor" in body
     assert 'hx-headers=\'{"X-Widget-Token": ' in body
-    lead = db.session.scalars(select(Lead).where(Lead.phone == PHONE)).one()
-    assert (lead.name, lead.channel, lead.stage, lead.project.name) == ("Meera Kapoor", "web", "new", PROJECT)
+    assert PHONE not in body and "98111" not in body  # the page's storage never holds the number
+    lead = widget_lead(token_of(response))
+    assert (lead.phone, lead.name, lead.channel, lead.stage) == (PHONE, "Meera Kapoor", "web", "new")
+    assert lead.project.name == PROJECT
+    [consent] = db.session.scalars(select(Activity).where(Activity.lead_id == lead.id)).all()
+    assert (consent.kind, consent.actor) == ("contact_consent", "investor")
+    assert consent.detail == {"source": "widget", "consent": CONSENT, "project": PROJECT}
 
 
 @pytest.mark.parametrize(
     ("fields", "error"),
     [
         ({"name": "  "}, "Please tell us your name."),
+        ({"name": "x" * 101}, "under 100 characters"),
         ({"phone": "12345"}, "does not look like a mobile number"),
         ({"phone": "call me maybe"}, "does not look like a mobile number"),
         ({"consent": None}, "Please agree to be contacted"),
@@ -117,7 +143,10 @@ def test_a_start_form_with_a_mistake_says_what_to_fix_and_creates_nothing(client
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and error in body and "data-token" not in body
     assert db.session.scalar(select(func.count()).select_from(Lead)) == before
-    page = client.post("/widget/start", data={"name": "", "phone": ""})  # without HTMX: the page, 422
+
+
+def test_a_start_form_with_a_mistake_is_a_422_page_without_htmx(client, widget):
+    page = client.post("/widget/start", data={"name": "Meera", "phone": "12"})
     assert page.status_code == 422 and "<!doctype html>" in page.get_data(as_text=True)
 
 
@@ -132,64 +161,125 @@ def test_a_question_is_answered_with_its_citation_and_nothing_goes_to_whatsapp(c
     assert (message.provider, message.status, message.lead.channel) == ("web", "processed", "web")
     [reply] = db.session.scalars(select(Message).where(Message.in_reply_to_id == message.id)).all()
     assert (reply.status, reply.provider, reply.route) == ("sent", "web", "tables")
+    assert reply.sent_at is not None and reply.provider_message_id is None
     assert reply.conversation == message.conversation is not None
     assert widget.sent == []  # the fake Graph API received nothing
-    assert db.session.scalar(
-        select(func.count()).select_from(InboundEvent).where(InboundEvent.provider == "web")
-    ) == 1
+    events = select(func.count()).select_from(InboundEvent).where(InboundEvent.provider == "web")
+    assert db.session.scalar(events) == 1
 
 
-def test_the_same_form_sent_twice_is_one_message(client, widget):
+def test_a_number_that_already_has_a_whatsapp_lead_gets_a_lead_of_its_own(client, widget):
+    owner = lead_for(db.session, PHONE, "Rohan Mehta", "whatsapp")
+    owner.stage, owner.budget_text, owner.budget_min_inr = "qualifying", "5 crore", 50_000_000
+    db.session.flush()
+    token = token_of(start(client, name="Someone Typing"))
+
+    greeting = ask(client, token, "hi")
+    stopped = ask(client, token, "STOP")
+
+    assert "Hello Someone!" in greeting and "Rohan" not in greeting and "5 crore" not in greeting
+    assert "unsubscribed" in stopped
+    db.session.refresh(owner)
+    assert (owner.stage, owner.opted_out, owner.name) == ("qualifying", False, "Rohan Mehta")
+    assert widget_lead(token).opted_out is True
+    assert lead_for(db.session, PHONE, None, "whatsapp").id == owner.id  # WhatsApp still finds its own
+
+
+def test_the_same_form_sent_twice_is_one_message_and_shows_once(client, widget):
     token = token_of(start(client))
     mid = uuid.uuid4().hex
 
     first, second = say(client, token, "Where is it?", mid), say(client, token, "Where is it?", mid)
 
-    assert first.status_code == second.status_code == 200
-    ids = db.session.scalars(select(Message.id).where(Message.body == "Where is it?")).all()
-    assert len(ids) == 1
-    assert f'data-message-id="{ids[0]}"' in second.get_data(as_text=True)
+    assert first.status_code == 200 and second.status_code == 204
+    [message_id] = db.session.scalars(select(Message.id).where(Message.body == "Where is it?")).all()
+    assert f'data-message-id="{message_id}"' in first.get_data(as_text=True)
 
 
 def test_requests_without_a_valid_token_are_refused_and_store_nothing(client, widget):
     token = token_of(start(client))
-    forged = issue_token("not-our-secret", WidgetConversation(str(uuid.uuid4()), PHONE, "Meera"))
-    for headers in ({}, {"X-Widget-Token": "garbage"}, {"X-Widget-Token": forged}):
+    forged = issue_token("not-our-secret", str(uuid.uuid4()))
+    unknown = issue_token(SECRET, str(uuid.uuid4()))  # signed by us, but no such chat
+    for bad in (None, "garbage", forged, unknown):
+        headers = {"X-Widget-Token": bad} if bad else {}
         data = {"text": "hi", "mid": uuid.uuid4().hex}
-        response = client.post("/widget/messages", data=data, headers=headers)
-        assert response.status_code == 403
+        assert client.post("/widget/messages", data=data, headers=headers).status_code == 403
         assert client.get("/widget/thread", headers=headers).status_code == 403
+        assert client.get("/widget/replies/1", headers=headers).status_code == 403
     assert db.session.scalar(select(func.count()).select_from(Message).where(Message.body == "hi")) == 0
     assert say(client, token, "hi").status_code == 200
 
 
-def test_another_conversation_cannot_read_the_replies(client, widget):
+def test_a_conversation_shows_only_its_own_messages(client, widget):
     mine = token_of(start(client))
-    theirs = token_of(start(client, name="Someone Else", phone="98111 55502"))
+    theirs = token_of(start(client))  # the same number, typed again: another conversation
+    lead_for(db.session, PHONE, "Meera", "whatsapp")
+    db.session.add(
+        Message(phone=PHONE, direction="in", provider="meta", body="a WhatsApp message", status="received")
+    )
     say(client, mine, "What is the RERA number?")
     message = inbound("What is the RERA number?")
     process_message(message.id)
 
     assert poll(client, theirs, message.id).status_code == 404
     assert poll(client, mine, message.id).status_code == 200
-    resumed = client.get("/widget/thread", headers={**HTMX, "X-Widget-Token": theirs}).get_data(as_text=True)
-    assert "RERA" not in resumed
+    assert "RERA" not in resume(client, theirs)
+    mine_shown = resume(client, mine)
+    assert "What is the RERA number?" in mine_shown and "DEMO-GGM-2026-0001" in mine_shown
+    assert "a WhatsApp message" not in mine_shown
+
+
+def test_what_the_visitor_types_is_shown_as_text_never_as_markup(client, widget):
+    token = token_of(start(client))
+    sent = say(client, token, '<img src=x onerror="alert(1)"> hello').get_data(as_text=True)
+    assert "<img" not in sent and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; hello" in sent
 
 
 @pytest.mark.parametrize(
-    ("text", "mid", "error"),
+    ("text", "mid", "reply_id", "error"),
     [
-        ("   ", None, "Type a question first."),
-        ("x" * 1001, None, "under 1000 characters"),
-        ("hello", "not-a-uuid", "reload the chat"),
+        ("   ", None, None, "Type a question first."),
+        ("x" * 1001, None, None, "under 1000 characters"),
+        ("hello", "not-a-uuid", None, "reload the chat"),
+        ("₹3 – 5 Cr", None, "budget:" + "9" * 300, "not one I offered"),
     ],
 )
-def test_a_message_that_cannot_be_sent_says_why_and_stores_nothing(client, widget, text, mid, error):
+def test_a_message_that_cannot_be_sent_says_why_and_stores_nothing(
+    client, widget, text, mid, reply_id, error
+):
     token = token_of(start(client))
     before = db.session.scalar(select(func.count()).select_from(Message))
-    response = say(client, token, text, mid=mid)
+    response = say(client, token, text, mid=mid, reply_id=reply_id)
     assert response.status_code == 200 and error in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(Message)) == before
+
+
+def test_a_late_answer_is_announced_then_no_longer_polled_and_a_reload_polls_again(client, widget):
+    token = token_of(start(client))
+    say(client, token, "When is possession?")
+    message = inbound("When is possession?")
+
+    message.created_at = datetime.now(UTC) - timedelta(minutes=2)
+    late = poll(client, token, message.id).get_data(as_text=True)
+    message.created_at = datetime.now(UTC) - timedelta(minutes=11)
+    given_up = poll(client, token, message.id).get_data(as_text=True)
+
+    assert "taking longer than usual" in late and 'hx-trigger="every 5s"' in late
+    assert "reload the chat later" in given_up and "hx-get" not in given_up
+    resumed = resume(client, token)
+    assert f'hx-get="/widget/replies/{message.id}"' in resumed  # the reload asks again
+    process_message(message.id)
+    assert "hx-get" not in poll(client, token, message.id).get_data(as_text=True)
+
+
+def test_an_opted_out_conversation_says_why_it_is_silent(client, widget):
+    token = token_of(start(client))
+    ask(client, token, "STOP")
+
+    silent = ask(client, token, "What is the price?")
+
+    assert "You have unsubscribed" in silent and "Type START" in silent
+    assert "Welcome back" in ask(client, token, "START")
 
 
 def test_a_full_conversation_in_the_widget_qualifies_the_lead_and_hands_it_to_a_broker(client, widget):
@@ -208,19 +298,49 @@ def test_a_full_conversation_in_the_widget_qualifies_the_lead_and_hands_it_to_a_
     done = ask(client, token, "YES")
 
     assert re.search(r"Your reference is IC-\d{6}", done)
-    lead = db.session.scalars(select(Lead).where(Lead.phone == PHONE)).one()
+    lead = widget_lead(token)
     assert lead.qualified and lead.stage == "broker_requested" and lead.channel == "web"
     assert lead.budget_min_inr == 30_000_000 and lead.budget_max_inr == 50_000_000
     kinds = set(db.session.scalars(select(Activity.kind).where(Activity.lead_id == lead.id)))
     assert {"lead_created", "qualified", "broker_requested"} <= kinds
     topics = set(db.session.scalars(select(OutboxEvent.topic).where(OutboxEvent.aggregate_id == lead.id)))
     assert {"lead.qualified", "lead.broker_requested"} <= topics
-    resumed = client.get("/widget/thread", headers={**HTMX, "X-Widget-Token": token}).get_data(as_text=True)
+    resumed = resume(client, token)
     assert resumed.count('class="bubble me"') == 7 and "Your reference is IC-" in resumed
     assert widget.sent == []
 
 
-def test_too_many_messages_from_one_address_are_refused(client, widget):
+def test_messages_are_limited_per_address_and_per_conversation(client, widget):
     client.application.config["WIDGET_MESSAGE_LIMIT"] = "2 per 7 minutes"
     token = token_of(start(client))
-    assert [say(client, token, f"question {n}").status_code for n in range(3)] == [200, 200, 429]
+    from_one_address = [say(client, token, f"question {n}").status_code for n in range(3)]
+    other = token_of(start(client, name="Other Visitor", phone="98111 55509"))
+    from_many_addresses = [say(client, other, f"q {n}", address=f"10.0.0.{n}").status_code for n in range(3)]
+    assert from_one_address == [200, 200, 429]
+    assert from_many_addresses == [200, 200, 429]
+
+
+def test_behind_a_trusted_proxy_each_visitor_has_their_own_limit(database_url, redis_url):
+    from app import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": SECRET,
+            "TRUSTED_PROXIES": 1,
+            "WIDGET_START_LIMIT": "1 per 11 minutes",
+        }
+    )
+    client = app.test_client()
+    form = {"name": "", "phone": ""}  # refused as invalid, but still counted against the address
+
+    def start_from(address: str) -> int:
+        headers = {"X-Forwarded-For": address, **HTMX}
+        return client.post("/widget/start", data=form, headers=headers).status_code
+
+    visitor, neighbour = (f"2001:db8::{uuid.uuid4().hex[:4]}:{n}" for n in (1, 2))  # new every run
+    assert start_from(visitor) == 200
+    assert start_from(visitor) == 429
+    assert start_from(neighbour) == 200  # another visitor behind the same proxy

@@ -1,9 +1,12 @@
-"""The chat widget in a real headless Chromium: embedded on a sample developer page, started,
-asked a question that the real dispatcher and RQ worker answer, and resumed after a reload.
+"""The chat widget in a real headless Chromium: embedded on a developer's page on another site,
+started, asked a question that the real dispatcher and RQ worker answer, and resumed after a
+reload; and refused a frame on a site it does not know.
 
-The page is served over HTTP from a throwaway database; the dispatcher and the worker run as the
-`investochat` processes they are in production. Skipped without Chromium, like the portal's
-browser test; screenshots go to tests/artifacts/.
+InvestoChat is served over HTTP (as ``localhost``) from a throwaway database, the developer's
+page by a second server (as ``127.0.0.1``), so the widget runs as the third-party iframe it is
+in production; the dispatcher and the worker run as the `investochat` processes they are in
+production. Skipped without Chromium, like the portal's browser test; screenshots go to
+tests/artifacts/.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,13 +43,37 @@ pytestmark = NEEDS_CHROMIUM
 expect = sync_api.expect
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT_MS = 20_000
+LOCAL_HOSTS = ("127.0.0.1", "localhost")
 PHONE = "+919811166601"
 
 
+@dataclass(frozen=True)
+class Site:
+    developer_page: str  # a developer's page on another site, with the widget embedded
+    unknown_page: str  # the same page, served from an origin WIDGET_ALLOWED_ORIGINS leaves out
+    app: Flask  # InvestoChat, to check what was stored
+
+
+def developer_site(widget_origin: str) -> Flask:
+    """A developer's website: one page about the project, embedding the widget with its tag."""
+    site = Flask("developer_site")
+
+    @site.get("/")
+    def home():
+        return (
+            "<!doctype html><html lang=en><head><meta charset=utf-8><title>Aravali Crest</title></head>"
+            f"<body><h1>{DEMO_PROJECT}</h1><p>Luxury residences.</p>"
+            f'<script src="{widget_origin}/static/widget/embed.js" data-project="{DEMO_PROJECT}" defer>'
+            "</script></body></html>"
+        )
+
+    return site
+
+
 @pytest.fixture(scope="module")
-def site(database_url: str, redis_url: str, tmp_path_factory) -> Iterator[tuple[str, Flask]]:
-    """The app over HTTP on a throwaway database with the demo project, and the dispatcher and
-    a worker running against it; yields the base URL and the app (to check what was stored)."""
+def site(database_url: str, redis_url: str, tmp_path_factory) -> Iterator[Site]:
+    """InvestoChat on a throwaway database with the demo project, the dispatcher and a worker
+    running against it, and a developer's page on another site embedding it."""
     with throwaway_database(database_url, "investochat_widget") as url:
         config = {
             "DATABASE_URL": url,
@@ -77,7 +105,11 @@ def site(database_url: str, redis_url: str, tmp_path_factory) -> Iterator[tuple[
         ]
         try:
             with http_server(app) as base_url:
-                yield base_url, app
+                widget_origin = base_url.replace("127.0.0.1", "localhost")
+                with http_server(developer_site(widget_origin)) as developer:
+                    app.config["WIDGET_ALLOWED_ORIGINS"] = developer
+                    unknown = developer.replace("127.0.0.1", "localhost")
+                    yield Site(f"{developer}/", f"{unknown}/", app)
         finally:
             for process in processes:
                 process.terminate()
@@ -102,53 +134,84 @@ def shoot(page, name: str) -> None:
     assert path.stat().st_size > 0
 
 
-def test_an_investor_chats_in_the_embedded_widget_and_resumes_after_a_reload(site, chromium):
-    base_url, app = site
-    problems: list[str] = []
-    context = chromium.new_context(base_url=base_url)
+@dataclass
+class Browsing:
+    """A browser context that notes what must never happen: a JavaScript error, a 5xx, a request
+    leaving the machine; and what the console said (a refused frame is reported there)."""
+
+    context: object
+    problems: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+
+    def page(self):
+        page = self.context.new_page()
+        page.on("pageerror", lambda error: self.problems.append(f"JavaScript error: {error}"))
+        page.on("response", lambda r: r.status >= 500 and self.problems.append(f"{r.status} from {r.url}"))
+        page.on("console", lambda message: self.console.append(message.text))
+        return page
+
+
+@pytest.fixture
+def browsing(chromium) -> Iterator[Browsing]:
+    context = chromium.new_context()
     context.set_default_timeout(TIMEOUT_MS)
+    session = Browsing(context)
 
     def only_local(route, request):
-        if urlsplit(request.url).hostname == "127.0.0.1":
+        if urlsplit(request.url).hostname in LOCAL_HOSTS:
             route.continue_()
         else:
-            problems.append(f"request to another host: {request.url}")
+            session.problems.append(f"request to another host: {request.url}")
             route.abort()
 
     context.route("**/*", only_local)
-    page = context.new_page()
-    page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
-    page.on("response", lambda r: r.status >= 500 and problems.append(f"{r.status} from {r.url}"))
-    try:
-        page.goto("/widget/demo")
-        page.get_by_role("button", name="Ask about this project").click()
-        chat = page.frame_locator("iframe[data-investochat=frame]")
-        chat.get_by_label("Your name").fill("Meera Kapoor")
-        chat.get_by_label("Mobile number").fill("98111 66601")
-        chat.get_by_label("An InvestoChat advisor may call").check()
-        chat.get_by_role("button", name="Start chatting").click()
-        expect(chat.get_by_text("Chatting as Meera Kapoor.")).to_be_visible()
+    yield session
+    context.close()
 
-        chat.get_by_label("Your message").fill("What is the payment plan?")
-        chat.get_by_role("button", name="Send").click()
-        answer = chat.locator(".bubble.bot").filter(has_text="Source: Aravali_Crest_Brochure.pdf p.6")
-        expect(answer).to_be_visible()
-        expect(answer).to_contain_text("On booking: 10% of BSP")
-        expect(chat.get_by_label("Your message")).to_have_value("")  # a fresh box for the next one
-        shoot(page, "answered")
 
-        page.reload()
-        page.get_by_role("button", name="Ask about this project").click()
-        expect(chat.locator(".bubble.me")).to_have_text(["What is the payment plan?"])
-        expect(chat.get_by_role("heading", name=DEMO_PROJECT)).to_be_visible()
-        expect(chat.locator(".bubble.bot").filter(has_text="On booking: 10% of BSP")).to_be_visible()
-        shoot(page, "resumed")
-    finally:
-        context.close()
+def test_an_investor_chats_in_the_embedded_widget_and_resumes_after_a_reload(site, browsing):
+    page = browsing.page()
+    page.goto(site.developer_page)
+    page.get_by_role("button", name="Ask about this project").click()
+    chat = page.frame_locator("iframe[data-investochat=frame]")
+    chat.get_by_label("Your name").fill("Meera Kapoor")
+    chat.get_by_label("Mobile number").fill("98111 66601")
+    chat.get_by_label("An InvestoChat advisor may call").check()
+    chat.get_by_role("button", name="Start chatting").click()
+    expect(chat.get_by_text("Chatting as Meera Kapoor")).to_be_visible()
 
-    assert problems == []
-    with app.app_context():
+    chat.get_by_label("Your message").fill("What is the payment plan?")
+    chat.get_by_role("button", name="Send").click()
+    answer = chat.locator(".bubble.bot").filter(has_text="Source: Aravali_Crest_Brochure.pdf p.6")
+    expect(answer).to_be_visible()
+    expect(answer).to_contain_text("On booking: 10% of BSP")
+    expect(chat.get_by_label("Your message")).to_have_value("")  # a fresh box for the next one
+    shoot(page, "answered")
+
+    page.reload()
+    page.get_by_role("button", name="Ask about this project").click()
+    expect(chat.locator(".bubble.me")).to_have_text(["What is the payment plan?"])
+    expect(chat.get_by_role("heading", name=DEMO_PROJECT)).to_be_visible()
+    expect(chat.locator(".bubble.bot").filter(has_text="On booking: 10% of BSP")).to_be_visible()
+    shoot(page, "resumed")
+
+    chat.get_by_role("button", name="Not you? Start over").click()
+    expect(chat.get_by_label("Your name")).to_be_visible()
+    assert browsing.problems == []
+    with site.app.app_context():
         lead = db.session.scalars(select(Lead).where(Lead.phone == PHONE)).one()
         assert (lead.name, lead.channel, lead.project.name) == ("Meera Kapoor", "web", DEMO_PROJECT)
         assert lead.questions_answered == 1
         db.session.remove()
+
+
+def test_a_site_the_partner_has_not_allowed_cannot_frame_the_widget(site, browsing):
+    page = browsing.page()
+    page.goto(site.unknown_page)
+    page.get_by_role("button", name="Ask about this project").click()
+
+    expect(page.locator("iframe[data-investochat=frame]")).to_be_visible()
+    page.wait_for_timeout(1000)
+    refused = [line for line in browsing.console if "frame-ancestors" in line]
+    assert refused, browsing.console
+    assert page.frame_locator("iframe[data-investochat=frame]").get_by_label("Your name").count() == 0

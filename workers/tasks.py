@@ -51,10 +51,11 @@ def process_message(message_id: int) -> int:
     lead = db.session.get(Lead, replies[0].lead_id) if replies else None
     asked_for_broker = lead is not None and lead.broker_requested_at == now
     lead_id = lead.id if lead is not None else None
+    to_send = any(reply.status == "pending" for reply in replies)  # the widget's are read, not sent
     db.session.commit()
     if asked_for_broker:
         get_queue(current_app.config).enqueue(notify_brokers, lead_id, job_id=f"notify-{lead_id}")
-    if replies:
+    if to_send:
         _send_now(message_id)
     return len(replies)
 

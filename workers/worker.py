@@ -52,6 +52,7 @@ def run_worker(app: Flask, burst: bool = False) -> bool:
     worker = build_worker(app)
     # The app's modules and mappings live as long as the process: keep them out of the cyclic
     # collector, so a full collection mid-job scans only what jobs left (as wsgi.py does).
+    gc.collect()
     gc.freeze()
     log.info("worker %s listening on %s", worker.name, app.config["RQ_QUEUE"])
     return worker.work(burst=burst, with_scheduler=True)

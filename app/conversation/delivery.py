@@ -1,7 +1,6 @@
 """Delivering replies through a channel: in order, at most once each, with retries.
 
-Each reply row moves pending → sending → sent (or recorded / skipped / failed); a reply in the chat
-widget is ``sent`` at once, since the widget reads it from the database. The move to
+Each reply row moves pending → sending → sent (or recorded / skipped / failed). The move to
 ``sending`` is committed *before* the provider is called, so a retried job or a worker that dies
 mid-call never sends the same reply twice; a row left in ``sending`` is reported, not resent.
 """
@@ -24,7 +23,6 @@ from app.models import Lead, Message
 
 log = logging.getLogger(__name__)
 
-WEB = "web"  # the chat widget's provider name (app/widget)
 WINDOW = timedelta(hours=24)
 MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = (1, 4, 15, 60, 300)
@@ -140,11 +138,6 @@ def deliver_messages(
         ).one_or_none()
         if message is None or message.status not in ("pending", "retrying"):
             session.rollback()
-            continue
-        if message.provider == WEB:  # the chat widget reads its replies from the database
-            message.status, message.sent_at, message.status_at = "sent", now, now
-            session.commit()
-            report.sent += 1
             continue
         if channel is None:
             message.status, message.status_at = "recorded", now

@@ -338,7 +338,9 @@ def _fold_greeting(out: Outcome) -> None:
     question with buttons or a list keeps its own message."""
     if out.greeting is None:
         return
-    at = next(i for i, reply in enumerate(out.replies) if reply is out.greeting)
+    at = next((i for i, reply in enumerate(out.replies) if reply is out.greeting), None)
+    if at is None:
+        return
     following = out.replies[at + 1] if at + 1 < len(out.replies) else None
     if following is None or following.buttons or following.rows:
         return

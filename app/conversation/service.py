@@ -15,6 +15,7 @@ from app.conversation.engine import AnswerResult, Engine, EngineSettings, Incomi
 from app.models import Activity, Lead, Message, OutboxEvent, Project
 
 log = logging.getLogger(__name__)
+WEB = "web"  # the chat widget's provider (app/widget): its replies are read, not sent
 
 STATE_FIELDS = (
     "name",
@@ -58,13 +59,15 @@ def build_engine(session: Session, config: Mapping[str, Any]) -> Engine:
 
 
 def lead_for(session: Session, phone: str, name: str | None, channel: str) -> Lead:
-    """The lead for ``phone``, created on first contact, locked for this transaction."""
+    """The lead for ``phone`` on a messaging channel, created on first contact, locked for this
+    transaction. (Widget conversations have leads of their own: ``app.widget``.)"""
+    messaging = Lead.web_conversation.is_(None)
     session.execute(
         insert(Lead)
         .values(phone=phone, name=name, channel=channel, stage="new")
-        .on_conflict_do_nothing(index_elements=["phone"])
+        .on_conflict_do_nothing(index_elements=["phone"], index_where=messaging)
     )
-    lead = session.scalars(select(Lead).where(Lead.phone == phone).with_for_update()).one()
+    lead = session.scalars(select(Lead).where(Lead.phone == phone, messaging).with_for_update()).one()
     if name and not lead.name:
         lead.name = name
     return lead
@@ -122,6 +125,8 @@ def persist_outcome(session: Session, lead: Lead, inbound: Message, outcome: Out
     session.flush()
     session.refresh(lead)  # generated columns: score, qualified
     replies = []
+    now = datetime.now(UTC)
+    on_the_web = inbound.provider == WEB
     for sequence, reply in enumerate(outcome.replies):
         interactive = None
         if reply.buttons:
@@ -142,7 +147,10 @@ def persist_outcome(session: Session, lead: Lead, inbound: Message, outcome: Out
             route=reply.route,
             answered=reply.answered,
             latency_ms=reply.latency_ms,
-            status="pending",
+            # The widget shows a reply once it is committed; WhatsApp replies wait to be sent.
+            status="sent" if on_the_web else "pending",
+            sent_at=now if on_the_web else None,
+            status_at=now if on_the_web else None,
         )
         session.add(message)
         replies.append(message)
@@ -174,13 +182,18 @@ def process_inbound(
     inbound = session.scalars(select(Message).where(Message.id == message_id).with_for_update()).one_or_none()
     if inbound is None or inbound.processed_at is not None or inbound.direction != "in":
         return []
-    profile = (inbound.interactive or {}).get("profile_name")
-    lead = lead_for(
-        session,
-        inbound.phone,
-        profile,
-        "whatsapp" if inbound.provider in ("meta", "wati") else inbound.provider,
-    )
+    if inbound.conversation:  # the widget: the conversation's own lead, made when it started
+        lead = session.scalars(
+            select(Lead).where(Lead.web_conversation == inbound.conversation).with_for_update()
+        ).one()
+    else:
+        profile = (inbound.interactive or {}).get("profile_name")
+        lead = lead_for(
+            session,
+            inbound.phone,
+            profile,
+            "whatsapp" if inbound.provider in ("meta", "wati") else inbound.provider,
+        )
     incoming = Incoming(
         text=inbound.body,
         kind=inbound.kind,

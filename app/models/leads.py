@@ -43,6 +43,9 @@ class Lead(db.Model):
 
     __tablename__ = "leads"
     __table_args__ = (
+        # One lead per phone among the leads a messaging channel vouches for; a widget
+        # conversation (an unverified number) has a lead of its own.
+        Index("ux_leads_phone", "phone", unique=True, postgresql_where=text("web_conversation IS NULL")),
         Index("ix_leads_created", "created_at"),
         # The broker pool reads only unclaimed pool leads (app.portal.pipeline.pool_query).
         Index(
@@ -76,9 +79,11 @@ class Lead(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
+    phone: Mapped[str] = mapped_column(String(20))  # E.164
     name: Mapped[str | None] = mapped_column(String(200))
     channel: Mapped[str] = mapped_column(String(20), default="whatsapp")
+    # The chat widget conversation this lead came from (app/widget), if it did.
+    web_conversation: Mapped[str | None] = mapped_column(String(36), unique=True)
     stage: Mapped[str] = mapped_column(String(30), default="new", index=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"))
     questions_answered: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,15 +1,17 @@
 """Chat widget conversations: starting one, the token that names it, its messages and thread.
 
-A visitor starts a conversation with a name and a phone number (the broker who calls needs one),
-and from then on a widget message takes the WhatsApp path: it is recorded and announced to the
-dispatcher in one statement (``app.conversation.inbox``), a worker runs the engine and commits
-the replies, and the widget polls for them. Replies to the widget never go to WhatsApp
-(``app.conversation.delivery``).
+A visitor starts a conversation with a name and a phone number (the broker who calls needs one)
+and agrees to be contacted; from then on a widget message takes the WhatsApp path: it is
+recorded and announced to the dispatcher in one statement (``app.conversation.inbox``), a worker
+runs the engine and commits the replies, and the widget polls for them. Widget replies are
+committed as sent, never handed to WhatsApp (``app.conversation.service``).
 
-A conversation is a random id inside a signed token that the widget page holds and sends in a
-header. No cookie is involved: the widget lives in an iframe on another site, where browsers
-withhold cookies, and without a cookie there is no session for a forged cross-site request to
-ride on, so the token is all the authority a request carries.
+The number is not verified, so each conversation gets a lead of its own
+(``Lead.web_conversation``): typing someone else's number neither shows nor changes anything of
+the lead WhatsApp vouched for. The conversation is named by a signed token (its id only) that the
+widget page holds and sends in a header. No cookie is involved: the widget lives in an iframe on
+another site, where browsers withhold cookies, and without a cookie there is no session for a
+forged cross-site request to ride on.
 """
 
 from __future__ import annotations
@@ -20,20 +22,21 @@ from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Connection, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from app.channels.base import InboundMessage
 from app.channels.phones import normalize_phone
-from app.conversation.delivery import WEB
 from app.conversation.inbox import record_delivery
-from app.models import Lead, Message, Project
+from app.conversation.service import WEB
+from app.models import Activity, Lead, Message, Project
 
 TOKEN_SALT = "investochat-widget-conversation"
 TOKEN_MAX_AGE = 30 * 24 * 3600  # seconds: a visitor who comes back within a month resumes
 MAX_NAME = 100
 MAX_MESSAGE = 1000  # characters in one widget message
+MAX_REPLY_ID = 200  # as messages.reply_id holds
 THREAD_LIMIT = 200  # messages shown when a conversation is resumed
+CONSENT = "An InvestoChat advisor may call or WhatsApp me about this enquiry."
 
 
 class WidgetError(ValueError):
@@ -42,9 +45,10 @@ class WidgetError(ValueError):
 
 @dataclass(frozen=True)
 class WidgetConversation:
-    """One widget thread: its id, and the investor it belongs to."""
+    """One widget thread and the lead it belongs to."""
 
     id: str
+    lead_id: int
     phone: str  # E.164
     name: str
 
@@ -53,31 +57,45 @@ def _serializer(secret_key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt=TOKEN_SALT)
 
 
-def issue_token(secret_key: str, conversation: WidgetConversation) -> str:
-    """The signed token the widget page sends with every request of ``conversation``."""
-    return _serializer(secret_key).dumps([conversation.id, conversation.phone, conversation.name])
+def issue_token(secret_key: str, conversation_id: str) -> str:
+    """The signed token the widget page sends with every request of the conversation. It holds
+    the conversation id only: the page's storage never holds the phone number."""
+    return _serializer(secret_key).dumps(conversation_id)
 
 
-def read_token(secret_key: str, token: str | None) -> WidgetConversation | None:
-    """The conversation a token names; None when it is missing, forged or older than a month."""
+def read_token(secret_key: str, token: str | None) -> str | None:
+    """The conversation id in a token; None when it is missing, forged or older than a month."""
     if not token:
         return None
     try:
-        conversation_id, phone, name = _serializer(secret_key).loads(token, max_age=TOKEN_MAX_AGE)
-    except (BadSignature, ValueError, TypeError):
+        conversation_id = _serializer(secret_key).loads(token, max_age=TOKEN_MAX_AGE)
+    except BadSignature:
         return None
-    return WidgetConversation(str(conversation_id), str(phone), str(name))
+    return conversation_id if isinstance(conversation_id, str) else None
+
+
+def conversation_for(session: Session, conversation_id: str | None) -> WidgetConversation | None:
+    """The conversation with this id, or None when there is none (any more)."""
+    if not conversation_id:
+        return None
+    lead = session.scalars(select(Lead).where(Lead.web_conversation == conversation_id)).one_or_none()
+    if lead is None:
+        return None
+    return WidgetConversation(conversation_id, lead.id, lead.phone, lead.name or "")
+
+
+def known_project(session: Session, name: str | None) -> Project | None:
+    """The project a website names, when InvestoChat has its brochure."""
+    if not name or not name.strip():
+        return None
+    return session.scalars(select(Project).where(Project.name == name.strip())).one_or_none()
 
 
 def start_conversation(
-    session: Session, name: str, phone: str, project: str | None, *, consent: bool
+    session: Session, name: str, phone: str, project: Project | None, *, consent: bool
 ) -> WidgetConversation:
-    """A new widget conversation for the investor at ``phone`` (caller commits).
-
-    The lead is created now if it is new (channel ``web``), with the website's project in focus,
-    so the first question is answered about that project. An investor who already wrote on
-    WhatsApp keeps one lead; only this conversation's messages show in the widget.
-    """
+    """A new conversation, with a new lead (channel ``web``) that has the website's project in
+    focus and a record of the consent given (caller commits)."""
     name = " ".join(name.split())
     if not name:
         raise WidgetError("Please tell us your name.")
@@ -91,18 +109,20 @@ def start_conversation(
         ) from error
     if not consent:
         raise WidgetError("Please agree to be contacted so an advisor can call you back.")
-    project_id = session.scalar(select(Project.id).where(Project.name == project)) if project else None
-    session.execute(
-        insert(Lead)
-        .values(phone=phone, name=name, channel=WEB, stage="new", project_id=project_id)
-        .on_conflict_do_nothing(index_elements=["phone"])
+    conversation_id = str(uuid.uuid4())
+    lead = Lead(
+        phone=phone,
+        name=name,
+        channel=WEB,
+        stage="new",
+        project_id=project.id if project else None,
+        web_conversation=conversation_id,
     )
-    lead = session.scalars(select(Lead).where(Lead.phone == phone).with_for_update()).one()
-    if not lead.name:
-        lead.name = name
-    if lead.project_id is None and project_id is not None:
-        lead.project_id = project_id
-    return WidgetConversation(str(uuid.uuid4()), phone, name)
+    session.add(lead)
+    session.flush()
+    detail = {"source": "widget", "consent": CONSENT, "project": project.name if project else None}
+    session.add(Activity(lead_id=lead.id, kind="contact_consent", detail=detail, actor="investor"))
+    return WidgetConversation(conversation_id, lead.id, phone, name)
 
 
 def post_message(
@@ -111,17 +131,20 @@ def post_message(
     text: str,
     client_id: str,
     reply_id: str | None = None,
-) -> int:
-    """Record a message the visitor sent and announce it to the dispatcher; returns its id.
+) -> tuple[int, bool]:
+    """Record a message the visitor sent and announce it to the dispatcher once the caller
+    commits; returns (its id, whether it is new).
 
-    ``client_id`` is the id the widget gave this message (a hex UUID): a form sent twice is
-    recorded once, and the id of the first is returned.
+    ``client_id`` is the id the widget gave the form (a hex UUID): a form sent twice is recorded
+    once, and the second time the id of the first comes back with ``False``.
     """
     text = text.strip()
     if not text:
         raise WidgetError("Type a question first.")
     if len(text) > MAX_MESSAGE:
         raise WidgetError(f"Please keep a message under {MAX_MESSAGE} characters.")
+    if reply_id is not None and len(reply_id) > MAX_REPLY_ID:
+        raise WidgetError("That option is not one I offered; pick one of the buttons or type an answer.")
     try:
         client_id = uuid.UUID(hex=client_id).hex
     except (ValueError, TypeError) as error:
@@ -131,7 +154,7 @@ def post_message(
         provider=WEB,
         message_id=message_id,
         phone=conversation.phone,
-        profile_name=conversation.name,
+        profile_name=None,
         sent_at=datetime.now(UTC),
         kind="button" if reply_id else "text",
         text=text,
@@ -142,10 +165,9 @@ def post_message(
     payload = {"conversation": conversation.id, "text": text, "reply_id": reply_id}
     recorded = record_delivery(connection, WEB, payload, [inbound], [], notify=True)
     if recorded.new_message_ids:
-        return recorded.new_message_ids[0]
-    return connection.execute(
-        select(Message.id).where(Message.provider_message_id == message_id)
-    ).scalar_one()
+        return recorded.new_message_ids[0], True
+    existing = connection.execute(select(Message.id).where(Message.provider_message_id == message_id))
+    return existing.scalar_one(), False
 
 
 def thread(session: Session, conversation_id: str) -> list[Message]:

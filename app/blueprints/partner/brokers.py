@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from app.blueprints.auth.access import role_required
+from app.blueprints.fragments import page_or_fragment, wants_fragment
 from app.blueprints.partner import bp
 from app.blueprints.partner.forms import KNOWN_AREAS, broker_form, split_areas
-from app.blueprints.partner.responses import page_or_fragment, wants_fragment
 from app.extensions import db
 from app.models import User
 from app.portal.accounts import BrokerForm, BrokerFormInvalid, apply_broker_form

@@ -10,15 +10,20 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from flask import abort, current_app, render_template, request
+from flask_limiter.util import get_remote_address
 from sqlalchemy import select
 
+from app.blueprints.fragments import page_or_fragment
 from app.blueprints.widget import bp
 from app.extensions import db, limiter
-from app.models import Project
+from app.models import Lead, Project
 from app.widget.conversations import (
+    CONSENT,
     WidgetConversation,
     WidgetError,
+    conversation_for,
     issue_token,
+    known_project,
     post_message,
     read_token,
     replies_to,
@@ -27,37 +32,42 @@ from app.widget.conversations import (
 )
 
 TOKEN_HEADER = "X-Widget-Token"
-# How long the widget shows "typing" before saying the answer is late (it keeps checking, slower).
+# How long the widget shows "typing" before it says the answer is late (and checks less often),
+# and when it stops checking (a reload checks again).
 PATIENCE = timedelta(seconds=45)
+GIVE_UP = timedelta(minutes=10)
+# Scripts and styles from this origin only (htmx adds its one inline style); framed only where
+# WIDGET_ALLOWED_ORIGINS says.
+POLICY = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
 
 
-def _fragment_or_page(fragment: str, status: int = 200, **context):
-    """The fragment for HTMX; the whole widget page otherwise. A form with errors is 422 as a
-    page but 200 as a fragment, because HTMX does not swap 4xx answers."""
-    if request.headers.get("HX-Request") == "true":
-        return render_template(fragment, **context), 200
-    return render_template("widget/page.html", body=fragment, **context), status
+def _conversation_id() -> str | None:
+    return read_token(current_app.config["SECRET_KEY"], request.headers.get(TOKEN_HEADER))
 
 
 def _conversation() -> WidgetConversation:
-    conversation = read_token(current_app.config["SECRET_KEY"], request.headers.get(TOKEN_HEADER))
+    conversation = conversation_for(db.session, _conversation_id())
     if conversation is None:
         abort(403, description="This chat has expired; reload the page to start again.")
     return conversation
 
 
-def _project(name: str | None) -> str | None:
-    """The project the website is about, when InvestoChat knows it."""
-    if not name:
-        return None
-    return db.session.scalar(select(Project.name).where(Project.name == name.strip()))
+def _per_conversation() -> str:
+    """The rate-limit key of a widget message: its conversation (a token works from any address)."""
+    return f"widget:{_conversation_id() or get_remote_address()}"
+
+
+def _project_name(project: Project | None) -> str | None:
+    return project.name if project else None
 
 
 @bp.get("/")
 def page():
     """The widget: the start form (or, through widget.js, a conversation resumed)."""
-    project = _project(request.args.get("project"))
-    return _fragment_or_page("widget/_start.html", project=project, form={}, error=None)
+    project = _project_name(known_project(db.session, request.args.get("project")))
+    return render_template(
+        "widget/page.html", body="widget/_start.html", project=project, form={}, error=None, consent=CONSENT
+    )
 
 
 @bp.post("/start")
@@ -65,7 +75,8 @@ def page():
 def start():
     """Name, phone and consent in; the chat, holding its conversation token, out."""
     form = request.form
-    project = _project(form.get("project"))
+    project = known_project(db.session, form.get("project"))
+    context = {"project": _project_name(project), "consent": CONSENT}
     try:
         conversation = start_conversation(
             db.session,
@@ -76,40 +87,61 @@ def start():
         )
     except WidgetError as error:
         db.session.rollback()
-        return _fragment_or_page("widget/_start.html", 422, project=project, form=form, error=str(error))
+        return page_or_fragment(
+            "widget/page.html",
+            "widget/_start.html",
+            status=422,
+            body="widget/_start.html",
+            form=form,
+            error=str(error),
+            **context,
+        )
     db.session.commit()
-    token = issue_token(current_app.config["SECRET_KEY"], conversation)
-    return _fragment_or_page(
-        "widget/_chat.html", conversation=conversation, token=token, project=project, messages=[]
+    token = issue_token(current_app.config["SECRET_KEY"], conversation.id)
+    return page_or_fragment(
+        "widget/page.html",
+        "widget/_chat.html",
+        body="widget/_chat.html",
+        conversation=conversation,
+        token=token,
+        messages=[],
+        **context,
     )
 
 
 @bp.get("/thread")
 def resume():
-    """The chat of the conversation in the token, with its messages so far."""
+    """The chat of the conversation in the token, with its messages so far (and a poller for
+    any still waiting for their answer)."""
     conversation = _conversation()
-    messages = thread(db.session, conversation.id)
-    token = request.headers[TOKEN_HEADER]
-    project = _project(request.args.get("project"))
+    project = _project_name(known_project(db.session, request.args.get("project")))
     return render_template(
-        "widget/_chat.html", conversation=conversation, token=token, project=project, messages=messages
+        "widget/_chat.html",
+        conversation=conversation,
+        token=request.headers[TOKEN_HEADER],
+        project=project,
+        messages=thread(db.session, conversation.id),
     )
 
 
 @bp.post("/messages")
 @limiter.limit(lambda: current_app.config["WIDGET_MESSAGE_LIMIT"])
+@limiter.limit(lambda: current_app.config["WIDGET_MESSAGE_LIMIT"], key_func=_per_conversation)
 def send():
-    """A message (typed, or an option picked) in; its bubble and a poller for the replies out."""
+    """A message (typed, or an option picked) in; its bubble and a poller for the replies out.
+    A form sent again answers 204: the first answer already showed it."""
     conversation = _conversation()
     form = request.form
     try:
-        message_id = post_message(
+        message_id, new = post_message(
             db.session, conversation, form.get("text", ""), form.get("mid", ""), form.get("reply_id") or None
         )
     except WidgetError as error:
         db.session.rollback()
         return render_template("widget/_sent.html", error=str(error), message=None)
     db.session.commit()  # the dispatcher hears of the message when this commits
+    if not new:
+        return "", 204
     message = replies_to(db.session, conversation.id, message_id)[0]
     return render_template("widget/_sent.html", error=None, message=message)
 
@@ -123,19 +155,23 @@ def replies(message_id: int):
         abort(404, description="No such message in this chat.")
     inbound, answers = found
     if inbound.processed_at is None:
-        if datetime.now(UTC) - inbound.created_at < PATIENCE:
+        waited = datetime.now(UTC) - inbound.created_at
+        if waited < PATIENCE:
             return "", 204
-        return render_template("widget/_waiting.html", message=inbound, late=True)
+        return render_template("widget/_waiting.html", message=inbound, late=True, gave_up=waited > GIVE_UP)
+    if not answers:  # the engine stays silent for an opted-out lead, or after a slow-down notice
+        opted_out = db.session.scalar(select(Lead.opted_out).where(Lead.id == conversation.lead_id))
+        return render_template("widget/_silence.html", opted_out=opted_out)
     return render_template("widget/_replies.html", replies=answers)
 
 
 @bp.get("/demo")
 def demo():
     """A sample developer page with the widget embedded, as a website would embed it."""
-    project = _project(request.args.get("project")) or db.session.scalar(
-        select(Project.name).order_by(Project.name).limit(1)
-    )
-    return render_template("widget/demo.html", project=project)
+    project = known_project(db.session, request.args.get("project")) or db.session.scalars(
+        select(Project).order_by(Project.name).limit(1)
+    ).first()
+    return render_template("widget/demo.html", project=_project_name(project))
 
 
 @bp.app_template_global("new_client_id")
@@ -149,7 +185,7 @@ def _frame_and_cache(response):
     # The widget runs in iframes on the developers' sites named in WIDGET_ALLOWED_ORIGINS (and on
     # our own pages); nothing it shows is worth keeping in a cache.
     origins = " ".join(current_app.config.get("WIDGET_ALLOWED_ORIGINS", "").split())
-    response.headers["Content-Security-Policy"] = f"frame-ancestors 'self' {origins}".strip()
+    response.headers["Content-Security-Policy"] = f"{POLICY}; frame-ancestors 'self' {origins}".strip()
     response.headers.setdefault("Cache-Control", "no-store")
     response.vary.add("HX-Request")
     return response

@@ -1,6 +1,11 @@
 /* InvestoChat chat widget for a developer's website:
  *   <script src="https://YOUR-INVESTOCHAT/static/widget/embed.js" data-project="Project name" defer></script>
- * Adds a chat button at the bottom right that opens the widget in an iframe served by InvestoChat.
+ * Adds a chat button at the bottom right that opens the widget in an iframe served by InvestoChat
+ * (made on the first click, so a page view that never opens the chat loads nothing more).
+ *
+ * The conversation token is kept here, in this site's own storage, and handed to the iframe in
+ * its URL fragment (never sent to a server): browsers that block storage in third-party iframes
+ * would otherwise forget the conversation on every visit.
  */
 (function () {
   "use strict";
@@ -10,13 +15,29 @@
   var project = script.getAttribute("data-project") || "";
   var label = script.getAttribute("data-label") || "Ask about this project";
 
-  var frame = document.createElement("iframe");
-  frame.src = origin + "/widget/?project=" + encodeURIComponent(project);
-  frame.title = "InvestoChat: questions about " + (project || "our projects");
-  frame.setAttribute("data-investochat", "frame");
-  frame.style.cssText = "position:fixed;right:16px;bottom:84px;width:min(380px,calc(100vw - 32px));" +
-    "height:min(560px,calc(100vh - 110px));border:0;border-radius:12px;" +
-    "box-shadow:0 8px 28px rgba(0,0,0,.25);z-index:2147483646;background:#fff;display:none";
+  var KEY = "investochat.widget.token";
+  function remembered() {
+    try { return localStorage.getItem(KEY); } catch (e) { return null; }
+  }
+  window.addEventListener("message", function (event) {
+    if (event.origin !== origin || !event.data || event.data.type !== "investochat:token") { return; }
+    try {
+      if (event.data.token) { localStorage.setItem(KEY, event.data.token); } else { localStorage.removeItem(KEY); }
+    } catch (e) { /* storage blocked: the conversation lasts as long as the page */ }
+  });
+
+  var frame = null;
+  function makeFrame() {
+    var token = remembered();
+    frame = document.createElement("iframe");
+    frame.src = origin + "/widget/?project=" + encodeURIComponent(project) + (token ? "#t=" + encodeURIComponent(token) : "");
+    frame.title = "InvestoChat: questions about " + (project || "our projects");
+    frame.setAttribute("data-investochat", "frame");
+    frame.style.cssText = "position:fixed;right:16px;bottom:84px;width:min(380px,calc(100vw - 32px));" +
+      "height:min(560px,calc(100vh - 110px));border:0;border-radius:12px;" +
+      "box-shadow:0 8px 28px rgba(0,0,0,.25);z-index:2147483646;background:#fff;display:none";
+    document.body.appendChild(frame);
+  }
 
   var button = document.createElement("button");
   button.type = "button";
@@ -27,12 +48,13 @@
     "border:0;border-radius:999px;background:#8a5a00;color:#fff;font:600 15px system-ui,sans-serif;" +
     "box-shadow:0 4px 14px rgba(0,0,0,.25);cursor:pointer";
   button.addEventListener("click", function () {
+    if (!frame) { makeFrame(); }
     var open = frame.style.display === "none";
     frame.style.display = open ? "block" : "none";
     button.setAttribute("aria-expanded", String(open));
     button.textContent = open ? "Close chat" : label;
   });
 
-  function mount() { document.body.appendChild(frame); document.body.appendChild(button); }
+  function mount() { document.body.appendChild(button); }
   if (document.body) { mount(); } else { document.addEventListener("DOMContentLoaded", mount); }
 })();

@@ -1,18 +1,39 @@
-/* Inside the widget iframe: keep the conversation token across visits (localStorage), resume a
- * conversation on load, and keep the newest message in view. */
+/* Inside the widget iframe: keep the conversation token across visits, resume a conversation on
+ * load, start over on request, keep the newest message in view, and say so when a request fails
+ * (once, and a failing poll stops polling).
+ *
+ * The token is handed to the embedding page (embed.js keeps it in that site's storage and passes
+ * it back in this page's URL fragment), and kept here too when this frame may use storage. */
 (function () {
   "use strict";
   var KEY = "investochat.widget.token";
 
   function store(token) {
+    if (window.parent !== window) {  // only origins the frame-ancestors policy allows can frame us
+      window.parent.postMessage({ type: "investochat:token", token: token }, "*");
+    }
     try { if (token) { localStorage.setItem(KEY, token); } else { localStorage.removeItem(KEY); } } catch (e) { /* storage blocked */ }
   }
   function stored() {
+    var handed = /^#t=(.+)$/.exec(window.location.hash);
+    if (handed) { return decodeURIComponent(handed[1]); }
     try { return localStorage.getItem(KEY); } catch (e) { return null; }
   }
   function scrollDown() {
     var thread = document.getElementById("thread");
     if (thread) { thread.scrollTop = thread.scrollHeight; }
+  }
+  function restart() {  // the start form, without a token handed in the fragment
+    window.location.replace(window.location.pathname + window.location.search);
+  }
+  function notice(text) {
+    var thread = document.getElementById("thread");
+    var start = document.querySelector("#start form");
+    var note = document.createElement(thread ? "li" : "p");
+    note.className = thread ? "bubble notice" : "error";
+    note.setAttribute("role", "alert");
+    note.textContent = text;
+    if (thread) { thread.appendChild(note); scrollDown(); } else if (start) { start.prepend(note); }
   }
 
   window.addEventListener("resize", scrollDown);  // the iframe was opened (it was hidden)
@@ -23,17 +44,22 @@
   });
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr.status;
-    if (status === 403) { store(null); window.location.reload(); return; }
-    var thread = document.getElementById("thread");
-    if (!thread) { return; }
-    var notice = document.createElement("li");
-    notice.className = "bubble notice";
-    notice.setAttribute("role", "alert");
-    notice.textContent = status === 429
+    if (status === 403) { store(null); restart(); return; }
+    var poller = event.detail.elt.closest && event.detail.elt.closest(".waiting");
+    if (poller) {  // stop asking; a reload asks again
+      poller.remove();
+      notice("I could not fetch the answer just now. Reload the chat in a moment to see it.");
+      return;
+    }
+    notice(status === 429
       ? "You are sending messages quickly. Please wait a minute and try again."
-      : "Something went wrong on our side. Please try again.";
-    thread.appendChild(notice);
-    scrollDown();
+      : "Something went wrong on our side. Please try again.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    notice("You seem to be offline. Check your connection and try again.");
+  });
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-widget-reset]")) { store(null); restart(); }
   });
   document.addEventListener("DOMContentLoaded", function () {
     var token = stored();

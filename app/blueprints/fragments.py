@@ -1,0 +1,27 @@
+"""One view, two answers: the fragment an HTMX swap asks for, or the whole page around it."""
+
+from __future__ import annotations
+
+from flask import Response, make_response, render_template, request
+
+
+def wants_fragment() -> bool:
+    """An HTMX swap asks for a fragment; a history restore after a cache miss needs the page."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def page_or_fragment(page: str, fragment: str, /, *, status: int = 200, **context) -> Response:
+    """Render ``fragment`` for HTMX and ``page`` otherwise, marked ``Vary: HX-Request`` (and the
+    history-restore header) so caches keep the two apart.
+
+    A form with errors answers 422 as a page but 200 as a fragment: HTMX does not swap 4xx
+    responses by default, and the errors are in the fragment.
+    """
+    fragment_wanted = wants_fragment()
+    template = fragment if fragment_wanted else page
+    response = make_response(render_template(template, **context), 200 if fragment_wanted else status)
+    response.vary.update(("HX-Request", "HX-History-Restore-Request"))
+    return response
