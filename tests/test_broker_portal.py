@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import count
@@ -265,6 +266,14 @@ def test_unclaimed_lead_page_shows_answers_and_claim_only(portal):
     assert mask_phone(lead.phone) in body and lead.phone not in body
     assert f'action="/broker/leads/{lead.id}/claim"' in body
     assert "Conversation" not in body and 'id="lead-work"' not in body
+
+
+def test_a_lead_from_the_website_chat_warns_that_its_number_is_unverified(portal):
+    whatsapp = text(portal.get(f"/broker/leads/{make_lead().id}"))
+    web = make_lead("Kabir Sethi", channel="web", web_conversation=str(uuid.uuid4()))
+    body = text(portal.get(f"/broker/leads/{web.id}"))
+    assert "the website chat" in body and "not verified" in body
+    assert "<dd>WhatsApp</dd>" in whatsapp and "not verified" not in whatsapp
 
 
 def test_second_broker_gets_409_already_claimed(app_ctx, claimed):
