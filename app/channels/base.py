@@ -59,6 +59,32 @@ class InboundMessage:
     raw: dict  # the message object as received
     conversation: str | None = None  # the chat widget's thread (web messages only)
 
+    @classmethod
+    def typed(
+        cls,
+        provider: str,
+        message_id: str,
+        phone: str,
+        text: str,
+        reply_id: str | None = None,
+        *,
+        conversation: str | None = None,
+    ) -> InboundMessage:
+        """A message typed into one of our own surfaces (the terminal chat, the widget), now:
+        an option picked (``reply_id``) or text."""
+        return cls(
+            provider=provider,
+            message_id=message_id,
+            phone=phone,
+            profile_name=None,
+            sent_at=datetime.now(UTC),
+            kind="button" if reply_id else "text",
+            text=text,
+            reply_id=reply_id,
+            raw={},
+            conversation=conversation,
+        )
+
 
 @dataclass(frozen=True)
 class StatusUpdate:

@@ -18,17 +18,7 @@ from app.extensions import db
 def _as_inbound(phone: str, text: str, reply_id: str | None):
     from app.channels.base import InboundMessage
 
-    return InboundMessage(
-        provider="cli",
-        message_id=f"cli-{uuid.uuid4()}",
-        phone=phone,
-        profile_name=None,
-        sent_at=datetime.now(UTC),
-        kind="button" if reply_id else "text",
-        text=text,
-        reply_id=reply_id,
-        raw={},
-    )
+    return InboundMessage.typed("cli", f"cli-{uuid.uuid4()}", phone, text, reply_id)
 
 
 def _show(reply) -> list[tuple[str, str]]:

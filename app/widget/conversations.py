@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Connection, select
@@ -150,17 +149,8 @@ def post_message(
     except (ValueError, TypeError) as error:
         raise WidgetError("This message could not be sent; reload the chat and try again.") from error
     message_id = f"web-{conversation.id}-{client_id}"
-    inbound = InboundMessage(
-        provider=WEB,
-        message_id=message_id,
-        phone=conversation.phone,
-        profile_name=None,
-        sent_at=datetime.now(UTC),
-        kind="button" if reply_id else "text",
-        text=text,
-        reply_id=reply_id,
-        raw={},
-        conversation=conversation.id,
+    inbound = InboundMessage.typed(
+        WEB, message_id, conversation.phone, text, reply_id, conversation=conversation.id
     )
     payload = {"conversation": conversation.id, "text": text, "reply_id": reply_id}
     recorded = record_delivery(connection, WEB, payload, [inbound], [], notify=True)
