@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.blueprints.fragments import page_or_fragment
 from app.blueprints.widget import bp
 from app.extensions import db, limiter
-from app.models import Lead, Project
+from app.models import Lead, Message, Project
 from app.widget.conversations import (
     CONSENT,
     WidgetConversation,
@@ -142,8 +142,7 @@ def send():
     db.session.commit()  # the dispatcher hears of the message when this commits
     if not new:
         return "", 204
-    message = replies_to(db.session, conversation.id, message_id)[0]
-    return render_template("widget/_sent.html", error=None, message=message)
+    return render_template("widget/_sent.html", error=None, message=db.session.get(Message, message_id))
 
 
 @bp.get("/replies/<int:message_id>")
