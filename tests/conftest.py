@@ -1,17 +1,27 @@
 """Test fixtures: the embedded PostgreSQL+pgvector and Redis, a migrated test database, and
-per-test isolation by rolling back an outer transaction."""
+requests that run as they do under gunicorn.
+
+Every request a test makes runs in an app context of its own, with its own session and a
+connection from the pool, exactly as in production; so does every CLI command. What the test
+itself set up is committed before each request (a browser only ever finds committed data), and
+objects the test holds are re-read afterwards. Isolation comes from emptying every table after
+each test that used the database, not from an outer transaction, so nothing a test checks
+depends on sharing one connection with the code under test.
+"""
 
 from __future__ import annotations
 
+import contextvars
 import os
 from pathlib import Path
 
 import psycopg
 import pytest
 import redis
-from flask import g, request_started
+from flask import Flask, has_app_context
+from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
-from sqlalchemy.orm import scoped_session, sessionmaker
+from sqlalchemy import text
 
 from app import create_app, embedded
 from app.extensions import db
@@ -20,6 +30,13 @@ ROOT = Path(__file__).resolve().parents[1]
 TEST_DATA_DIR = Path(os.environ.get("INVESTOCHAT_TEST_DATA_DIR", ROOT / "instance"))
 # One database and one Redis per test run, so two runs on one machine never collide.
 TEST_DATABASE = f"investochat_test_{os.getpid()}"
+CORPUS_DATABASE = f"{TEST_DATABASE}_corpus"
+# A cleanup that waits longer than this for a lock means a test left a transaction open.
+CLEANUP_LOCK_TIMEOUT = "10s"
+
+
+def _admin_host(url: str) -> str:
+    return url.split("host=", 1)[1]
 
 
 def _drop_database(host: str, name: str) -> None:
@@ -28,29 +45,29 @@ def _drop_database(host: str, name: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url():
+def postgres_host() -> str:
+    """The socket folder of the embedded PostgreSQL server the test run uses."""
+    return _admin_host(embedded.postgres_url(TEST_DATA_DIR, database="postgres"))
+
+
+@pytest.fixture(scope="session")
+def database_url(postgres_host):
     """A freshly created test database on the embedded server, dropped after the run."""
-    base_url = embedded.postgres_url(TEST_DATA_DIR, database="postgres")
-    host = base_url.split("host=", 1)[1]
-    _drop_database(host, TEST_DATABASE)
+    _drop_database(postgres_host, TEST_DATABASE)
     yield embedded.postgres_url(TEST_DATA_DIR, database=TEST_DATABASE)
-    _drop_database(host, TEST_DATABASE)
+    _drop_database(postgres_host, TEST_DATABASE)
 
 
 @pytest.fixture(scope="session")
 def redis_url():
-    """An embedded Redis of the test run's own, emptied at the start."""
+    """An embedded Redis of the test run's own, emptied at the start and shut down at the end."""
     name = f"redis-test-{os.getpid()}.db"
-    url = embedded.redis_url(TEST_DATA_DIR, name=name)
-    redis.Redis.from_url(url).flushall()
-    yield url
-    for leftover in TEST_DATA_DIR.glob(f"{name}*"):
-        leftover.unlink(missing_ok=True)
+    with embedded.redis_server(TEST_DATA_DIR, name=name) as url:
+        redis.Redis.from_url(url).flushall()
+        yield url
 
 
-@pytest.fixture(scope="session")
-def app(database_url, redis_url):
-    """The application, configured for tests, with the schema migrated to head."""
+def _test_app(database_url: str, redis_url: str) -> Flask:
     application = create_app(
         {
             "TESTING": True,
@@ -62,59 +79,116 @@ def app(database_url, redis_url):
             "RQ_QUEUE": "investochat-test",
         }
     )
+    application.test_client_class = ServedClient
+    application.test_cli_runner_class = CommandRunner
     with application.app_context():
         upgrade()
     return application
 
 
-def _fresh_request_globals(sender, **extra) -> None:
-    # Test requests share the fixture's app context, so ``g`` would carry one request's logged-in
-    # user and CSRF token into the next (another browser's). Each request starts clean, as in
-    # production where every request has its own app context.
-    g.__dict__.clear()
+@pytest.fixture(scope="session")
+def app(database_url, redis_url):
+    """The application, configured for tests, with the schema migrated to head."""
+    return _test_app(database_url, redis_url)
+
+
+def _outside_the_test(call, *args, **kwargs):
+    """Run ``call`` as a new request or command would: first commit what the test's own session
+    holds, then run with no app context of the test's (so Flask pushes a fresh one, with its own
+    session, and tears it down at the end). The test's objects are expired by the commit and
+    read afresh when next used."""
+    if has_app_context() and db.session.registry.has():
+        db.session.commit()
+    return contextvars.Context().run(call, *args, **kwargs)
+
+
+class ServedClient(FlaskClient):
+    """Flask's test client, each request in its own app context as under gunicorn."""
+
+    def open(self, *args, **kwargs):
+        return _outside_the_test(super().open, *args, **kwargs)
+
+    def __enter__(self):
+        raise TypeError("each request runs in an app context of its own: use the client without `with`")
+
+
+class CommandRunner(FlaskCliRunner):
+    """Flask's CLI runner, each command in its own app context as from a terminal."""
+
+    def invoke(self, *args, **kwargs):
+        return _outside_the_test(super().invoke, *args, **kwargs)
+
+
+def empty_database(application: Flask) -> None:
+    """Delete every row of every table the app owns (the schema and migrations stay)."""
+    with application.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            connection.execute(text(f"SET LOCAL lock_timeout = '{CLEANUP_LOCK_TIMEOUT}'"))
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables_after_the_test(request):
+    """After each test that used the app's database, empty it for the next one."""
+    yield
+    if "app" in request.fixturenames:
+        empty_database(request.getfixturevalue("app"))
 
 
 @pytest.fixture
 def app_ctx(app):
-    """An app context whose ``db.session`` runs inside a transaction rolled back afterwards."""
-    request_started.connect(_fresh_request_globals, app)
+    """An app context for the test's own reads and writes (its session commits for real; the
+    tables are emptied after the test)."""
     with app.app_context():
-        connection = db.engine.connect()
-        outer = connection.begin()
-        original = db.session
-        db.session = scoped_session(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
         try:
             yield app
         finally:
             db.session.remove()
-            db.session = original
-            outer.rollback()
-            connection.close()
-            request_started.disconnect(_fresh_request_globals, app)
 
 
 @pytest.fixture
 def client(app_ctx):
-    """A test client sharing the rolled-back transaction."""
+    """A test client whose requests run as under gunicorn (see ``ServedClient``)."""
     return app_ctx.test_client()
 
 
 @pytest.fixture
 def runner(app_ctx):
-    """A CLI runner for ``investochat`` commands inside the rolled-back transaction."""
+    """A runner for ``investochat`` commands, each in its own app context."""
     return app_ctx.test_cli_runner()
 
 
 @pytest.fixture(scope="session")
-def corpus_catalog(app):
-    """The shared brochure corpus ingested once (committed) into the test database."""
+def corpus_app(postgres_host, redis_url):
+    """An app on a database of its own holding the shared brochure corpus, ingested once.
+
+    Kept apart from the test database, which is emptied after every test."""
     from app.commands.catalog import ingest_files
     from app.rag.evaluate import corpus_projects
     from tests.shared_data import CORPUS_DIR, require
 
     require(CORPUS_DIR)
+    _drop_database(postgres_host, CORPUS_DATABASE)
+    application = _test_app(embedded.postgres_url(TEST_DATA_DIR, database=CORPUS_DATABASE), redis_url)
     names = corpus_projects(CORPUS_DIR)
-    with app.app_context():
+    with application.app_context():
         for path in sorted(CORPUS_DIR.glob("*.jsonl")):
             ingest_files(names[path.name], [str(path)], progress=False)
-    return names
+        db.session.remove()
+    application.extensions["corpus_projects"] = names
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+    _drop_database(postgres_host, CORPUS_DATABASE)
+
+
+@pytest.fixture
+def corpus(corpus_app):
+    """An app context on the corpus database; returns the file → project name map."""
+    with corpus_app.app_context():
+        try:
+            yield corpus_app.extensions["corpus_projects"]
+        finally:
+            db.session.remove()

@@ -8,11 +8,11 @@ from tests.shared_data import EVAL_FILE, require
 
 
 @pytest.fixture
-def questions(corpus_catalog):
+def questions(corpus):
     return load_questions(require(EVAL_FILE))
 
 
-def test_dev_questions_meet_the_quality_bar(app_ctx, questions):
+def test_dev_questions_meet_the_quality_bar(corpus, questions):
     from app.extensions import db
 
     outcomes = [score(db.session, q, answer_question(q.question, project=q.project)) for q in questions]
@@ -23,7 +23,7 @@ def test_dev_questions_meet_the_quality_bar(app_ctx, questions):
     assert summary["grounding_violations"] == 0
 
 
-def test_refusals_carry_no_figure_and_offer_an_advisor(app_ctx, questions):
+def test_refusals_carry_no_figure_and_offer_an_advisor(corpus, questions):
     for question in (q for q in questions if not q.answerable):
         answer = answer_question(question.question, project=question.project)
         assert answer.answered is False
@@ -42,7 +42,7 @@ def test_refusals_carry_no_figure_and_offer_an_advisor(app_ctx, questions):
     ],
 )
 def test_jargon_typos_and_lower_case_names(
-    app_ctx, corpus_catalog, question, project, expected_page, must_contain
+    corpus, question, project, expected_page, must_contain
 ):
     answer = answer_question(question, project=project)
     if expected_page is None:
@@ -53,14 +53,14 @@ def test_jargon_typos_and_lower_case_names(
         assert must_contain in answer.answer
 
 
-def test_cross_project_question_uses_the_sql_route(app_ctx, corpus_catalog):
+def test_cross_project_question_uses_the_sql_route(corpus):
     answer = answer_question("Which projects have 4 BHK in Sector 63A?")
     assert answer.route == "sql"
     assert "TARC Ishva" in answer.answer
     assert "Godrej SORA" not in answer.answer  # Sector 53
 
 
-def test_project_is_detected_from_the_question(app_ctx, corpus_catalog):
+def test_project_is_detected_from_the_question(corpus):
     answer = answer_question("What is the HRERA number of Godrej Sora?")
     assert answer.project == "Godrej SORA"
     assert "976/708/2025/79" in answer.answer

@@ -196,13 +196,14 @@ def cli(env: dict[str, str], *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def stack_redis(tmp_path_factory) -> str:
-    """An embedded Redis of the served tests' own.
+def stack_redis(tmp_path_factory) -> Iterator[str]:
+    """An embedded Redis of the served tests' own, shut down after them.
 
     Every test session empties the shared test Redis when it starts (FLUSHALL); on a machine
     where several sessions run at once that would drop a served stack's queue mid-test.
     """
-    return embedded.redis_url(tmp_path_factory.mktemp("wa-redis"))
+    with embedded.redis_server(tmp_path_factory.mktemp("wa-redis")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,11 @@ text (E.164 phones, "+91…", get the quote too, which also stops spreadsheets t
 numbers). Timestamps are India time with the offset stated ("2026-11-25T17:30:00+05:30"), as
 the portal shows them. Rows are streamed from the database in batches, so an export of every
 lead does not hold the table in memory.
+
+The stream outlives the request that started it: a WSGI server reads the body only after the
+view has returned and the request's session has been closed. So an export reads through a
+connection of its own, taken from the pool when the first line is read and given back when the
+last one is (or when the client goes away and the server closes the stream).
 """
 
 from __future__ import annotations
@@ -18,8 +23,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from itertools import chain
 
-from sqlalchemy import Select, func, outerjoin
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Engine, Select, func, outerjoin
+from sqlalchemy.orm import aliased
 
 from app.models import Deal, Lead, Project, User
 from app.portal.times import to_ist
@@ -104,20 +109,26 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterat
         buffer.truncate()
 
 
-def leads_csv(session: Session, query: Select) -> Iterator[str]:
-    """The leads ``query`` (a ``select(Lead)`` with filters and order) selects, as CSV lines."""
+def leads_csv(engine: Engine, query: Select) -> Iterator[str]:
+    """The leads ``query`` (a ``select(Lead)`` with filters and order) selects, as CSV lines
+    read through a connection of the stream's own from ``engine``'s pool."""
     joined = outerjoin(Lead, _broker, _broker.id == Lead.broker_id).outerjoin(
         _project, _project.id == Lead.project_id
     )
-    return _export(session, query.with_only_columns(*LEAD_COLUMNS.values()).select_from(joined), LEAD_COLUMNS)
+    return _export(engine, query.with_only_columns(*LEAD_COLUMNS.values()).select_from(joined), LEAD_COLUMNS)
 
 
-def deals_csv(session: Session, query: Select) -> Iterator[str]:
-    """The deals ``query`` (a ``select(Deal)`` with filters and order) selects, as CSV lines."""
+def deals_csv(engine: Engine, query: Select) -> Iterator[str]:
+    """The deals ``query`` (a ``select(Deal)`` with filters and order) selects, as CSV lines
+    read through a connection of the stream's own from ``engine``'s pool."""
     joined = outerjoin(Deal, _broker, _broker.id == Deal.broker_id).outerjoin(_lead, _lead.id == Deal.lead_id)
-    return _export(session, query.with_only_columns(*DEAL_COLUMNS.values()).select_from(joined), DEAL_COLUMNS)
+    return _export(engine, query.with_only_columns(*DEAL_COLUMNS.values()).select_from(joined), DEAL_COLUMNS)
 
 
-def _export(session: Session, query: Select, columns: dict) -> Iterator[str]:
-    rows = session.execute(query.execution_options(yield_per=BATCH))
-    return csv_lines(list(columns), rows)
+def _export(engine: Engine, query: Select, columns: dict) -> Iterator[str]:
+    # A generator: nothing runs (and no connection is taken) until the server reads the body,
+    # and closing it (end of body, or a client that went away) ends the transaction and returns
+    # the connection, which also closes the server-side cursor.
+    with engine.connect() as connection:
+        rows = connection.execute(query, execution_options={"yield_per": BATCH})
+        yield from csv_lines(list(columns), rows)

@@ -47,7 +47,7 @@ def deals():
 def deals_csv():
     """The deals the list's filters select, as CSV."""
     query, _errors = deal_query(DealFilters.from_args(request.args))
-    return csv_download(exports.deals_csv(db.session, query), "deals")
+    return csv_download(exports.deals_csv(db.engine, query), "deals")
 
 
 @bp.post("/targets")

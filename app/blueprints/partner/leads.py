@@ -43,7 +43,7 @@ def leads():
 def leads_csv():
     """The leads the list's filters select, as CSV."""
     query, _errors = lead_query(LeadFilters.from_args(request.args))
-    return csv_download(exports.leads_csv(db.session, query), "leads")
+    return csv_download(exports.leads_csv(db.engine, query), "leads")
 
 
 def _lead_or_404(lead_id: int) -> Lead:
