@@ -7,7 +7,7 @@ from functools import cache
 import pytest
 
 from app.rag.facts import EVIDENCE_MAX, ExtractedFact, extract_facts
-from app.rag.pages import read_jsonl
+from app.rag.readers import read_jsonl
 from tests.shared_data import CORPUS_DIR, require
 
 CORPUS_FILES = [

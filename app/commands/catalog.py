@@ -23,7 +23,7 @@ from app.rag.ingest import (
     reembed_all,
     store_document,
 )
-from app.rag.pages import IngestError
+from app.rag.readers import IngestError
 from app.rag.retrieve import resolve_project
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"

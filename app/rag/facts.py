@@ -12,7 +12,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.rag.pages import Page, ParsedTable, SourceDocument, table_as_text
+from app.rag.readers import Page, SourceDocument
+from app.rag.tables import ParsedTable, table_as_text
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ def _fact(key: str, value: str, page: Page, start: int, end: int) -> ExtractedFa
 
 def _row_fact(key: str, value: str, page: Page, line: str) -> ExtractedFact:
     at = page.text.find(line)
-    if at < 0:  # cannot happen for tables read by app.rag.pages; keep the row itself
+    if at < 0:  # cannot happen for tables read by app.rag.readers; keep the row itself
         return ExtractedFact(key, value, page.number, line[:EVIDENCE_MAX])
     return _fact(key, value, page, at, at + len(line))
 

@@ -17,9 +17,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Chunk, Document, DocumentTable, Fact, Project
+from app.rag.chunking import chunk_page
 from app.rag.embed import Embedder
 from app.rag.facts import extract_facts
-from app.rag.pages import IngestError, SourceDocument, chunk_page, read_document
+from app.rag.readers import IngestError, SourceDocument, read_document
 
 log = logging.getLogger(__name__)
 
