@@ -17,12 +17,14 @@ from app.extensions import db
 from app.models import Project
 from app.rag.citations import Citation, CitedText, source_line
 from app.rag.compose import Evidence, find_evidence
+from app.rag.corpus_stats import corpus_stats
 from app.rag.embed import Embedder, embedder_from_config
 from app.rag.fact_answers import fact_answer
 from app.rag.llm import ContextPassage, LLMUnavailable, composer_from_config, grounding_violations
+from app.rag.project_focus import UnknownProject, project_words, resolve_project
 from app.rag.project_listing import cross_project_answer
 from app.rag.query import STOPWORDS, analyze, tokenize
-from app.rag.retrieve import UnknownProject, corpus_stats, project_words, resolve_project, search_pages
+from app.rag.retrieve import search_pages
 from app.rag.table_answers import table_answer
 
 __all__ = ["Answer", "UnknownProject", "answer_question", "refusal_text"]

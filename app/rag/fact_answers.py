@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Fact
 from app.rag.citations import Citation, CitedText
+from app.rag.corpus_stats import CorpusStats
 from app.rag.query import QueryAnalysis
-from app.rag.retrieve import CorpusStats
 
 # (intent or None, question pattern, fact key, sentence template)
 FACT_RULES: list[tuple[str | None, str, str, str]] = [
