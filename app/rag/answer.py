@@ -20,7 +20,8 @@ from app.rag.compose import Evidence, find_evidence
 from app.rag.corpus_stats import corpus_stats
 from app.rag.embed import Embedder, embedder_from_config
 from app.rag.fact_answers import fact_answer
-from app.rag.llm import ContextPassage, LLMUnavailable, composer_from_config, grounding_violations
+from app.rag.grounding import ContextPassage, grounding_violations
+from app.rag.llm import LLMUnavailable, composer_from_config
 from app.rag.project_focus import UnknownProject, project_words, resolve_project
 from app.rag.project_listing import cross_project_answer
 from app.rag.query import STOPWORDS, analyze, tokenize

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_SOURCE_LINE_RE = re.compile(r"^\W*sources?\s*:", re.IGNORECASE)
 
 
 @dataclass
@@ -26,3 +29,11 @@ def source_line(citations: list[Citation]) -> str:
             pages.append(citation.page)
     parts = [f"{doc} p.{', '.join(str(p) for p in pages)}" for doc, pages in by_doc.items()]
     return "Source: " + "; ".join(parts)
+
+
+def strip_source_lines(answer: str) -> str:
+    """Remove trailing "Source: X.pdf p.7" lines (and blank lines) from ``answer``."""
+    lines = answer.rstrip().splitlines()
+    while lines and (not lines[-1].strip() or _SOURCE_LINE_RE.match(lines[-1].strip())):
+        lines.pop()
+    return "\n".join(lines)
