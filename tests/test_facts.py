@@ -6,7 +6,8 @@ from functools import cache
 
 import pytest
 
-from app.rag.facts import EVIDENCE_MAX, ExtractedFact, extract_facts
+from app.rag.fact_evidence import EVIDENCE_MAX, ExtractedFact
+from app.rag.facts import extract_facts
 from app.rag.readers import read_jsonl
 from tests.shared_data import CORPUS_DIR, require
 
