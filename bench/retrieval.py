@@ -40,10 +40,11 @@ from app.commands.catalog import ingest_files  # noqa: E402
 from app.extensions import db  # noqa: E402
 from app.models import Chunk, Project  # noqa: E402
 from app.rag.answer import answer_question  # noqa: E402
+from app.rag.corpus_stats import corpus_stats  # noqa: E402
 from app.rag.embed import HashingEmbedder  # noqa: E402
 from app.rag.evaluate import corpus_projects, load_questions, percentile  # noqa: E402
 from app.rag.query import analyze  # noqa: E402
-from app.rag.retrieve import corpus_stats, full_text_ranking, vector_ranking  # noqa: E402
+from app.rag.retrieve import full_text_ranking, vector_ranking  # noqa: E402
 from bench import synthetic  # noqa: E402
 from tests.shared_data import CORPUS_DIR, EVAL_FILE  # noqa: E402
 

@@ -6,8 +6,9 @@ from functools import cache
 
 import pytest
 
-from app.rag.facts import EVIDENCE_MAX, ExtractedFact, extract_facts
-from app.rag.pages import read_jsonl
+from app.rag.fact_evidence import EVIDENCE_MAX, ExtractedFact
+from app.rag.facts import extract_facts
+from app.rag.readers import read_jsonl
 from tests.shared_data import CORPUS_DIR, require
 
 CORPUS_FILES = [

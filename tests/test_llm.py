@@ -5,15 +5,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.rag.llm import (
-    NOT_IN_DOCUMENTS,
-    ContextPassage,
-    LLMComposer,
-    LLMUnavailable,
-    composer_from_config,
-    extract_figures,
-    grounding_violations,
-)
+from app.rag.grounding import ContextPassage, extract_figures, grounding_violations
+from app.rag.llm import NOT_IN_DOCUMENTS, LLMComposer, LLMUnavailable, composer_from_config
 from tests.fakes.openai_server import FakeOpenAI
 
 PASSAGES = [

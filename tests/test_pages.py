@@ -8,20 +8,10 @@ import pytest
 from fpdf import FPDF
 from pypdf import PdfWriter
 
-from app.rag.pages import (
-    IngestError,
-    Page,
-    ParsedTable,
-    SourceDocument,
-    chunk_page,
-    classify_table,
-    clean_text,
-    parse_html_tables,
-    read_document,
-    read_jsonl,
-    read_pdf,
-    table_as_text,
-)
+from app.rag.chunking import chunk_page
+from app.rag.cleanup import clean_text
+from app.rag.readers import IngestError, Page, SourceDocument, read_document, read_jsonl, read_pdf
+from app.rag.tables import ParsedTable, classify_table, parse_html_tables, table_as_text
 from tests.shared_data import CORPUS_DIR, require
 
 PAGE_COUNTS = {  # from the corpus README

@@ -23,8 +23,8 @@ from app.rag.ingest import (
     reembed_all,
     store_document,
 )
-from app.rag.pages import IngestError
-from app.rag.retrieve import resolve_project
+from app.rag.project_focus import resolve_project
+from app.rag.readers import IngestError
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 DEMO_PROJECT = "Aravali Crest"

@@ -15,22 +15,20 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Project
-from app.rag import routes
+from app.rag.citations import Citation, CitedText, source_line
 from app.rag.compose import Evidence, find_evidence
+from app.rag.corpus_stats import corpus_stats
 from app.rag.embed import Embedder, embedder_from_config
-from app.rag.llm import ContextPassage, LLMUnavailable, composer_from_config, grounding_violations
-from app.rag.query import analyze
-from app.rag.retrieve import UnknownProject, corpus_stats, project_words, resolve_project, search_pages
+from app.rag.fact_answers import fact_answer
+from app.rag.grounding import ContextPassage, grounding_violations
+from app.rag.llm import LLMUnavailable, composer_from_config
+from app.rag.project_focus import UnknownProject, project_words, resolve_project
+from app.rag.project_listing import cross_project_answer
+from app.rag.query import STOPWORDS, analyze, tokenize
+from app.rag.retrieve import search_pages
+from app.rag.table_answers import table_answer
 
 __all__ = ["Answer", "UnknownProject", "answer_question", "refusal_text"]
-
-
-@dataclass
-class Citation:
-    """A page an answer came from."""
-
-    document: str
-    page: int
 
 
 @dataclass
@@ -58,17 +56,6 @@ def refusal_text(project: Project | None) -> str:
         f"That is not in the brochures I have{name}, so I won't guess. "
         "Would you like an advisor to confirm it for you? Reply CONNECT."
     )
-
-
-def source_line(citations: list[Citation]) -> str:
-    """'Source: Godrej_SORA.pdf p.7' (or several pages of one document, or several documents)."""
-    by_doc: dict[str, list[int]] = {}
-    for citation in citations:
-        pages = by_doc.setdefault(citation.document, [])
-        if citation.page not in pages:
-            pages.append(citation.page)
-    parts = [f"{doc} p.{', '.join(str(p) for p in pages)}" for doc, pages in by_doc.items()]
-    return "Source: " + "; ".join(parts)
 
 
 def finish(body: str, citations: list[Citation], max_chars: int) -> str:
@@ -111,18 +98,18 @@ def _answer(session: Session, question: str, focus: Project | None, max_chars: i
         stats.mark_brands(analysis)
 
     if focus is None:
-        structured = routes.cross_project_answer(session, analysis)
+        structured = cross_project_answer(session, analysis)
         if structured is not None:
             body, citations = structured
             return Answer(finish(body, citations, max_chars), True, citations, "sql")
 
-    fact = routes.fact_answer(session, analysis, project_id, stats) if focus else None
+    fact = fact_answer(session, analysis, project_id, stats) if focus else None
     if fact is not None:
         body, citations = fact
         return Answer(finish(body, citations, max_chars), True, citations, "facts")
 
     hits = search_pages(session, analysis, _embedder(), project_id)
-    table = routes.table_answer(session, analysis, hits)
+    table = table_answer(session, analysis, hits)
     if table is not None:
         body, citations = table
         return Answer(finish(body, citations, max_chars), True, citations, "tables")
@@ -162,8 +149,6 @@ def _composer():
 def _words_supported(text: str, passages: list[ContextPassage], share: float = 0.6) -> bool:
     """Most content words of an LLM answer must appear in the passages: figures are checked
     exactly, and this catches an invented name or amenity ("Yes, there is a helipad")."""
-    from app.rag.query import STOPWORDS, tokenize
-
     words = {w for w in tokenize(text) if len(w) >= 4 and w not in STOPWORDS and not w.isdigit()}
     if not words:
         return True
@@ -173,7 +158,7 @@ def _words_supported(text: str, passages: list[ContextPassage], share: float = 0
     return len(words & context) / len(words) >= share
 
 
-def _llm_answer(question, focus, hits, evidence) -> tuple[str, list[Citation]] | None:
+def _llm_answer(question, focus, hits, evidence) -> CitedText | None:
     composer = _composer()
     if composer is None or not hits:
         return None

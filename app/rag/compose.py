@@ -14,8 +14,9 @@ from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
+from app.rag.corpus_stats import CorpusStats
 from app.rag.query import FIGURE_SHAPES, QueryAnalysis, tokenize
-from app.rag.retrieve import CorpusStats, PageHit
+from app.rag.retrieve import PageHit
 
 MIN_COVERAGE = 0.6
 BRAND_SPREAD = 0.2  # a word on a fifth of a project's pages names the project, not the answer

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Chunk, Document
 from app.rag.answer import Answer
-from app.rag.llm import ContextPassage, grounding_violations
+from app.rag.grounding import ContextPassage, grounding_violations
 
 
 @dataclass

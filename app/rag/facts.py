@@ -10,20 +10,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 
-from app.rag.pages import Page, ParsedTable, SourceDocument, table_as_text
+from app.rag.fact_evidence import ExtractedFact, fact_at, fact_of_row, page_lines
+from app.rag.readers import Page, SourceDocument
+from app.rag.tables import table_as_text
+from app.rag.unit_facts import area_facts, unit_type_facts
 
-
-@dataclass(frozen=True)
-class ExtractedFact:
-    key: str  # e.g. "rera_number", "carpet_area:3BHK TYPE 1", "distance:IGI Airport"
-    value: str  # text from the page, figures exactly as printed
-    page: int
-    evidence: str  # the source line(s) or sentence, verbatim, at most EVIDENCE_MAX characters
-
-
-EVIDENCE_MAX = 300
 _I = re.IGNORECASE
 _CITY = r"(?:greater noida|new delhi|gurugram|gurgaon|manesar|noida|faridabad|ghaziabad|sohna)"
 _ROAD = (
@@ -108,29 +100,6 @@ _PRICE_RE = re.compile(
 )
 _CHARGE_RE = re.compile(r"\b(?:plc|ifms|ifmd|maintenance|edc|idc|parking|membership)\b", _I)
 _SQFT_RE = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:sq\.?\s*ft|sqft|sft|square\s+feet)", _I)
-_MEASURE = (
-    r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*(?P<unit>sq\.?\s*m(?:trs?|eters?|etres?)?\b\.?"
-    r"|sq\.?\s*ft\.?|sq\.?\s*feet|sqm\.?|sqft\.?|sft\b|sfs\b|square\s+(?:feet|met(?:er|re)s))"
-)
-_MEASURE_LINE = re.compile(rf"[•*–-]?\s*{_MEASURE}\s*(?:\(approx\.?\))?", _I)
-_AREA_LABEL = (
-    r"(?P<label>(?:rera\s+)?carpet\s+area|saleable\s+area|super(?:\s+built[- ]?up)?\s+area"
-    r"|(?:total\s+)?balcony\s+areas?|deck\s+area|private\s+useable\s+area|built[- ]?up\s+area)"
-)
-_LABEL_LINE = re.compile(_AREA_LABEL, _I)
-_AREA_INLINE = (
-    re.compile(rf"{_MEASURE}\s+{_AREA_LABEL}", _I),
-    re.compile(rf"{_AREA_LABEL}\s*[:=–-]?\s*{_MEASURE}", _I),
-)
-_AREA_KEYS = (
-    ("carpet", "carpet_area"),
-    ("saleable", "saleable_area"),
-    ("super", "saleable_area"),
-    ("balcony", "balcony_area"),
-)
-_UNIT_RE = re.compile(r"\b(?P<n>\d(?:\.\d)?)\s*BHKK?\b|\bSTUDIO\b|\bPENTHOUSE\b", _I)
-_TYPE_RE = re.compile(r"\bTYPE[\s-]*\(?(?P<t>[A-Z0-9]{1,3})\)?(?![A-Z0-9])", _I)
-_UNIT_LIST_RE = re.compile(r"\b(?P<nums>\d(?:\s*,\s*\d)*\s*(?:&|and|/)\s*\d)\s*BHK\b", _I)
 _AMOUNT_RE = re.compile(r"%|₹|\b(?:rs\.?|inr|lakhs?|lacs?|crores?|cr)\b|\d\s*L\b", _I)
 _DISTANCE = r"\d+(?:\.\d+)?\s*(?:kms?|kilomet(?:er|re)s?|mins?|minutes|hrs?|hours?)\b\.?"
 _DISTANCE_LINE = re.compile(rf"{_DISTANCE}(?:\s*\(\s*{_DISTANCE}\s*\))?", _I)
@@ -159,42 +128,6 @@ def extract_facts(doc: SourceDocument) -> list[ExtractedFact]:
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _lines(text: str) -> list[tuple[int, str]]:
-    """(offset, line) for every line of ``text``."""
-    offset, out = 0, []
-    for line in text.split("\n"):
-        out.append((offset, line))
-        offset += len(line) + 1
-    return out
-
-
-def _evidence(text: str, start: int, end: int) -> str:
-    """The line(s) holding text[start:end]; the sentence, or a window, when that is too long."""
-    lo = text.rfind("\n", 0, start) + 1
-    hi = text.find("\n", end)
-    hi = len(text) if hi < 0 else hi
-    if hi - lo > EVIDENCE_MAX:
-        stop = text.rfind(". ", lo, start)
-        lo = lo if stop < 0 else stop + 2
-        stop = text.find(". ", end, hi)
-        hi = hi if stop < 0 else stop + 1
-    if hi - lo > EVIDENCE_MAX:
-        lo = max(lo, start - max(0, EVIDENCE_MAX - (end - start)) // 2)
-        hi = min(hi, lo + EVIDENCE_MAX)
-    return text[lo:hi].strip()
-
-
-def _fact(key: str, value: str, page: Page, start: int, end: int) -> ExtractedFact:
-    return ExtractedFact(key, value.strip(" .,;:"), page.number, _evidence(page.text, start, end))
-
-
-def _row_fact(key: str, value: str, page: Page, line: str) -> ExtractedFact:
-    at = page.text.find(line)
-    if at < 0:  # cannot happen for tables read by app.rag.pages; keep the row itself
-        return ExtractedFact(key, value, page.number, line[:EVIDENCE_MAX])
-    return _fact(key, value, page, at, at + len(line))
 
 
 def _city(name: str) -> str:
@@ -229,19 +162,19 @@ def _place_facts(doc: SourceDocument) -> list[ExtractedFact]:
     facts: list[ExtractedFact] = []
     located: set[str] = set()
     for page in doc.pages:
-        lines = _lines(page.text)
+        lines = page_lines(page.text)
         for (offset, line), pattern in ((item, p) for item in lines for p in _PLACE_RES):
             for match in pattern.finditer(line):
                 loc = match.group("loc").strip()
                 start, end = offset + match.start("loc"), offset + match.end("loc")
                 sector = match.groupdict().get("sec") or _search_group(_SECTOR, loc, "sec")
                 if sector:
-                    facts.append(_fact("sector", f"Sector {sector.upper()}", page, start, end))
+                    facts.append(fact_at("sector", f"Sector {sector.upper()}", page, start, end))
                 if (sector or loc).lower() not in located:
                     located.add((sector or loc).lower())
-                    facts.append(_fact("location", loc, page, start, end))
+                    facts.append(fact_at("location", loc, page, start, end))
                 if city := _CITY_RE.search(loc):
-                    facts.append(_fact("city", _city(city.group()), page, start, end))
+                    facts.append(fact_at("city", _city(city.group()), page, start, end))
         # a location map marks the project's own sector on a line of its own
         if any(re.match(r"location\b", line, _I) for _, line in lines):
             lone = [(i, m) for i, (_, x) in enumerate(lines) if (m := re.fullmatch(_SECTOR, x, _I))]
@@ -249,10 +182,10 @@ def _place_facts(doc: SourceDocument) -> list[ExtractedFact]:
                 index, match = lone[0]
                 offset = lines[index][0]
                 sector = match.group("sec").upper()
-                facts.append(_fact("sector", f"Sector {sector}", page, offset, offset + 1))
+                facts.append(fact_at("sector", f"Sector {sector}", page, offset, offset + 1))
                 above = lines[index - 1] if index else (0, "")
                 if _CITY_RE.fullmatch(above[1]):
-                    facts.append(_fact("city", _city(above[1]), page, above[0], offset + 1))
+                    facts.append(fact_at("city", _city(above[1]), page, above[0], offset + 1))
     return facts
 
 
@@ -263,14 +196,14 @@ def _search_group(pattern: str, text: str, group: str) -> str | None:
 
 def _rera_facts(page: Page) -> list[ExtractedFact]:
     return [
-        _fact(
+        fact_at(
             "rera_number",
             match.group("v").rstrip("./-"),
             page,
             offset + match.start(),
             offset + match.end(),
         )
-        for offset, line in _lines(page.text)
+        for offset, line in page_lines(page.text)
         for pattern in _RERA_RES
         for match in pattern.finditer(line)
         if len(re.findall(r"\d", match.group("v"))) >= 6
@@ -293,7 +226,7 @@ def _merge_rera(facts: list[ExtractedFact]) -> list[ExtractedFact]:
 def _line_facts(page: Page) -> list[ExtractedFact]:
     """Possession, land area, tower/floor/unit counts and developer from one line each."""
     facts = []
-    for offset, line in _lines(page.text):
+    for offset, line in page_lines(page.text):
         for key, pattern in _LINE_RULES:
             for match in pattern.finditer(line):
                 around = line[max(0, match.start() - 25) : match.start()]
@@ -301,18 +234,18 @@ def _line_facts(page: Page) -> list[ExtractedFact]:
                 if key in ("towers", "floors", "units") and _NOT_BUILDING_RE.search(around):
                     continue  # "3 floors of parking", "clubhouse over 2 floors"
                 span = offset + match.start(), offset + match.end()
-                facts.append(_fact(key, match.group("v"), page, *span))
+                facts.append(fact_at(key, match.group("v"), page, *span))
     if page.number <= 2:  # a cover line "by <developer>"
-        for offset, line in _lines(page.text):
+        for offset, line in page_lines(page.text):
             if match := re.fullmatch(r"by\s+(?P<v>[A-Z0-9][\w&. ]{1,40})", line.strip(), _I):
-                facts.append(_fact("developer", match.group("v"), page, offset, offset + len(line)))
+                facts.append(fact_at("developer", match.group("v"), page, offset, offset + len(line)))
     return facts
 
 
 def _price_facts(page: Page) -> list[ExtractedFact]:
     """A rate per sq ft, with the payment plan named on the line or just above it."""
     facts = []
-    lines = _lines(page.text)
+    lines = page_lines(page.text)
     for index, (offset, line) in enumerate(lines):
         for match in _PRICE_RE.finditer(line):
             if _CHARGE_RE.search(line):
@@ -322,7 +255,7 @@ def _price_facts(page: Page) -> list[ExtractedFact]:
                 if re.search(r"\bplan\b", text, _I) and not re.search(r"\bplan\b", line, _I):
                     value, start = f"{value}, {text.strip()}", above
                     break
-            facts.append(_fact("price_psf", value, page, start, offset + match.end()))
+            facts.append(fact_at("price_psf", value, page, start, offset + match.end()))
     return facts
 
 
@@ -330,113 +263,13 @@ def _club_facts(page: Page) -> list[ExtractedFact]:
     """Club area: a sq ft figure on a line that, or whose heading, names the club."""
     facts = []
     heading = ""
-    for offset, line in _lines(page.text):
+    for offset, line in page_lines(page.text):
         named = re.search(r"\bclub", f"{heading} {line}", _I)
         if named and not re.search(r"carpet|saleable|balcony|deck|plot|land|unit", line, _I):
             for match in _SQFT_RE.finditer(line):
                 span = offset + match.start(), offset + match.end()
-                facts.append(_fact("club_size", match.group(), page, *span))
+                facts.append(fact_at("club_size", match.group(), page, *span))
         heading = line if line.strip() else heading
-    return facts
-
-
-def _unit_name(line: str, following: str = "") -> str | None:
-    """Normalise a unit heading: "UNIT PLAN – 3 BHK (TYPE B)" -> "3BHK TYPE B".
-
-    Returns None unless the line names exactly one unit type.
-    """
-    matches = list(_UNIT_RE.finditer(line))
-    names = {_unit_token(match) for match in matches}
-    if len(names) != 1 or _UNIT_LIST_RE.search(line):  # "2, 3 & 4 BHK" names three types
-        return None
-    name = names.pop()
-    for extra in re.findall(r"\+\s*([A-Za-z][A-Za-z' ]*)", line[matches[0].end() :]):
-        name += "+" + " ".join(extra.split()).upper()  # "4 BHK + HR" -> "4BHK+HR"
-    kind = _TYPE_RE.search(line) or _TYPE_RE.search(following)
-    return f"{name} TYPE {kind.group('t').upper()}" if kind else name
-
-
-def _unit_token(match: re.Match[str]) -> str:
-    return f"{match.group('n')}BHK" if match.group("n") else match.group().upper()
-
-
-def _measure(number: str, unit: str) -> str:
-    return f"{number} {'sq ft' if re.search(r'ft|feet|sft|sfs', unit, _I) else 'sq m'}"
-
-
-def _area_key(label: str) -> str | None:
-    return next((key for word, key in _AREA_KEYS if word in label.lower()), None)
-
-
-def _area_facts(page: Page) -> list[ExtractedFact]:
-    """Carpet/saleable/balcony areas per unit type: area tables, inline and block layouts."""
-    facts = [fact for table in page.tables for fact in _table_areas(page, table)]
-    lines = _lines(page.text)
-    unit: str | None = None
-    run: list[tuple[int, str]] = []  # consecutive label-only / figure-only lines
-    for index, (offset, line) in enumerate([*lines, (len(page.text) + 1, "")]):
-        text = line.strip()
-        if _LABEL_LINE.fullmatch(text) or _MEASURE_LINE.fullmatch(text):
-            run.append((offset, text))
-            continue
-        if re.fullmatch(r"\(approx\.?\)", text, _I):
-            continue
-        facts += _area_block(page, run, unit)
-        run = []
-        if len(text) <= 60 and _UNIT_RE.search(text):
-            following = " ".join(x for _, x in lines[index + 1 : index + 3])
-            unit = _unit_name(text, following)
-        for pattern in _AREA_INLINE:
-            for match in pattern.finditer(line):
-                key = _area_key(match.group("label"))
-                if unit and key:
-                    value = _measure(match.group("num"), match.group("unit"))
-                    span = offset + match.start(), offset + match.end()
-                    facts.append(_fact(f"{key}:{unit}", value, page, *span))
-    return facts
-
-
-def _area_block(page: Page, run: list[tuple[int, str]], unit: str | None) -> list[ExtractedFact]:
-    """Pair labels with figures; the first line tells whether labels precede their figures."""
-    if not unit or not run:
-        return []
-    label_first = bool(_LABEL_LINE.fullmatch(run[0][1]))
-    groups: list[tuple[tuple[int, str], list[tuple[int, str]]]] = []
-    pending: list[tuple[int, str]] = []
-    for item in run:
-        if _LABEL_LINE.fullmatch(item[1]):
-            groups.append((item, [] if label_first else pending))
-            pending = []
-        elif label_first and groups:
-            groups[-1][1].append(item)
-        else:
-            pending.append(item)
-    facts = []
-    for (label_at, label), figures in groups:
-        key = _area_key(label)
-        for figure_at, figure in figures if key else []:
-            match = _MEASURE_LINE.fullmatch(figure)
-            value = _measure(match.group("num"), match.group("unit"))
-            start = min(label_at, figure_at)
-            end = max(label_at + len(label), figure_at + len(figure))
-            facts.append(_fact(f"{key}:{unit}", value, page, start, end))
-    return facts
-
-
-def _table_areas(page: Page, table: ParsedTable) -> list[ExtractedFact]:
-    """Area columns of a unit-area table; the unit comes from the row or the header."""
-    if table.kind != "unit_areas" or not table.has_header or len(table.rows) < 2:
-        return []
-    header = table.rows[0]
-    facts = []
-    for row, line in zip(table.rows[1:], table_as_text(table).split("\n"), strict=True):
-        unit = next(filter(None, map(_unit_name, row)), None) or _unit_name(header[0])
-        for label, cell in zip(header, row, strict=False):
-            key = _area_key(label)
-            measure = re.fullmatch(_MEASURE, cell, _I)
-            if unit and key and (measure or re.fullmatch(r"\d[\d,]*(?:\.\d+)?", cell)):
-                value = _measure(*measure.group("num", "unit")) if measure else _measure(cell, label)
-                facts.append(_row_fact(f"{key}:{unit}", value, page, line))
     return facts
 
 
@@ -453,7 +286,7 @@ def _payment_facts(page: Page) -> list[ExtractedFact]:
                 continue
             amount = next((c for c in reversed(row[index + 1 :]) if _AMOUNT_RE.search(c)), None)
             if amount:
-                facts.append(_row_fact(f"payment:{_milestone(row[index])}", amount, page, line))
+                facts.append(fact_of_row(f"payment:{_milestone(row[index])}", amount, page, line))
     return facts
 
 
@@ -467,7 +300,7 @@ def _milestone(text: str) -> str:
 def _distance_facts(page: Page) -> list[ExtractedFact]:
     """Distances: a "2.4 KMS (5 MINS)" line paired with a landmark line, or "20 mins from X"."""
     facts = []
-    lines = [(offset, line.strip()) for offset, line in _lines(page.text)]
+    lines = [(offset, line.strip()) for offset, line in page_lines(page.text)]
     blocks: list[list[tuple[int, str]]] = [[]]
     for item in lines:  # blank-line separated blocks
         blocks[-1].append(item) if item[1] else blocks.append([])
@@ -480,33 +313,13 @@ def _distance_facts(page: Page) -> list[ExtractedFact]:
             name, distance = (first[1], second[1]) if kinds[0] == "N" else (second[1], first[1])
             if len(name) <= 60 and not name.endswith(":"):
                 end = second[0] + len(second[1])
-                facts.append(_fact(f"distance:{name}", distance, page, first[0], end))
+                facts.append(fact_at(f"distance:{name}", distance, page, first[0], end))
     for offset, line in lines:
         for match in _DISTANCE_FROM.finditer(line):
             landmark = " ".join(match.group("to").split())
             if len(landmark.split()) <= 6:
                 span = offset + match.start(), offset + match.end()
-                facts.append(_fact(f"distance:{landmark}", match.group("v"), page, *span))
-    return facts
-
-
-def _unit_type_facts(page: Page) -> list[ExtractedFact]:
-    """Unit types listed together: in a table of 3+ rows (a master plan) or "3 and 4 BHK"."""
-    facts = []
-    for table in page.tables:
-        text = table_as_text(table)
-        found = list(_UNIT_RE.finditer(text))
-        names = list(dict.fromkeys(map(_unit_token, found)))
-        at = page.text.find(text)
-        if len(table.rows) >= 3 and len(names) >= 2 and at >= 0:
-            start, end = at + found[0].start(), at + found[-1].end()
-            evidence = page.text[page.text.rfind("\n", 0, start) + 1 : end][-EVIDENCE_MAX:]
-            facts.append(ExtractedFact("unit_types", ", ".join(names), page.number, evidence))
-    for offset, line in _lines(page.text):
-        for match in _UNIT_LIST_RE.finditer(line):
-            names = list(dict.fromkeys(f"{n}BHK" for n in re.findall(r"\d", match.group("nums"))))
-            span = offset + match.start(), offset + match.end()
-            facts.append(_fact("unit_types", ", ".join(names), page, *span))
+                facts.append(fact_at(f"distance:{landmark}", match.group("v"), page, *span))
     return facts
 
 
@@ -514,7 +327,7 @@ _PROJECT_EXTRACTORS: tuple[Callable[[Page], list[ExtractedFact]], ...] = (
     _line_facts,
     _price_facts,
     _club_facts,
-    _area_facts,
+    area_facts,
     _payment_facts,
-    _unit_type_facts,
+    unit_type_facts,
 )

@@ -10,18 +10,22 @@ import hashlib
 import logging
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Chunk, Document, DocumentTable, Fact, Project
+from app.rag.chunking import chunk_page
 from app.rag.embed import Embedder
 from app.rag.facts import extract_facts
-from app.rag.pages import IngestError, SourceDocument, chunk_page, read_document
+from app.rag.readers import IngestError, SourceDocument, read_document
 
 log = logging.getLogger(__name__)
+
+_Row = TypeVar("_Row", Chunk, DocumentTable, Fact)
 
 SUPPORTED_SUFFIXES = (".pdf", ".jsonl")
 
@@ -141,10 +145,10 @@ def store_document(
         (page.number, ordinal, text) for page in doc.pages for ordinal, text in enumerate(chunk_page(page))
     ]
     vectors = embedder.embed([text for _, _, text in chunk_rows]) if chunk_rows else []
-    session.add_all(
-        Chunk(
-            document_id=document.id,
-            project_id=project.id,
+    chunks = [
+        _derived_row(
+            Chunk,
+            document,
             page=page,
             ordinal=ordinal,
             text=text,
@@ -153,39 +157,29 @@ def store_document(
             embedding_dim=embedder.dimension,
         )
         for (page, ordinal, text), vector in zip(chunk_rows, vectors, strict=True)
-    )
-    result.chunks = len(chunk_rows)
-
-    for page in doc.pages:
-        for table in page.tables:
-            session.add(
-                DocumentTable(
-                    document_id=document.id,
-                    project_id=project.id,
-                    page=page.number,
-                    kind=table.kind,
-                    caption=table.caption,
-                    rows=table.rows,
-                )
-            )
-            result.tables += 1
-
-    for fact in extract_facts(doc):
-        session.add(
-            Fact(
-                project_id=project.id,
-                document_id=document.id,
-                key=fact.key,
-                value=fact.value,
-                page=fact.page,
-                evidence=fact.evidence,
-                origin="extracted",
-            )
+    ]
+    tables = [
+        _derived_row(
+            DocumentTable, document, page=page.number, kind=table.kind, caption=table.caption, rows=table.rows
         )
-        result.facts += 1
+        for page in doc.pages
+        for table in page.tables
+    ]
+    facts = [
+        _derived_row(Fact, document, origin="extracted", **asdict(fact))  # key, value, page, evidence
+        for fact in extract_facts(doc)
+    ]
+    session.add_all(chunks + tables + facts)
+    result.chunks, result.tables, result.facts = len(chunks), len(tables), len(facts)
     session.flush()
     _fill_project_profile(session, project)
     return result
+
+
+def _derived_row(model: type[_Row], document: Document, **columns: object) -> _Row:
+    """A chunk, table or fact read from ``document``: it carries the ids of the document and of
+    its project, so it goes when either is deleted."""
+    return model(document_id=document.id, project_id=document.project_id, **columns)
 
 
 def _reattach_curated_facts(session: Session, fact_ids: list[int], document: Document) -> None:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 STOPWORDS = frozenset(
@@ -297,18 +297,3 @@ def analyze(
         corrections=corrections,
         focus=focus,
     )
-
-
-def name_matches(question: str, name: str, aliases: list[str]) -> int:
-    """How strongly ``question`` names a project (0 = not at all, 100 = exact)."""
-    lowered = question.lower()
-    best = 0
-    for candidate in [name, *aliases]:
-        candidate = candidate.lower().strip()
-        if not candidate:
-            continue
-        if re.search(rf"\b{re.escape(candidate)}\b", lowered):
-            return 100
-        if len(candidate) >= 6:
-            best = max(best, int(fuzz.partial_ratio(candidate, lowered)))
-    return best

@@ -1,4 +1,4 @@
-"""Retrieval: which project a question is about, and which pages answer it.
+"""Retrieval: which pages of the brochures answer a question.
 
 Documents are searched two ways — Postgres full text (GIN) and pgvector similarity (HNSW, or an
 exact scan inside one project) — and the rankings are fused with reciprocal rank fusion.
@@ -8,36 +8,19 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from dataclasses import dataclass
 from itertools import combinations
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import select, text, tuple_
 from sqlalchemy.orm import Session
 
-from app.models import Chunk, Document, Project
+from app.models import Chunk, Document
 from app.rag.embed import Embedder
-from app.rag.query import QueryAnalysis, name_matches, normalize_token, tokenize
+from app.rag.query import QueryAnalysis
 
 RRF_K = 60
-BRAND_MIN_PAGES = 3
-BRAND_MIN_SPREAD = 0.06
-SECTION_GAP = 30
-STATS_CACHE_SIZE = 512
 MAX_MISSING_GROUPS = 2  # a search across projects lets a question's match miss this many groups
 MAX_COMBINATIONS = 45
-# Words that appear in many project names and so cannot identify one on their own.
-COMMON_NAME_WORDS = frozenset(
-    normalize_token(word)
-    for word in (
-        "the estate estates residences residence heights tower towers city park green project phase "
-        "homes villas greens gardens one enclave"
-    ).split()
-)
-
-
-class UnknownProject(ValueError):
-    """The caller named a project the catalog does not have."""
 
 
 @dataclass
@@ -49,171 +32,6 @@ class PageHit:
     page: int
     text: str
     rank_score: float
-
-
-@dataclass(frozen=True)
-class ProjectName:
-    """What project detection needs of a project (cached between questions)."""
-
-    id: int
-    name: str
-    slug: str
-    aliases: tuple[str, ...]
-
-
-_projects_lock = threading.Lock()
-_projects_cache: dict[tuple, list[ProjectName]] = {}
-
-
-def _project_names(session: Session) -> list[ProjectName]:
-    version = tuple(session.execute(select(func.count(Project.id), func.max(Project.id))).one())
-    with _projects_lock:
-        if version in _projects_cache:
-            return _projects_cache[version]
-    rows = session.execute(
-        select(Project.id, Project.name, Project.slug, Project.aliases).order_by(Project.name)
-    )
-    names = [ProjectName(pid, name, slug, tuple(aliases or ())) for pid, name, slug, aliases in rows]
-    with _projects_lock:
-        _projects_cache.clear()
-        _projects_cache[version] = names
-    return names
-
-
-def resolve_project(session: Session, question: str, name: str | None) -> Project | None:
-    """The project in focus: the one named by the caller, else one the question names."""
-    projects = _project_names(session)
-    if name:
-        wanted = name.strip().lower()
-        for project in projects:
-            if wanted in {project.name.lower(), project.slug, *(a.lower() for a in project.aliases)}:
-                return session.get(Project, project.id)
-        known = ", ".join(p.name for p in projects) or "none yet"
-        raise UnknownProject(f"Unknown project {name!r}. Known projects: {known}.")
-    found = detect_project(question, projects)
-    return session.get(Project, found.id) if found else None
-
-
-def detect_project(question: str, projects: list[ProjectName]) -> ProjectName | None:
-    """Find the project a question names, tolerating typos; None when it names none."""
-    best, best_score = None, 0
-    question_tokens = set(tokenize(question))
-    for project in projects:
-        score = name_matches(question, project.name, list(project.aliases))
-        distinctive = [
-            t
-            for t in tokenize(project.name)
-            if t not in COMMON_NAME_WORDS and not t.isdigit() and len(t) >= 4
-        ]
-        if distinctive and any(t in question_tokens for t in distinctive):
-            score = max(score, 95)
-        if score > best_score:
-            best, best_score = project, score
-    return best if best_score >= 90 else None
-
-
-def project_words(project: Project | None) -> set[str]:
-    """Words that only name the project (dropped from the search terms)."""
-    if project is None:
-        return set()
-    words = set(tokenize(project.name))
-    for alias in project.aliases or []:
-        words |= set(tokenize(alias))
-    return words
-
-
-@dataclass(frozen=True)
-class CorpusStats:
-    """Words of the indexed brochures and on how many pages each appears."""
-
-    vocabulary: frozenset[str]
-    page_frequency: dict[str, int]
-    pages: int
-    token_pages: dict[str, tuple[int, ...]] | None = None  # only for one project
-
-    def near(self, token: str, page: int, gap: int = SECTION_GAP) -> bool:
-        """Whether ``page`` lies in a section where ``token`` is printed.
-
-        A brochure file may hold several projects one after the other; the pages that print a
-        name, with gaps of at most ``gap`` pages, make up that name's section.
-        """
-        pages = (self.token_pages or {}).get(token, ())
-        start = previous = None
-        for found in pages:
-            if start is None or found - previous > gap:
-                if start is not None and start - 3 <= page <= previous + 3:
-                    return True
-                start = found
-            previous = found
-        return start is not None and start - 3 <= page <= previous + 3
-
-    def rarest(self, tokens: list[str]) -> str | None:
-        """The token printed on the fewest pages (the most telling part of a name)."""
-        known = [t for t in tokens if self.page_frequency.get(t)]
-        return min(known, key=lambda t: self.page_frequency[t]) if known else None
-
-    def mark_brands(self, analysis: QueryAnalysis) -> None:
-        """Turn names printed across the brochure ("Royal Residences") into section hints."""
-        groups: dict[int, list] = {}
-        for term in analysis.terms:
-            groups.setdefault(term.group, []).append(term)
-        for terms in groups.values():
-            primary = terms[0]
-            if (
-                primary.name
-                and not primary.optional
-                and all(
-                    self.page_frequency.get(t, 0) >= BRAND_MIN_PAGES and self.spread(t) >= BRAND_MIN_SPREAD
-                    for t in primary.tokens
-                )
-            ):
-                for term in terms:
-                    term.optional, term.brand = True, True
-
-    def spread(self, token: str) -> float:
-        """Share of the pages that carry ``token`` (brand words are on most of them)."""
-        return self.page_frequency.get(token, 0) / self.pages if self.pages else 0.0
-
-
-_stats_lock = threading.Lock()
-_stats_cache: dict[tuple, CorpusStats] = {}
-
-
-def corpus_stats(session: Session, project_id: int | None) -> CorpusStats:
-    """Vocabulary and page frequencies (for typo correction and weighting), cached until the
-    documents change."""
-    version = session.execute(select(func.count(Document.id), func.max(Document.id))).one()
-    key = (project_id, *version)
-    with _stats_lock:
-        if key in _stats_cache:
-            return _stats_cache[key]
-    query = select(Chunk.document_id, Chunk.page, Chunk.text)
-    if project_id is not None:
-        query = query.where(Chunk.project_id == project_id)
-    pages: dict[tuple[int, int], set[str]] = {}
-    for document_id, page, chunk_text in session.execute(query):
-        pages.setdefault((document_id, page), set()).update(tokenize(chunk_text))
-    frequency: dict[str, int] = {}
-    for words in pages.values():
-        for word in words:
-            frequency[word] = frequency.get(word, 0) + 1
-    vocab = frozenset(w for w in frequency if len(w) >= 4 and not w.isdigit())
-    token_pages = None
-    if project_id is not None:
-        collected: dict[str, set[int]] = {}
-        for (_, page), words in pages.items():
-            for word in words:
-                collected.setdefault(word, set()).add(page)
-        token_pages = {word: tuple(sorted(found)) for word, found in collected.items()}
-    stats = CorpusStats(vocab, frequency, len(pages), token_pages)
-    with _stats_lock:
-        stale = [k for k in _stats_cache if k[0] == project_id]  # older versions of this entry
-        for old in stale:
-            del _stats_cache[old]
-        while len(_stats_cache) >= STATS_CACHE_SIZE:
-            del _stats_cache[next(iter(_stats_cache))]  # least recently built
-        _stats_cache[key] = stats
-    return stats
 
 
 def _group_queries(analysis: QueryAnalysis, params: dict, *, required_only: bool) -> list[str]:

@@ -1,0 +1,83 @@
+"""Clean OCR and markup text of a brochure page without ever rewriting a figure.
+
+Cleaning removes markup, image placeholders and OCR repetitions (a line, or a short block of
+lines, printed again and again) and normalises whitespace; digits, commas, ₹ and % stay as printed.
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+_MAX_REPEAT_BLOCK = 10  # longest line block we look for when collapsing OCR loops
+
+_PLACEHOLDER_RE = re.compile(
+    r"<!--.*?-->|!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>"
+    r"|\[(?:image|img|figure|picture|photo|logo)\b[^\]\n]*\]",
+    re.IGNORECASE | re.DOTALL,
+)
+_BREAK_TAG_RE = re.compile(r"<br\s*/?>|</?(?:p|div|li|ul|ol|h[1-6]|tr)\b[^>]*>", re.IGNORECASE)
+_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+_SPACE_RE = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+def clean_text(raw: str) -> str:
+    """Return ``raw`` without markup, image placeholders or OCR repetitions.
+
+    Line breaks between lines are kept (runs of blank lines become one), spaces inside a
+    line are collapsed, and a line repeated consecutively, or a short block of lines
+    repeated three or more times in a row, is kept once. Figures are never changed.
+    """
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").replace("\u200b", "")
+    text = _PLACEHOLDER_RE.sub("", text)
+    text = _BREAK_TAG_RE.sub("\n", text)
+    text = _TAG_RE.sub("", text)
+    text = unescape(text).replace("**", "").replace("__", "")
+    lines = [_SPACE_RE.sub(" ", line).strip() for line in text.split("\n")]
+    lines = [re.sub(r"^#{1,6} ", "", line) for line in lines]
+    out: list[str] = []
+    for line in _collapse_repeats(lines):
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def clean_one_line(raw: str) -> str:
+    """``clean_text`` of ``raw`` with its line breaks turned into single spaces."""
+    return _SPACE_RE.sub(" ", clean_text(raw).replace("\n", " "))
+
+
+def _collapse_repeats(lines: list[str]) -> list[str]:
+    """Keep once a line repeated consecutively or a line block repeated 3+ times in a row."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        loop = _repeat_end(lines, i) if lines[i] else None
+        if loop is None:
+            out.append(lines[i])
+            i += 1
+        else:
+            size, end = loop
+            out.extend(lines[i : i + size])
+            i = end
+    return out
+
+
+def _repeat_end(lines: list[str], i: int) -> tuple[int, int] | None:
+    """Return (block size, index after the repeats) when an OCR loop starts at ``i``."""
+    for size in range(1, _MAX_REPEAT_BLOCK + 1):
+        block = lines[i : i + size]
+        if len(block) < size:
+            return None
+        reps = 1
+        while lines[i + reps * size : i + (reps + 1) * size] == block:
+            reps += 1
+        if reps >= (2 if size == 1 else 3):
+            j = i + reps * size
+            k = 0  # the loop often stops part-way through the block, cut off mid-line
+            while j < len(lines) and k < size and lines[j] == block[k]:
+                j, k = j + 1, k + 1
+            if j < len(lines) and k < size and lines[j] and block[k].startswith(lines[j]):
+                j += 1
+            return size, j
+    return None

@@ -1,0 +1,112 @@
+"""Corpus statistics: the brochures' words, on how many pages each is printed and, inside one
+project, on which pages (a name's section of a brochure holding several projects)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import Chunk, Document
+from app.rag.query import QueryAnalysis, tokenize
+
+BRAND_MIN_PAGES = 3
+BRAND_MIN_SPREAD = 0.06
+SECTION_GAP = 30
+STATS_CACHE_SIZE = 512
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    """Words of the indexed brochures and on how many pages each appears."""
+
+    vocabulary: frozenset[str]
+    page_frequency: dict[str, int]
+    pages: int
+    token_pages: dict[str, tuple[int, ...]] | None = None  # only for one project
+
+    def near(self, token: str, page: int, gap: int = SECTION_GAP) -> bool:
+        """Whether ``page`` lies in a section where ``token`` is printed.
+
+        A brochure file may hold several projects one after the other; the pages that print a
+        name, with gaps of at most ``gap`` pages, make up that name's section.
+        """
+        pages = (self.token_pages or {}).get(token, ())
+        start = previous = None
+        for found in pages:
+            if start is None or found - previous > gap:
+                if start is not None and start - 3 <= page <= previous + 3:
+                    return True
+                start = found
+            previous = found
+        return start is not None and start - 3 <= page <= previous + 3
+
+    def rarest(self, tokens: list[str]) -> str | None:
+        """The token printed on the fewest pages (the most telling part of a name)."""
+        known = [t for t in tokens if self.page_frequency.get(t)]
+        return min(known, key=lambda t: self.page_frequency[t]) if known else None
+
+    def mark_brands(self, analysis: QueryAnalysis) -> None:
+        """Turn names printed across the brochure ("Royal Residences") into section hints."""
+        groups: dict[int, list] = {}
+        for term in analysis.terms:
+            groups.setdefault(term.group, []).append(term)
+        for terms in groups.values():
+            primary = terms[0]
+            if (
+                primary.name
+                and not primary.optional
+                and all(
+                    self.page_frequency.get(t, 0) >= BRAND_MIN_PAGES and self.spread(t) >= BRAND_MIN_SPREAD
+                    for t in primary.tokens
+                )
+            ):
+                for term in terms:
+                    term.optional, term.brand = True, True
+
+    def spread(self, token: str) -> float:
+        """Share of the pages that carry ``token`` (brand words are on most of them)."""
+        return self.page_frequency.get(token, 0) / self.pages if self.pages else 0.0
+
+
+_stats_lock = threading.Lock()
+_stats_cache: dict[tuple, CorpusStats] = {}
+
+
+def corpus_stats(session: Session, project_id: int | None) -> CorpusStats:
+    """Vocabulary and page frequencies (for typo correction and weighting), cached until the
+    documents change."""
+    version = session.execute(select(func.count(Document.id), func.max(Document.id))).one()
+    key = (project_id, *version)
+    with _stats_lock:
+        if key in _stats_cache:
+            return _stats_cache[key]
+    query = select(Chunk.document_id, Chunk.page, Chunk.text)
+    if project_id is not None:
+        query = query.where(Chunk.project_id == project_id)
+    pages: dict[tuple[int, int], set[str]] = {}
+    for document_id, page, chunk_text in session.execute(query):
+        pages.setdefault((document_id, page), set()).update(tokenize(chunk_text))
+    frequency: dict[str, int] = {}
+    for words in pages.values():
+        for word in words:
+            frequency[word] = frequency.get(word, 0) + 1
+    vocab = frozenset(w for w in frequency if len(w) >= 4 and not w.isdigit())
+    token_pages = None
+    if project_id is not None:
+        collected: dict[str, set[int]] = {}
+        for (_, page), words in pages.items():
+            for word in words:
+                collected.setdefault(word, set()).add(page)
+        token_pages = {word: tuple(sorted(found)) for word, found in collected.items()}
+    stats = CorpusStats(vocab, frequency, len(pages), token_pages)
+    with _stats_lock:
+        stale = [k for k in _stats_cache if k[0] == project_id]  # older versions of this entry
+        for old in stale:
+            del _stats_cache[old]
+        while len(_stats_cache) >= STATS_CACHE_SIZE:
+            del _stats_cache[next(iter(_stats_cache))]  # least recently built
+        _stats_cache[key] = stats
+    return stats

@@ -1,0 +1,147 @@
+"""The facts route: answer from one unambiguous curated or extracted fact, with its page."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Fact
+from app.rag.citations import Citation, CitedText
+from app.rag.corpus_stats import CorpusStats
+from app.rag.query import QueryAnalysis
+
+# (intent or None, question pattern, fact key, sentence template)
+FACT_RULES: list[tuple[str | None, str, str, str]] = [
+    (
+        "rera",
+        r"\b(h?rera|registration)\b.*\b(no|number|id)\b"
+        r"|\bh?rera (registered|registration)\b|\bregistered with\b",
+        "rera_number",
+        "The RERA registration number is {value}.",
+    ),
+    ("developer", r"", "developer", "The developer is {value}."),
+    ("possession", r"\bwhen\b|\bdate\b|\bexpected\b", "possession", "Possession: {value}."),
+    ("count", r"\btowers?\b", "towers", "Towers: {value}."),
+    ("count", r"\b(units|apartments|homes|residences)\b", "units", "Units: {value}."),
+    ("count", r"\b(floors|storeys|stories)\b", "floors", "Floors: {value}."),
+    ("location", r"\b(where|located|location|address)\b", "location", "Location: {value}."),
+    (
+        None,
+        r"\b(unit types|configurations?|typolog\w*|unit mix|bhk options|types of (units|apartments|homes))\b",
+        "unit_types",
+        "Unit types: {value}.",
+    ),
+    ("location", r"\bsector\b", "sector", "It is in {value}."),
+    (
+        "area",
+        r"\b(land|site|plot) (area|size)\b|\bhow big is the (project|land|site)\b|\bproject land\b",
+        "land_area",
+        "Land area: {value}.",
+    ),
+    ("area", r"\bclub(house)?\b", "club_size", "Clubhouse: {value}."),
+    ("area", r"\bcarpet\b", "carpet_area", "Carpet area: {value}."),
+]
+
+
+def _settle(facts: list[Fact]) -> Fact | None:
+    """One fact from candidates: the only value, a list holding all the others, or the values
+    of one page together ("128.68 sq m / 1385 sq ft"); None when they disagree."""
+    values = {f.value.strip().lower() for f in facts}
+    if len(values) == 1:
+        return facts[0]
+    if not facts:
+        return None
+    as_sets = [({v.strip() for v in f.value.lower().split(",")}, f) for f in facts]
+    widest = max(as_sets, key=lambda item: len(item[0]))
+    if all(other <= widest[0] for other, _ in as_sets):
+        return widest[1]
+    pages = {(f.document_id, f.page) for f in facts}
+    if len(pages) == 1:
+        merged = Fact(
+            key=facts[0].key,
+            value=" / ".join(dict.fromkeys(f.value.strip() for f in facts)),
+            page=facts[0].page,
+            origin=facts[0].origin,
+        )
+        merged.document = facts[0].document
+        return merged
+    return None
+
+
+def _unit_facts(session: Session, project_id: int, analysis: QueryAnalysis) -> list[Fact]:
+    """Carpet-area facts of the unit the question names ("3 BHK Type B")."""
+    if not analysis.bhk:
+        return []
+    wanted = analysis.bhk.upper()
+    facts = session.scalars(
+        select(Fact)
+        .where(Fact.project_id == project_id, Fact.key.like("carpet_area:%"))
+        .order_by(Fact.page, Fact.id)
+    ).all()
+    matching = []
+    for fact in facts:
+        unit = fact.key.split(":", 1)[1].upper()
+        if not unit.replace(" ", "").startswith(wanted):
+            continue
+        variant = re.search(r"TYPE\s*([A-Z0-9]+)", unit)
+        if analysis.unit_variant and (
+            not variant or variant.group(1).lower().lstrip("0") != analysis.unit_variant.lstrip("0")
+        ):
+            continue
+        if not analysis.unit_variant and "+" in unit and "+" not in analysis.question:
+            continue
+        matching.append(fact)
+    return matching
+
+
+def _facts(session: Session, project_id: int, key: str) -> list[Fact]:
+    query = (
+        select(Fact)
+        .where(Fact.project_id == project_id, Fact.key == key)
+        .order_by(Fact.origin.asc(), Fact.page, Fact.id)  # "curated" sorts before "extracted"
+    )
+    return list(session.scalars(query))
+
+
+def fact_answer(
+    session: Session, analysis: QueryAnalysis, project_id: int, stats: CorpusStats | None = None
+) -> CitedText | None:
+    """Answer from a single unambiguous fact, curated facts first.
+
+    When a brochure holds several projects (several values for one key), names in the
+    question ("Royal Residences") pick the value printed in that project's pages.
+    """
+    question = analysis.question.lower()
+    for intent, pattern, key, template in FACT_RULES:
+        if intent and intent not in analysis.intents:
+            continue
+        if pattern and not re.search(pattern, question):
+            continue
+        facts = _facts(session, project_id, key)
+        curated = [f for f in facts if f.origin == "curated"]
+        if key == "carpet_area":
+            facts = _unit_facts(session, project_id, analysis)
+        chosen = curated[:1] or facts
+        brand = (
+            stats.rarest([t.tokens[0] for t in analysis.terms if t.brand and len(t.tokens) == 1])
+            if stats
+            else None
+        )
+        if len(chosen) > 1 and brand:
+            chosen = [f for f in chosen if f.page and stats.near(brand, f.page)] or chosen
+        chosen = _settle(chosen)
+        if chosen is None:
+            continue  # nothing known, or several different values: let the documents decide
+        fact = chosen
+        citations = []
+        if fact.page is not None and fact.document is not None:
+            citations = [Citation(fact.document.source, fact.page)]
+        elif fact.page is not None:
+            continue  # a curated fact without a document cannot be cited by page
+        body = template.format(value=fact.value.strip().rstrip("."))
+        if not citations:
+            body += " (confirmed by our team)"
+        return body, citations
+    return None

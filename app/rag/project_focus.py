@@ -1,0 +1,113 @@
+"""The project in focus: the one the caller names, or the one the question names (typos allowed)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.models import Project
+from app.rag.query import normalize_token, tokenize
+
+# Words that appear in many project names and so cannot identify one on their own.
+COMMON_NAME_WORDS = frozenset(
+    normalize_token(word)
+    for word in (
+        "the estate estates residences residence heights tower towers city park green project phase "
+        "homes villas greens gardens one enclave"
+    ).split()
+)
+
+
+class UnknownProject(ValueError):
+    """The caller named a project the catalog does not have."""
+
+
+@dataclass(frozen=True)
+class ProjectName:
+    """What project detection needs of a project (cached between questions)."""
+
+    id: int
+    name: str
+    slug: str
+    aliases: tuple[str, ...]
+
+
+_projects_lock = threading.Lock()
+_projects_cache: dict[tuple, list[ProjectName]] = {}
+
+
+def _project_names(session: Session) -> list[ProjectName]:
+    version = tuple(session.execute(select(func.count(Project.id), func.max(Project.id))).one())
+    with _projects_lock:
+        if version in _projects_cache:
+            return _projects_cache[version]
+    rows = session.execute(
+        select(Project.id, Project.name, Project.slug, Project.aliases).order_by(Project.name)
+    )
+    names = [ProjectName(pid, name, slug, tuple(aliases or ())) for pid, name, slug, aliases in rows]
+    with _projects_lock:
+        _projects_cache.clear()
+        _projects_cache[version] = names
+    return names
+
+
+def resolve_project(session: Session, question: str, name: str | None) -> Project | None:
+    """The project in focus: the one named by the caller, else one the question names."""
+    projects = _project_names(session)
+    if name:
+        wanted = name.strip().lower()
+        for project in projects:
+            if wanted in {project.name.lower(), project.slug, *(a.lower() for a in project.aliases)}:
+                return session.get(Project, project.id)
+        known = ", ".join(p.name for p in projects) or "none yet"
+        raise UnknownProject(f"Unknown project {name!r}. Known projects: {known}.")
+    found = detect_project(question, projects)
+    return session.get(Project, found.id) if found else None
+
+
+def detect_project(question: str, projects: list[ProjectName]) -> ProjectName | None:
+    """Find the project a question names, tolerating typos; None when it names none."""
+    best, best_score = None, 0
+    question_tokens = set(tokenize(question))
+    for project in projects:
+        score = name_matches(question, project.name, list(project.aliases))
+        distinctive = [
+            t
+            for t in tokenize(project.name)
+            if t not in COMMON_NAME_WORDS and not t.isdigit() and len(t) >= 4
+        ]
+        if distinctive and any(t in question_tokens for t in distinctive):
+            score = max(score, 95)
+        if score > best_score:
+            best, best_score = project, score
+    return best if best_score >= 90 else None
+
+
+def project_words(project: Project | None) -> set[str]:
+    """Words that only name the project (dropped from the search terms)."""
+    if project is None:
+        return set()
+    words = set(tokenize(project.name))
+    for alias in project.aliases or []:
+        words |= set(tokenize(alias))
+    return words
+
+
+def name_matches(question: str, name: str, aliases: list[str]) -> int:
+    """How strongly ``question`` names a project (0 = not at all, 100 = exact)."""
+    lowered = question.lower()
+    best = 0
+    for candidate in [name, *aliases]:
+        candidate = candidate.lower().strip()
+        if not candidate:
+            continue
+        if re.search(rf"\b{re.escape(candidate)}\b", lowered):
+            return 100
+        if len(candidate) >= 6:
+            best = max(best, int(fuzz.partial_ratio(candidate, lowered)))
+    return best
