@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.channels.base import Channel, OutboundResult, SendError
+from app.channels.messages import Channel, OutboundResult, SendError
 from app.models import Lead, Message
 
 log = logging.getLogger(__name__)

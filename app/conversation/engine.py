@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from app.channels.base import MAX_TEXT_BODY
+from app.channels.limits import MAX_TEXT_BODY
 from app.conversation import parsers
 from app.conversation.questions import QUESTIONS, ask, parse_answer, summary
 

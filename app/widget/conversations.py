@@ -23,7 +23,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from app.channels.base import InboundMessage
+from app.channels.messages import InboundMessage
 from app.channels.phones import normalize_phone
 from app.conversation.inbox import record_delivery
 from app.conversation.service import WEB
