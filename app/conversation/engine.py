@@ -16,16 +16,16 @@ from decimal import Decimal
 from app.channels.limits import MAX_TEXT_BODY
 from app.conversation import parsers
 from app.conversation.questions import QUESTIONS, ask, parse_answer, summary
-
-# Stages of a lead, in the order a conversation moves through them.
-NEW, ENGAGED, QUALIFYING, PROFILED, QUALIFIED, BROKER_REQUESTED = (
-    "new",
-    "engaged",
-    "qualifying",
-    "profiled",
-    "qualified",
-    "broker_requested",
+from app.models.leads import (
+    BROKER_REQUESTED,
+    ENGAGED,
+    HANDOFF_STAGES,
+    NEW,
+    PROFILED,
+    QUALIFIED,
+    QUALIFYING,
 )
+
 RATE_NOTICE_EVERY = timedelta(minutes=10)
 MEDIA_REPLY = (
     "Thanks! I can only read text messages for now. Please type your question — for example "
@@ -198,7 +198,7 @@ class Engine:
             return self._qualifying(out, text, message.reply_id, intent, now)
 
         # 4. Hand-off.
-        if intent == "connect" and out.state.stage in (QUALIFIED, PROFILED, BROKER_REQUESTED):
+        if intent == "connect" and out.state.stage in HANDOFF_STAGES:
             return self._handoff(out, now)
         if intent == "connect" and out.state.stage in (ENGAGED,):
             out.replies.append(

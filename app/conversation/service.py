@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.conversation.engine import AnswerResult, Engine, EngineSettings, Incoming, LeadState, Outcome
 from app.models import Activity, Lead, Message, OutboxEvent, Project
+from app.models.leads import NEW
 
 log = logging.getLogger(__name__)
 WEB = "web"  # the chat widget's provider (app/widget): its replies are read, not sent
@@ -64,7 +65,7 @@ def lead_for(session: Session, phone: str, name: str | None, channel: str) -> Le
     messaging = Lead.web_conversation.is_(None)
     session.execute(
         insert(Lead)
-        .values(phone=phone, name=name, channel=channel, stage="new")
+        .values(phone=phone, name=name, channel=channel, stage=NEW)
         .on_conflict_do_nothing(index_elements=["phone"], index_where=messaging)
     )
     lead = session.scalars(select(Lead).where(Lead.phone == phone, messaging).with_for_update()).one()
