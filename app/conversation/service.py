@@ -11,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from app.conversation.engine import AnswerResult, Engine, EngineSettings, Incoming, LeadState, Outcome
+from app.conversation.engine import Engine, EngineSettings
+from app.conversation.state import AnswerResult, Incoming, LeadState, Outcome
 from app.models import Activity, Lead, Message, OutboxEvent, Project
 from app.models.leads import NEW
 
