@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from app.channels.limits import MAX_TEXT_BODY
-from app.conversation import parsers
+from app.conversation import intents
 from app.conversation.questions import QUESTIONS, ask, parse_answer, summary
 from app.conversation.state import AnswerResult, Incoming, LeadState, Outcome, Reply
 from app.models.leads import (
@@ -66,7 +66,7 @@ class Engine:
             )
         )
         text = (message.text or "").strip()
-        intent = parsers.classify_reply(text) if text else None
+        intent = intents.classify_reply(text) if text else None
         if message.reply_id in ("connect", "not_now"):
             intent = "connect" if message.reply_id == "connect" else "no"
 
@@ -191,13 +191,13 @@ class Engine:
     ) -> Outcome:
         question = out.state.pending_question
         assert question is not None
-        if reply_id == "skip" or parsers.is_skip(text):
+        if reply_id == "skip" or intents.is_skip(text):
             out.state.skipped.append(question)
             out.activities.append(("question_skipped", {"question": question}))
             return self._ask_next(out, now)
         parsed = parse_answer(question, text, reply_id)
         # "What is the price of a 3BHK?" mentions a unit but asks a question; "3bhk?" answers.
-        asking = not reply_id and parsers.looks_like_question(text) and len(text.split()) > 4
+        asking = not reply_id and intents.looks_like_question(text) and len(text.split()) > 4
         if parsed is not None and not asking:
             parsed.apply(out.state, text)
             out.activities.append(("question_answered", {"question": question, "answer": parsed.label}))
@@ -208,7 +208,7 @@ class Engine:
             )
             out.replies.append(ask(question))
             return out
-        if asking or parsers.looks_like_question(text):
+        if asking or intents.looks_like_question(text):
             self._answer(out, text)
             out.replies.append(ask(question, again=True))
             return out
