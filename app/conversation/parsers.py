@@ -81,20 +81,22 @@ _NOT_MONEY_AFTER = re.compile(
 )
 _PHONE_RE = re.compile(r"(?<!\d)(?:\+?91[\s-]?)?[6-9]\d{4}\s?\d{5}(?!\d)")
 _RANGE_GAP = re.compile(r"\s*(?:-|–|—|~|to|se|till|and|&|or|/)\s*")
-# Words before or after a lone amount that make it a ceiling ("max") or a floor ("min").
+# Words that make a lone amount a ceiling ("max") or a floor ("min"): (written before it, after it).
 # Ceilings are tried first so "not more than" never reads as "more than".
-_BOUND_BEFORE = (
-    ("max", re.compile(r"(?:under|below|upto|up\s*to|max(?:imum)?|within|less\s+than|at\s*most|till|"
-                       r"(?:not|no)\s+more\s+than|not\s+(?:above|over)|<=?|≤|cap(?:ped)?\s+at)\s*(?:of\s*)?$")),
-    ("min", re.compile(r"(?:above|over|more\s+than|greater\s+than|at\s*least|min(?:imum)?|from|>=?|≥|"
-                       r"starting(?:\s+(?:from|at))?|north\s+of|upwards\s+of|beyond)\s*$")),
-)  # fmt: skip
-_BOUND_AFTER = (
-    ("max", re.compile(r"\s*(?:max(?:imum)?\b|or\s+(?:less|below|under|lower)|and\s+below|tak\b|se\s+kam|"
-                       r"ke\s+andar|at\s+most|tops?\b)")),
-    ("min", re.compile(r"\s*(?:\+|plus\b|and\s+(?:above|more)|or\s+(?:above|more|higher)|onwards?\b|"
-                       r"min(?:imum)?\b|se\s+(?:zyada|jyada|upar|uper)|ke\s+upar)")),
-)  # fmt: skip
+_BOUND_WORDS = {
+    "max": (r"(?:under|below|upto|up\s*to|max(?:imum)?|within|less\s+than|at\s*most|till|"
+            r"(?:not|no)\s+more\s+than|not\s+(?:above|over)|<=?|≤|cap(?:ped)?\s+at)\s*(?:of\s*)?",
+            r"max(?:imum)?\b|or\s+(?:less|below|under|lower)|and\s+below|tak\b|se\s+kam|ke\s+andar|"
+            r"at\s+most|tops?\b"),
+    "min": (r"above|over|more\s+than|greater\s+than|at\s*least|min(?:imum)?|from|>=?|≥|"
+            r"starting(?:\s+(?:from|at))?|north\s+of|upwards\s+of|beyond",
+            r"\+|plus\b|and\s+(?:above|more)|or\s+(?:above|more|higher)|onwards?\b|min(?:imum)?\b|"
+            r"se\s+(?:zyada|jyada|upar|uper)|ke\s+upar"),
+}  # fmt: skip
+_BOUND_BEFORE = tuple(
+    (bound, re.compile(rf"(?:{before})\s*$")) for bound, (before, _) in _BOUND_WORDS.items()
+)
+_BOUND_AFTER = tuple((bound, re.compile(rf"\s*(?:{after})")) for bound, (_, after) in _BOUND_WORDS.items())
 
 
 @dataclass(frozen=True)
