@@ -136,16 +136,18 @@ def persist_outcome(session: Session, lead: Lead, inbound: Message, outcome: Out
         elif reply.rows:
             interactive = {"list_button": reply.list_button, "rows": [list(r) for r in reply.rows]}
         message = Message(
+            # Where it stands: the lead's thread, after the message it answers.
             lead_id=lead.id,
             phone=lead.phone,
+            conversation=inbound.conversation,
+            in_reply_to_id=inbound.id,
+            sequence=sequence,
+            # What it says, and how the brochure answer in it was found.
             direction="out",
             provider=inbound.provider,
             kind="text",
             body=reply.body,
             interactive=interactive,
-            in_reply_to_id=inbound.id,
-            conversation=inbound.conversation,
-            sequence=sequence,
             route=reply.route,
             answered=reply.answered,
             latency_ms=reply.latency_ms,
