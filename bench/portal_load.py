@@ -45,9 +45,9 @@ from app import create_app, embedded  # noqa: E402
 from app.conversation.parsers import TIMELINES  # noqa: E402
 from app.conversation.questions import QUESTIONS  # noqa: E402
 from app.extensions import db  # noqa: E402
+from app.models.leads import POOL_STAGES  # noqa: E402
 from app.portal.accounts import create_user  # noqa: E402
 from app.portal.performance import forget_records  # noqa: E402
-from app.portal.pipeline import POOL_STAGES  # noqa: E402
 from app.portal.stats import add_months, forget_activity_figures  # noqa: E402
 from app.rag.evaluate import percentile  # noqa: E402
 

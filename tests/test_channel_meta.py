@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
+import httpx2 as httpx
 import pytest
 
 from app.channels import (
@@ -25,7 +26,7 @@ from app.channels import (
     parse_webhook,
     verify_signature,
 )
-from app.channels.base import httpx, retry_after_seconds
+from app.channels.posting import retry_after_seconds
 from tests.fakes.graph_server import FakeGraph
 from tests.shared_data import PAYLOADS_DIR, require
 

@@ -9,10 +9,10 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx2 as httpx
 import pytest
 
 from app.channels import PayloadError, SendError, WatiChannel, parse_wati_webhook, verify_wati_token
-from app.channels.base import httpx
 from tests.fakes.wati_server import FakeWati
 
 LEAD = "+919812345678"

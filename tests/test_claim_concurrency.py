@@ -4,11 +4,11 @@ import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import httpx2 as httpx
 import pytest
 from sqlalchemy import delete, func, select
 from werkzeug.serving import make_server
 
-from app.channels.base import httpx
 from app.extensions import db
 from app.models import Activity, Lead, OutboxEvent, User
 from app.portal.accounts import create_user

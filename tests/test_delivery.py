@@ -15,13 +15,8 @@ import pytest
 from rq.job import Job
 from sqlalchemy import select
 
-from app.conversation.delivery import (
-    MAX_ATTEMPTS,
-    TemplateSettings,
-    channel_from_config,
-    deliver_messages,
-    deliver_replies,
-)
+from app.channels.providers import channel_from_config
+from app.conversation.delivery import MAX_ATTEMPTS, TemplateSettings, deliver_messages, deliver_replies
 from app.extensions import db
 from app.models import Lead, Message
 from tests.fakes.graph_server import FakeGraph

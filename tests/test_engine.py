@@ -5,18 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from app.conversation.engine import (
-    BROKER_REQUESTED,
-    ENGAGED,
-    PROFILED,
-    QUALIFIED,
-    QUALIFYING,
-    AnswerResult,
-    Engine,
-    EngineSettings,
-    Incoming,
-    LeadState,
-)
+from app.conversation.engine import Engine, EngineSettings
+from app.conversation.state import AnswerResult, Incoming, LeadState
+from app.models.leads import BROKER_REQUESTED, ENGAGED, PROFILED, QUALIFIED, QUALIFYING
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 

@@ -4,15 +4,13 @@ from decimal import Decimal
 
 import pytest
 
+from app.conversation.intents import classify_reply, is_skip, looks_like_question
 from app.conversation.parsers import (
     LOCALITIES,
     TIMELINES,
     UNIT_KINDS,
     Budget,
     UnitPreference,
-    classify_reply,
-    is_skip,
-    looks_like_question,
     parse_areas,
     parse_budget,
     parse_timeline,

@@ -8,12 +8,8 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from app.conversation.delivery import (
-    deliver_messages,
-    deliver_replies,
-    shared_channel,
-    template_from_config,
-)
+from app.channels.providers import shared_channel
+from app.conversation.delivery import deliver_messages, deliver_replies, template_from_config
 from app.conversation.ratelimit import SenderLimiter
 from app.conversation.service import build_engine, process_inbound
 from app.extensions import db

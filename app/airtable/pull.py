@@ -44,6 +44,7 @@ from app.airtable.schema import (
     TABLES_BY_NAME,
 )
 from app.models import Activity, AirtableRecord, Deal, Lead, Project, User
+from app.models.leads import CLOSED_PIPELINE, CONTACTED_OR_LATER
 from app.portal.deals import DealForm, log_deal, parse_closed_on, parse_deal_value
 from app.portal.pipeline import PortalError, assign_lead, record
 
@@ -177,7 +178,7 @@ class _Puller:
                 known = ", ".join(STATUS_LABELS.values())
                 raise Malformed(f"Status {label!r} is not one of {known}")
             stage = STATUS_VALUES[label.lower()]
-            if lead.pipeline in ("won", "lost"):
+            if lead.pipeline in CLOSED_PIPELINE:
                 raise Malformed(
                     f"the lead is already {STATUS_LABELS[lead.pipeline]}; it cannot move to {label}"
                 )
@@ -186,7 +187,7 @@ class _Puller:
             lead.pipeline = stage
             if stage == "lost":
                 lead.lost_reason = lead.lost_reason or "Marked lost in Airtable"
-            if stage in ("contacted", "site_visit", "negotiating", "won") and lead.contacted_at is None:
+            if stage in CONTACTED_OR_LATER and lead.contacted_at is None:
                 lead.contacted_at = datetime.now(UTC)
             record(self.session, lead, "stage_changed", None, stage=stage or "new", source="airtable")
         elif name == "Assigned Broker":

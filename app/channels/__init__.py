@@ -1,12 +1,14 @@
 """WhatsApp channels: parse what a provider's webhook delivers and send replies through it.
 
 ``meta`` is Meta's WhatsApp Cloud API (the default), ``wati`` is Wati; both produce the same
-``InboundMessage`` / ``StatusUpdate`` records and implement the ``Channel`` protocol, so the
-conversation code never knows which provider it talks to. Phone numbers are E.164 throughout
+``InboundMessage`` / ``StatusUpdate`` records and implement the ``Channel`` protocol
+(``messages``), so the conversation code never knows which provider it talks to. Both check
+WhatsApp's message limits before sending (``limits``), read webhook bodies with the same helpers
+(``payloads``) and post through one HTTP helper (``posting``). Phone numbers are E.164 throughout
 (``phones``).
 """
 
-from app.channels.base import (
+from app.channels.messages import (
     Channel,
     InboundMessage,
     OutboundResult,

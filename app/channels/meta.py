@@ -19,25 +19,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any
 
-from app.channels.base import (
-    InboundMessage,
-    OutboundResult,
-    PayloadError,
-    SendError,
-    StatusUpdate,
-    check_buttons,
-    check_list,
-    check_template,
-    check_text,
-    clean_errors,
-    httpx,
-    json_body,
-    parse_each,
-    parse_unix_time,
-    post_once,
-    refusal,
-)
+import httpx2
+
+from app.channels.limits import check_buttons, check_list, check_template, check_text
+from app.channels.messages import InboundMessage, OutboundResult, PayloadError, SendError, StatusUpdate
+from app.channels.payloads import MEDIA_TYPES, SIMPLE_KINDS, clean_errors, parse_each, parse_unix_time
 from app.channels.phones import from_wa_id, phone_or_id, to_wa_id
+from app.channels.posting import json_body, post_once, refusal
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +34,6 @@ LABEL = "Meta's Cloud API"
 DEFAULT_BASE_URL = "https://graph.facebook.com"
 DEFAULT_API_VERSION = "v21.0"
 DEFAULT_TIMEOUT = 10.0
-MEDIA_TYPES = frozenset({"image", "video", "document", "audio", "voice", "sticker"})
-# Message types with nothing for the bot to act on, stored as "other": order, edit, revoke,
-# request_welcome, and any type Meta adds later.
-_SIMPLE_KINDS = {"location": "location", "contacts": "contacts", "unsupported": "unsupported"}
 
 
 def verify_signature(app_secret: str, raw_body: bytes, header: str | None) -> bool:
@@ -167,7 +151,7 @@ def _kind_text_reply(message: Mapping[str, Any]) -> tuple[str, str | None, str |
         return "other", None, None  # e.g. a WhatsApp Flow's nfm_reply
     if kind == "system":
         return "system", content.get("body"), None
-    return _SIMPLE_KINDS.get(str(kind), "other"), None, None
+    return SIMPLE_KINDS.get(str(kind), "other"), None, None
 
 
 def _status(status: Any) -> StatusUpdate:
@@ -202,13 +186,13 @@ class MetaCloudChannel:
         *,
         base_url: str = DEFAULT_BASE_URL,
         api_version: str = DEFAULT_API_VERSION,
-        client: httpx.Client | None = None,
+        client: httpx2.Client | None = None,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         self.phone_number_id = phone_number_id
         self.url = f"{base_url.rstrip('/')}/{api_version.strip('/')}/{phone_number_id}/messages"
         self._headers = {"Authorization": f"Bearer {access_token}"}
-        self._client = client if client is not None else httpx.Client(timeout=timeout)
+        self._client = client if client is not None else httpx2.Client(timeout=timeout)
         self._owns_client = client is None
 
     @classmethod
@@ -295,7 +279,7 @@ class MetaCloudChannel:
         raise _refusal(response, body)
 
 
-def _refusal(response: httpx.Response, body: Any) -> SendError:
+def _refusal(response: httpx2.Response, body: Any) -> SendError:
     """A ``SendError`` from Meta's ``{"error": {"message", "type", "code", ...}}`` answer."""
     error = body.get("error") if isinstance(body, Mapping) else None
     error = error if isinstance(error, Mapping) else {}

@@ -38,25 +38,13 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from app.channels.base import (
-    InboundMessage,
-    OutboundResult,
-    PayloadError,
-    SendError,
-    StatusUpdate,
-    check_buttons,
-    check_list,
-    check_template,
-    check_text,
-    clean_errors,
-    httpx,
-    json_body,
-    parse_each,
-    parse_unix_time,
-    post_once,
-    refusal,
-)
+import httpx2
+
+from app.channels.limits import check_buttons, check_list, check_template, check_text
+from app.channels.messages import InboundMessage, OutboundResult, PayloadError, SendError, StatusUpdate
+from app.channels.payloads import MEDIA_TYPES, SIMPLE_KINDS, clean_errors, parse_each, parse_unix_time
 from app.channels.phones import from_wa_id, phone_or_id, to_wa_id
+from app.channels.posting import json_body, post_once, refusal
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +52,6 @@ PROVIDER = "wati"
 LABEL = "Wati's API"
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_BROADCAST = "investochat"
-MEDIA_TYPES = frozenset({"image", "video", "document", "audio", "voice", "sticker"})
-_SIMPLE_KINDS = {"location": "location", "contacts": "contacts", "unsupported": "unsupported"}
 _STATUS_EVENTS = {
     "sessionMessageSent": "sent",
     "templateMessageSent": "sent",
@@ -160,7 +146,7 @@ def _kind_text_reply(event: Mapping[str, Any]) -> tuple[str, str | None, str | N
                 pressed.get("id") or button.get("payload"),
             )
         return "other", text, None
-    return _SIMPLE_KINDS.get(str(kind), "other"), None, None
+    return SIMPLE_KINDS.get(str(kind), "other"), None, None
 
 
 def _status(event: Mapping[str, Any], status: str) -> StatusUpdate:
@@ -210,7 +196,7 @@ class WatiChannel:
         api_url: str,
         token: str,
         *,
-        client: httpx.Client | None = None,
+        client: httpx2.Client | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         broadcast_name: str = DEFAULT_BROADCAST,
     ) -> None:
@@ -219,7 +205,7 @@ class WatiChannel:
         token = token[len("bearer ") :].strip() if token.lower().startswith("bearer ") else token
         self._headers = {"Authorization": f"Bearer {token}"}
         self.broadcast_name = broadcast_name
-        self._client = client if client is not None else httpx.Client(timeout=timeout)
+        self._client = client if client is not None else httpx2.Client(timeout=timeout)
         self._owns_client = client is None
 
     @classmethod

@@ -16,7 +16,7 @@ from app.extensions import db
 
 
 def _as_inbound(phone: str, text: str, reply_id: str | None):
-    from app.channels.base import InboundMessage
+    from app.channels.messages import InboundMessage
 
     return InboundMessage.typed("cli", f"cli-{uuid.uuid4()}", phone, text, reply_id)
 

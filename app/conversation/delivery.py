@@ -8,7 +8,6 @@ mid-call never sends the same reply twice; a row left in ``sending`` is reported
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.channels.base import Channel, OutboundResult, SendError
+from app.channels.messages import Channel, OutboundResult, SendError
 from app.models import Lead, Message
 
 log = logging.getLogger(__name__)
@@ -44,40 +43,6 @@ class TemplateSettings:
 
     name: str | None
     language: str = "en"
-
-
-def channel_from_config(config: Mapping[str, Any]) -> Channel | None:
-    """The configured provider (``WHATSAPP_PROVIDER=meta|wati``), or None without credentials
-    (replies are then recorded, not sent)."""
-    if config.get("WHATSAPP_PROVIDER", "meta") == "wati":
-        from app.channels.wati import WatiChannel
-
-        return WatiChannel.from_config(config)
-    from app.channels.meta import MetaCloudChannel
-
-    return MetaCloudChannel.from_config(config)
-
-
-_channel_lock = threading.Lock()
-_channel: tuple[tuple, Channel | None] | None = None  # (the settings it was built from, channel)
-
-
-def _channel_settings(config: Mapping[str, Any]) -> tuple:
-    return tuple(sorted((k, str(v)) for k, v in config.items() if k.startswith(("WHATSAPP_", "WATI_API_"))))
-
-
-def shared_channel(config: Mapping[str, Any]) -> Channel | None:
-    """``channel_from_config(config)``, built once per process and reused while the settings stay
-    the same: its HTTP client keeps the connection to the provider open between sends, instead of
-    loading the CA bundle and connecting again for every reply."""
-    global _channel
-    settings = _channel_settings(config)
-    with _channel_lock:
-        if _channel is None or _channel[0] != settings:
-            if _channel is not None and _channel[1] is not None:
-                _channel[1].close()
-            _channel = (settings, channel_from_config(config))
-        return _channel[1]
 
 
 def template_from_config(config: Mapping[str, Any]) -> TemplateSettings:

@@ -8,24 +8,24 @@ engine itself touches neither the database nor the network.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from decimal import Decimal
 
-from app.channels.base import MAX_TEXT_BODY
-from app.conversation import parsers
+from app.channels.limits import MAX_TEXT_BODY
+from app.conversation import intents
 from app.conversation.questions import QUESTIONS, ask, parse_answer, summary
-
-# Stages of a lead, in the order a conversation moves through them.
-NEW, ENGAGED, QUALIFYING, PROFILED, QUALIFIED, BROKER_REQUESTED = (
-    "new",
-    "engaged",
-    "qualifying",
-    "profiled",
-    "qualified",
-    "broker_requested",
+from app.conversation.state import AnswerResult, Incoming, LeadState, Outcome, Reply
+from app.models.leads import (
+    BROKER_REQUESTED,
+    ENGAGED,
+    HANDOFF_STAGES,
+    NEW,
+    PROFILED,
+    QUALIFIED,
+    QUALIFYING,
 )
+
 RATE_NOTICE_EVERY = timedelta(minutes=10)
 MEDIA_REPLY = (
     "Thanks! I can only read text messages for now. Please type your question — for example "
@@ -35,91 +35,6 @@ PII_WARNING = (
     "For your safety I removed an {kinds} number from your message. Please don't share Aadhaar, "
     "PAN, card numbers or OTPs here — we never need them on chat."
 )
-
-
-@dataclass(frozen=True)
-class AnswerResult:
-    """What the brochure Q&A returned for a question (a subset of ``app.rag.answer.Answer``)."""
-
-    text: str
-    answered: bool
-    project: str | None = None
-    route: str = "none"
-    latency_ms: float = 0.0
-
-
-@dataclass
-class LeadState:
-    """Everything the engine needs to know about a lead."""
-
-    lead_id: int | None = None
-    name: str | None = None
-    stage: str = NEW
-    opted_out: bool = False
-    pending_question: str | None = None
-    questions_answered: int = 0
-    project: str | None = None
-    budget_min: Decimal | None = None
-    budget_max: Decimal | None = None
-    budget_text: str | None = None
-    areas: list[str] = field(default_factory=list)
-    area_text: str | None = None
-    timeline: str | None = None
-    timeline_text: str | None = None
-    unit_kinds: list[str] = field(default_factory=list)
-    unit_text: str | None = None
-    skipped: list[str] = field(default_factory=list)
-    reference: str | None = None
-    qualified_at: datetime | None = None
-    broker_requested_at: datetime | None = None
-    rate_notice_at: datetime | None = None
-
-    @property
-    def score(self) -> int:
-        """How many of the four answers are known (the database derives the same)."""
-        return sum(
-            [
-                self.budget_min is not None or self.budget_max is not None,
-                bool(self.areas),
-                self.timeline is not None,
-                bool(self.unit_kinds),
-            ]
-        )
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """An inbound message as the engine sees it (already PII-redacted)."""
-
-    text: str | None
-    kind: str = "text"
-    reply_id: str | None = None
-    pii_removed: Sequence[str] = ()
-    rate_limited: bool = False
-
-
-@dataclass(frozen=True)
-class Reply:
-    """One outbound message: text, optionally with reply buttons or a list."""
-
-    body: str
-    buttons: tuple[tuple[str, str], ...] = ()
-    list_button: str | None = None
-    rows: tuple[tuple[str, str, str | None], ...] = ()
-    route: str | None = None
-    answered: bool | None = None
-    latency_ms: float | None = None
-
-
-@dataclass
-class Outcome:
-    """The engine's decision for one message."""
-
-    state: LeadState
-    replies: list[Reply] = field(default_factory=list)
-    activities: list[tuple[str, dict]] = field(default_factory=list)
-    events: list[tuple[str, dict]] = field(default_factory=list)
-    greeting: Reply | None = None  # the first-contact greeting, while it is a reply of its own
 
 
 @dataclass(frozen=True)
@@ -151,7 +66,7 @@ class Engine:
             )
         )
         text = (message.text or "").strip()
-        intent = parsers.classify_reply(text) if text else None
+        intent = intents.classify_reply(text) if text else None
         if message.reply_id in ("connect", "not_now"):
             intent = "connect" if message.reply_id == "connect" else "no"
 
@@ -198,7 +113,7 @@ class Engine:
             return self._qualifying(out, text, message.reply_id, intent, now)
 
         # 4. Hand-off.
-        if intent == "connect" and out.state.stage in (QUALIFIED, PROFILED, BROKER_REQUESTED):
+        if intent == "connect" and out.state.stage in HANDOFF_STAGES:
             return self._handoff(out, now)
         if intent == "connect" and out.state.stage in (ENGAGED,):
             out.replies.append(
@@ -276,13 +191,13 @@ class Engine:
     ) -> Outcome:
         question = out.state.pending_question
         assert question is not None
-        if reply_id == "skip" or parsers.is_skip(text):
+        if reply_id == "skip" or intents.is_skip(text):
             out.state.skipped.append(question)
             out.activities.append(("question_skipped", {"question": question}))
             return self._ask_next(out, now)
         parsed = parse_answer(question, text, reply_id)
         # "What is the price of a 3BHK?" mentions a unit but asks a question; "3bhk?" answers.
-        asking = not reply_id and parsers.looks_like_question(text) and len(text.split()) > 4
+        asking = not reply_id and intents.looks_like_question(text) and len(text.split()) > 4
         if parsed is not None and not asking:
             parsed.apply(out.state, text)
             out.activities.append(("question_answered", {"question": question, "answer": parsed.label}))
@@ -293,7 +208,7 @@ class Engine:
             )
             out.replies.append(ask(question))
             return out
-        if asking or parsers.looks_like_question(text):
+        if asking or intents.looks_like_question(text):
             self._answer(out, text)
             out.replies.append(ask(question, again=True))
             return out

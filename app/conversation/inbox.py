@@ -16,7 +16,7 @@ from sqlalchemy import Connection, bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
-from app.channels.base import InboundMessage, StatusUpdate
+from app.channels.messages import InboundMessage, StatusUpdate
 from app.conversation.pii import redact_pii
 
 # New actionable message ids go out as PostgreSQL notifications on this channel, comma-separated,

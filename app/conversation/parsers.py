@@ -6,11 +6,11 @@ rupees throughout, parsed and formatted with ``app.money``.
 """
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
 from app.conversation.localities import ANY_AREA, LOCALITIES, Locality, parse_areas
+from app.conversation.text import normalize_text
 from app.money import (
     CRORE,
     CURRENCY_PATTERN,
@@ -25,22 +25,12 @@ from app.money import (
 
 __all__ = [
     "ANY_AREA", "LOCALITIES", "TIMELINES", "UNIT_KINDS", "Budget", "Locality", "UnitPreference",
-    "classify_reply", "is_skip", "looks_like_question", "parse_areas", "parse_budget",
-    "parse_timeline", "parse_unit",
+    "parse_areas", "parse_budget", "parse_timeline", "parse_unit",
 ]  # fmt: skip
 
 # A budget outside this band is a typo or a joke, not a luxury-home budget.
 MIN_BUDGET = 10 * LAKH
 MAX_BUDGET = 500 * CRORE
-
-_DEVANAGARI_DIGITS = str.maketrans("०१२३४५६७८९", "0123456789")
-
-
-def _normalize(text: str) -> str:
-    """NFC, ASCII digits, lower case and single spaces: the form every parser reads."""
-    text = unicodedata.normalize("NFC", text).translate(_DEVANAGARI_DIGITS).lower()
-    return " ".join(text.replace("’", "'").split())
-
 
 # -- Budget -----------------------------------------------------------------------------------
 
@@ -91,20 +81,22 @@ _NOT_MONEY_AFTER = re.compile(
 )
 _PHONE_RE = re.compile(r"(?<!\d)(?:\+?91[\s-]?)?[6-9]\d{4}\s?\d{5}(?!\d)")
 _RANGE_GAP = re.compile(r"\s*(?:-|–|—|~|to|se|till|and|&|or|/)\s*")
-# Words before or after a lone amount that make it a ceiling ("max") or a floor ("min").
+# Words that make a lone amount a ceiling ("max") or a floor ("min"): (written before it, after it).
 # Ceilings are tried first so "not more than" never reads as "more than".
-_BOUND_BEFORE = (
-    ("max", re.compile(r"(?:under|below|upto|up\s*to|max(?:imum)?|within|less\s+than|at\s*most|till|"
-                       r"(?:not|no)\s+more\s+than|not\s+(?:above|over)|<=?|≤|cap(?:ped)?\s+at)\s*(?:of\s*)?$")),
-    ("min", re.compile(r"(?:above|over|more\s+than|greater\s+than|at\s*least|min(?:imum)?|from|>=?|≥|"
-                       r"starting(?:\s+(?:from|at))?|north\s+of|upwards\s+of|beyond)\s*$")),
-)  # fmt: skip
-_BOUND_AFTER = (
-    ("max", re.compile(r"\s*(?:max(?:imum)?\b|or\s+(?:less|below|under|lower)|and\s+below|tak\b|se\s+kam|"
-                       r"ke\s+andar|at\s+most|tops?\b)")),
-    ("min", re.compile(r"\s*(?:\+|plus\b|and\s+(?:above|more)|or\s+(?:above|more|higher)|onwards?\b|"
-                       r"min(?:imum)?\b|se\s+(?:zyada|jyada|upar|uper)|ke\s+upar)")),
-)  # fmt: skip
+_BOUND_WORDS = {
+    "max": (r"(?:under|below|upto|up\s*to|max(?:imum)?|within|less\s+than|at\s*most|till|"
+            r"(?:not|no)\s+more\s+than|not\s+(?:above|over)|<=?|≤|cap(?:ped)?\s+at)\s*(?:of\s*)?",
+            r"max(?:imum)?\b|or\s+(?:less|below|under|lower)|and\s+below|tak\b|se\s+kam|ke\s+andar|"
+            r"at\s+most|tops?\b"),
+    "min": (r"above|over|more\s+than|greater\s+than|at\s*least|min(?:imum)?|from|>=?|≥|"
+            r"starting(?:\s+(?:from|at))?|north\s+of|upwards\s+of|beyond",
+            r"\+|plus\b|and\s+(?:above|more)|or\s+(?:above|more|higher)|onwards?\b|min(?:imum)?\b|"
+            r"se\s+(?:zyada|jyada|upar|uper)|ke\s+upar"),
+}  # fmt: skip
+_BOUND_BEFORE = tuple(
+    (bound, re.compile(rf"(?:{before})\s*$")) for bound, (before, _) in _BOUND_WORDS.items()
+)
+_BOUND_AFTER = tuple((bound, re.compile(rf"\s*(?:{after})")) for bound, (_, after) in _BOUND_WORDS.items())
 
 
 @dataclass(frozen=True)
@@ -189,7 +181,7 @@ def parse_budget(text: str) -> Budget | None:
     amount carries a unit. Reversed ranges are swapped; anything below ₹10 L or above ₹500 Cr is
     rejected.
     """
-    clean = _PHONE_RE.sub(" ", _normalize(text))
+    clean = _PHONE_RE.sub(" ", normalize_text(text))
     for pattern, replacement in _BUDGET_WORDS:
         clean = re.sub(pattern, replacement, clean)
     clean = _NUMBER_WORD_RE.sub(lambda m: _NUMBER_WORDS[m.group(1)], " ".join(clean.split()))
@@ -296,7 +288,7 @@ def parse_timeline(text: str) -> str | None:
     "immediate", "next month" -> "1-3 months", "by mid next year" / "by end of year" ->
     "6-12 months", "next year" -> "12+ months", "just exploring" / "not sure" -> "exploring".
     """
-    clean = _normalize(text).replace("'", "")
+    clean = normalize_text(text).replace("'", "")
     if _BROWSING_RE.search(clean):
         return "exploring"
     clean, not_urgent = _NOT_URGENT_RE.subn(" ", clean)
@@ -369,7 +361,7 @@ def parse_unit(text: str) -> UnitPreference | None:
     "penthouse", "villa" (also kothi, bungalow), "plot", "studio" / "1 RK"; "open" / "any" /
     "flexible" -> any, when nothing specific is named.
     """
-    clean = _BEDROOM_WORD_RE.sub(lambda m: _BEDROOM_WORDS[m.group(1)], _normalize(text).replace("'", ""))
+    clean = _BEDROOM_WORD_RE.sub(lambda m: _BEDROOM_WORDS[m.group(1)], normalize_text(text).replace("'", ""))
     servant = bool(_SERVANT_RE.search(clean))
     kinds: set[str] = set()
     for match in _BEDROOMS_RE.finditer(clean):
@@ -383,83 +375,3 @@ def parse_unit(text: str) -> UnitPreference | None:
     if not kinds and _ANY_UNIT_RE.search(clean):
         kinds.add("any")
     return UnitPreference(tuple(k for k in UNIT_KINDS if k in kinds)) if kinds else None
-
-
-# -- Whole-message intents --------------------------------------------------------------------
-
-_POLITE = r"(?:please|pls|plz|ji|sir|maam|thanks|thank you|bhai|now)"
-_INTENTS = (  # (intent, phrases); the whole message must be one phrase, politeness aside
-    ("stop", r"stop(?: (?:it|all|messages|messaging(?: me)?|sending(?: messages| me messages)?|this))?|"
-             r"unsubscribe|opt ?out|dont (?:message|text|contact) me|do not (?:message|text|contact) me|"
-             r"band karo|mat bhejo"),
-    ("start", r"start(?: again)?|resume|restart|unstop|subscribe|opt ?in"),
-    ("no", r"no|nope|nah|na|not now|later|maybe later|not interested|no thanks|nahi|nahin|abhi nahi|नहीं"),
-    # A bare "ok" is usually an acknowledgement, so it connects only with more: "ok connect".
-    ("connect", r"(?:(?:ok|okay) )?(?:yes|yeah|yep|yup|y|sure|haan|han|haa|ha|ji|haan ji|ji haan|theek hai|"
-                r"thik hai|interested|go ahead|हाँ|हां)(?: (?:connect(?: me)?|call me|go ahead|sure))?|"
-                r"(?:ok|okay) (?:connect(?: me)?|call me|go ahead)|"
-                r"connect(?: me)?(?: (?:with|to) (?:an? )?(?:advisor|agent|expert|someone|sales))?|"
-                r"call(?: me)?|call back|(?:i want to |can i )?(?:talk|speak) to (?:an? )?"
-                r"(?:advisor|agent|expert|someone|human|person)"),
-    ("greeting", r"h+i+|h+e+y+|hel+o+|hi there|hello there|hey there|namaste|namaskar|नमस्ते|"
-                 r"good (?:morning|afternoon|evening)"),
-)  # fmt: skip
-_INTENT_RES = tuple(
-    (intent, re.compile(rf"(?:(?:hi|hello|hey) )?(?:{_POLITE} )*(?:{phrases})(?: {_POLITE})*"))
-    for intent, phrases in _INTENTS
-)
-_SKIP_RE = re.compile(
-    rf"(?:{_POLITE} )*(?:skip(?: (?:this|it|this one|this question|for now))?|pass|next(?: question)?|"
-    r"prefer not to (?:say|share|answer|tell)|(?:id |i would )?rather not(?: say| share| tell)?|"
-    r"no comment|not telling|(?:i )?(?:dont|do not) want to (?:say|share|tell)|chhodo|rehne do|skip karo)"
-    rf"(?: {_POLITE})*"
-)
-_QUESTION_START_RE = re.compile(
-    r"(?:what|whats|which|when|where|why|how|who|whose|wht|tell me|please tell|pls tell|explain|"
-    r"(?:i )?want to know|can you (?:share|send|tell)|share|send|show)\b|"
-    r"(?:is|are|does|do|did|can|could|will|would|should|has|have|was)\s+"
-    r"(?:i|you|we|it|there|the|this|that|they|my|your|a|an|any|these|those|its|project|builder|society)\b"
-)
-_QUESTION_WORDS_RE = re.compile(
-    r"\b(?:kya|kitna|kitni|kitne|kab|kahan|kaha|kaun|kaunsa|kaise|kyun|price of|cost of|rate of|payment plan|"
-    r"floor plans?|brochure|amenities|possession date|rera (?:number|no)|maintenance charges?)\b|क्या|कितन"
-)
-
-
-def _intent_text(text: str) -> str:
-    """Lower case with punctuation, symbols and emoji dropped (a thumbs-up reads as "yes")."""
-    text = unicodedata.normalize("NFC", text).lower().replace("'", "").replace("’", "").replace("👍", " yes ")
-    kept = "".join(ch if unicodedata.category(ch)[0] in "LMN" else " " for ch in text)
-    return " ".join(kept.split())
-
-
-def is_skip(text: str) -> bool:
-    """Whether the whole message declines the question: "skip", "pass", "next", "rather not"."""
-    return bool(_SKIP_RE.fullmatch(_intent_text(text)))
-
-
-def classify_reply(text: str) -> str | None:
-    """The intent of a whole short reply: "connect", "stop", "start", "greeting", "no" or ``None``.
-
-    Only a message that is nothing but the intent counts (politeness aside), so "STOP" and
-    "stop messages" stop but "is there a bus stop nearby?" does not; "yes" and "haan" connect.
-    """
-    clean = _intent_text(text)
-    for intent, pattern in _INTENT_RES:
-        if pattern.fullmatch(clean):
-            return intent
-    return None
-
-
-def looks_like_question(text: str) -> bool:
-    """Whether a message asks about the property rather than answering the bot's question.
-
-    True for a trailing "?", a wh-word or "tell me" opening, an auxiliary verb opening a question
-    ("does it have a pool", "is there parking"), Hinglish question words ("kya", "kitna") and
-    brochure topics ("price of 3bhk", "payment plan").
-    """
-    clean = _normalize(text)
-    if clean.rstrip(" .!)").endswith(("?", "؟")):
-        return True
-    words = _intent_text(clean)
-    return bool(_QUESTION_START_RE.match(words) or _QUESTION_WORDS_RE.search(words))

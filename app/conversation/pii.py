@@ -17,29 +17,6 @@ PLACEHOLDERS = {
     "otp": "[OTP removed]",
 }
 
-# Verhoeff's dihedral-group tables, as used by UIDAI for the Aadhaar check digit.
-_VERHOEFF_D = (
-    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
-    (1, 2, 3, 4, 0, 6, 7, 8, 9, 5),
-    (2, 3, 4, 0, 1, 7, 8, 9, 5, 6),
-    (3, 4, 0, 1, 2, 8, 9, 5, 6, 7),
-    (4, 0, 1, 2, 3, 9, 5, 6, 7, 8),
-    (5, 9, 8, 7, 6, 0, 4, 3, 2, 1),
-    (6, 5, 9, 8, 7, 1, 0, 4, 3, 2),
-    (7, 6, 5, 9, 8, 2, 1, 0, 4, 3),
-    (8, 7, 6, 5, 9, 3, 2, 1, 0, 4),
-    (9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-)
-_VERHOEFF_P = (
-    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
-    (1, 5, 7, 6, 2, 8, 3, 0, 9, 4),
-    (5, 8, 0, 3, 7, 9, 6, 1, 4, 2),
-    (8, 9, 1, 6, 0, 4, 3, 5, 2, 7),
-    (9, 4, 5, 3, 1, 2, 6, 8, 7, 0),
-    (4, 2, 8, 6, 5, 7, 3, 9, 0, 1),
-    (2, 7, 9, 3, 8, 0, 6, 4, 1, 5),
-    (7, 0, 4, 6, 9, 1, 3, 2, 5, 8),
-)
 
 # Digit runs are bounded so a match is never the middle of a longer number, a RERA id such as
 # "GGM/512/2021" or a "+91" phone number.
@@ -79,6 +56,27 @@ def _digits(number: str) -> str | None:
     """The ASCII digits of ``number`` once spaces and hyphens are dropped; ``None`` if anything else."""
     compact = re.sub(r"[\s-]", "", number)
     return compact if re.fullmatch(r"[0-9]+", compact) else None
+
+
+# Verhoeff's check digit, as UIDAI uses it for Aadhaar, multiplies in the dihedral group D5 (digits
+# 0-4 are its rotations, 5-9 its reflections) after permuting each digit by its position.
+def _dihedral_product(j: int, k: int) -> int:
+    """``j · k`` in D5, with the digits numbered as Verhoeff numbers them."""
+    turned = (j + k if j < 5 else j - k) % 5
+    return turned + 5 if (j < 5) != (k < 5) else turned
+
+
+def _position_permutations(step: tuple[int, ...], count: int) -> tuple[tuple[int, ...], ...]:
+    """The identity, ``step``, ``step`` twice, ... : ``count`` permutations of the ten digits."""
+    rows = [tuple(range(10))]
+    while len(rows) < count:
+        rows.append(tuple(step[digit] for digit in rows[-1]))
+    return tuple(rows)
+
+
+_VERHOEFF_D = tuple(tuple(_dihedral_product(j, k) for k in range(10)) for j in range(10))
+# A digit's permutation repeats every eight positions.
+_VERHOEFF_P = _position_permutations((1, 5, 7, 6, 2, 8, 3, 0, 9, 4), 8)
 
 
 def verhoeff_valid(number: str) -> bool:

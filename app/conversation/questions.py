@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from app.conversation import parsers
+from app.conversation.state import LeadState, Reply
 from app.money import format_inr_range
-
-if TYPE_CHECKING:
-    from app.conversation.engine import LeadState, Reply
 
 QUESTIONS = ("budget", "area", "timeline", "unit")
 CRORE = Decimal("10000000")
@@ -66,8 +63,6 @@ OPTIONS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
 
 def ask(question: str, *, again: bool = False, help_text: bool = False) -> Reply:
     """The list message asking ``question`` (again after an interruption, or with an example)."""
-    from app.conversation.engine import Reply
-
     prompt, example = PROMPTS[question]
     if help_text:
         body = f"Sorry, I didn't catch that. {prompt} You can type it, {example}, or pick below."
@@ -148,8 +143,6 @@ def _budget_label(state: LeadState) -> str:
 
 def summary(state: LeadState) -> Reply:
     """The profile read back to the investor, with the invitation to connect."""
-    from app.conversation.engine import Reply
-
     lines = [
         "Here's what I have:",
         f"• Budget: {_budget_label(state)}",

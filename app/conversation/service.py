@@ -11,8 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from app.conversation.engine import AnswerResult, Engine, EngineSettings, Incoming, LeadState, Outcome
+from app.conversation.engine import Engine, EngineSettings
+from app.conversation.state import AnswerResult, Incoming, LeadState, Outcome
 from app.models import Activity, Lead, Message, OutboxEvent, Project
+from app.models.leads import NEW
 
 log = logging.getLogger(__name__)
 WEB = "web"  # the chat widget's provider (app/widget): its replies are read, not sent
@@ -64,7 +66,7 @@ def lead_for(session: Session, phone: str, name: str | None, channel: str) -> Le
     messaging = Lead.web_conversation.is_(None)
     session.execute(
         insert(Lead)
-        .values(phone=phone, name=name, channel=channel, stage="new")
+        .values(phone=phone, name=name, channel=channel, stage=NEW)
         .on_conflict_do_nothing(index_elements=["phone"], index_where=messaging)
     )
     lead = session.scalars(select(Lead).where(Lead.phone == phone, messaging).with_for_update()).one()
@@ -134,16 +136,18 @@ def persist_outcome(session: Session, lead: Lead, inbound: Message, outcome: Out
         elif reply.rows:
             interactive = {"list_button": reply.list_button, "rows": [list(r) for r in reply.rows]}
         message = Message(
+            # Where it stands: the lead's thread, after the message it answers.
             lead_id=lead.id,
             phone=lead.phone,
+            conversation=inbound.conversation,
+            in_reply_to_id=inbound.id,
+            sequence=sequence,
+            # What it says, and how the brochure answer in it was found.
             direction="out",
             provider=inbound.provider,
             kind="text",
             body=reply.body,
             interactive=interactive,
-            in_reply_to_id=inbound.id,
-            conversation=inbound.conversation,
-            sequence=sequence,
             route=reply.route,
             answered=reply.answered,
             latency_ms=reply.latency_ms,

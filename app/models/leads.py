@@ -30,6 +30,34 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 
+# The stages of a lead's conversation with the bot (``Lead.stage``), in the order it moves through them.
+NEW, ENGAGED, QUALIFYING, PROFILED, QUALIFIED, BROKER_REQUESTED = (
+    "new",
+    "engaged",
+    "qualifying",
+    "profiled",
+    "qualified",
+    "broker_requested",
+)
+# The profile is complete (every question answered or skipped): the investor may ask for a broker.
+HANDOFF_STAGES = (QUALIFIED, PROFILED, BROKER_REQUESTED)
+# Leads a broker may claim, when nobody has claimed them and they have not opted out. The order
+# is that of ix_leads_pool's WHERE clause, which the pool's query repeats word for word.
+POOL_STAGES = (QUALIFIED, PROFILED, BROKER_REQUESTED)
+
+# The pipeline a broker moves a claimed lead through (``Lead.pipeline``), in order; won and lost
+# end it. A claimed lead not yet contacted has no pipeline stage (None).
+PIPELINE = ("contacted", "site_visit", "negotiating", "won", "lost")
+OPEN_PIPELINE = (None, "contacted", "site_visit", "negotiating")
+CLOSED_PIPELINE = ("won", "lost")
+# Won is reached by logging the deal, so these are the stages a broker picks by hand.
+PIPELINE_BY_HAND = ("contacted", "site_visit", "negotiating", "lost")
+# Moving a lead to one of these stages is the broker's first contact (stamps ``contacted_at``).
+CONTACT_STAGES = ("contacted", "site_visit")
+# Every stage but lost means the broker has spoken to the investor.
+CONTACTED_OR_LATER = ("contacted", "site_visit", "negotiating", "won")
+SITE_VISIT_OR_LATER = ("site_visit", "negotiating", "won")
+
 SCORE_SQL = (
     "(CASE WHEN budget_min_inr IS NOT NULL OR budget_max_inr IS NOT NULL THEN 1 ELSE 0 END)"
     " + (CASE WHEN cardinality(areas) > 0 THEN 1 ELSE 0 END)"
@@ -54,7 +82,7 @@ class Lead(db.Model):
             postgresql_include=["areas", "score", "broker_requested_at", "qualified_at"],
             postgresql_where=text(
                 "broker_id IS NULL AND opted_out IS false"
-                " AND stage IN ('qualified', 'profiled', 'broker_requested')"
+                " AND stage IN (" + ", ".join(f"'{stage}'" for stage in POOL_STAGES) + ")"
             ),
         ),
         # The dashboard's funnel counts without reading the wide lead rows.
@@ -84,7 +112,7 @@ class Lead(db.Model):
     channel: Mapped[str] = mapped_column(String(20), default="whatsapp")
     # The chat widget conversation this lead came from (app/widget), if it did.
     web_conversation: Mapped[str | None] = mapped_column(String(36), unique=True)
-    stage: Mapped[str] = mapped_column(String(30), default="new", index=True)
+    stage: Mapped[str] = mapped_column(String(30), default=NEW, index=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"))
     questions_answered: Mapped[int] = mapped_column(Integer, default=0)
     pending_question: Mapped[str | None] = mapped_column(String(20))

@@ -25,7 +25,7 @@ from sqlalchemy import Integer, and_, case, cast, extract, func, or_, select, tr
 from sqlalchemy.orm import Session
 
 from app.models import Activity, Lead, User
-from app.portal.pipeline import CONTACT_STAGES, OPEN_PIPELINE
+from app.models.leads import CONTACT_STAGES, OPEN_PIPELINE
 from app.portal.recent import RecentFigures
 
 # A lead counts as contacted promptly if the broker called within this long of getting it.

@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.conversation.service import lead_snapshot
 from app.models import Activity, Lead, Notification, OutboxEvent, User
+from app.models.leads import CLOSED_PIPELINE, CONTACT_STAGES, OPEN_PIPELINE, PIPELINE, POOL_STAGES
 
-# The pipeline a broker moves a claimed lead through, in order; won and lost end it.
-PIPELINE = ("contacted", "site_visit", "negotiating", "won", "lost")
 PIPELINE_LABELS = {
     "contacted": "Contacted",
     "site_visit": "Site visit scheduled",
@@ -24,11 +23,6 @@ PIPELINE_LABELS = {
     "won": "Won",
     "lost": "Lost",
 }
-OPEN_PIPELINE = (None, "contacted", "site_visit", "negotiating")
-# Moving a lead to one of these stages is the broker's first contact (stamps ``contacted_at``).
-CONTACT_STAGES = ("contacted", "site_visit")
-# Leads a broker may claim: qualified or asking for a broker, not yet worked by anyone.
-POOL_STAGES = ("qualified", "profiled", "broker_requested")
 SITE_VISIT_DATE_REQUIRED = "Pick the date of the site visit."
 LOST_REASON_REQUIRED = "Say why the lead was lost."
 
@@ -93,7 +87,7 @@ def claim_lead(session: Session, lead_id: int, broker: User) -> Lead:
 
 def release_lead(session: Session, lead: Lead, user: User) -> None:
     """Put a lead back in the pool (its broker or the partner)."""
-    if lead.pipeline in ("won", "lost"):
+    if lead.pipeline in CLOSED_PIPELINE:
         raise PortalError("A closed lead cannot be released.")
     previous = lead.broker.name if lead.broker else None
     lead.broker_id, lead.claimed_at, lead.pipeline = None, None, None
@@ -132,7 +126,7 @@ def move_pipeline(session: Session, lead: Lead, change: StageChange, user: User)
         raise PortalError(f"Unknown stage {change.stage!r}.")
     if lead.broker_id is None:
         raise PortalError("Claim the lead before working it.")
-    if lead.pipeline in ("won", "lost"):
+    if lead.pipeline in CLOSED_PIPELINE:
         raise PortalError("This lead is closed.")
     if change.stage == "site_visit" and change.site_visit_on is None:
         raise PortalError(SITE_VISIT_DATE_REQUIRED)
@@ -191,7 +185,7 @@ def visible_lead(session: Session, lead_id: int, user: User) -> Lead | None:
 
 def my_leads_query(broker: User) -> Select:
     """A broker's claimed leads, open ones first, most recently claimed first."""
-    closed = case((Lead.pipeline.in_(("won", "lost")), 1), else_=0)
+    closed = case((Lead.pipeline.in_(CLOSED_PIPELINE), 1), else_=0)
     return select(Lead).where(Lead.broker_id == broker.id).order_by(closed, Lead.claimed_at.desc())
 
 

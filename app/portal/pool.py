@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, case, false, func, sele
 from sqlalchemy.orm import Session, joinedload
 
 from app.models import Lead, User
-from app.portal.pipeline import POOL_STAGES
+from app.models.leads import POOL_STAGES
 
 
 def in_pool() -> tuple[ColumnElement[bool], ...]:

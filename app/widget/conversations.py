@@ -23,11 +23,12 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from app.channels.base import InboundMessage
+from app.channels.messages import InboundMessage
 from app.channels.phones import normalize_phone
 from app.conversation.inbox import record_delivery
 from app.conversation.service import WEB
 from app.models import Activity, Lead, Message, Project
+from app.models.leads import NEW
 
 TOKEN_SALT = "investochat-widget-conversation"
 TOKEN_MAX_AGE = 30 * 24 * 3600  # seconds: a visitor who comes back within a month resumes
@@ -113,7 +114,7 @@ def start_conversation(
         phone=phone,
         name=name,
         channel=WEB,
-        stage="new",
+        stage=NEW,
         project_id=project.id if project else None,
         web_conversation=conversation_id,
     )

@@ -14,13 +14,12 @@ from decimal import Decimal
 
 from app.conversation.localities import LOCALITIES
 from app.conversation.parsers import TIMELINES
+from app.models.leads import PIPELINE_BY_HAND
 from app.money import parse_inr
 from app.portal.deals import DealForm
 from app.portal.pipeline import StageChange
 
 AREAS = tuple(locality.name for locality in LOCALITIES)
-# Won is reached by logging the deal, so the stage form offers only these.
-STAGE_CHOICES = ("contacted", "site_visit", "negotiating", "lost")
 _PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
@@ -77,7 +76,7 @@ def read_stage_change(form: Mapping[str, str]) -> tuple[StageChange, dict[str, s
     """
     stage = form.get("stage", "").strip()
     errors = {}
-    if stage not in STAGE_CHOICES:
+    if stage not in PIPELINE_BY_HAND:
         errors["stage"] = (
             "Choose contacted, site visit, negotiating or lost; a lead is won by logging its deal."
         )

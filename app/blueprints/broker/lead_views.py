@@ -9,11 +9,12 @@ from flask_login import current_user
 
 from app.blueprints.auth.access import role_required
 from app.blueprints.broker import bp
-from app.blueprints.broker.forms import STAGE_CHOICES, read_deal_form, read_stage_change
+from app.blueprints.broker.forms import read_deal_form, read_stage_change
 from app.blueprints.broker.rendering import render, wants_fragment
 from app.blueprints.broker.views import owned_lead
 from app.extensions import db
 from app.models import Lead
+from app.models.leads import CLOSED_PIPELINE, PIPELINE_BY_HAND
 from app.money import format_inr, format_inr_short
 from app.portal.deals import DealForm, deal_form_errors, lead_deals, log_deal, project_names
 from app.portal.pipeline import (
@@ -27,7 +28,6 @@ from app.portal.pipeline import (
 from app.portal.times import ist_today
 from app.portal.views_support import budget_label, lead_context, phone_for
 
-CLOSED = ("won", "lost")
 # The stage the form suggests next, from the lead's current one.
 NEXT_STAGE = {None: "contacted", "contacted": "site_visit", "site_visit": "negotiating"}
 
@@ -92,7 +92,7 @@ def log_lead_deal(lead_id: int):
     # Closed leads take no deal, so a form submitted twice cannot log the commission twice; the
     # row lock makes a concurrent second submit wait and then see the lead won.
     db.session.refresh(lead, with_for_update=True)
-    errors = {"deal": f"This lead is already {lead.pipeline}."} if lead.pipeline in CLOSED else {}
+    errors = {"deal": f"This lead is already {lead.pipeline}."} if lead.pipeline in CLOSED_PIPELINE else {}
     errors = errors or deal_form_errors(form)
     if not errors:
         try:
@@ -133,10 +133,10 @@ def _work(lead: Lead, status: int = 200, **context):
 
 def _work_context(lead: Lead, context: Mapping) -> dict:
     return {
-        "closed": lead.pipeline in CLOSED,
+        "closed": lead.pipeline in CLOSED_PIPELINE,
         "deals": lead_deals(db.session, lead),
         "projects": project_names(db.session),
-        "stage_choices": [(stage, PIPELINE_LABELS[stage]) for stage in STAGE_CHOICES],
+        "stage_choices": [(stage, PIPELINE_LABELS[stage]) for stage in PIPELINE_BY_HAND],
         "next_stage": NEXT_STAGE.get(lead.pipeline, "negotiating"),
         "today": ist_today().isoformat(),
         "stage_errors": {},

@@ -15,10 +15,10 @@ from datetime import date, timedelta
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.conversation.engine import BROKER_REQUESTED, ENGAGED, NEW, PROFILED, QUALIFIED, QUALIFYING
 from app.models import Deal, Lead, Project, User
+from app.models.leads import BROKER_REQUESTED, ENGAGED, NEW, PIPELINE, PROFILED, QUALIFIED, QUALIFYING
 from app.money import parse_inr
-from app.portal.pipeline import PIPELINE, PIPELINE_LABELS
+from app.portal.pipeline import PIPELINE_LABELS
 from app.portal.times import ist_day_start
 
 PER_PAGE = 25

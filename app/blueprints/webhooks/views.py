@@ -16,7 +16,7 @@ from flask import abort, current_app, jsonify, request
 from sqlalchemy import Connection
 
 from app.blueprints.webhooks import bp
-from app.channels.base import PayloadError
+from app.channels.messages import PayloadError
 from app.channels.meta import parse_webhook, verify_signature
 from app.channels.wati import parse_wati_webhook, verify_wati_token
 from app.conversation.inbox import record_delivery
