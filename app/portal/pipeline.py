@@ -27,6 +27,8 @@ PIPELINE_LABELS = {
 OPEN_PIPELINE = (None, "contacted", "site_visit", "negotiating")
 # Moving a lead to one of these stages is the broker's first contact (stamps ``contacted_at``).
 CONTACT_STAGES = ("contacted", "site_visit")
+# A lead at one of these stages has had (or has scheduled) its site visit (the funnel's "Site visit").
+SITE_VISIT_OR_LATER = ("site_visit", "negotiating", "won")
 # Leads a broker may claim: qualified or asking for a broker, not yet worked by anyone.
 POOL_STAGES = ("qualified", "profiled", "broker_requested")
 SITE_VISIT_DATE_REQUIRED = "Pick the date of the site visit."

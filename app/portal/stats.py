@@ -19,12 +19,12 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased
 
 from app.models import Activity, Deal, Lead, Message, RevenueTarget
+from app.portal.pipeline import SITE_VISIT_OR_LATER
 from app.portal.recent import RecentFigures
 from app.portal.times import ist_today
 
 # How far the dashboard looks back for answer figures and the most asked questions.
 ANSWER_WINDOW = timedelta(days=30)
-SITE_VISIT_OR_LATER = ("site_visit", "negotiating", "won")
 
 
 @dataclass(frozen=True)
