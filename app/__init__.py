@@ -41,7 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Flask's defaults hold MAX_CONTENT_LENGTH = None, so a .get() default would never apply.
     app.config["MAX_CONTENT_LENGTH"] = app.config.get("MAX_CONTENT_LENGTH") or 4 * 1024 * 1024
 
-    from app import errors, logs
+    from app import blueprints, errors, logs, templating
     from app.dbpool import ping_idle_connections
     from app.extensions import csrf, db, limiter, login_manager, migrate
     from app.sessions import CookieSessions
@@ -60,27 +60,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     app.session_interface = CookieSessions()
 
-    from app.blueprints.api import bp as api_bp
-    from app.blueprints.auth import bp as auth_bp
-    from app.blueprints.broker import bp as broker_bp
-    from app.blueprints.health import bp as health_bp
-    from app.blueprints.partner import bp as partner_bp
-    from app.blueprints.webhooks import bp as webhooks_bp
-    from app.blueprints.widget import bp as widget_bp
-
-    app.register_blueprint(health_bp)
-    app.register_blueprint(api_bp, url_prefix="/api")
-    app.register_blueprint(webhooks_bp, url_prefix="/webhooks")
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(broker_bp, url_prefix="/broker")
-    app.register_blueprint(partner_bp, url_prefix="/partner")
-    app.register_blueprint(widget_bp, url_prefix="/widget")
-    # Machine-to-machine endpoints: no cookie session to protect; webhooks are signed instead.
-    csrf.exempt(api_bp)
-    csrf.exempt(webhooks_bp)
-    # The widget uses no cookie either: a signed conversation token in a header authorises each
-    # request (app/widget/conversations.py), which another site cannot forge or make a browser send.
-    csrf.exempt(widget_bp)
+    templating.init_app(app)
+    blueprints.init_app(app)
     return app
 
 

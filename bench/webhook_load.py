@@ -55,7 +55,7 @@ from app.extensions import db  # noqa: E402
 from app.rag.evaluate import percentile  # noqa: E402
 from app.supervisor import WEB_THREADS, WORKER_NICE, background_priority  # noqa: E402
 from tests.fakes.graph_server import FakeGraph  # noqa: E402
-from workers.dispatch import enqueue_messages  # noqa: E402
+from workers.inbound_jobs import enqueue_messages  # noqa: E402
 from workers.queues import get_queue  # noqa: E402
 
 DATABASE = "investochat_bench_webhook"

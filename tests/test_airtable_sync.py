@@ -231,7 +231,7 @@ def test_a_429_pauses_the_sync_for_thirty_seconds_without_counting_a_failure(bas
 
 
 def test_sync_off_keeps_the_outbox_and_errors_nowhere(app_ctx, runner, monkeypatch):
-    from app.airtable.jobs import run_push as job
+    from workers.airtable_sync import run_push as job
 
     monkeypatch.setitem(app_ctx.config, "AIRTABLE_API_KEY", "")
     lead = converse(runner, "+91 98111 41040")
@@ -417,7 +417,7 @@ def test_the_cron_enqueues_push_and_pull_on_their_intervals(app_ctx):
     from rq import Queue
     from rq.cron import CronScheduler
 
-    from app.airtable.jobs import schedule
+    from workers.airtable_sync import schedule
     from workers.queues import redis_connection
 
     connection = redis_connection(app_ctx.config)
@@ -432,15 +432,15 @@ def test_the_cron_enqueues_push_and_pull_on_their_intervals(app_ctx):
     queue.empty()
     scheduler.enqueue_jobs()
     assert sorted(job.func_name for job in queue.jobs) == [
-        "app.airtable.jobs.run_pull",
-        "app.airtable.jobs.run_push",
+        "workers.airtable_sync.run_pull",
+        "workers.airtable_sync.run_push",
     ]
     queue.empty()
 
 
 def test_a_run_that_finds_another_sync_running_returns_at_once(base, runner, app_ctx):
-    from app.airtable.jobs import LOCK
-    from app.airtable.jobs import run_push as job
+    from workers.airtable_sync import LOCK
+    from workers.airtable_sync import run_push as job
     from workers.queues import redis_connection
 
     converse(runner, "+91 98111 44001")

@@ -1,7 +1,7 @@
 """Logging in and out: hashed passwords, CSRF, throttling, roles, inactive accounts."""
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.cli import main
 from app.extensions import db, limiter
@@ -14,6 +14,27 @@ def fresh_limits(app_ctx):
     limiter.reset()
     yield
     limiter.reset()
+
+
+FIRST_ACCOUNT = "investochat users create you@example.com --role partner"
+
+
+def test_a_fresh_install_says_how_to_create_the_first_partner_account(client):
+    db.session.execute(delete(User))  # no account at all yet (rolled back after the test)
+    response = client.get("/login")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f"<code>.venv/bin/{FIRST_ACCOUNT}</code>" in page  # under make dev
+    assert f"<code>{FIRST_ACCOUNT}</code>" in page and "<code>make dev</code>" in page
+
+
+def test_the_first_account_hint_is_gone_once_any_account_exists(client):
+    db.session.execute(delete(User))
+    make_user("only.broker@example.com")  # any account, even an inactive broker's
+    db.session.execute(select(User)).scalar_one().active = False
+    for response in (client.get("/login"), login(client, "only.broker@example.com", "not the password")):
+        page = response.get_data(as_text=True)
+        assert "users create" not in page and "No portal account" not in page
 
 
 def test_passwords_are_stored_hashed(app_ctx):

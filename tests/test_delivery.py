@@ -22,7 +22,8 @@ from app.models import Lead, Message
 from tests.fakes.graph_server import FakeGraph
 from tests.whatsapp_helpers import empty_queue
 from workers.queues import get_queue
-from workers.tasks import recover_stalled, send_replies
+from workers.recovery import recover_stalled
+from workers.tasks import send_replies
 
 QUEUE = f"investochat-delivery-{uuid.uuid4().hex[:8]}"
 NO_TEMPLATE = TemplateSettings(None)

@@ -31,7 +31,8 @@ from tests.whatsapp_helpers import (
     text_message,
     wait_until,
 )
-from workers.dispatch import FULL_SWEEP, Dispatcher, job_id, parse_ids, unqueued_messages
+from workers.dispatch import FULL_SWEEP, Dispatcher, parse_ids
+from workers.inbound_jobs import job_id, unqueued_messages
 from workers.queues import get_queue
 
 QUEUE = f"investochat-dispatch-{uuid.uuid4().hex[:8]}"

@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import Activity, InboundEvent, Lead, Message, OutboxEvent
 from tests.shared_data import PAYLOADS_DIR, require
 from tests.whatsapp_helpers import sweep
-from workers.dispatch import job_id
+from workers.inbound_jobs import job_id
 from workers.queues import get_queue
 from workers.tasks import process_message, send_replies
 

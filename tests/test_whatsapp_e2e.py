@@ -52,9 +52,10 @@ from tests.whatsapp_helpers import (
     text_message,
     wait_until,
 )
-from workers.dispatch import job_id
+from workers.inbound_jobs import job_id
 from workers.queues import get_queue, redis_connection
-from workers.tasks import process_message, recover_stalled
+from workers.recovery import recover_stalled
+from workers.tasks import process_message
 
 ROOT = Path(__file__).resolve().parents[1]
 QUEUE = f"investochat-e2e-{uuid.uuid4().hex[:8]}"

@@ -22,23 +22,21 @@ import signal
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Iterable
 from datetime import timedelta
 
 import psycopg
 from flask import Flask
 from redis.exceptions import RedisError
-from rq import Queue
-from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
 from app.conversation.inbox import INBOX_CHANNEL as CHANNEL
+from workers.inbound_jobs import SWEEP_GRACE, enqueue_messages, unqueued_messages
 from workers.queues import get_queue
 
 log = logging.getLogger(__name__)
 
 SWEEP_EVERY = 10.0  # seconds between sweeps for messages no notification brought
-SWEEP_GRACE = timedelta(seconds=5)  # younger messages are left to their notification
 # Most sweeps take the ids this dispatcher enqueued itself as queued, which keeps a sweep cheap
 # while a burst waits for the workers; every FULL_SWEEP-th asks Redis about every one of them (a
 # Redis that restarted without its data loses jobs).
@@ -49,30 +47,6 @@ RETRY_AFTER = (0.5, 1.0, 2.0, 5.0)  # seconds to wait before enqueueing again wh
 BATCH_WINDOW = 0.01
 REMEMBER = 100_000  # ids enqueued recently, so a sweep racing a notification enqueues once
 
-_UNPROCESSED = text("""
-    SELECT id FROM messages
-    WHERE direction = 'in' AND processed_at IS NULL AND status = 'received'
-      AND created_at < clock_timestamp() - :grace
-    ORDER BY id""")
-
-
-# RQ job statuses (as Redis returns them) of a job that has yet to run.
-WAITING = frozenset({b"queued", b"deferred", b"scheduled"})
-
-
-def job_id(message_id: int) -> str:
-    return f"process-{message_id}"
-
-
-def enqueue_messages(queue: Queue, message_ids: Sequence[int]) -> None:
-    """Queue ``process_message`` for each id, in one Redis round trip (raises ``RedisError``)."""
-    from workers.tasks import process_message
-
-    if message_ids:
-        queue.enqueue_many(
-            [queue.prepare_data(process_message, (mid,), job_id=job_id(mid)) for mid in message_ids]
-        )
-
 
 def parse_ids(payload: str) -> list[int]:
     """The message ids in one notification's payload; anything else is ignored with a warning."""
@@ -81,34 +55,6 @@ def parse_ids(payload: str) -> list[int]:
     except ValueError:
         log.warning("ignored a notification on %s that is not a list of ids: %.80r", CHANNEL, payload)
         return []
-
-
-def unqueued_messages(
-    connection: Connection,
-    queue: Queue,
-    grace: timedelta = SWEEP_GRACE,
-    skip: Container[int] = (),
-    *,
-    waiting_only: bool = False,
-) -> list[int]:
-    """Unprocessed inbound messages older than ``grace`` that have no job in Redis (those in
-    ``skip`` are taken to have one without asking).
-
-    With ``waiting_only`` (a worker starting up), only a job still waiting to run counts: one a
-    worker had started (perhaps a worker that died) or that failed is run again, while a queued
-    one is not pushed onto the queue a second time.
-    """
-    ids = [mid for mid in connection.execute(_UNPROCESSED, {"grace": grace}).scalars() if mid not in skip]
-    if not ids:
-        return []
-    pipe = queue.connection.pipeline(transaction=False)
-    for mid in ids:
-        pipe.hget(queue.job_class.key_for(job_id(mid)), "status")
-    return [
-        mid
-        for mid, status in zip(ids, pipe.execute(), strict=True)
-        if status is None or (waiting_only and status not in WAITING)
-    ]
 
 
 class Dispatcher:

@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from app.channels.providers import shared_channel
 from app.conversation.delivery import deliver_messages, deliver_replies, template_from_config
@@ -14,11 +14,9 @@ from app.conversation.ratelimit import SenderLimiter
 from app.conversation.service import build_engine, process_inbound
 from app.extensions import db
 from app.models import Lead, Message
-from workers.dispatch import enqueue_messages, unqueued_messages
 from workers.queues import get_queue
 
 log = logging.getLogger(__name__)
-STUCK_SENDING = timedelta(minutes=2)
 
 
 def _limiter() -> SenderLimiter:
@@ -34,7 +32,7 @@ def process_message(message_id: int) -> int:
     """Run the conversation engine for one inbound message, then send its replies right away.
 
     The replies are committed as ``pending`` together with the processed message before any is
-    sent, so a worker that dies in between leaves them for ``recover_stalled``; a send that
+    sent, so a worker that dies in between leaves them for ``workers.recovery.recover_stalled``; a send that
     fails with a retryable error reschedules itself as a ``send_replies`` job.
     """
     phone = db.session.scalar(select(Message.phone).where(Message.id == message_id))
@@ -93,36 +91,3 @@ def send_replies(inbound_id: int) -> dict:
         "failed": report.failed,
         "retry_in": report.retry_in,
     }
-
-
-def recover_stalled() -> dict:
-    """Re-enqueue work a dead worker left behind; report replies whose send is unknown.
-
-    Run when a worker starts: unprocessed inbound messages whose job is not waiting in the queue
-    are processed again (processing is idempotent), pending replies are delivered, and a reply
-    stuck in ``sending`` is marked failed rather than sent twice.
-    """
-    queue = get_queue(current_app.config)
-    unprocessed = unqueued_messages(db.session.connection(), queue, timedelta(0), waiting_only=True)
-    enqueue_messages(queue, unprocessed)
-    waiting = db.session.scalars(
-        select(Message.in_reply_to_id)
-        .where(Message.direction == "out", Message.status.in_(("pending", "retrying")))
-        .distinct()
-    ).all()
-    for inbound_id in waiting:
-        queue.enqueue(send_replies, inbound_id, job_id=f"send-{inbound_id}")
-    stuck = db.session.execute(
-        update(Message)
-        .where(
-            Message.direction == "out",
-            Message.status == "sending",
-            Message.status_at < datetime.now(UTC) - STUCK_SENDING,
-        )
-        .values(
-            status="failed",
-            error="Delivery unknown: the worker stopped mid-send; not resent to avoid a duplicate.",
-        )
-    ).rowcount
-    db.session.commit()
-    return {"reprocessed": len(unprocessed), "redelivered": len(waiting), "unknown": stuck}

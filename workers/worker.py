@@ -43,7 +43,7 @@ def run_worker(app: Flask, burst: bool = False) -> bool:
     """Recover what a stopped worker left behind, then work the queue until stopped (or, with
     ``burst``, until it is empty)."""
     from app.extensions import db
-    from workers.tasks import recover_stalled
+    from workers.recovery import recover_stalled
 
     recovered = recover_stalled()
     db.session.remove()

@@ -25,3 +25,15 @@ def link(
         session.add(row)
     row.record_id, row.app_id = record_id, app_id
     return row
+
+
+def record_ids(session: Session, table: str, app_ids: set[int]) -> dict[int, str]:
+    """The Airtable record ids of these app rows, by app id (rows not in Airtable left out)."""
+    if not app_ids:
+        return {}
+    rows = session.execute(
+        select(AirtableRecord.app_id, AirtableRecord.record_id).where(
+            AirtableRecord.table_name == table, AirtableRecord.app_id.in_(app_ids)
+        )
+    )
+    return dict(rows.all())

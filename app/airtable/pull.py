@@ -32,8 +32,7 @@ from sqlalchemy.orm import Session
 
 from app.airtable import links, state
 from app.airtable.client import SyncError
-from app.airtable.push import BATCH, PushResult, Row, _Pusher
-from app.airtable.rows import deal_fields, deal_key, lead_fields, lead_key, normalize, normalized
+from app.airtable.rows import deal_key, deal_rows, lead_key, lead_rows, normalize, normalized
 from app.airtable.schema import (
     BROKERS,
     DEALS,
@@ -43,7 +42,8 @@ from app.airtable.schema import (
     STATUS_VALUES,
     TABLES_BY_NAME,
 )
-from app.models import Activity, AirtableRecord, Deal, Lead, Project, User
+from app.airtable.writer import Writer
+from app.models import Activity, AirtableRecord, Deal, Lead, User
 from app.models.leads import CLOSED_PIPELINE, CONTACTED_OR_LATER
 from app.portal.deals import DealForm, log_deal, parse_closed_on, parse_deal_value
 from app.portal.pipeline import PortalError, assign_lead, record
@@ -56,16 +56,12 @@ class Malformed(ValueError):
 
 
 @dataclass
-class PullResult:
-    """What one pull did."""
+class PullResult(state.RunResult):
+    """What one pull did (``skipped``: records the app could not apply)."""
 
-    records: int = 0
+    records: int = 0  # records read
     applied: int = 0
-    skipped: int = 0
     deals_created: int = 0
-    requests: int = 0
-    paused_until: datetime | None = None
-    error: str | None = None
     changes: list[str] = field(default_factory=list)
 
 
@@ -88,10 +84,7 @@ def pull(session: Session, api, config: Mapping[str, Any]) -> PullResult:
         for table, since in cursors.items():  # read the same records again next time
             state.set_cursor(session, table, since)
         if exc.status == 429:
-            result.paused_until = datetime.now(UTC) + timedelta(
-                seconds=float(config.get("AIRTABLE_RATE_LIMIT_PAUSE") or 30)
-            )
-            state.pause(session, result.paused_until, str(exc))
+            result.paused_until = state.pause_after_rate_limit(session, config, str(exc))
     state.record_run(session, "pull", result)
     session.commit()
     return result
@@ -154,7 +147,7 @@ class _Puller:
             link = self._remember(LEADS, record_["id"], lead.id, link)
         baseline = dict(link.fields or {})
         theirs = normalized({k: fields.get(k) for k in TABLES_BY_NAME[LEADS].fields_named()})
-        ours = normalized(self._lead_row(lead))
+        ours = self._lead_row(lead)
         airtable_time = _changed_at(fields)
         for name in ("Assigned Broker", "Status", "Partner Notes"):  # a status needs the broker first
             if theirs[name] == baseline.get(name) or theirs[name] == ours[name]:
@@ -168,7 +161,7 @@ class _Puller:
         # fields, the app's newer or not yet pushed changes) is written back after the pull.
         link.fields = theirs
         link.skipped_reason = None
-        if normalized(self._lead_row(lead)) != theirs:
+        if self._lead_row(lead) != theirs:
             self.leads_to_restore.add(lead.id)
 
     def _apply_lead_field(self, lead: Lead, name: str, value: Any) -> None:
@@ -214,9 +207,8 @@ class _Puller:
         return broker
 
     def _lead_row(self, lead: Lead) -> dict[str, Any]:
-        project = self.session.get(Project, lead.project_id).name if lead.project_id else None
-        broker = links.find(self.session, BROKERS, app_id=lead.broker_id) if lead.broker_id else None
-        return lead_fields(lead, project, broker.record_id if broker else None)
+        """The lead's fields as the app would write them (normalized)."""
+        return lead_rows(self.session, [lead])[0].fields
 
     def _lead_by_key(self, key: Any) -> Lead | None:
         if not isinstance(key, str) or not key.upper().startswith("IC-") or not key[3:].strip().isdigit():
@@ -282,9 +274,8 @@ class _Puller:
         return deal
 
     def _deal_row(self, deal: Deal) -> dict[str, Any]:
-        lead = links.find(self.session, LEADS, app_id=deal.lead_id) if deal.lead_id else None
-        broker = links.find(self.session, BROKERS, app_id=deal.broker_id) if deal.broker_id else None
-        return normalized(deal_fields(deal, lead and lead.record_id, broker and broker.record_id))
+        """The deal's fields as the app would write them (normalized)."""
+        return deal_rows(self.session, [deal])[0].fields
 
     def _apply_deal_field(self, deal: Deal, name: str, value: Any) -> str:
         if name == "Deal Value":
@@ -395,19 +386,17 @@ class _Puller:
     def write_back(self) -> None:
         """Commissions and Deal IDs of created or changed deals, app-owned lead fields the
         partner overwrote, and why skipped deals were skipped."""
-        pusher = _Pusher(self.session, self.api, self.config, PushResult())
+        writer = Writer(self.session, self.api, self.base_id)
         if self.deals_to_write:
-            pusher.push_deal_rows(self.session.scalars(select(Deal).where(Deal.id.in_(self.deals_to_write))))
+            deals = self.session.scalars(select(Deal).where(Deal.id.in_(self.deals_to_write)))
+            writer.upsert(DEALS, deal_rows(self.session, deals))
         if self.leads_to_restore:
             leads = self.session.scalars(select(Lead).where(Lead.id.in_(self.leads_to_restore))).all()
-            pusher._upsert(LEADS, [Row(LEADS, lead.id, normalized(self._lead_row(lead))) for lead in leads])
-        notes = list(self.skip_notes.items())
-        for start in range(0, len(notes), BATCH):
-            self.api.table(self.base_id, DEALS).batch_update(
-                [{"id": rid, "fields": {"Sync Status": text}} for rid, text in notes[start : start + BATCH]]
-            )
-            pusher.result.requests += 1
-        self.result.requests += pusher.result.requests
+            writer.upsert(LEADS, lead_rows(self.session, leads))
+        writer.set_fields(
+            DEALS, {record_id: {"Sync Status": note} for record_id, note in self.skip_notes.items()}
+        )
+        self.result.requests += writer.requests
         self.session.commit()
 
 

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from app.airtable.schema import STATUS_LABELS, TIMELINE_LABELS
-from app.models import Activity, Deal, Lead, User
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.airtable import links
+from app.airtable.schema import BROKERS, DEALS, LEADS, STATUS_LABELS, TIMELINE_LABELS
+from app.models import Activity, Deal, Lead, Project, User
+
+
+@dataclass
+class Row:
+    """One record to upsert: its table, the app id it stands for and its fields (normalized)."""
+
+    table: str
+    app_id: int
+    fields: dict[str, Any]
+    lead_id: int | None = None  # the lead whose events are to blame if Airtable refuses the row
 
 
 def lead_key(lead_id: int) -> str:
@@ -124,3 +140,37 @@ def activity_fields(activity: Activity) -> dict[str, Any]:
 
 def normalized(fields: dict[str, Any]) -> dict[str, Any]:
     return {name: normalize(value) for name, value in fields.items()}
+
+
+def lead_rows(session: Session, leads: Iterable[Lead]) -> list[Row]:
+    """The leads as Qualified Leads records, with their project's name and their broker's record."""
+    leads = list(leads)
+    project_ids = {lead.project_id for lead in leads if lead.project_id}
+    projects = (
+        dict(session.execute(select(Project.id, Project.name).where(Project.id.in_(project_ids))).all())
+        if project_ids
+        else {}
+    )
+    brokers = links.record_ids(session, BROKERS, {lead.broker_id for lead in leads if lead.broker_id})
+    rows = []
+    for lead in leads:
+        fields = lead_fields(lead, projects.get(lead.project_id), brokers.get(lead.broker_id))
+        rows.append(Row(LEADS, lead.id, normalized(fields), lead.id))
+    return rows
+
+
+def deal_rows(session: Session, deals: Iterable[Deal]) -> list[Row]:
+    """The deals as Deals records with their commissions, linked to their lead's and broker's
+    records."""
+    deals = list(deals)
+    leads = links.record_ids(session, LEADS, {deal.lead_id for deal in deals if deal.lead_id})
+    brokers = links.record_ids(session, BROKERS, {deal.broker_id for deal in deals if deal.broker_id})
+    return [
+        Row(
+            DEALS,
+            deal.id,
+            normalized(deal_fields(deal, leads.get(deal.lead_id), brokers.get(deal.broker_id))),
+            deal.lead_id,
+        )
+        for deal in deals
+    ]

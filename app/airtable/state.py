@@ -3,8 +3,9 @@ what the last push and pull did (shown on the partner's sync page)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, is_dataclass
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, is_dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +15,17 @@ from sqlalchemy.orm import Session
 from app.models import SyncState
 
 PAUSE = "airtable.pause"
+
+
+@dataclass
+class RunResult:
+    """What every push or pull reports: requests made, items passed over, and why it stopped
+    early (Airtable asked for a pause, or an error)."""
+
+    requests: int = 0
+    skipped: int = 0  # outbox events (push) or Airtable records (pull) the run passed over
+    paused_until: datetime | None = None
+    error: str | None = None
 
 
 def get(session: Session, name: str) -> dict[str, Any]:
@@ -34,6 +46,14 @@ def paused_until(session: Session) -> datetime | None:
 
 def pause(session: Session, until: datetime, reason: str) -> None:
     put(session, PAUSE, {"until": until.isoformat(), "reason": reason})
+
+
+def pause_after_rate_limit(session: Session, config: Mapping[str, Any], reason: str) -> datetime:
+    """Stop every request to the base for ``AIRTABLE_RATE_LIMIT_PAUSE`` seconds (Airtable wants
+    30 after a 429); returns when the pause ends."""
+    until = datetime.now(UTC) + timedelta(seconds=float(config.get("AIRTABLE_RATE_LIMIT_PAUSE") or 30))
+    pause(session, until, reason)
+    return until
 
 
 def cursor(session: Session, table: str) -> datetime | None:

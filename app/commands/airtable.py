@@ -74,7 +74,7 @@ def setup() -> None:
 
 
 def _run(kind: str) -> None:
-    from app.airtable.jobs import Busy, sync_now
+    from workers.airtable_sync import Busy, sync_now
 
     _api()  # a clear message when sync is off
     try:
@@ -132,7 +132,7 @@ def retry() -> None:
 @with_appcontext
 def cron() -> None:
     """Run the scheduler that enqueues the Airtable push and pull (Ctrl-C stops it)."""
-    from app.airtable.jobs import run_cron
+    from workers.airtable_sync import run_cron
 
     run_cron(current_app._get_current_object())
 

@@ -13,7 +13,6 @@ from typing import Any
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
     Computed,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -27,6 +26,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.columns import Timestamp
 
 # Vector indexes are partial expression indexes per embedding width, so the offline embedder
 # (384) and OpenAI's text-embedding-3-small (1536) can each be indexed with HNSW.
@@ -46,7 +46,7 @@ class Project(db.Model):
     locality: Mapped[str | None] = mapped_column(String(200))
     developer: Mapped[str | None] = mapped_column(String(200))
     rera_number: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
     documents: Mapped[list[Document]] = relationship(back_populates="project")
 
@@ -66,7 +66,7 @@ class Document(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     page_count: Mapped[int] = mapped_column(Integer)
     image_only_pages: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list, server_default="{}")
-    ingested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    ingested_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
     project: Mapped[Project] = relationship(back_populates="documents")
 
@@ -134,8 +134,6 @@ class Fact(db.Model):
     page: Mapped[int | None] = mapped_column(Integer)
     evidence: Mapped[str] = mapped_column(Text, default="")
     origin: Mapped[str] = mapped_column(String(20))  # "extracted" | "curated"
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now(), onupdate=func.now())
 
     document: Mapped[Document | None] = relationship()

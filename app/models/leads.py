@@ -14,7 +14,6 @@ from sqlalchemy import (
     Boolean,
     Computed,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -29,6 +28,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
+from app.models.columns import Rupees, Timestamp
 
 # The stages of a lead's conversation with the bot (``Lead.stage``), in the order it moves through them.
 NEW, ENGAGED, QUALIFYING, PROFILED, QUALIFIED, BROKER_REQUESTED = (
@@ -121,8 +121,8 @@ class Lead(db.Model):
     area_text: Mapped[str | None] = mapped_column(Text)
     timeline_text: Mapped[str | None] = mapped_column(Text)
     unit_text: Mapped[str | None] = mapped_column(Text)
-    budget_min_inr: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
-    budget_max_inr: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    budget_min_inr: Mapped[Decimal | None] = mapped_column(Rupees)
+    budget_max_inr: Mapped[Decimal | None] = mapped_column(Rupees)
     areas: Mapped[list[str]] = mapped_column(ARRAY(String(100)), default=list, server_default="{}")
     timeline: Mapped[str | None] = mapped_column(String(20))
     unit_kinds: Mapped[list[str]] = mapped_column(ARRAY(String(30)), default=list, server_default="{}")
@@ -130,26 +130,24 @@ class Lead(db.Model):
     score: Mapped[int] = mapped_column(SmallInteger, Computed(SCORE_SQL, persisted=True))
     qualified: Mapped[bool] = mapped_column(Boolean, Computed(f"({SCORE_SQL}) = 4", persisted=True))
 
-    qualified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    broker_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    qualified_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    broker_requested_at: Mapped[datetime | None] = mapped_column(Timestamp)
     reference: Mapped[str | None] = mapped_column(String(20), unique=True)
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
-    opted_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    rate_notice_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opted_out_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    rate_notice_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
     # Broker pipeline (portal): who works the lead and how far it got.
     broker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     pipeline: Mapped[str | None] = mapped_column(String(20))  # indexed: ix_leads_pipeline
-    contacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    contacted_at: Mapped[datetime | None] = mapped_column(Timestamp)
     site_visit_on: Mapped[date | None] = mapped_column(Date)
     lost_reason: Mapped[str | None] = mapped_column(Text)
     partner_notes: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now(), onupdate=func.now())
 
     project = relationship("Project")
     broker = relationship("User", foreign_keys=[broker_id])
@@ -204,12 +202,12 @@ class Message(db.Model):
     answered: Mapped[bool | None] = mapped_column(Boolean)
     latency_ms: Mapped[float | None] = mapped_column(Numeric(10, 1))
     status: Mapped[str] = mapped_column(String(20))
-    status_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status_at: Mapped[datetime | None] = mapped_column(Timestamp)
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    processed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
     lead = relationship("Lead")
 
@@ -224,7 +222,7 @@ class InboundEvent(db.Model):
     payload: Mapped[Any] = mapped_column(JSONB)
     messages: Mapped[int] = mapped_column(Integer, default=0)
     statuses: Mapped[int] = mapped_column(Integer, default=0)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    received_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
 
 class Activity(db.Model):
@@ -238,7 +236,7 @@ class Activity(db.Model):
     kind: Mapped[str] = mapped_column(String(40))
     detail: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     actor: Mapped[str] = mapped_column(String(40), default="bot")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
 
 class OutboxEvent(db.Model):
@@ -256,6 +254,6 @@ class OutboxEvent(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # after a failure
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    processed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    next_attempt_at: Mapped[datetime | None] = mapped_column(Timestamp)  # after a failure
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    processed_at: Mapped[datetime | None] = mapped_column(Timestamp)

@@ -15,11 +15,9 @@ from sqlalchemy import (
     CheckConstraint,
     Computed,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
-    Numeric,
     String,
     Text,
     func,
@@ -30,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
+from app.models.columns import Rate, Rupees, Timestamp
 
 ROLES = ("broker", "partner")
 CLOSED_ON_DEFAULT = "(timezone('Asia/Kolkata', now()))::date"
@@ -50,8 +49,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     areas: Mapped[list[str]] = mapped_column(ARRAY(String(100)), default=list, server_default="{}")
     max_active_leads: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    last_login_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
     def set_password(self, password: str) -> None:
         """Store a salted scrypt hash of ``password`` (never the password)."""
@@ -85,22 +84,20 @@ class Deal(db.Model):
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"))
     project_name: Mapped[str] = mapped_column(String(200))
     unit_type: Mapped[str] = mapped_column(String(60))
-    deal_value: Mapped[Decimal] = mapped_column(Numeric(16, 2))
-    broker_rate: Mapped[Decimal] = mapped_column(Numeric(6, 4))
-    platform_rate: Mapped[Decimal] = mapped_column(Numeric(6, 4))
+    deal_value: Mapped[Decimal] = mapped_column(Rupees)
+    broker_rate: Mapped[Decimal] = mapped_column(Rate)
+    platform_rate: Mapped[Decimal] = mapped_column(Rate)
     broker_commission: Mapped[Decimal] = mapped_column(
-        Numeric(16, 2), Computed("round(deal_value * broker_rate, 2)", persisted=True)
+        Rupees, Computed("round(deal_value * broker_rate, 2)", persisted=True)
     )
     platform_commission: Mapped[Decimal] = mapped_column(
-        Numeric(16, 2), Computed("round(deal_value * broker_rate * platform_rate, 2)", persisted=True)
+        Rupees, Computed("round(deal_value * broker_rate * platform_rate, 2)", persisted=True)
     )
     # India's date, as the portal stamps it (``app.portal.times.ist_today``), not the server's.
     closed_on: Mapped[date] = mapped_column(Date, server_default=text(CLOSED_ON_DEFAULT))
     notes: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now(), onupdate=func.now())
 
     lead = relationship("Lead")
     broker = relationship("User")
@@ -117,8 +114,8 @@ class Notification(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
     body: Mapped[str] = mapped_column(Text)
-    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    read_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
 
 class RevenueTarget(db.Model):
@@ -127,4 +124,4 @@ class RevenueTarget(db.Model):
     __tablename__ = "revenue_targets"
 
     month: Mapped[date] = mapped_column(Date, primary_key=True)  # first day of the month
-    target: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    target: Mapped[Decimal] = mapped_column(Rupees)

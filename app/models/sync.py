@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
+from app.models.columns import Timestamp
 
 
 class AirtableRecord(db.Model):
@@ -33,7 +34,7 @@ class AirtableRecord(db.Model):
     app_id: Mapped[int | None] = mapped_column(Integer)  # None: a record the app could not use
     fields: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     skipped_reason: Mapped[str | None] = mapped_column(Text)
-    synced_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    synced_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
 
 class SyncState(db.Model):
@@ -43,6 +44,4 @@ class SyncState(db.Model):
 
     name: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
-    )
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now(), onupdate=func.now())

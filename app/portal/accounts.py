@@ -35,6 +35,11 @@ def find_user(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
+def any_account(session: Session) -> bool:
+    """Whether any portal account exists yet (none does on a fresh install)."""
+    return session.scalar(select(User.id).limit(1)) is not None
+
+
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The active user with these credentials, or None (same cost either way)."""
     user = find_user(session, email)

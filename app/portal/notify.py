@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Lead, Message, Notification
+from app.portal.lead_labels import budget_label
 from app.portal.pipeline import matching_brokers
-from app.portal.views_support import budget_label
 
 
 def notify_brokers(session: Session, lead_id: int, provider: str, portal_url: str = "") -> list[Message]:

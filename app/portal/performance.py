@@ -18,7 +18,7 @@ Open leads are the leads the broker holds now.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from sqlalchemy import Integer, and_, case, cast, extract, func, or_, select, true
@@ -185,11 +185,8 @@ def broker_performance(session: Session, broker_id: int | None = None) -> list[B
             active=user.active,
             max_active_leads=user.max_active_leads,
             open_leads=open_count,
-            claimed=record.claimed,
-            contacted_within_2h=record.contacted_within_2h,
-            won=record.won,
             conversion=record.won / record.claimed if record.claimed else None,
-            median_hours_to_contact=record.median_hours_to_contact,
+            **asdict(record),  # claimed, contacted within 2 h, won, median hours to contact
         )
         for user, open_count in brokers
         for record in [records.get(user.id, none)]

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("api", __name__)
-
-from app.blueprints.api import views  # noqa: E402,F401

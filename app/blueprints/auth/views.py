@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 from app.blueprints.auth import bp
 from app.extensions import db, limiter, login_manager
 from app.models import User
-from app.portal.accounts import authenticate
+from app.portal.accounts import any_account, authenticate
 
 
 @login_manager.user_loader
@@ -93,7 +93,12 @@ def login():
             return redirect(target if _safe_next(target) else _home_for(user))
         error = "Email or password is not right."
     status = 401 if error else 200
-    return render_template("auth/login.html", error=error, email=request.form.get("email", "")), status
+    return render_template(
+        "auth/login.html",
+        error=error,
+        email=request.form.get("email", ""),
+        first_account_needed=not any_account(db.session),
+    ), status
 
 
 @bp.post("/logout")

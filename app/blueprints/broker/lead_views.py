@@ -10,13 +10,16 @@ from flask_login import current_user
 from app.blueprints.auth.access import role_required
 from app.blueprints.broker import bp
 from app.blueprints.broker.forms import read_deal_form, read_stage_change
-from app.blueprints.broker.rendering import render, wants_fragment
+from app.blueprints.broker.rendering import render
 from app.blueprints.broker.views import owned_lead
+from app.blueprints.fragments import wants_fragment
+from app.blueprints.lead_pages import lead_context
 from app.extensions import db
 from app.models import Lead
 from app.models.leads import CLOSED_PIPELINE, PIPELINE_BY_HAND
 from app.money import format_inr, format_inr_short
 from app.portal.deals import DealForm, deal_form_errors, lead_deals, log_deal, project_names
+from app.portal.lead_labels import budget_label, phone_for
 from app.portal.pipeline import (
     PIPELINE_LABELS,
     PortalError,
@@ -26,7 +29,6 @@ from app.portal.pipeline import (
     visible_lead,
 )
 from app.portal.times import ist_today
-from app.portal.views_support import budget_label, lead_context, phone_for
 
 # The stage the form suggests next, from the lead's current one.
 NEXT_STAGE = {None: "contacted", "contacted": "site_visit", "site_visit": "negotiating"}

@@ -1,14 +1,16 @@
-"""Answering a broker page as a whole page or, for HTMX, as the fragment it swaps."""
+"""Answering a broker page as a whole page or, for HTMX, as the fragment it swaps (which one is
+asked for: ``app.blueprints.fragments.wants_fragment``)."""
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from flask import render_template, request
+from flask import render_template
 
 from app.blueprints.broker import bp
+from app.blueprints.fragments import wants_fragment
 from app.models import Lead, User
-from app.portal.views_support import budget_label, phone_for
+from app.portal.lead_labels import budget_label, phone_for
 
 
 class LeadRow(NamedTuple):
@@ -24,16 +26,10 @@ def lead_rows(leads: list[Lead], user: User) -> list[LeadRow]:
     return [LeadRow(lead, phone_for(lead, user), budget_label(lead)) for lead in leads]
 
 
-def wants_fragment() -> bool:
-    """An HTMX request for part of a page. A history restore asks for the whole page."""
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
-
-
 def render(page_template: str, fragment_template: str, status: int = 200, /, **context):
-    """The fragment for HTMX requests, else the page (which includes the fragment)."""
+    """The fragment for HTMX requests, else the page (which includes the fragment). Unlike
+    ``page_or_fragment``, a fragment keeps ``status``: the broker pages swap 409 and 422 answers
+    (``broker/layout.html``)."""
     return render_template(fragment_template if wants_fragment() else page_template, **context), status
 
 

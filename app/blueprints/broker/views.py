@@ -8,7 +8,8 @@ from flask_login import current_user
 from app.blueprints.auth.access import role_required
 from app.blueprints.broker import bp
 from app.blueprints.broker.forms import AREAS, read_page, read_pool_filters
-from app.blueprints.broker.rendering import lead_rows, render, wants_fragment
+from app.blueprints.broker.rendering import lead_rows, render
+from app.blueprints.fragments import wants_fragment
 from app.conversation.parsers import TIMELINES
 from app.extensions import db
 from app.models import Lead

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("health", __name__)
-
-from app.blueprints.health import views  # noqa: E402,F401

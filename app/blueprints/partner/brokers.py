@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from app.blueprints.auth.access import role_required
 from app.blueprints.fragments import page_or_fragment, wants_fragment
 from app.blueprints.partner import bp
-from app.blueprints.partner.forms import KNOWN_AREAS, broker_form, split_areas
+from app.blueprints.partner.forms import area_choices, broker_form
 from app.extensions import db
 from app.models import User
 from app.portal.accounts import BrokerForm, BrokerFormInvalid, apply_broker_form
@@ -57,16 +57,10 @@ def _broker_page(broker: User | None):
         except PortalError as error:  # e.g. the same email added a moment ago in another tab
             db.session.rollback()
             errors = {"form": str(error)}
-    selected, other = split_areas(form.areas)
-    return render_template(
-        "partner/broker_form.html",
-        broker=broker,
-        form=form,
-        errors=errors,
-        known_areas=KNOWN_AREAS,
-        selected_areas=selected,
-        other_areas=other,
-    ), (422 if errors else 200)
+    page = render_template(
+        "partner/broker_form.html", broker=broker, form=form, errors=errors, areas=area_choices(form.areas)
+    )
+    return page, (422 if errors else 200)
 
 
 @bp.route("/brokers/new", methods=["GET", "POST"])

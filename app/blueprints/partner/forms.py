@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from werkzeug.datastructures import MultiDict
 
@@ -28,10 +29,19 @@ def merge_areas(selected: Iterable[str], other: str) -> list[str]:
     return areas
 
 
-def split_areas(areas: Iterable[str]) -> tuple[list[str], str]:
-    """A broker's areas as (known localities, the rest as a comma list) for the form."""
-    known = [a for a in areas if a in KNOWN_AREAS]
-    return known, ", ".join(a for a in areas if a not in known)
+class AreaChoices(NamedTuple):
+    """A broker's areas as the form shows them: the known localities to pick from, those picked,
+    and the other areas as a comma list."""
+
+    known: tuple[str, ...]
+    selected: list[str]
+    other: str
+
+
+def area_choices(areas: Iterable[str]) -> AreaChoices:
+    """A broker's areas split into known localities and the rest, for the form."""
+    selected = [a for a in areas if a in KNOWN_AREAS]
+    return AreaChoices(KNOWN_AREAS, selected, ", ".join(a for a in areas if a not in selected))
 
 
 def broker_form(form: MultiDict, broker: User | None) -> BrokerForm:

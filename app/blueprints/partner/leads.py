@@ -9,14 +9,15 @@ from sqlalchemy.orm import joinedload
 
 from app.blueprints.auth.access import role_required
 from app.blueprints.fragments import page_or_fragment, wants_fragment
+from app.blueprints.lead_pages import lead_context
 from app.blueprints.partner import bp
 from app.blueprints.partner.listing import PER_PAGE, LeadFilters, filter_choices, lead_query, page_number
 from app.blueprints.partner.responses import csv_download
 from app.extensions import db
 from app.models import Lead, User
 from app.portal import exports
+from app.portal.lead_labels import budget_label
 from app.portal.pipeline import PortalError, assign_lead
-from app.portal.views_support import budget_label, lead_context
 
 
 @bp.get("/leads")

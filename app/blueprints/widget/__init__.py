@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("widget", __name__)
-
-from app.blueprints.widget import views  # noqa: E402,F401

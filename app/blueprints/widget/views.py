@@ -6,7 +6,6 @@ Every request after the start carries the conversation's signed token in ``X-Wid
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 from flask import abort, current_app, render_template, request
@@ -171,12 +170,6 @@ def demo():
         select(Project).order_by(Project.name).limit(1)
     ).first()
     return render_template("widget/demo.html", project=_project_name(project))
-
-
-@bp.app_template_global("new_client_id")
-def new_client_id() -> str:
-    """A fresh id for a message form: the same form sent twice is recorded once."""
-    return uuid.uuid4().hex
 
 
 @bp.after_request

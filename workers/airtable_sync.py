@@ -1,4 +1,4 @@
-"""The sync's RQ jobs and their schedule.
+"""The Airtable sync's RQ jobs (``app.airtable.push`` and ``pull``) and their schedule.
 
 ``investochat cron`` (started by ``investochat serve``) enqueues ``run_push`` every
 ``AIRTABLE_PUSH_INTERVAL`` seconds and ``run_pull`` every ``AIRTABLE_PULL_INTERVAL``. Both take

@@ -1,0 +1,20 @@
+"""How a lead reads to the person viewing it: its budget as a range, and its phone number
+masked until the viewer holds the lead."""
+
+from __future__ import annotations
+
+from app.channels.phones import mask_phone
+from app.models import Lead, User
+from app.money import format_inr_range
+
+
+def budget_label(lead: Lead) -> str:
+    """The budget as an advisor says it: "₹3 Cr – ₹5 Cr", "₹5 Cr+", "up to ₹3 Cr" or "—"."""
+    return format_inr_range(lead.budget_min_inr, lead.budget_max_inr)
+
+
+def phone_for(lead: Lead, user: User) -> str:
+    """The phone number, masked until the viewer has claimed the lead (the partner sees it)."""
+    if user.is_partner or lead.broker_id == user.id:
+        return lead.phone
+    return mask_phone(lead.phone)

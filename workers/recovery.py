@@ -1,0 +1,50 @@
+"""What a worker does when it starts: pick up the work a dead worker left behind."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.models import Message
+from workers.inbound_jobs import enqueue_messages, unqueued_messages
+from workers.queues import get_queue
+from workers.tasks import send_replies
+
+# A reply still "sending" after this long was cut off mid-send: whether it left is unknown.
+STUCK_SENDING = timedelta(minutes=2)
+
+
+def recover_stalled() -> dict:
+    """Re-enqueue work a dead worker left behind; report replies whose send is unknown.
+
+    Run when a worker starts: unprocessed inbound messages whose job is not waiting in the queue
+    are processed again (processing is idempotent), pending replies are delivered, and a reply
+    stuck in ``sending`` is marked failed rather than sent twice.
+    """
+    queue = get_queue(current_app.config)
+    unprocessed = unqueued_messages(db.session.connection(), queue, timedelta(0), waiting_only=True)
+    enqueue_messages(queue, unprocessed)
+    waiting = db.session.scalars(
+        select(Message.in_reply_to_id)
+        .where(Message.direction == "out", Message.status.in_(("pending", "retrying")))
+        .distinct()
+    ).all()
+    for inbound_id in waiting:
+        queue.enqueue(send_replies, inbound_id, job_id=f"send-{inbound_id}")
+    stuck = db.session.execute(
+        update(Message)
+        .where(
+            Message.direction == "out",
+            Message.status == "sending",
+            Message.status_at < datetime.now(UTC) - STUCK_SENDING,
+        )
+        .values(
+            status="failed",
+            error="Delivery unknown: the worker stopped mid-send; not resent to avoid a duplicate.",
+        )
+    ).rowcount
+    db.session.commit()
+    return {"reprocessed": len(unprocessed), "redelivered": len(waiting), "unknown": stuck}
