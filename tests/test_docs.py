@@ -7,13 +7,18 @@ import pytest
 from config import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
+CONFIGURATION = ROOT / "docs" / "configuration.md"
 # Settings whose environment variable has another name than the setting.
 VARIABLE = {"ENV_NAME": "INVESTOCHAT_ENV", "DATA_DIR": "INVESTOCHAT_DATA_DIR"}
 
 
 @pytest.mark.parametrize("setting", sorted(load_settings({})))
-def test_each_setting_is_in_the_readme_and_env_example(setting):
+def test_each_setting_is_in_the_configuration_reference_and_env_example(setting):
     variable = VARIABLE.get(setting, setting)
-    assert f"`{variable}`" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"`{variable}`" in CONFIGURATION.read_text(encoding="utf-8")
     env_example = (ROOT / ".env.example").read_text(encoding="utf-8")
     assert f"\n{variable}=" in env_example or f"\n# {variable}=" in env_example
+
+
+def test_the_readme_links_to_the_configuration_reference():
+    assert "(docs/configuration.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
