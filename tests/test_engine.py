@@ -241,3 +241,25 @@ def test_not_now_button_is_a_polite_no(engine):
     )
     out = say(engine, state, "Not now", reply_id="not_now")
     assert out.state.stage == QUALIFIED and "No problem" in out.replies[0].body
+
+
+@pytest.mark.parametrize(
+    ("name", "hello"),
+    [
+        (" ", "Hello!"),
+        ("\u00a0", "Hello!"),
+        ("\u3000", "Hello!"),
+        ("Dr.", "Hello!"),
+        ("~", "Hello!"),
+        ("🙏", "Hello!"),
+        ("Dr. Rohan Mehta", "Hello Rohan!"),
+        ("PRIYA SHARMA", "Hello Priya!"),
+        ("राहुल शर्मा", "Hello राहुल!"),
+    ],
+)
+def test_the_greeting_uses_a_real_first_name_or_none(engine, name, hello):
+    first = say(engine, LeadState(lead_id=7, name=name), "hi")
+    again = say(engine, first.state, "hello")
+
+    assert first.replies[0].body.startswith(f"{hello} I'm the InvestoChat assistant")
+    assert again.replies[0].body.startswith(f"{hello} Ask me about")

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Container, Sequence
 from datetime import timedelta
 
-from rq import Queue
+from rq import Callback, Queue
 from sqlalchemy import Connection, text
 
-from workers.tasks import process_message
+from workers.tasks import process_message, process_message_failed, process_retry
 
 SWEEP_GRACE = timedelta(seconds=5)  # younger messages are left to their notification
 # RQ job statuses (as Redis returns them) of a job that has yet to run.
@@ -33,11 +33,22 @@ def job_id(message_id: int) -> str:
 
 
 def enqueue_messages(queue: Queue, message_ids: Sequence[int]) -> None:
-    """Queue ``process_message`` for each id, in one Redis round trip (raises ``RedisError``)."""
-    if message_ids:
-        queue.enqueue_many(
-            [queue.prepare_data(process_message, (mid,), job_id=job_id(mid)) for mid in message_ids]
-        )
+    """Queue ``process_message`` for each id, in one Redis round trip (raises ``RedisError``).
+
+    A job that raises is tried again (``process_retry``); after the last try
+    ``process_message_failed`` gives up on the message, visibly (never silently)."""
+    if not message_ids:
+        return
+    retry = process_retry()
+    on_failure = Callback(process_message_failed)
+    queue.enqueue_many(
+        [
+            queue.prepare_data(
+                process_message, (mid,), job_id=job_id(mid), retry=retry, on_failure=on_failure
+            )
+            for mid in message_ids
+        ]
+    )
 
 
 def unqueued_messages(

@@ -6,17 +6,24 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from redis import Redis
+from rq import Retry
+from rq.job import Job
 from sqlalchemy import select
 
 from app.channels.providers import shared_channel
 from app.conversation.delivery import deliver_messages, deliver_replies, template_from_config
 from app.conversation.ratelimit import SenderLimiter
 from app.conversation.service import build_engine, process_inbound
+from app.conversation.unanswered import give_up_on
 from app.extensions import db
 from app.models import Lead, Message
 from workers.queues import get_queue
 
 log = logging.getLogger(__name__)
+# Seconds before each new try of a ``process_message`` job that raised; after the last, the bot
+# gives up on the message (``process_message_failed``).
+PROCESS_RETRY_DELAYS = (5, 30, 120)
 
 
 def _limiter() -> SenderLimiter:
@@ -52,6 +59,44 @@ def process_message(message_id: int) -> int:
     if to_send:
         _send_now(message_id)
     return len(replies)
+
+
+def process_retry() -> Retry:
+    """How RQ tries a ``process_message`` job again: after each of ``PROCESS_RETRY_DELAYS``."""
+    return Retry(max=len(PROCESS_RETRY_DELAYS), interval=list(PROCESS_RETRY_DELAYS))
+
+
+def process_message_failed(job: Job, connection: Redis, exc_type: type, exc: BaseException, tb) -> None:
+    """RQ's failure callback of ``process_message`` (runs after every failed try).
+
+    RQ tries the job again after each of ``PROCESS_RETRY_DELAYS``; after the last try the bot
+    gives up on the message: it is marked ``failed`` where the partner sees it (the dashboard),
+    and the investor gets a holding reply instead of silence. Only the error's type is kept or
+    logged: its text may quote the message or the sender's number.
+    """
+    [message_id] = job.args
+    if job.retries_left:
+        log.warning(
+            "processing message %s failed (%s); RQ tries again (%d tries left)",
+            message_id,
+            exc_type.__name__,
+            job.retries_left,
+        )
+        return
+    db.session.rollback()
+    tries = len(PROCESS_RETRY_DELAYS) + 1
+    reason = f"The bot failed to process it ({exc_type.__name__}) on each of {tries} tries."
+    reply = give_up_on(db.session, message_id, reason)
+    to_send = reply is not None and reply.status == "pending"
+    db.session.commit()
+    log.error(
+        "gave up on message %s after %d tries (%s); the investor was told",
+        message_id,
+        tries,
+        exc_type.__name__,
+    )
+    if to_send:
+        _send_now(message_id)
 
 
 def _send_now(inbound_id: int) -> None:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from app.channels.limits import MAX_TEXT_BODY
 from app.conversation import intents
+from app.conversation.names import first_name
 from app.conversation.questions import QUESTIONS, ask, parse_answer, summary
 from app.conversation.state import AnswerResult, Incoming, LeadState, Outcome, Reply
 from app.models.leads import (
@@ -140,7 +141,8 @@ class Engine:
     # -- steps ---------------------------------------------------------------------------
 
     def _greeting(self, name: str | None, short: bool = False) -> str:
-        hello = f"Hello {name.split()[0]}!" if name else "Hello!"
+        first = first_name(name)
+        hello = f"Hello {first}!" if first else "Hello!"
         if short:
             return f"{hello} Ask me about prices, payment plans, sizes or locations."
         projects = ", ".join(self.settings.projects[:6]) or "our luxury projects"

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from app.conversation.engine import Engine, EngineSettings
+from app.conversation.names import display_name
 from app.conversation.state import AnswerResult, Incoming, LeadState, Outcome
 from app.models import Activity, Lead, Message, OutboxEvent, Project
 from app.models.leads import NEW
@@ -62,7 +63,9 @@ def build_engine(session: Session, config: Mapping[str, Any]) -> Engine:
 
 def lead_for(session: Session, phone: str, name: str | None, channel: str) -> Lead:
     """The lead for ``phone`` on a messaging channel, created on first contact, locked for this
-    transaction. (Widget conversations have leads of their own: ``app.widget``.)"""
+    transaction. (Widget conversations have leads of their own: ``app.widget``.) A profile name
+    with nothing name-like in it (blank, "~", emoji) is not stored."""
+    name = display_name(name)
     messaging = Lead.web_conversation.is_(None)
     session.execute(
         insert(Lead)

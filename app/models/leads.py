@@ -165,6 +165,10 @@ class Message(db.Model):
             postgresql_where="direction = 'in' AND processed_at IS NULL",
         ),
         Index("ix_messages_outbound_pending", "status", postgresql_where="direction = 'out'"),
+        # Inbound messages the bot gave up on (app/conversation/unanswered.py), for the dashboard.
+        Index(
+            "ix_messages_unanswered", "created_at", postgresql_where="direction = 'in' AND status = 'failed'"
+        ),
         # The dashboard's latency and top-questions figures read recent messages by direction.
         Index("ix_messages_direction_created", "direction", "created_at"),
         Index("ix_messages_in_reply_to", "in_reply_to_id"),

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from app.channels.messages import InboundMessage
 from app.channels.phones import normalize_phone
 from app.conversation.inbox import record_delivery
+from app.conversation.names import display_name
 from app.conversation.service import WEB
 from app.models import Activity, Lead, Message, Project
 from app.models.leads import NEW
@@ -96,7 +97,7 @@ def start_conversation(
 ) -> WidgetConversation:
     """A new conversation, with a new lead (channel ``web``) that has the website's project in
     focus and a record of the consent given (caller commits)."""
-    name = " ".join(name.split())
+    name = display_name(name) or ""
     if not name:
         raise WidgetError("Please tell us your name.")
     if len(name) > MAX_NAME:

@@ -10,6 +10,7 @@ from markupsafe import Markup
 
 from app.blueprints.auth.access import role_required
 from app.blueprints.partner import bp
+from app.conversation.unanswered import unanswered_messages
 from app.extensions import db
 from app.money import format_inr_short
 from app.portal import charts, stats
@@ -45,7 +46,8 @@ def _funnel_chart(steps: tuple[stats.FunnelStep, ...]) -> Markup:
 @role_required("partner")
 def dashboard():
     """Cards and server-drawn charts of how the business is doing; revenue is always current,
-    the lead and answer figures at most a minute old (see ``stats.activity_figures``)."""
+    the lead and answer figures at most a minute old (see ``stats.activity_figures``); messages the
+    bot gave up on are listed as they stand."""
     now = datetime.now(UTC)
     figures = stats.activity_figures(db.session, now)
     months = stats.monthly_revenue(db.session, now)
@@ -57,4 +59,5 @@ def dashboard():
         revenue_chart=_revenue_chart(tuple(months)),
         answers=figures.answers,
         questions=figures.questions,
+        unanswered=unanswered_messages(db.session),
     )
