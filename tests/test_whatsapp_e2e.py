@@ -11,26 +11,20 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import count
 from pathlib import Path
 
 import psutil
-import psycopg
 import pytest
-from rq import Queue, Worker
 from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
@@ -39,6 +33,7 @@ from app.extensions import db
 from app.models import Activity, InboundEvent, Lead, Message, OutboxEvent
 from tests.fakes.graph_server import FakeGraph
 from tests.fakes.openai_server import FakeOpenAI
+from tests.served import ServedTree, demo_databases, served_env, serving
 from tests.whatsapp_helpers import (
     APP_SECRET,
     WAIT_SECONDS,
@@ -50,18 +45,15 @@ from tests.whatsapp_helpers import (
     sign,
     sweep,
     text_message,
-    wait_until,
 )
 from workers.inbound_jobs import job_id
-from workers.queues import get_queue, redis_connection
+from workers.queues import get_queue
 from workers.recovery import recover_stalled
 from workers.tasks import process_message
 
-ROOT = Path(__file__).resolve().parents[1]
 QUEUE = f"investochat-e2e-{uuid.uuid4().hex[:8]}"
 SOURCE = "Source: Aravali_Crest_Brochure.pdf"
 QUESTION = "What is the payment plan of Aravali Crest?"
-SERVE_OPTIONS = ["--workers", "1", "--web-processes", "1"]
 
 
 # -- odd bodies, through the Flask test client -------------------------------------------------
@@ -188,14 +180,6 @@ def test_a_starting_worker_reruns_started_jobs_but_never_queues_a_waiting_one_tw
 # -- `investochat serve` as real processes -----------------------------------------------------
 
 
-def cli(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "app", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, f"`investochat {' '.join(args)}` failed:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
-
-
 @pytest.fixture(scope="module")
 def stack_redis(tmp_path_factory) -> Iterator[str]:
     """An embedded Redis of the served tests' own, shut down after them.
@@ -210,84 +194,16 @@ def stack_redis(tmp_path_factory) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def demo_database(database_url, stack_redis, tmp_path_factory) -> Iterator[Callable[[], str]]:
     """A factory of committed databases holding the demo project (copies of one template)."""
-    url = make_url(database_url)
-    admin = {"host": url.query["host"], "user": "postgres", "dbname": "postgres", "autocommit": True}
-    template = f"investochat_wa_{uuid.uuid4().hex[:8]}"
-    created = [template]
-    with psycopg.connect(**admin) as conn:
-        conn.execute(f'CREATE DATABASE "{template}"')
-    try:
-        env = {
-            **os.environ,
-            "DATABASE_URL": url.set(database=template).render_as_string(hide_password=False),
-            "REDIS_URL": stack_redis,
-            "INVESTOCHAT_DATA_DIR": str(tmp_path_factory.mktemp("wa-cli")),
-            "OPENAI_API_KEY": "",
-        }
-        cli(env, "db", "upgrade")
-        assert "Aravali_Crest_Brochure.pdf added" in cli(env, "demo", "load")
-
-        def copy() -> str:
-            name = f"{template}_{len(created)}"
-            with psycopg.connect(**admin) as conn:
-                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-            created.append(name)
-            return url.set(database=name).render_as_string(hide_password=False)
-
-        yield copy
-    finally:
-        with psycopg.connect(**admin) as conn:
-            for name in reversed(created):
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def answers_health(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status == 200
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
+    with demo_databases(database_url, stack_redis, tmp_path_factory.mktemp("wa-cli")) as databases:
+        yield databases
 
 
 @dataclass
-class Stack:
+class Stack(ServedTree):
     """A running `investochat serve` tree and what it talks to."""
 
-    process: subprocess.Popen
-    port: int
-    log: Path
-    env: dict[str, str]
     engine: Engine
     graph: FakeGraph
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def log_tail(self) -> str:
-        return "--- serve log ---\n" + self.log.read_text(errors="replace")[-6000:]
-
-    def wait(self, condition, what: str):
-        return wait_until(condition, what, details=self.log_tail)
-
-    def workers(self) -> list[psutil.Process]:
-        """The RQ worker processes the supervisor runs (not their forked children)."""
-        found = []
-        for child in psutil.Process(self.process.pid).children():
-            try:
-                if child.status() != psutil.STATUS_ZOMBIE and child.cmdline()[-2:] == ["app", "worker"]:
-                    found.append(child)
-            except psutil.NoSuchProcess:
-                continue
-        return found
-
-    def queue(self) -> Queue:
-        return Queue(self.env["RQ_QUEUE"], connection=redis_connection(self.env))
 
     def session(self) -> Session:
         return Session(self.engine)
@@ -311,53 +227,23 @@ class Stack:
 
 @contextmanager
 def serve(database: str, graph: FakeGraph, log: Path, redis_url: str, **extra: str) -> Iterator[Stack]:
-    """`python -m app serve` with one web process and one worker, up and with a worker running."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database,
-        "REDIS_URL": redis_url,
-        "RQ_QUEUE": f"investochat-e2e-{uuid.uuid4().hex[:8]}",
-        "INVESTOCHAT_DATA_DIR": str(log.parent),
-        "SECRET_KEY": "e2e-secret",
-        "LOG_LEVEL": "INFO",
-        "OPENAI_API_KEY": "",
-        "WHATSAPP_PROVIDER": "meta",
-        "WHATSAPP_APP_SECRET": APP_SECRET,
-        "WHATSAPP_TEMPLATE_NAME": "",
+    """`python -m app serve` with one web process and one worker, sending through ``graph``."""
+    env = served_env(
+        database,
+        redis_url,
+        log.parent,
+        WHATSAPP_PROVIDER="meta",
+        WHATSAPP_APP_SECRET=APP_SECRET,
+        WHATSAPP_TEMPLATE_NAME="",
         **graph.config(),
         **extra,
-    }
-    argv = [sys.executable, "-m", "app", "serve", "--port", str(port), *SERVE_OPTIONS]
-    with log.open("w") as output:
-        process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+    )
     engine = create_engine(database, poolclass=NullPool)
-    stack = Stack(process, port, log, env, engine, graph)
     try:
-        stack.wait(
-            lambda: process.poll() is not None or answers_health(stack.url("/healthz")), "/healthz answering"
-        )
-        assert process.poll() is None, f"serve exited early\n{stack.log_tail()}"
-        # Registered means listening, with its start-up recovery sweep already done.
-        stack.wait(lambda: Worker.all(queue=stack.queue()), "an RQ worker listening on the queue")
-        yield stack
+        with serving(env, log) as tree:
+            yield Stack(**vars(tree), engine=engine, graph=graph)
     finally:
-        try:
-            tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
-        except psutil.NoSuchProcess:  # exited and reaped already
-            tree = []
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
-        for leftover in psutil.wait_procs(tree, timeout=10)[1]:
-            with suppress(psutil.NoSuchProcess):
-                leftover.kill()
         engine.dispose()
-        empty_queue(stack.queue())
 
 
 _sentinels = count(1)
