@@ -19,6 +19,9 @@ dev: install
 	$(BIN)/investochat db upgrade
 	$(BIN)/investochat demo load
 	@echo "Starting InvestoChat at http://127.0.0.1:$(PORT)"
+	@echo "First time? Create the first partner account in another terminal, then log in at"
+	@echo "http://127.0.0.1:$(PORT)/login :"
+	@echo "    $(BIN)/investochat users create you@example.com --role partner --name \"Your Name\""
 	$(BIN)/investochat serve --port $(PORT)
 
 # The browser tests drive the system Chromium; install it where we can (root with apt-get), and

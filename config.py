@@ -1,7 +1,7 @@
 """Settings from the environment (12-factor), with defaults that run on one laptop.
 
 ``load_settings()`` reads the environment at call time, so tests and the CLI can set variables
-before building an app. Every variable is documented in README.md and .env.example.
+before building an app. Every variable is documented in docs/configuration.md and .env.example.
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ def background_priority() -> None:
 
     Nice alone is not enough on Linux's EEVDF scheduler: a nice-19 worker still finishes its
     time slice before a woken gunicorn process runs, and the two workers kept ~0.5 of the 2
-    cores while a burst of webhooks queued (bench/README.md, "Webhook load benchmark").
+    cores while a burst of webhooks queued (docs/decisions/2026-11-25-worker-priority-and-web-threads.md).
     """
     os.nice(WORKER_NICE - os.nice(0))
     if hasattr(os, "SCHED_IDLE"):

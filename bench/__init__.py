@@ -1,1 +1,1 @@
-"""Benchmarks that print percentiles and ratios (not pass/fail tests); see bench/README.md."""
+"""Benchmarks that print percentiles and ratios (not pass/fail tests); each has a page in bench/ (bench/README.md lists them)."""

@@ -8,7 +8,7 @@ creates a partner and 40 brokers, bulk-loads leads, messages, activities and dea
 times real requests (Flask test client, logged in through /login) to the lead list, the broker
 pool, the dashboard, the deals and brokers pages. Prints p50/p95/p99 per page against the p95
 target with the CPU time each request cost, EXPLAIN ANALYZE and a profile for pages that miss it,
-and with --try-indexes the effect of candidate indexes. bench/README.md explains the output.
+and with --try-indexes the effect of candidate indexes. bench/portal_load.md explains the output.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
 Starts its own embedded PostgreSQL and Redis in --data-dir, ingests the shared brochure corpus,
 bulk-loads synthetic projects, then prints answer latency percentiles per query group against
 the p95 target, HNSW versus exact vector search (speed-up, recall@10) and full text versus a
-sequential ILIKE scan. bench/README.md explains how to read the output.
+sequential ILIKE scan. bench/retrieval.md explains how to read the output.
 """
 
 from __future__ import annotations

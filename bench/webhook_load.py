@@ -7,7 +7,7 @@ Runs the real stack on loopback: its own embedded PostgreSQL and Redis, gunicorn
 child processes, and a fake Graph API that records every reply. Phase A posts signed webhooks
 open-loop and times each acknowledgement; then it waits for the workers and checks that every
 unique message was answered exactly once and re-deliveries never. Phase B posts slowly and times
-webhook -> reply arriving at the fake Graph. bench/README.md explains the output.
+webhook -> reply arriving at the fake Graph. bench/webhook_load.md explains the output.
 """
 
 from __future__ import annotations

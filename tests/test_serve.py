@@ -106,7 +106,10 @@ def test_serve_answers_and_sigint_stops_the_whole_tree(served):
         assert json.loads(response.read())["status"] == "ready"
 
     stop_and_assert_tree_gone(served)
-    assert "InvestoChat is running at" in served.log.read_text()
+    log = served.log.read_text()
+    assert "InvestoChat is running at" in log
+    # A fresh install says how to make the first account (the portal cannot be entered before).
+    assert "No portal account yet" in log and "users create you@example.com --role partner" in log
 
 
 def test_a_killed_worker_is_restarted_and_takes_jobs(served):
@@ -226,7 +229,7 @@ WARM_PROCESS_ENTRIES = {
 @pytest.mark.parametrize("entry", WARM_PROCESS_ENTRIES.values(), ids=WARM_PROCESS_ENTRIES.keys())
 def test_long_lived_processes_keep_their_startup_objects_out_of_the_collector(serve_env, entry):
     """A web process and a worker freeze what they built at start-up (``gc.freeze``): a full
-    collection of the app's modules and mappings paused a webhook for ~140 ms (bench/README.md)."""
+    collection of the app's modules and mappings paused a webhook for ~140 ms (docs/decisions/2026-12-04-gc-freeze.md)."""
     script = f"import gc\n{entry}\nprint(gc.get_freeze_count())"
     env = {**serve_env, "RQ_QUEUE": f"investochat-serve-{uuid.uuid4().hex[:8]}"}
     done = subprocess.run(

@@ -112,6 +112,11 @@ def rows_of(body: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
 
 
+def test_serve_gives_no_first_account_hint_once_accounts_exist(portal):
+    assert "InvestoChat is running at" in portal.log.read_text()
+    assert "No portal account yet" not in portal.log.read_text()
+
+
 def test_the_lead_list_is_a_full_page(partner):
     status, headers, body = partner.get("/partner/leads")
 

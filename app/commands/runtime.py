@@ -33,7 +33,28 @@ def serve(host: str, port: int, workers: int, web_processes: int, web_threads: i
         web_threads=WEB_THREADS if web_threads is None else web_threads,
     )
     click.echo(f"InvestoChat is running at http://{host}:{port}  (Ctrl-C to stop)")
+    if not _has_accounts():
+        click.echo(
+            "No portal account yet. Create the first partner in another terminal, then log in at "
+            f"http://{host}:{port}/login:\n    investochat users create you@example.com --role partner"
+        )
     raise SystemExit(supervisor.run())
+
+
+def _has_accounts() -> bool:
+    """Whether any portal account exists (True when the database cannot say, e.g. unmigrated:
+    the hint would then only mislead)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.extensions import db
+    from app.portal.accounts import any_account
+
+    try:
+        return any_account(db.session)
+    except SQLAlchemyError:
+        return True
+    finally:
+        db.session.remove()
 
 
 @click.command("worker")

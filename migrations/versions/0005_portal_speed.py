@@ -4,7 +4,7 @@ The broker pool reads only unclaimed pool leads (``ix_leads_pool``), the funnel 
 pipeline without reading the wide rows (``ix_leads_pipeline`` gains INCLUDE columns), the answer
 figures read brochure replies only (``ix_messages_answers``), the partner's lead list sorts by
 budget in index order (``ix_leads_budget``) and the broker list reads claimed leads per broker
-(``ix_leads_claimed``). Measured with ``bench/portal_load.py --try-indexes``; see bench/README.md.
+(``ix_leads_claimed``). Measured with ``bench/portal_load.py --try-indexes``; see docs/decisions/2026-11-25-portal-indexes.md.
 
 The partial indexes are only used while the queries repeat their WHERE clauses literally
 (``app.portal.pipeline.pool_query``, ``app.portal.stats.answer_quality``/``top_questions``).
