@@ -1,1 +1,2 @@
-"""Benchmarks that print percentiles and ratios (not pass/fail tests); each has a page in bench/ (bench/README.md lists them)."""
+"""Benchmarks that print percentiles and ratios (not pass/fail tests); each has a page in bench/,
+listed in bench/README.md."""

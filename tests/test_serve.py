@@ -229,7 +229,8 @@ WARM_PROCESS_ENTRIES = {
 @pytest.mark.parametrize("entry", WARM_PROCESS_ENTRIES.values(), ids=WARM_PROCESS_ENTRIES.keys())
 def test_long_lived_processes_keep_their_startup_objects_out_of_the_collector(serve_env, entry):
     """A web process and a worker freeze what they built at start-up (``gc.freeze``): a full
-    collection of the app's modules and mappings paused a webhook for ~140 ms (docs/decisions/2026-12-04-gc-freeze.md)."""
+    collection of the app's modules and mappings paused a webhook for ~140 ms
+    (docs/decisions/2026-12-04-gc-freeze.md)."""
     script = f"import gc\n{entry}\nprint(gc.get_freeze_count())"
     env = {**serve_env, "RQ_QUEUE": f"investochat-serve-{uuid.uuid4().hex[:8]}"}
     done = subprocess.run(
