@@ -20,6 +20,9 @@ PHONE_NUMBER_ID = "1122334455667"
 # Generous: the machine running the tests may be small and busy. A wait only ever fails when
 # the awaited thing never happens, so a large bound costs nothing on a passing run.
 WAIT_SECONDS = 60.0
+# What an investor writes after a first question to end up qualified and handed to a broker: a
+# second answered question opens qualification, then budget, area, timeline, unit, and "YES".
+QUALIFYING_REPLIES = ["How far is the airport?", "3 to 5 crore", "sec 65 ggn", "in 2 months", "4 BHK", "YES"]
 
 
 def sign(body: bytes, secret: str = APP_SECRET) -> str:
