@@ -23,17 +23,9 @@ from app.extensions import db
 from app.models import Activity, Deal, Lead, OutboxEvent
 from tests.fakes.airtable_server import FakeAirtable
 from tests.portal_helpers import CSRF_RE, login, make_user
+from tests.whatsapp_helpers import QUALIFYING_REPLIES
 
-SCRIPT = [
-    "Hi",
-    "What is the payment plan of Aravali Crest?",
-    "How far is the airport?",
-    "3 to 5 crore",
-    "sec 65 ggn",
-    "in 2 months",
-    "4 BHK",
-    "YES",
-]
+SCRIPT = ["Hi", "What is the payment plan of Aravali Crest?", *QUALIFYING_REPLIES]
 
 
 @pytest.fixture
@@ -62,6 +54,36 @@ def converse(runner, phone: str, script: list[str] = SCRIPT) -> Lead:
     result = runner.invoke(main, ["chat", "--phone", phone], input="\n".join(script) + "\n")
     assert result.exit_code == 0, result.output
     return db.session.scalars(select(Lead).where(Lead.phone == phone.replace(" ", ""))).one()
+
+
+def airtable_row(base: FakeAirtable, lead: Lead) -> dict | None:
+    """The lead's row in the partner's Leads table (found by its Lead ID), or None."""
+    return base.find(base.base_id, LEADS, "Lead ID", f"IC-{lead.id:06d}")
+
+
+def pushed_lead(base: FakeAirtable, runner, app, phone: str, **changes) -> tuple[Lead, dict]:
+    """A lead from a whole conversation, with ``changes`` made in the app (``broker_id``,
+    ``pipeline``, ...), pushed to the base; returns the lead and its row in the base."""
+    lead = converse(runner, phone)
+    for name, value in changes.items():
+        setattr(lead, name, value)
+    run_push(app)
+    return lead, airtable_row(base, lead)
+
+
+def add_deal(base: FakeAirtable, lead_row: dict, unit_type: str, value: int | None = None) -> str:
+    """The partner logs a deal on the lead's row, in the Deals table; returns its record id."""
+    fields = {"Lead": [lead_row["id"]], "Project": "Aravali Crest", "Unit Type": unit_type}
+    return base.add_record(base.base_id, DEALS, fields if value is None else {**fields, "Deal Value": value})
+
+
+def activities(lead: Lead, kind: str) -> list[Activity]:
+    """The lead's activities of ``kind``, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Activity).where(Activity.lead_id == lead.id, Activity.kind == kind).order_by(Activity.id)
+        )
+    )
 
 
 def run_push(app):
@@ -127,7 +149,7 @@ def test_a_lead_qualified_in_a_conversation_appears_in_qualified_leads(base, run
     lead = converse(runner, "+91 98111 40001")
     result = run_push(app_ctx)
     assert result.error is None
-    row = base.find(base.base_id, LEADS, "Lead ID", f"IC-{lead.id:06d}")
+    row = airtable_row(base, lead)
     assert row is not None
     fields = row["fields"]
     assert fields["Phone"] == "+919811140001"
@@ -148,7 +170,7 @@ def test_a_lead_qualified_in_a_conversation_appears_in_qualified_leads(base, run
 def test_unqualified_leads_stay_out_of_airtable(base, runner, app_ctx):
     lead = converse(runner, "+91 98111 40002", ["Hi", "What is the payment plan of Aravali Crest?"])
     run_push(app_ctx)
-    assert base.find(base.base_id, LEADS, "Lead ID", f"IC-{lead.id:06d}") is None
+    assert airtable_row(base, lead) is None
     statuses = {
         e.status for e in db.session.scalars(select(OutboxEvent).where(OutboxEvent.aggregate_id == lead.id))
     }
@@ -215,7 +237,7 @@ def test_events_are_parked_after_max_attempts_and_a_retry_delivers_them(base, ru
     base.up()
     assert retry_failed(db.session) == len(parked)
     run_push(app_ctx)
-    assert base.find(base.base_id, LEADS, "Lead ID", f"IC-{lead.id:06d}") is not None
+    assert airtable_row(base, lead) is not None
 
 
 def test_a_429_pauses_the_sync_for_thirty_seconds_without_counting_a_failure(base, runner, app_ctx):
@@ -245,10 +267,8 @@ def test_sync_off_keeps_the_outbox_and_errors_nowhere(app_ctx, runner, monkeypat
 
 def test_the_partner_assigning_a_broker_in_airtable_shows_up_in_the_portal(base, runner, app_ctx, client):
     broker = make_user("asha@brokers.test", name="Asha Kapoor", areas=["Gurugram Sector 65"])
-    lead = converse(runner, "+91 98111 42001")
-    run_push(app_ctx)
+    lead, lead_row = pushed_lead(base, runner, app_ctx, "+91 98111 42001")
     broker_row = base.find(base.base_id, BROKERS, "Email", "asha@brokers.test")
-    lead_row = base.find(base.base_id, LEADS, "Lead ID", f"IC-{lead.id:06d}")
     base.edit_record(
         base.base_id, LEADS, lead_row["id"], {"Assigned Broker": [broker_row["id"]], "Status": "Contacted"}
     )
@@ -269,20 +289,8 @@ def test_the_partner_assigning_a_broker_in_airtable_shows_up_in_the_portal(base,
 
 def test_a_deal_created_in_airtable_gets_its_commissions_computed_and_written_back(base, runner, app_ctx):
     broker = make_user("vikram@brokers.test", name="Vikram Rao")
-    lead = converse(runner, "+91 98111 42002")
-    lead.broker_id = broker.id
-    run_push(app_ctx)
-    lead_row = base.find(base.base_id, LEADS, "Lead ID", f"IC-{lead.id:06d}")
-    record_id = base.add_record(
-        base.base_id,
-        DEALS,
-        {
-            "Lead": [lead_row["id"]],
-            "Project": "Aravali Crest",
-            "Unit Type": "4 BHK",
-            "Deal Value": 50_000_000,
-        },
-    )
+    lead, lead_row = pushed_lead(base, runner, app_ctx, "+91 98111 42002", broker_id=broker.id)
+    record_id = add_deal(base, lead_row, "4 BHK", 50_000_000)
 
     result = run_pull(app_ctx)
     assert result.deals_created == 1, result
@@ -303,30 +311,14 @@ def test_a_deal_created_in_airtable_gets_its_commissions_computed_and_written_ba
 
 def test_a_malformed_record_is_skipped_with_an_activity_and_the_pull_goes_on(base, runner, app_ctx):
     broker = make_user("neha@brokers.test", name="Neha Singh")
-    lead = converse(runner, "+91 98111 42003")
-    lead.broker_id = broker.id
-    run_push(app_ctx)
-    lead_row = base.find(base.base_id, LEADS, "Lead ID", f"IC-{lead.id:06d}")
-    bad = base.add_record(
-        base.base_id, DEALS, {"Lead": [lead_row["id"]], "Project": "Aravali Crest", "Unit Type": "3 BHK"}
-    )
-    good = base.add_record(
-        base.base_id,
-        DEALS,
-        {
-            "Lead": [lead_row["id"]],
-            "Project": "Aravali Crest",
-            "Unit Type": "4 BHK",
-            "Deal Value": 40_000_000,
-        },
-    )
+    lead, lead_row = pushed_lead(base, runner, app_ctx, "+91 98111 42003", broker_id=broker.id)
+    bad = add_deal(base, lead_row, "3 BHK")
+    good = add_deal(base, lead_row, "4 BHK", 40_000_000)
     base.edit_record(base.base_id, LEADS, lead_row["id"], {"Status": "Signed the MoU"})
 
     result = run_pull(app_ctx)
     assert result.skipped == 2 and result.deals_created == 1
-    notes = db.session.scalars(
-        select(Activity).where(Activity.lead_id == lead.id, Activity.kind == "airtable_skipped")
-    ).all()
+    notes = activities(lead, "airtable_skipped")
     reasons = sorted(n.detail["reason"] for n in notes)
     assert reasons == [
         "Deal Value is missing",
@@ -336,17 +328,13 @@ def test_a_malformed_record_is_skipped_with_an_activity_and_the_pull_goes_on(bas
     assert base.record(base.base_id, DEALS, good)["fields"]["Deal ID"].startswith("D-")
     # seen again unchanged, the same record is not noted twice
     run_pull(app_ctx)
-    again = db.session.scalars(
-        select(Activity).where(Activity.lead_id == lead.id, Activity.kind == "airtable_skipped")
-    ).all()
+    again = activities(lead, "airtable_skipped")
     assert len(again) == 2
 
 
 def test_a_later_portal_change_wins_over_an_older_airtable_edit(base, runner, app_ctx):
     broker = make_user("kabir@brokers.test", name="Kabir Das")
-    lead = converse(runner, "+91 98111 42004")
-    run_push(app_ctx)
-    lead_row = base.find(base.base_id, LEADS, "Lead ID", f"IC-{lead.id:06d}")
+    lead, lead_row = pushed_lead(base, runner, app_ctx, "+91 98111 42004")
     base.add_field(base.base_id, LEADS, "Last Modified", "lastModifiedTime")
     base.set_time(datetime.now(UTC) - timedelta(minutes=10))
     base.edit_record(base.base_id, LEADS, lead_row["id"], {"Status": "Lost"})
@@ -391,7 +379,7 @@ def test_a_parked_event_shows_on_the_sync_page_and_its_retry_button_queues_it(ba
     db.session.refresh(event)
     assert (event.status, event.attempts) == ("pending", 0)
     run_push(app_ctx)
-    assert base.find(base.base_id, LEADS, "Lead ID", f"IC-{lead.id:06d}") is not None
+    assert airtable_row(base, lead) is not None
 
 
 def test_the_retry_button_needs_the_csrf_token_and_the_partner_role(client, app_ctx):
@@ -493,11 +481,8 @@ def test_a_duplicated_lead_row_holds_back_only_that_lead(base, runner, app_ctx):
 
 def test_an_app_change_not_yet_pushed_survives_a_pull_and_reaches_airtable(base, runner, app_ctx):
     broker = make_user("tara@brokers.test", name="Tara Sen")
-    lead = converse(runner, "+91 98111 46003")
-    lead.broker_id = broker.id
-    run_push(app_ctx)
+    lead, row = pushed_lead(base, runner, app_ctx, "+91 98111 46003", broker_id=broker.id)
     lead.pipeline = "negotiating"  # moved in the portal; its event not pushed yet
-    row = base.find(base.base_id, LEADS, "Lead ID", f"IC-{lead.id:06d}")
     base.edit_record(base.base_id, LEADS, row["id"], {"Partner Notes": "Wants a corner unit\n"})
 
     run_pull(app_ctx)
@@ -508,32 +493,21 @@ def test_an_app_change_not_yet_pushed_survives_a_pull_and_reaches_airtable(base,
     for _ in range(2):  # read again and again: the note is not applied a second time
         base.edit_record(base.base_id, LEADS, row["id"], {"Name": "touched"})
         run_pull(app_ctx)
-    notes = db.session.scalars(
-        select(Activity).where(Activity.lead_id == lead.id, Activity.kind == "partner_notes")
-    ).all()
+    notes = activities(lead, "partner_notes")
     assert len(notes) == 1
 
 
 def test_values_the_database_refuses_and_closed_leads_are_skipped_not_fatal(base, runner, app_ctx):
     broker = make_user("dev@brokers.test", name="Dev Anand")
-    lead = converse(runner, "+91 98111 46004")
-    lead.broker_id, lead.pipeline = broker.id, "won"
-    run_push(app_ctx)
-    lead_row = base.find(base.base_id, LEADS, "Lead ID", f"IC-{lead.id:06d}")
-    base.add_record(
-        base.base_id,
-        DEALS,
-        {"Lead": [lead_row["id"]], "Project": "Aravali Crest", "Unit Type": "4 BHK", "Deal Value": 10**15},
+    lead, lead_row = pushed_lead(
+        base, runner, app_ctx, "+91 98111 46004", broker_id=broker.id, pipeline="won"
     )
+    add_deal(base, lead_row, "4 BHK", 10**15)
     base.edit_record(base.base_id, LEADS, lead_row["id"], {"Status": "Contacted"})
 
     result = run_pull(app_ctx)
     assert result.error is None and result.skipped == 2
-    reasons = db.session.scalars(
-        select(Activity.detail["reason"].astext).where(
-            Activity.lead_id == lead.id, Activity.kind == "airtable_skipped"
-        )
-    ).all()
+    reasons = [note.detail["reason"] for note in activities(lead, "airtable_skipped")]
     assert any("cannot move to Contacted" in r for r in reasons)
     assert any("Deal Value" in r or "deal value" in r.lower() for r in reasons), reasons
     db.session.refresh(lead)

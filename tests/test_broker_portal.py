@@ -36,6 +36,8 @@ def make_user(email: str, role: str = "broker", **fields) -> User:
 
 
 def make_lead(name: str = "Asha Mehta", stage: str = "qualified", **fields) -> Lead:
+    """A committed lead with the four answers given (₹3–5 Cr, Golf Course Road, 1-3 months,
+    4 BHK) at ``stage``; ``fields`` override any of it."""
     now = datetime.now(UTC)
     values = {
         "phone": f"+91981234{next(_phones):04d}",

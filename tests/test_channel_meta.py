@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import hmac
 import json
 import logging
 import socket
@@ -29,6 +28,7 @@ from app.channels import (
 from app.channels.posting import retry_after_seconds
 from tests.fakes.graph_server import FakeGraph
 from tests.shared_data import PAYLOADS_DIR, require
+from tests.whatsapp_helpers import meta_envelope, sign, text_message
 
 SECRET = "test-app-secret"
 LEAD = "+919812345678"
@@ -50,14 +50,10 @@ def channel(graph: FakeGraph) -> Iterator[MetaCloudChannel]:
 # -- signatures ------------------------------------------------------------------------------
 
 
-def _sign(body: bytes, secret: str = SECRET) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 def test_signature_valid() -> None:
     body = b'{"object":"whatsapp_business_account","entry":[]}'
-    assert verify_signature(SECRET, body, _sign(body))
-    assert verify_signature(SECRET, body, _sign(body).upper().replace("SHA256=", "sha256="))
+    assert verify_signature(SECRET, body, sign(body, SECRET))
+    assert verify_signature(SECRET, body, sign(body, SECRET).upper().replace("SHA256=", "sha256="))
 
 
 @pytest.mark.parametrize(
@@ -68,8 +64,8 @@ def test_signature_valid() -> None:
         "sha256=",
         "sha256=nothex",
         "sha1=" + hashlib.sha1(b"x").hexdigest(),
-        _sign(b'{"tampered": true}'),
-        _sign(b'{"object":"whatsapp_business_account","entry":[]}', secret="another-secret"),
+        sign(b'{"tampered": true}', SECRET),
+        sign(b'{"object":"whatsapp_business_account","entry":[]}', "another-secret"),
         "sha256=" + "é" * 64,
     ],
     ids=["missing", "empty", "no-digest", "not-hex", "sha1", "other-body", "other-secret", "non-ascii"],
@@ -80,7 +76,7 @@ def test_signature_invalid(header: str | None) -> None:
 
 def test_signature_needs_a_secret() -> None:
     body = b"{}"
-    assert not verify_signature("", body, _sign(body, secret=""))
+    assert not verify_signature("", body, sign(body, ""))
 
 
 # -- every variant of every shared payload ---------------------------------------------------
@@ -215,41 +211,15 @@ def test_revoke_from_a_real_number_is_other() -> None:
 # -- batches and malformed input -------------------------------------------------------------
 
 
-def _text_message(index: int) -> dict[str, Any]:
-    return {
-        "from": f"91981{index:07d}",
-        "id": f"wamid.batch{index}",
-        "timestamp": str(1_700_000_000 + index),
-        "type": "text",
-        "text": {"body": f"message {index}"},
-    }
-
-
-def _batch(messages: list[Any], statuses: list[Any] | None = None, entries: int = 1) -> dict[str, Any]:
-    per_entry = -(-len(messages) // entries)
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": "WABA",
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "messages": messages[start : start + per_entry],
-                            "statuses": statuses or [],
-                        },
-                    }
-                ],
-            }
-            for start in range(0, len(messages), per_entry)
-        ],
-    }
+def _numbered_text(index: int) -> dict[str, Any]:
+    """Text message number ``index`` of a batch, each from its own sender."""
+    return text_message(
+        f"wamid.batch{index}", f"message {index}", f"91981{index:07d}", timestamp=1_700_000_000 + index
+    )
 
 
 def test_a_batch_of_1000_messages_returns_all_1000_in_order() -> None:
-    messages, statuses = parse_webhook(_batch([_text_message(i) for i in range(1000)]))
+    messages, statuses = parse_webhook(meta_envelope(*(_numbered_text(i) for i in range(1000))))
     assert len(messages) == 1000 and statuses == []
     assert [m.message_id for m in messages] == [f"wamid.batch{i}" for i in range(1000)]
     assert messages[999].phone == "+919810000999" and messages[999].text == "message 999"
@@ -263,20 +233,20 @@ def test_a_batch_spread_over_entries_with_statuses() -> None:
         "recipient_id": "919812345678",
     }
     messages, statuses = parse_webhook(
-        _batch([_text_message(i) for i in range(500)], [status] * 2, entries=4)
+        meta_envelope(*(_numbered_text(i) for i in range(500)), statuses=[status] * 2, entries=4)
     )
     assert len(messages) == 500 and len(statuses) == 8  # the two statuses are in each of the 4 entries
 
 
 def test_a_malformed_message_is_skipped_and_the_rest_returned(caplog: pytest.LogCaptureFixture) -> None:
     no_sender = {"id": "wamid.nosender", "timestamp": "1700000000", "type": "text", "text": {"body": "x"}}
-    bad_time = {**_text_message(2), "timestamp": "yesterday"}
-    no_body = {**_text_message(3), "text": {}}
-    far_future = {**_text_message(4), "timestamp": "1e30"}
-    batch = [_text_message(0), no_sender, "not an object", bad_time, no_body, far_future, _text_message(5)]
+    bad_time = {**_numbered_text(2), "timestamp": "yesterday"}
+    no_body = {**_numbered_text(3), "text": {}}
+    far_future = {**_numbered_text(4), "timestamp": "1e30"}
+    batch = [_numbered_text(0), no_sender, "not an object", bad_time, no_body, far_future, _numbered_text(5)]
     bad_status = {"id": "wamid.x", "timestamp": "1700000000"}
     with caplog.at_level(logging.WARNING):
-        messages, statuses = parse_webhook(_batch(batch, [bad_status]))
+        messages, statuses = parse_webhook(meta_envelope(*batch, statuses=[bad_status]))
     assert [m.message_id for m in messages] == ["wamid.batch0", "wamid.batch5"]
     assert statuses == []
     assert len([r for r in caplog.records if r.message.startswith("Skipped a malformed")]) == 6
@@ -580,7 +550,7 @@ def test_wait_for_times_out_with_a_clear_message(graph: FakeGraph) -> None:
 
 
 def test_inbound_message_is_frozen() -> None:
-    [message] = parse_webhook(_batch([_text_message(1)]))[0]
+    [message] = parse_webhook(meta_envelope(_numbered_text(1)))[0]
     assert isinstance(message, InboundMessage)
     with pytest.raises(AttributeError):
         message.text = "changed"  # type: ignore[misc]

@@ -27,7 +27,7 @@ from tests.whatsapp_helpers import (
     body_of,
     empty_queue,
     meta_envelope,
-    sign,
+    post_signed,
     text_message,
     wait_until,
 )
@@ -55,9 +55,7 @@ def committed(app):
 
 def post(app, *messages: dict) -> dict:
     """POST one signed delivery; it commits, as in production."""
-    raw = body_of(meta_envelope(*messages))
-    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(raw)}
-    response = app.test_client().post("/webhooks/whatsapp", data=raw, headers=headers)
+    response = post_signed(app.test_client(), body_of(meta_envelope(*messages)))
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()
 

@@ -49,6 +49,12 @@ def invoke(runner, *args: str):
     return runner.invoke(main, list(args))
 
 
+def set_fact(runner, project: str, key: str, value: str, page: int) -> None:
+    """Curate a fact with ``investochat facts set``, which must succeed."""
+    result = invoke(runner, "facts", "set", project, key, value, "--page", str(page))
+    assert result.exit_code == 0, result.output
+
+
 def find_project(name: str) -> Project | None:
     return db.session.scalar(select(Project).where(Project.name == name))
 
@@ -340,10 +346,7 @@ def ingested(runner, tmp_path) -> tuple[str, Path]:
 
 def test_a_curated_fact_is_listed_and_answers_the_question(runner, ingested):
     name, _ = ingested
-    result = invoke(
-        runner, "facts", "set", name, "rera_number", "RC/REP/HARERA/GGM/777", "--page", "1"
-    )
-    assert result.exit_code == 0, result.output
+    set_fact(runner, name, "rera_number", "RC/REP/HARERA/GGM/777", page=1)
 
     listing = invoke(runner, "facts", "list", name)
     assert listing.exit_code == 0, listing.output
@@ -365,14 +368,8 @@ def test_a_curated_fact_is_listed_and_answers_the_question(runner, ingested):
 
 def test_setting_a_curated_fact_again_replaces_it(runner, ingested):
     name, _ = ingested
-    assert (
-        invoke(runner, "facts", "set", name, "possession", "March 2031", "--page", "1").exit_code
-        == 0
-    )
-    assert (
-        invoke(runner, "facts", "set", name, "possession", "June 2031", "--page", "1").exit_code
-        == 0
-    )
+    set_fact(runner, name, "possession", "March 2031", page=1)
+    set_fact(runner, name, "possession", "June 2031", page=1)
     curated = db.session.scalars(
         select(Fact.value).where(
             Fact.project_id == find_project(name).id,
@@ -385,10 +382,7 @@ def test_setting_a_curated_fact_again_replaces_it(runner, ingested):
 
 def test_curated_facts_survive_a_brochure_update(runner, ingested):
     name, path = ingested
-    assert (
-        invoke(runner, "facts", "set", name, "rera_number", "RC/REP/777", "--page", "1").exit_code
-        == 0
-    )
+    set_fact(runner, name, "rera_number", "RC/REP/777", page=1)
 
     write_jsonl(path, {**PAGES, 2: "PAYMENT PLAN pgtwomark\nRevised: 20% on booking."})
     assert "replaced" in invoke(runner, "ingest", str(path), "--project", name).output
@@ -404,10 +398,7 @@ def test_curated_facts_survive_a_brochure_update(runner, ingested):
 
 def test_a_curated_fact_keeps_its_value_when_its_page_is_gone(runner, ingested):
     name, path = ingested
-    assert (
-        invoke(runner, "facts", "set", name, "club_size", "9,000 sq ft", "--page", "3").exit_code
-        == 0
-    )
+    set_fact(runner, name, "club_size", "9,000 sq ft", page=3)
 
     write_jsonl(path, {1: PAGES[1], 2: PAGES[2]})
     assert "replaced — 2 pages" in invoke(runner, "ingest", str(path), "--project", name).output

@@ -1,30 +1,20 @@
 """A lead asking for a broker reaches the matching brokers: in the portal and on WhatsApp."""
 
-from decimal import Decimal
-
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Lead, Message, Notification
 from tests.portal_helpers import make_user
+from tests.test_broker_portal import make_lead
 from workers.tasks import notify_brokers
 
 
 def test_matching_brokers_are_notified_once_in_the_portal_and_on_whatsapp(app_ctx):
     golf = make_user("golf@example.com", areas=["Golf Course Road"], phone="+919811100001")
     make_user("noida@example.com", areas=["Noida Sector 150"], phone="+919811100002")
-    lead = Lead(
-        phone="+919822200001",
-        stage="broker_requested",
-        reference="IC-777777",
-        budget_min_inr=Decimal("30000000"),
-        budget_max_inr=Decimal("50000000"),
-        areas=["Golf Course Road"],
-        timeline="1-3 months",
-        unit_kinds=["4BHK"],
+    lead = make_lead(
+        stage="broker_requested", phone="+919822200001", reference="IC-777777", unit_kinds=["4BHK"]
     )
-    db.session.add(lead)
-    db.session.flush()
 
     assert notify_brokers(lead.id) == 1
     notes = db.session.scalars(select(Notification).where(Notification.lead_id == lead.id)).all()

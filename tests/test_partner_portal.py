@@ -407,27 +407,56 @@ def test_create_broker_with_known_and_typed_areas_who_can_then_log_in(client, pa
     )
 
 
-def test_broker_form_with_invalid_phone_and_limit_shows_errors_and_saves_nothing(client, partner):
-    response = client.post(
-        "/partner/brokers/new",
-        data={
-            "name": "Karan",
-            "email": "karan@example.com",
-            "phone": "12",
-            "max_active_leads": "0",
-            "password": "a long enough password",
-            "csrf_token": partner,
+A_PASSWORD = "a long enough password"
+INVALID_BROKER_FORMS = [
+    pytest.param(
+        dict(name="Karan", email="karan@example.com", phone="12", max_active_leads="0", password=A_PASSWORD),
+        {"phone": "Phone must be a valid mobile number", "max_active_leads": "Max active leads must be"},
+        id="phone-and-limit",
+    ),
+    pytest.param(
+        dict(name="  ", email="taken@example.com", phone="12", max_active_leads="lots", password="short"),
+        {
+            "name": "Name is required.",
+            "email": "An account for taken@example.com already exists.",
+            "phone": "Phone must be a valid mobile number",
+            "max_active_leads": "Max active leads must be a whole number",
+            "password": "Use a password of at least 10 characters.",
         },
-    )
+        id="every-field",
+    ),
+    pytest.param(
+        dict(name="Meera", email="meera at example", max_active_leads="10", password=A_PASSWORD),
+        {"email": "Enter the broker’s email address"},
+        id="email-only",
+    ),
+]
+
+
+@pytest.mark.parametrize(("form", "errors"), INVALID_BROKER_FORMS)
+def test_an_invalid_broker_form_shows_each_error_next_to_its_field_and_saves_nothing(
+    client, partner, form, errors
+):
+    broker("Taken")
+    users = db.session.scalar(select(func.count()).select_from(User))
+
+    response = client.post("/partner/brokers/new", data={**form, "csrf_token": partner})
 
     body = response.get_data(as_text=True)
-    assert response.status_code == 422
-    assert 'aria-invalid="true" aria-describedby="phone-error"' in body
-    assert 'aria-invalid="true" aria-describedby="max_active_leads-error"' in body
-    assert re.search(r'id="phone-error"[^>]*>Phone must be a valid mobile number', body)
-    assert re.search(r'id="max_active_leads-error"[^>]*>Max active leads must be', body)
-    assert 'value="Karan"' in body and 'aria-describedby="name-error"' not in body
-    assert db.session.scalar(select(User).where(User.email == "karan@example.com")) is None
+    assert response.status_code == 422 and body.count('aria-invalid="true"') == len(errors)
+    for field, message in errors.items():
+        marked = rf'id="{field}"[^>]*aria-invalid="true" aria-describedby="{field}-error"'
+        explained = rf'<p class="field-error" id="{field}-error" role="alert">{re.escape(message)}'
+        assert re.search(marked, body) and re.search(explained, body), field
+    for field, typed in form.items():
+        if field not in errors:
+            assert f'aria-describedby="{field}-error"' not in body, field
+        if field != "password" and typed.strip():
+            assert f'value="{typed}"' in body, field  # what was typed stays in the form
+    password_input = body.split('id="password"')[1].split(">")[0]
+    assert ("password-help" in password_input) == ("password" not in errors)
+    assert 'id="form-error"' not in body
+    assert db.session.scalar(select(func.count()).select_from(User)) == users
 
 
 def test_edit_broker_keeps_the_password_unless_a_new_one_is_typed(client, partner, app_ctx):
@@ -587,58 +616,6 @@ def test_lead_page_shows_conversation_and_timeline_in_india_time(client, partner
 
 
 # --------------------------------------------------------------------------- broker form errors
-
-
-def test_broker_form_shows_every_fields_error_next_to_it(client, partner):
-    broker("Taken")
-    response = client.post(
-        "/partner/brokers/new",
-        data={
-            "name": "  ",
-            "email": "taken@example.com",
-            "phone": "12",
-            "max_active_leads": "lots",
-            "password": "short",
-            "csrf_token": partner,
-        },
-    )
-
-    body = response.get_data(as_text=True)
-    assert response.status_code == 422
-    for field, message in (
-        ("name", "Name is required."),
-        ("email", "An account for taken@example.com already exists."),
-        ("phone", "Phone must be a valid mobile number"),
-        ("max_active_leads", "Max active leads must be a whole number"),
-        ("password", "Use a password of at least 10 characters."),
-    ):
-        assert re.search(rf'id="{field}"[^>]*aria-invalid="true" aria-describedby="{field}-error"', body), (
-            field
-        )
-        assert re.search(
-            rf'<p class="field-error" id="{field}-error" role="alert">{re.escape(message)}', body
-        )
-    assert (
-        'id="form-error"' not in body and "password-help" not in body.split('id="password"')[1].split(">")[0]
-    )
-
-
-def test_broker_form_with_a_bad_email_marks_only_the_email(client, partner):
-    response = client.post(
-        "/partner/brokers/new",
-        data={
-            "name": "Meera",
-            "email": "meera at example",
-            "max_active_leads": "10",
-            "password": "a long enough password",
-            "csrf_token": partner,
-        },
-    )
-
-    body = response.get_data(as_text=True)
-    assert response.status_code == 422 and body.count('aria-invalid="true"') == 1
-    assert re.search(r'id="email-error"[^>]*>Enter the broker’s email address', body)
-    assert 'value="Meera"' in body and 'value="meera at example"' in body
 
 
 # --------------------------------------------------------------------------- dashboard figures

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
-from itertools import count
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -24,6 +21,7 @@ from app.models import Activity, Deal, Lead, Notification, OutboxEvent, RevenueT
 from app.portal.deals import DealForm, log_deal
 from app.portal.pipeline import claim_lead
 from tests.portal_helpers import PASSWORD, csrf_token, login
+from tests.test_broker_portal import make_lead
 
 ANONYMOUS, BROKER_A, BROKER_B, PARTNER = "anonymous", "broker_a", "broker_b", "partner"
 ROLES = (ANONYMOUS, BROKER_A, BROKER_B, PARTNER)
@@ -41,7 +39,6 @@ REFUSED = {400, 401, 403, 404, 405, 409, 422}
 # The matrix logs in about a hundred times; the accounts' real scrypt hash costs ~0.4 s a check,
 # so they carry a cheap hash. The login form and check_password run exactly as in production.
 FAST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
-_phones = count(1)
 
 
 class Row(NamedTuple):
@@ -160,27 +157,6 @@ def account(role: str, **fields) -> User:
     return user
 
 
-def make_lead(name: str, **fields) -> Lead:
-    """A lead with the four answers given, asking for a broker (so in the pool until claimed)."""
-    now = datetime.now(UTC)
-    lead = Lead(
-        phone=f"+91981{next(_phones):07d}",
-        name=name,
-        stage="broker_requested",
-        budget_min_inr=Decimal("30000000"),
-        budget_max_inr=Decimal("50000000"),
-        areas=["Golf Course Road"],
-        timeline="1-3 months",
-        unit_kinds=["4 BHK"],
-        qualified_at=now,
-        broker_requested_at=now,
-        **fields,
-    )
-    db.session.add(lead)
-    db.session.flush()
-    return lead
-
-
 @pytest.fixture
 def world(app_ctx) -> World:
     """The partner, brokers A and B, and a lead in each state the URLs name; committed inside the
@@ -188,7 +164,8 @@ def world(app_ctx) -> World:
     partner = account(PARTNER)
     broker_a = account(BROKER_A, areas=["Golf Course Road"])
     broker_b = account(BROKER_B, areas=["Golf Course Road"])
-    leads = {key: make_lead(f"Investor {key}") for key in ("a_lead", "b_lead", "pool_lead", "won_lead")}
+    keys = ("a_lead", "b_lead", "pool_lead", "won_lead")
+    leads = {key: make_lead(f"Investor {key}", "broker_requested") for key in keys}
     claim_lead(db.session, leads["a_lead"].id, broker_a)
     claim_lead(db.session, leads["b_lead"].id, broker_b)
     claim_lead(db.session, leads["won_lead"].id, broker_a)
@@ -302,7 +279,8 @@ def _unmasked(phone: str) -> re.Pattern:
 
 
 def test_a_broker_never_sees_the_phone_of_a_lead_they_have_not_claimed(app_ctx, client, world):
-    more = [make_lead(f"Pool investor {n}") for n in range(26)]  # a second page of the pool
+    # a second page of the pool
+    more = [make_lead(f"Pool investor {n}", "broker_requested") for n in range(26)]
     db.session.commit()
     log_in_as(client, BROKER_B)
     not_theirs = [world.phones[key] for key in ("a_lead", "pool_lead", "won_lead")] + [x.phone for x in more]

@@ -34,18 +34,10 @@ from tests.served import (
     served_env,
     serving,
 )
+from tests.whatsapp_helpers import QUALIFYING_REPLIES
 from workers.queues import redis_connection
 
-CHAT_TO_HANDOFF = [
-    "Hi",
-    "What is the payment plan?",
-    "How far is the airport?",
-    "3 to 5 crore",
-    "sec 65 ggn",
-    "in 2 months",
-    "4 BHK",
-    "YES",
-]
+CHAT_TO_HANDOFF = ["Hi", "What is the payment plan?", *QUALIFYING_REPLIES]
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,16 @@ from app.models import Message
 from tests.fakes.graph_server import FakeGraph
 from tests.fakes.wati_server import FakeWati
 from tests.portal_helpers import login, make_user
-from tests.whatsapp_helpers import APP_SECRET, body_of, e164, empty_queue, meta_text, sign, sweep, wati_text
+from tests.whatsapp_helpers import (
+    APP_SECRET,
+    body_of,
+    e164,
+    empty_queue,
+    meta_text,
+    post_signed,
+    sweep,
+    wati_text,
+)
 from workers import tasks
 from workers.queues import get_queue
 from workers.worker import build_worker
@@ -88,11 +97,7 @@ def deliver(client, wa_id: str, body: str, name: str = "Rohan Mehta") -> Message
     """POST a signed webhook; returns the stored inbound message."""
     message_id = f"wamid.UNANSWERED-{uuid.uuid4().hex}"
     raw = body_of(meta_text(message_id, body, wa_id, name=name))
-    response = client.post(
-        "/webhooks/whatsapp",
-        data=raw,
-        headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign(raw)},
-    )
+    response = post_signed(client, raw)
     assert response.status_code == 200, response.get_data(as_text=True)
     return db.session.scalars(select(Message).where(Message.provider_message_id == message_id)).one()
 

@@ -1,8 +1,5 @@
 """``/webhooks/whatsapp``: signatures, exactly-once recording, statuses, and the reply path."""
 
-import copy
-import hashlib
-import hmac
 import json
 
 import pytest
@@ -12,47 +9,13 @@ from app.cli import main
 from app.extensions import db
 from app.models import Activity, InboundEvent, Lead, Message, OutboxEvent
 from tests.shared_data import PAYLOADS_DIR, require
-from tests.whatsapp_helpers import sweep
+from tests.whatsapp_helpers import meta_envelope, meta_text, post_signed, sign, sweep, text_message
 from workers.inbound_jobs import job_id
 from workers.queues import get_queue
 from workers.tasks import process_message, send_replies
 
 SECRET = "test-app-secret"
-PHONE_ID = "1234567890"
-
-
-def sign(body: bytes, secret: str = SECRET) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def text_envelope(message_id: str, text: str, wa_id: str = "919812345678", name: str = "Rohan Mehta") -> dict:
-    return {
-        "object": "whatsapp_business_account",
-        "entry": [
-            {
-                "id": "WABA",
-                "changes": [
-                    {
-                        "field": "messages",
-                        "value": {
-                            "messaging_product": "whatsapp",
-                            "metadata": {"display_phone_number": "15550001111", "phone_number_id": PHONE_ID},
-                            "contacts": [{"profile": {"name": name}, "wa_id": wa_id}],
-                            "messages": [
-                                {
-                                    "from": wa_id,
-                                    "id": message_id,
-                                    "timestamp": "1764064800",
-                                    "type": "text",
-                                    "text": {"body": text},
-                                }
-                            ],
-                        },
-                    }
-                ],
-            }
-        ],
-    }
+LEAD = "919812345678"
 
 
 @pytest.fixture
@@ -72,7 +35,7 @@ def post(client, payload, signature=True, raw: bytes | None = None):
     body = raw if raw is not None else json.dumps(payload).encode()
     headers = {"Content-Type": "application/json"}
     if signature:
-        headers["X-Hub-Signature-256"] = sign(body) if signature is True else signature
+        headers["X-Hub-Signature-256"] = sign(body, SECRET) if signature is True else signature
     return client.post("/webhooks/whatsapp", data=body, headers=headers)
 
 
@@ -92,14 +55,14 @@ def test_verification_handshake_echoes_the_challenge(client, whatsapp):
 @pytest.mark.parametrize("signature", [False, "sha256=" + "0" * 64, "garbage"])
 def test_unsigned_or_wrongly_signed_posts_are_refused_and_nothing_is_stored(client, whatsapp, signature):
     events_before = count(InboundEvent)
-    response = post(client, text_envelope("wamid.UNSIGNED", "hello"), signature=signature)
+    response = post(client, meta_text("wamid.UNSIGNED", "hello", LEAD), signature=signature)
     assert response.status_code == 403
     assert count(InboundEvent) == events_before
     assert count(Message, Message.provider_message_id == "wamid.UNSIGNED") == 0
 
 
 def test_signed_text_is_stored_once_and_queued_once_even_when_delivered_three_times(client, whatsapp):
-    payload = text_envelope("wamid.ONCE", "What is the payment plan?")
+    payload = meta_text("wamid.ONCE", "What is the payment plan?", LEAD)
     bodies = [post(client, payload).get_json() for _ in range(3)]
     assert [b["new"] for b in bodies] == [1, 0, 0]
     assert [b["duplicates"] for b in bodies] == [0, 1, 1]
@@ -134,7 +97,7 @@ def test_every_kind_of_update_in_the_shared_payloads_is_accepted(client, whatsap
 
 
 def test_pii_is_redacted_before_storage(client, whatsapp):
-    post(client, text_envelope("wamid.PII", "my PAN is ABCPE1234F and card 4111 1111 1111 1111"))
+    post(client, meta_text("wamid.PII", "my PAN is ABCPE1234F and card 4111 1111 1111 1111", LEAD))
     message = db.session.scalars(select(Message).where(Message.provider_message_id == "wamid.PII")).one()
     assert "ABCPE1234F" not in message.body and "4111" not in message.body
     assert set(message.pii_removed) == {"pan", "card"}
@@ -161,13 +124,8 @@ def test_statuses_update_the_reply_and_never_move_backwards(client, whatsapp):
     db.session.flush()
 
     def status(value):
-        envelope = text_envelope("unused", "x")
-        value_obj = envelope["entry"][0]["changes"][0]["value"]
-        value_obj.pop("messages")
-        value_obj["statuses"] = [
-            {"id": "wamid.OUT1", "status": value, "timestamp": "1764064900", "recipient_id": "919812345678"}
-        ]
-        assert post(client, envelope).status_code == 200
+        update = {"id": "wamid.OUT1", "status": value, "timestamp": "1764064900", "recipient_id": LEAD}
+        assert post(client, meta_envelope(statuses=[update])).status_code == 200
         return db.session.scalar(select(Message.status).where(Message.provider_message_id == "wamid.OUT1"))
 
     assert status("read") == "read"
@@ -178,15 +136,12 @@ def test_statuses_update_the_reply_and_never_move_backwards(client, whatsapp):
 def test_several_statuses_in_one_delivery_apply_the_furthest_along_once(client, whatsapp):
     db.session.add_all([sent_reply("wamid.OUTA"), sent_reply("wamid.OUTB", "read"), sent_reply("wamid.OUTC")])
     db.session.flush()
-    envelope = text_envelope("unused", "x")
-    value = envelope["entry"][0]["changes"][0]["value"]
-    value.pop("messages")
 
     def update(message_id, status, at, errors=None):
-        row = {"id": message_id, "status": status, "timestamp": str(at), "recipient_id": "919812345678"}
+        row = {"id": message_id, "status": status, "timestamp": str(at), "recipient_id": LEAD}
         return row | ({"errors": errors} if errors else {})
 
-    value["statuses"] = [
+    statuses = [
         update("wamid.OUTA", "read", 1764064930),  # out of order in the batch: read, then delivered
         update("wamid.OUTA", "delivered", 1764064920),
         update("wamid.OUTB", "delivered", 1764064920),  # already read: stays read
@@ -195,7 +150,7 @@ def test_several_statuses_in_one_delivery_apply_the_furthest_along_once(client, 
         update("wamid.UNKNOWN", "read", 1764064920),  # not one of ours
     ]
 
-    body = post(client, envelope).get_json()
+    body = post(client, meta_envelope(statuses=statuses)).get_json()
 
     assert body == {"received": 0, "new": 0, "duplicates": 0, "statuses": 6}
     rows = dict(
@@ -214,7 +169,7 @@ def test_several_statuses_in_one_delivery_apply_the_furthest_along_once(client, 
 def test_the_raw_event_loses_pii_from_text_but_keeps_ids_and_numbers_that_look_like_it(client, whatsapp):
     # A UAE sender whose number passes the Aadhaar check, and a message id with a card-like run.
     wa_id, message_id = "971501234569", "wamid.4111111111111111"
-    payload = text_envelope(message_id, "My card is 4111 1111 1111 1111, call me", wa_id=wa_id)
+    payload = meta_text(message_id, "My card is 4111 1111 1111 1111, call me", wa_id)
 
     assert post(client, payload).get_json()["new"] == 1
 
@@ -228,7 +183,7 @@ def test_the_raw_event_loses_pii_from_text_but_keeps_ids_and_numbers_that_look_l
 
 
 def test_webhooks_open_no_cookie_session(client, whatsapp):
-    response = post(client, text_envelope("wamid.NOCOOKIE", "Hello"))
+    response = post(client, meta_text("wamid.NOCOOKIE", "Hello", LEAD))
     assert response.status_code == 200
     assert "Set-Cookie" not in response.headers
     # People still get their session (the login form needs it for its CSRF token).
@@ -241,12 +196,11 @@ def test_the_app_records_in_one_committed_statement_on_its_autocommit_pool(app):
     message_id = "wamid.COMMITTED.AUTOCOMMIT-POOL"  # no digit runs: PII redaction leaves it whole
     saved = app.config.get("WHATSAPP_APP_SECRET")
     app.config["WHATSAPP_APP_SECRET"] = SECRET
-    body = json.dumps(text_envelope(message_id, "What is the payment plan?", wa_id="919800000077")).encode()
-    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(body)}
+    body = json.dumps(meta_text(message_id, "What is the payment plan?", "919800000077")).encode()
     try:
         http = app.test_client()
-        first = http.post("/webhooks/whatsapp", data=body, headers=headers).get_json()
-        again = http.post("/webhooks/whatsapp", data=body, headers=headers).get_json()
+        first = post_signed(http, body, SECRET).get_json()
+        again = post_signed(http, body, SECRET).get_json()
         assert (first["new"], again["new"], again["duplicates"]) == (1, 0, 1)
         with app.app_context(), db.engine.connect() as other:  # another connection sees them
             stored = other.scalar(
@@ -267,14 +221,7 @@ def test_the_app_records_in_one_committed_statement_on_its_autocommit_pool(app):
 
 
 def test_a_batch_of_many_messages_records_every_one(client, whatsapp):
-    payload = text_envelope("wamid.B0", "hello")
-    value = payload["entry"][0]["changes"][0]["value"]
-    template = value["messages"][0]
-    value["messages"] = []
-    for n in range(300):
-        message = copy.deepcopy(template)
-        message["id"], message["from"] = f"wamid.BATCH{n}", f"9198{n:08d}"
-        value["messages"].append(message)
+    payload = meta_envelope(*(text_message(f"wamid.BATCH{n}", "hello", f"9198{n:08d}") for n in range(300)))
     body = post(client, payload).get_json()
     assert body["received"] == 300 and body["new"] == 300
     assert count(Message, Message.provider_message_id.like("wamid.BATCH%")) == 300
@@ -283,7 +230,7 @@ def test_a_batch_of_many_messages_records_every_one(client, whatsapp):
 def test_a_text_is_answered_with_a_citation_and_recorded_without_credentials(client, whatsapp, runner):
     loaded = runner.invoke(main, ["demo", "load"])
     assert loaded.exit_code == 0, loaded.output
-    post(client, text_envelope("wamid.Q1", "What is the payment plan of Aravali Crest?"))
+    post(client, meta_text("wamid.Q1", "What is the payment plan of Aravali Crest?", LEAD))
     inbound = db.session.scalars(select(Message).where(Message.provider_message_id == "wamid.Q1")).one()
     assert process_message(inbound.id) == 1  # the greeting opens the answer, delivered in the same job
     assert process_message(inbound.id) == 0  # a retried job does nothing

@@ -42,6 +42,7 @@ from tests.whatsapp_helpers import (
     empty_queue,
     meta_envelope,
     meta_text,
+    post_signed,
     sign,
     sweep,
     text_message,
@@ -70,11 +71,6 @@ def webhook(app_ctx):
     yield config
     config.update(saved)
     empty_queue(queue)
-
-
-def post_signed(client, raw: bytes):
-    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(raw)}
-    return client.post("/webhooks/whatsapp", data=raw, headers=headers)
 
 
 def stored(message_id: str) -> Message | None:

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -20,11 +20,22 @@ PHONE_NUMBER_ID = "1122334455667"
 # Generous: the machine running the tests may be small and busy. A wait only ever fails when
 # the awaited thing never happens, so a large bound costs nothing on a passing run.
 WAIT_SECONDS = 60.0
+# What an investor writes after a first question to end up qualified and handed to a broker: a
+# second answered question opens qualification, then budget, area, timeline, unit, and "YES".
+QUALIFYING_REPLIES = ["How far is the airport?", "3 to 5 crore", "sec 65 ggn", "in 2 months", "4 BHK", "YES"]
 
 
 def sign(body: bytes, secret: str = APP_SECRET) -> str:
-    """Meta's ``X-Hub-Signature-256`` header value for ``body``."""
+    """Meta's ``X-Hub-Signature-256`` header value for ``body``: computed here with ``hmac``, not
+    by the app's code, so a test of the app's check compares it with an independent answer."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def post_signed(client: Any, raw: bytes, secret: str = APP_SECRET) -> Any:
+    """POST ``raw`` to the app's WhatsApp webhook with ``client``, signed with ``secret`` as Meta
+    signs it; returns the response."""
+    headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(raw, secret)}
+    return client.post("/webhooks/whatsapp", data=raw, headers=headers)
 
 
 def e164(wa_id: str) -> str:
@@ -43,17 +54,46 @@ def text_message(message_id: str, text: str, wa_id: str, timestamp: int | None =
     }
 
 
-def meta_envelope(*messages: dict[str, Any], name: str = "Rohan Mehta") -> dict[str, Any]:
-    """A Cloud API webhook body carrying ``messages`` (one ``value``, contacts for each sender)."""
-    senders = sorted({m["from"] for m in messages if isinstance(m, dict) and isinstance(m.get("from"), str)})
-    value = {
-        "messaging_product": "whatsapp",
-        "metadata": {"display_phone_number": "15550001111", "phone_number_id": PHONE_NUMBER_ID},
-        "contacts": [{"profile": {"name": name}, "wa_id": wa_id} for wa_id in senders],
-        "messages": [copy.deepcopy(m) for m in messages],
+def meta_envelope(
+    *messages: Any,
+    name: str = "Rohan Mehta",
+    statuses: Sequence[dict[str, Any]] = (),
+    entries: int = 1,
+    phone_number_id: str = PHONE_NUMBER_ID,
+) -> dict[str, Any]:
+    """A Cloud API webhook body carrying ``messages`` and ``statuses``, as Meta sends it.
+
+    The messages are spread in order over ``entries`` entries (as evenly as they go), each with
+    a contact named ``name`` for every sender in it; every entry also carries all ``statuses``.
+    With no messages there is one entry, of statuses only. Messages need not be well formed:
+    a test of malformed input passes anything.
+    """
+    per_entry = max(1, -(-len(messages) // entries))  # ceiling division
+    batches = [messages[start : start + per_entry] for start in range(0, len(messages), per_entry)]
+    values = [_meta_value(batch, name, statuses, phone_number_id) for batch in batches or [()]]
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": value}]} for value in values],
     }
-    change = {"field": "messages", "value": value}
-    return {"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [change]}]}
+
+
+def _meta_value(
+    messages: Sequence[Any], name: str, statuses: Sequence[dict[str, Any]], phone_number_id: str
+) -> dict[str, Any]:
+    """One change's ``value``: metadata, then contacts and messages, then statuses (each if any)."""
+    value: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550001111", "phone_number_id": phone_number_id},
+    }
+    if messages:
+        senders = sorted(
+            {m["from"] for m in messages if isinstance(m, dict) and isinstance(m.get("from"), str)}
+        )
+        value["contacts"] = [{"profile": {"name": name}, "wa_id": wa_id} for wa_id in senders]
+        value["messages"] = copy.deepcopy(list(messages))
+    if statuses:
+        value["statuses"] = copy.deepcopy(list(statuses))
+    return value
 
 
 def meta_text(message_id: str, text: str, wa_id: str, name: str = "Rohan Mehta") -> dict[str, Any]:

@@ -83,20 +83,12 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler
-from typing import Any, Self
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Any
+from urllib.parse import unquote
 
 from pyairtable import Api
 
-from tests.fakes.graph_server import (
-    Answer,
-    Failure,
-    FakeHTTPService,
-    RecordedRequest,
-    _QuietServer,
-    read_body,
-)
+from tests.fakes.graph_server import Answer, Failure, FakeHTTPService, RecordedRequest, ServiceHandler
 
 TEST_BASE_ID = "appInvestoChat001"
 TEST_TOKEN = "patFakeAirtable01.investochat-test-token"
@@ -934,6 +926,25 @@ def _color(index: int) -> str:
     return CHOICE_COLORS[index % len(CHOICE_COLORS)]
 
 
+class _AirtableHandler(ServiceHandler):
+    """Every method the records and metadata APIs use; the fake routes them."""
+
+    fake: FakeAirtable
+    content_type = "application/json; charset=utf-8"
+
+    def do_GET(self) -> None:
+        self.handle_request("GET")
+
+    def do_PATCH(self) -> None:
+        self.handle_request("PATCH")
+
+    def do_PUT(self) -> None:
+        self.handle_request("PUT")
+
+    def do_DELETE(self) -> None:
+        self.handle_request("DELETE")
+
+
 class FakeAirtable(FakeHTTPService):
     """Airtable's records and metadata APIs for any number of bases, with rate limits and faults.
 
@@ -941,6 +952,7 @@ class FakeAirtable(FakeHTTPService):
     raise ``AirtableError`` where the API would answer an error (unknown table, field, ...).
     """
 
+    handler_class = _AirtableHandler
     thread_name = "fake-airtable"
 
     def __init__(
@@ -972,18 +984,6 @@ class FakeAirtable(FakeHTTPService):
         self.create_base(base_id)
 
     # -- serving ---------------------------------------------------------------------------------
-
-    def start(self) -> Self:
-        """Start serving in a daemon thread; returns ``self``."""
-        handler = type("_BoundAirtableHandler", (_AirtableHandler,), {"fake": self})
-        server = _QuietServer(("127.0.0.1", 0), handler)
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, args=(0.02,), name=self.thread_name, daemon=True
-        )
-        self._thread.start()
-        return self
 
     @property
     def api_url(self) -> str:
@@ -1171,7 +1171,13 @@ class FakeAirtable(FakeHTTPService):
 
     # -- request handling ------------------------------------------------------------------------
 
-    def respond(self, request: AirtableRequest) -> Answer:
+    def new_request(
+        self, method: str, path: str, params: dict[str, list[str]], headers: dict[str, str], body: Any
+    ) -> AirtableRequest:
+        query = {name: values[-1] for name, values in params.items()}
+        return AirtableRequest(method, path, query, headers, body, params)
+
+    def respond(self, request: RecordedRequest) -> Answer:
         """Record the request and answer it: outage, scripted failure, or the API itself."""
         if self.is_down:
             with self._changed:
@@ -1181,10 +1187,7 @@ class FakeAirtable(FakeHTTPService):
                 {"error": {"type": "SERVICE_UNAVAILABLE", "message": "The fake Airtable is down."}},
                 {},
             )
-        failure = self._record(request)
-        if failure is not None:
-            return self.error_answer(failure)
-        return self.answer(request)
+        return super().respond(request)
 
     def answer(self, request: RecordedRequest) -> Answer:
         assert isinstance(request, AirtableRequest)
@@ -1585,57 +1588,6 @@ def _rate_limited_base(path: str) -> str | None:
     if len(parts) >= 4 and parts[:3] == ["v0", "meta", "bases"]:
         return parts[3]
     return None
-
-
-class _AirtableHandler(BaseHTTPRequestHandler):
-    fake: FakeAirtable
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output quiet."""
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def do_PATCH(self) -> None:
-        self._handle("PATCH")
-
-    def do_PUT(self) -> None:
-        self._handle("PUT")
-
-    def do_DELETE(self) -> None:
-        self._handle("DELETE")
-
-    def _handle(self, method: str) -> None:
-        body = read_body(self)
-        url = urlsplit(self.path)
-        params = parse_qs(url.query, keep_blank_values=True)
-        query = {name: values[-1] for name, values in params.items()}
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        if self.fake.latency:
-            time.sleep(self.fake.latency)
-        request = AirtableRequest(method, url.path, query, headers, body, params)
-        try:
-            status, payload, extra = self.fake.respond(request)
-        except Exception as exc:  # a bug in the fake: fail the test loudly, not with a hang-up
-            status, payload, extra = 500, {"fake_server_bug": repr(exc)}, {}
-        self._send_json(status, payload, extra)
-
-    def _send_json(self, status: int, payload: Any, headers: dict[str, str]) -> None:
-        data = b"" if payload is None else json.dumps(payload).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except ConnectionError:
-            pass  # the client gave up (timeout) before the answer was ready
 
 
 __all__ = [

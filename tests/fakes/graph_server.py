@@ -12,23 +12,22 @@ Meta-shaped errors (500; 429 with ``Retry-After``; 400 with code 131047), ``late
 every answer (a client that gives up meanwhile still had its message accepted, as with the
 real API), and ``wait_for(n)`` blocks until ``n`` messages were accepted (asynchronous workers).
 
-``FakeHTTPService`` is the machinery shared with the fake Wati server (``wati_server.py``).
+``FakeHTTPService`` (requests recorded, failures scripted, messages accepted) is shared with
+the fake Wati and Airtable servers; serving itself is ``loopback.LoopbackServer``.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 import threading
 import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from app.channels.meta import MetaCloudChannel
+from tests.fakes.loopback import JSONHandler, LoopbackServer, next_failure, read_body
 
 TEST_PHONE_NUMBER_ID = "1122334455667"
 TEST_ACCESS_TOKEN = "test-graph-token"
@@ -71,59 +70,46 @@ class Failure:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeHTTPService:
-    """A real ``ThreadingHTTPServer`` on 127.0.0.1 (free port) in a daemon thread.
+class ServiceHandler(JSONHandler):
+    """Hands each request to the fake (``FakeHTTPService.respond``) and sends its answer."""
+
+    fake: FakeHTTPService
+
+    def do_POST(self) -> None:
+        self.handle_request("POST")
+
+    def handle_request(self, method: str) -> None:
+        """Record the request, wait the fake's ``latency``, and send what the fake answers."""
+        body = read_body(self)
+        url = urlsplit(self.path)
+        params = parse_qs(url.query, keep_blank_values=True)
+        if self.fake.latency:
+            time.sleep(self.fake.latency)
+        request = self.fake.new_request(method, url.path, params, self.lower_headers(), body)
+        try:
+            status, payload, extra = self.fake.respond(request)
+        except Exception as exc:  # a bug in the fake: fail the test loudly, not with a hang-up
+            status, payload, extra = 500, {"fake_server_bug": repr(exc)}, {}
+        self.send_json(status, payload, extra)
+
+
+class FakeHTTPService(LoopbackServer):
+    """A fake API that records every request, answers scripted failures first, and keeps the
+    messages it accepted.
 
     Subclasses implement ``answer(request)`` for requests that are not scripted to fail and
     ``error_answer(failure)`` for those that are.
     """
 
-    thread_name = "fake-http"
+    handler_class = ServiceHandler
 
     def __init__(self, latency: float = 0.0) -> None:
+        super().__init__()
         self.latency = latency
         self.requests: list[RecordedRequest] = []
         self._accepted: list[AcceptedMessage] = []
         self._failures: deque[Failure] = deque()
         self._changed = threading.Condition()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> Self:
-        """Start serving in a daemon thread; returns ``self``."""
-        handler = type("_BoundHandler", (_Handler,), {"fake": self})
-        self._server = _QuietServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        # A short poll interval keeps stop() (and so each test's teardown) quick.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.02,), name=self.thread_name, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and free the port (requests still sleeping in ``latency`` are dropped)."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def root_url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        if self._server is None:
-            raise RuntimeError(f"{type(self).__name__} is not running; use it as a context manager.")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
 
     @property
     def sent(self) -> list[AcceptedMessage]:
@@ -153,6 +139,18 @@ class FakeHTTPService:
             self._changed.notify_all()
         return message_id
 
+    def new_request(
+        self, method: str, path: str, params: dict[str, list[str]], headers: dict[str, str], body: Any
+    ) -> RecordedRequest:
+        """The record of one request (a query parameter given twice keeps its last value)."""
+        query = {name: values[-1] for name, values in params.items()}
+        return RecordedRequest(method, path, query, headers, body)
+
+    def respond(self, request: RecordedRequest) -> Answer:
+        """Record the request and answer it: a scripted failure, or the API itself."""
+        failure = self._record(request)
+        return self.error_answer(failure) if failure else self.answer(request)
+
     def answer(self, request: RecordedRequest) -> Answer:
         raise NotImplementedError
 
@@ -162,13 +160,7 @@ class FakeHTTPService:
     def _record(self, request: RecordedRequest) -> Failure | None:
         with self._changed:
             self.requests.append(request)
-            if not self._failures:
-                return None
-            failure = self._failures[0]
-            failure.remaining -= 1
-            if failure.remaining <= 0:
-                self._failures.popleft()
-            return failure
+            return next_failure(self._failures)
 
 
 class FakeGraph(FakeHTTPService):
@@ -261,60 +253,3 @@ def _meta_error(status: int, code: int, message: str) -> Answer:
         "fbtrace_id": f"Afake{uuid.uuid4().hex[:12]}",
     }
     return status, {"error": error}, {}
-
-
-class _QuietServer(ThreadingHTTPServer):
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that timed out and hung up is expected here; anything else is reported."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
-def read_body(handler: BaseHTTPRequestHandler) -> Any:
-    """The request body as JSON; as text when it is not JSON (kept for the test to inspect)."""
-    length = int(handler.headers.get("Content-Length") or 0)
-    raw = handler.rfile.read(length) if length else b""
-    try:
-        return json.loads(raw) if raw else None
-    except ValueError:
-        return raw.decode(errors="replace")
-
-
-class _Handler(BaseHTTPRequestHandler):
-    fake: FakeHTTPService
-    protocol_version = "HTTP/1.1"
-    # Headers and body leave in two writes; with Nagle's algorithm on, a keep-alive client's
-    # delayed ACK holds the body back ~40 ms. Real API servers set TCP_NODELAY too.
-    disable_nagle_algorithm = True
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output quiet."""
-
-    def do_POST(self) -> None:
-        body = read_body(self)
-        url = urlsplit(self.path)
-        query = {name: values[-1] for name, values in parse_qs(url.query, keep_blank_values=True).items()}
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        if self.fake.latency:
-            time.sleep(self.fake.latency)
-        request = RecordedRequest("POST", url.path, query, headers, body)
-        failure = self.fake._record(request)
-        try:
-            status, payload, extra = self.fake.error_answer(failure) if failure else self.fake.answer(request)
-        except Exception as exc:  # a bug in the fake: fail the test loudly, not with a hang-up
-            status, payload, extra = 500, {"fake_server_bug": repr(exc)}, {}
-        self._send_json(status, payload, extra)
-
-    def _send_json(self, status: int, payload: Any, headers: dict[str, str]) -> None:
-        data = b"" if payload is None else json.dumps(payload).encode()
-        try:
-            self.send_response(status)
-            if payload is not None:
-                self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except ConnectionError:
-            pass  # the client gave up (timeout) before the answer was ready

@@ -13,9 +13,10 @@ status. Embeddings are deterministic per input text, in input order, honouring `
 and ``encoding_format`` (float or base64) like the real API.
 """
 
+from __future__ import annotations
+
 import base64
 import hashlib
-import json
 import random
 import struct
 import threading
@@ -23,12 +24,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
 
 import openai
 
-from tests.fakes.graph_server import read_body
+from tests.fakes.loopback import JSONHandler, LoopbackServer, next_failure, read_body
 
 TEST_API_KEY = "sk-test-fake-openai"
 
@@ -51,58 +51,118 @@ class _Failure:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class FakeOpenAI:
+class _Handler(JSONHandler):
+    """Chat completions and embeddings; every request is recorded first."""
+
+    fake: FakeOpenAI
+
+    def do_POST(self) -> None:
+        body = read_body(self)
+        request = RecordedRequest("POST", self.path, self.lower_headers(), body)
+        failure = self.fake._record(request)
+        if failure is not None:
+            self._send_error(failure.status, failure.message, failure.headers)
+        elif not isinstance(body, dict):
+            self._send_error(400, "Request body must be a JSON object.")
+        elif self.path.endswith("/chat/completions"):
+            self._chat(body)
+        elif self.path.endswith("/embeddings"):
+            self._embeddings(body)
+        else:
+            self._send_error(404, f"FakeOpenAI does not implement POST {self.path}.")
+
+    def do_GET(self) -> None:
+        self.fake._record(RecordedRequest("GET", self.path, self.lower_headers(), None))
+        self._send_error(404, f"FakeOpenAI does not implement GET {self.path}.")
+
+    def _chat(self, body: dict[str, Any]) -> None:
+        reply = self.fake._next_chat_reply(body)
+        if reply is None:
+            self._send_error(400, "FakeOpenAI has no scripted chat reply for this request.")
+            return
+        messages = body.get("messages", [])
+        prompt_tokens = sum(len(str(message.get("content", "")).split()) for message in messages)
+        completion_tokens = len(reply.split())
+        self.send_json(
+            200,
+            {
+                "id": f"chatcmpl-fake-{len(self.fake.requests)}",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "gpt-4o-mini"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": reply, "refusal": None},
+                        "logprobs": None,
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": completion_tokens,
+                    "total_tokens": prompt_tokens + completion_tokens,
+                },
+            },
+        )
+
+    def _embeddings(self, body: dict[str, Any]) -> None:
+        inputs = body.get("input")
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        if (
+            not isinstance(inputs, list)
+            or not inputs
+            or not all(isinstance(text, str) and text for text in inputs)
+        ):
+            self._send_error(400, "'input' must be a non-empty string or list of them.")
+            return
+        dimension = int(body.get("dimensions") or self.fake.embedding_dimension)
+        as_base64 = body.get("encoding_format") == "base64"
+        data = []
+        for index, text in enumerate(inputs):
+            vector = FakeOpenAI.vector_for(text, dimension)
+            embedding: Any = vector
+            if as_base64:
+                embedding = base64.b64encode(struct.pack(f"<{dimension}f", *vector)).decode()
+            data.append({"object": "embedding", "index": index, "embedding": embedding})
+        tokens = sum(len(text.split()) for text in inputs)
+        self.send_json(
+            200,
+            {
+                "object": "list",
+                "data": data,
+                "model": body.get("model", "text-embedding-3-small"),
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            },
+        )
+
+    def _send_error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        error = {"message": message, "type": "fake_error", "param": None, "code": str(status)}
+        self.send_json(status, {"error": error}, headers)
+
+
+class FakeOpenAI(LoopbackServer):
     """A real HTTP server on 127.0.0.1 (free port) speaking enough of the OpenAI API for tests."""
 
+    handler_class = _Handler
+    thread_name = "fake-openai"
+
     def __init__(self, embedding_dimension: int = 1536) -> None:
+        super().__init__()
         self.embedding_dimension = embedding_dimension
         self.chat_replies: deque[str] = deque()
         self.chat_handler: Callable[[dict[str, Any]], str] | None = None
         self.requests: list[RecordedRequest] = []
         self._failures: deque[_Failure] = deque()
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> Self:
-        """Start serving in a daemon thread; returns ``self``."""
-        handler = type("_BoundHandler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        # A short poll interval keeps stop() (and so each test's teardown) quick.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.02,), name="fake-openai", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and free the port."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     # -- what tests use --------------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
         """The ``base_url`` to give the openai client, e.g. ``http://127.0.0.1:PORT/v1``."""
-        if self._server is None:
-            raise RuntimeError("FakeOpenAI is not running; use it as a context manager.")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"{self.root_url}/v1"
 
     def config(self) -> dict[str, str]:
         """Settings that point the app's OpenAI code at this fake."""
@@ -151,13 +211,7 @@ class FakeOpenAI:
     def _record(self, request: RecordedRequest) -> _Failure | None:
         with self._lock:
             self.requests.append(request)
-            if not self._failures:
-                return None
-            failure = self._failures[0]
-            failure.remaining -= 1
-            if failure.remaining <= 0:
-                self._failures.popleft()
-            return failure
+            return next_failure(self._failures)
 
     def _next_chat_reply(self, body: dict[str, Any]) -> str | None:
         with self._lock:
@@ -165,109 +219,3 @@ class FakeOpenAI:
                 return self.chat_replies.popleft()
             handler = self.chat_handler
         return handler(body) if handler is not None else None
-
-
-class _Handler(BaseHTTPRequestHandler):
-    fake: FakeOpenAI
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output quiet."""
-
-    def do_POST(self) -> None:
-        body = read_body(self)
-        request = RecordedRequest("POST", self.path, self._lower_headers(), body)
-        failure = self.fake._record(request)
-        if failure is not None:
-            self._send_error(failure.status, failure.message, failure.headers)
-        elif not isinstance(body, dict):
-            self._send_error(400, "Request body must be a JSON object.")
-        elif self.path.endswith("/chat/completions"):
-            self._chat(body)
-        elif self.path.endswith("/embeddings"):
-            self._embeddings(body)
-        else:
-            self._send_error(404, f"FakeOpenAI does not implement POST {self.path}.")
-
-    def do_GET(self) -> None:
-        self.fake._record(RecordedRequest("GET", self.path, self._lower_headers(), None))
-        self._send_error(404, f"FakeOpenAI does not implement GET {self.path}.")
-
-    def _lower_headers(self) -> dict[str, str]:
-        return {name.lower(): value for name, value in self.headers.items()}
-
-    def _chat(self, body: dict[str, Any]) -> None:
-        reply = self.fake._next_chat_reply(body)
-        if reply is None:
-            self._send_error(400, "FakeOpenAI has no scripted chat reply for this request.")
-            return
-        messages = body.get("messages", [])
-        prompt_tokens = sum(len(str(message.get("content", "")).split()) for message in messages)
-        completion_tokens = len(reply.split())
-        self._send_json(
-            200,
-            {
-                "id": f"chatcmpl-fake-{len(self.fake.requests)}",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": body.get("model", "gpt-4o-mini"),
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": reply, "refusal": None},
-                        "logprobs": None,
-                        "finish_reason": "stop",
-                    }
-                ],
-                "usage": {
-                    "prompt_tokens": prompt_tokens,
-                    "completion_tokens": completion_tokens,
-                    "total_tokens": prompt_tokens + completion_tokens,
-                },
-            },
-        )
-
-    def _embeddings(self, body: dict[str, Any]) -> None:
-        inputs = body.get("input")
-        if isinstance(inputs, str):
-            inputs = [inputs]
-        if (
-            not isinstance(inputs, list)
-            or not inputs
-            or not all(isinstance(text, str) and text for text in inputs)
-        ):
-            self._send_error(400, "'input' must be a non-empty string or list of them.")
-            return
-        dimension = int(body.get("dimensions") or self.fake.embedding_dimension)
-        as_base64 = body.get("encoding_format") == "base64"
-        data = []
-        for index, text in enumerate(inputs):
-            vector = FakeOpenAI.vector_for(text, dimension)
-            embedding: Any = vector
-            if as_base64:
-                embedding = base64.b64encode(struct.pack(f"<{dimension}f", *vector)).decode()
-            data.append({"object": "embedding", "index": index, "embedding": embedding})
-        tokens = sum(len(text.split()) for text in inputs)
-        self._send_json(
-            200,
-            {
-                "object": "list",
-                "data": data,
-                "model": body.get("model", "text-embedding-3-small"),
-                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
-            },
-        )
-
-    def _send_error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
-        error = {"message": message, "type": "fake_error", "param": None, "code": str(status)}
-        self._send_json(status, {"error": error}, headers)
-
-    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
