@@ -1,9 +1,8 @@
 """Serving the portal to a real browser: a throwaway database, a real HTTP server on loopback,
 and the system Chromium to drive it.
 
-The browser's requests run on the server's threads, outside any test's rolled-back transaction,
-so browser tests commit their data into a database of their own (created here and dropped
-afterwards, as tests/test_serve.py does).
+Browser tests keep a database of their own for the whole module (created here and dropped
+afterwards), since the test database is emptied after every test.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ def fake_openai() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture
 def llm_app(app_ctx: Flask, fake_openai: FakeOpenAI) -> Iterator[Flask]:
-    """A second app on the same test database (and rolled-back transaction), with OpenAI on."""
+    """A second app on the same test database, with OpenAI on."""
     settings = ("TESTING", "DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "REDIS_URL", "SECRET_KEY")
     application = create_app({**{k: app_ctx.config[k] for k in settings}, **fake_openai.config()})
     with application.app_context():

@@ -13,7 +13,7 @@ DEMO_SOURCE = "Aravali_Crest_Brochure.pdf"
 
 @pytest.fixture
 def demo_client(client):
-    """A test client with the demo project loaded inside the rolled-back transaction."""
+    """A test client with the demo project loaded into the test database."""
     ingest_files(DEMO_PROJECT, [str(DEMO_DIR)], progress=False)
     return client
 

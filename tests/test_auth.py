@@ -20,7 +20,7 @@ FIRST_ACCOUNT = "investochat users create you@example.com --role partner"
 
 
 def test_a_fresh_install_says_how_to_create_the_first_partner_account(client):
-    db.session.execute(delete(User))  # no account at all yet (rolled back after the test)
+    db.session.execute(delete(User))  # no account at all yet
     response = client.get("/login")
     page = response.get_data(as_text=True)
     assert response.status_code == 200

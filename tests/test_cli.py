@@ -21,7 +21,7 @@ def invoke(runner, *args: str):
 
 @pytest.fixture
 def demo(runner):
-    """The bundled demo project, loaded inside the test's rolled-back transaction."""
+    """The bundled demo project, loaded into the test database (emptied after the test)."""
     result = invoke(runner, "demo", "load")
     assert result.exit_code == 0, result.output
     return runner

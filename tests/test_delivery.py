@@ -2,8 +2,7 @@
 
 Retries and backoff, Retry-After, the 24-hour window and templates, read timeouts (never
 retried), ordering, the no-credentials mode and the recovery of replies left in ``sending``.
-Every test runs in the rolled-back transaction of ``app_ctx``; ``deliver_replies`` commits
-savepoints inside it.
+``deliver_replies`` commits as it goes, as in a worker; the tables are emptied after each test.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`investochat ingest` and `investochat facts` end to end on the real (rolled-back) database."""
+"""`investochat ingest` and `investochat facts` end to end on the real test database."""
 
 from __future__ import annotations
 

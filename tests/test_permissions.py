@@ -159,8 +159,8 @@ def account(role: str, **fields) -> User:
 
 @pytest.fixture
 def world(app_ctx) -> World:
-    """The partner, brokers A and B, and a lead in each state the URLs name; committed inside the
-    test's rolled-back transaction, so a view's own rollback keeps them."""
+    """The partner, brokers A and B, and a lead in each state the URLs name, committed (a view's
+    own rollback keeps them)."""
     partner = account(PARTNER)
     broker_a = account(BROKER_A, areas=["Golf Course Road"])
     broker_b = account(BROKER_B, areas=["Golf Course Road"])

@@ -1,8 +1,8 @@
 """`/readyz` names the dependency that is not ready: the database, Redis or the migrations.
 
 The migration cases use a throwaway database on the embedded server rather than the shared
-test database: readiness opens its own connection from the engine pool, so a change made
-inside a test's rolled-back transaction would be invisible to it.
+test database: they leave a database unmigrated or at an unknown revision, which every other
+test relies on not seeing.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """`investochat serve` as a real process tree: supervisor, gunicorn and an RQ worker.
 
-The server runs in child processes, so it cannot see a test's rolled-back transaction: these
-tests use a throwaway database on the embedded PostgreSQL (migrated and loaded with the demo
-through the CLI) and a queue of their own on the test Redis.
+The server runs in child processes: these tests use a throwaway database on the embedded
+PostgreSQL (migrated and loaded with the demo through the CLI, ``tests/served.py``) and a queue
+of their own on the test Redis.
 """
 
 from __future__ import annotations

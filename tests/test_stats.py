@@ -1,5 +1,5 @@
 """Dashboard and broker-performance figures, computed by PostgreSQL on seeded leads, deals and
-messages (each test in the rolled-back transaction)."""
+messages (the tables are emptied after each test)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The chat widget through the Flask test client: starting a conversation, asking, the replies
 the worker writes, options, resuming, and everything a visitor or another site could get wrong.
 
-Processing runs the worker's own job (``process_message``) in the test's transaction; a fake
+Processing runs the worker's own job (``process_message``) in the test's app context; a fake
 Graph API stands by to prove that no widget reply ever goes to WhatsApp.
 """
 

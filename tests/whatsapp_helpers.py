@@ -131,8 +131,8 @@ def empty_queue(queue: Any) -> None:
 
 def sweep(queue: Any) -> list[int]:
     """Enqueue what the dispatcher's sweep finds now (stored, unprocessed, no job), with no grace
-    period; returns those message ids. In a test's rolled-back transaction the webhook's
-    notification is never delivered, so this is how its messages reach the queue."""
+    period; returns those message ids. No dispatcher listens in the tests, so this is how a
+    webhook's messages reach the queue."""
     from app.extensions import db
     from workers.dispatch import enqueue_messages, unqueued_messages
 
