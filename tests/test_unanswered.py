@@ -19,6 +19,7 @@ from app.models import Message
 from tests.fakes.graph_server import FakeGraph
 from tests.fakes.wati_server import FakeWati
 from tests.portal_helpers import login, make_user
+from tests.test_widget import poll, say, start, token_of
 from tests.whatsapp_helpers import (
     APP_SECRET,
     body_of,
@@ -209,3 +210,20 @@ def test_the_dashboard_lists_nothing_when_every_message_was_answered(client):
     login(client, "partner@invest.example")
 
     assert "could not answer" not in client.get("/partner/").get_data(as_text=True)
+
+
+def test_a_widget_visitor_whose_message_keeps_failing_sees_the_holding_reply(
+    client, graph, refusing_new_leads, quick_retries
+):
+    token = token_of(start(client))
+    assert say(client, token, "What is the payment plan?").status_code == 200
+    message = db.session.scalars(select(Message).where(Message.direction == "in")).one()
+
+    work(client.application)
+
+    shown = poll(client, token, message.id)
+    assert shown.status_code == 200
+    assert "Sorry, I couldn&#39;t answer that just now." in shown.get_data(as_text=True)
+    db.session.refresh(message)
+    assert message.status == "failed"
+    assert graph.sent == []  # the widget's reply is read by the browser, never sent to WhatsApp

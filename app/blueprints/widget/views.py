@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.blueprints.fragments import page_or_fragment
 from app.blueprints.widget import bp
+from app.conversation.unanswered import FAILED
 from app.extensions import db, limiter
 from app.models import Lead, Message, Project
 from app.widget.conversations import (
@@ -152,7 +153,8 @@ def replies(message_id: int):
     if found is None:
         abort(404, description="No such message in this chat.")
     inbound, answers = found
-    if inbound.processed_at is None:
+    # A message the bot gave up on is done too: its holding reply is the answer.
+    if inbound.processed_at is None and inbound.status != FAILED:
         waited = datetime.now(UTC) - inbound.created_at
         if waited < PATIENCE:
             return "", 204
