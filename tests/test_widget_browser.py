@@ -114,7 +114,13 @@ def site(database_url: str, redis_url: str, tmp_path_factory) -> Iterator[Site]:
             for process in processes:
                 process.terminate()
             for process in processes:
-                process.wait(15)
+                # How promptly the worker stops is tested in test_worker.py; here only that
+                # nothing is left running.
+                try:
+                    process.wait(30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(10)
             with app.app_context():
                 db.engine.dispose()
 

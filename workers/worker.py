@@ -17,11 +17,26 @@ from workers.queues import get_queue, redis_connection
 
 log = logging.getLogger(__name__)
 
+# How long the thread that listens for RQ's worker commands waits on Redis between checks that it
+# should stop. RQ uses 60 s: on shutdown it sends UNSUBSCRIBE and then waits for the thread, and a
+# thread that reads the confirmation first goes back to sleep for that long, so a stopped worker
+# could take a minute to exit (longer than a process manager's grace before SIGKILL).
+COMMAND_POLL_SECONDS = 1.0
+
 
 class AppWorker(SimpleWorker):
     """An RQ worker whose jobs run in this process, each inside a fresh ``app`` context."""
 
     flask_app: Flask
+
+    def subscribe(self) -> None:
+        """RQ's subscription to its command channel, polled often enough to stop promptly."""
+        self.log.info("Worker %s: subscribing to channel %s", self.name, self.pubsub_channel_name)
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=COMMAND_POLL_SECONDS, daemon=True, exception_handler=self._pubsub_exception_handler
+        )
 
     def perform_job(self, job, queue, *args, **kwargs) -> bool:
         # A fresh app context per job: Flask-SQLAlchemy removes the job's session when it ends
