@@ -39,7 +39,9 @@ bench: install
 	$(BIN)/python bench/retrieval.py
 
 eval: install
-	$(BIN)/investochat eval ../shared/eval/dev_questions.jsonl --corpus ../shared/corpus/brochures
+	$(BIN)/investochat eval ../shared/eval/dev_questions.jsonl ../shared/eval/real_questions.jsonl \
+		../shared/corpus/fictional/questions.jsonl \
+		--corpus ../shared/corpus/brochures --corpus ../shared/corpus/fictional
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

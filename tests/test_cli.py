@@ -157,6 +157,7 @@ EVAL_ROWS = [
         "expect_any": ["DEMO-GGM-2026-0001"],
         "pages": [5],
         "category": "facts",
+        "style": "terse",
     },
     {
         "id": "helipad",
@@ -164,22 +165,29 @@ EVAL_ROWS = [
         "question": "Is there a helipad on the roof?",
         "answerable": False,
         "category": "refusals",
+        "style": "yesno",
     },
 ]
 
 
-def test_eval_prints_accuracy_lines(demo, tmp_path):
+def test_eval_prints_correct_wrong_and_refused_per_category_and_style(demo, tmp_path):
     questions = write_questions(tmp_path / "questions.jsonl", EVAL_ROWS)
 
     result = invoke(demo, "eval", str(questions))
 
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert re.search(r"^facts\s+2\s+50\.0%$", out, re.MULTILINE), out
-    assert re.search(r"^tables\s+1\s+100\.0%$", out, re.MULTILINE), out
-    assert re.search(r"^refusals\s+1\s+100\.0%$", out, re.MULTILINE), out
+    # n, correct, wrong, refused though answerable, unanswerable, of those refused, ungrounded
+    assert re.search(r"^facts\s+2\s+50\.0%\s+50\.0%\s+0\.0%\s+0\s+-\s+0$", out, re.MULTILINE), out
+    assert re.search(r"^tables\s+1\s+100\.0%\s+0\.0%\s+0\.0%\s+0\s+-\s+0$", out, re.MULTILINE), out
+    assert re.search(r"^refusals\s+1\s+-\s+0\.0%\s+-\s+1\s+100\.0%\s+0$", out, re.MULTILINE), out
+    assert re.search(r"^plain\s+2\s+100\.0%\s+0\.0%", out, re.MULTILINE), out
+    assert re.search(r"^terse\s+1\s+0\.0%\s+100\.0%", out, re.MULTILINE), out
+    assert re.search(r"^yesno\s+1\s+-\s+0\.0%\s+-\s+1\s+100\.0%", out, re.MULTILINE), out
+    assert "question set" not in out  # one file: no per-set table
     assert "answerable correct (with accepted citation): 66.7%" in out
     assert "unanswerable refused: 100.0%" in out
+    assert "answered wrongly: 25.0%" in out
     assert "answers with a figure absent from their cited pages: 0" in out
     assert "(4 questions)" in out
 
@@ -194,8 +202,29 @@ def test_eval_json_report(demo, tmp_path):
     assert report["questions"] == 4
     assert report["answer_accuracy"] == pytest.approx(0.667)
     assert report["refusal_accuracy"] == 1.0
+    assert report["wrong"] == 0.25
+    assert report["refused_answerable"] == 0.0
     assert report["grounding_violations"] == 0
-    assert report["categories"]["facts"] == {"n": 2, "accuracy": 0.5}
+    facts = report["categories"]["facts"]
+    assert (facts["n"], facts["correct"], facts["wrong"], facts["refused"]) == (2, 0.5, 0.5, None)
+    assert report["styles"]["terse"]["wrong"] == 1.0
+    assert report["styles"]["yesno"]["refused"] == 1.0
+
+
+def test_eval_takes_several_question_sets_and_reports_each(demo, tmp_path):
+    first = write_questions(tmp_path / "first.jsonl", EVAL_ROWS[:2])
+    second = write_questions(tmp_path / "second.jsonl", EVAL_ROWS[2:])
+
+    result = invoke(demo, "eval", str(first), str(second), "--json")
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["questions"] == 4
+    assert report["sets"]["first"]["correct"] == 1.0
+    assert report["sets"]["second"]["correct"] == 0.0
+    assert report["sets"]["second"]["refused"] == 1.0
+    printed = invoke(demo, "eval", str(first), str(second)).stdout
+    assert re.search(r"^second\s+2\s+0\.0%\s+50\.0%", printed, re.MULTILINE), printed
 
 
 def test_eval_names_a_bad_question_line(demo, tmp_path):
@@ -217,3 +246,41 @@ def test_eval_with_an_unknown_project_names_the_question(demo, tmp_path):
 
     assert result.exit_code != 0
     assert "q-lost: Unknown project 'Nowhere Heights 9f2c'" in result.output
+
+
+def test_eval_ingests_each_corpus_folder_named_by_its_projects_json(demo, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    texts = [
+        "Lotus Meadows, Sector 150 Noida. RERA Registration No. UPRERAPRJ543210.",
+        "Clubhouse of 30,000 sq ft with a swimming pool and a gym.",
+    ]
+    pages = [{"source": "lotus.pdf", "page": n, "text": text} for n, text in enumerate(texts, start=1)]
+    (corpus / "lotus.jsonl").write_text("\n".join(json.dumps(p) for p in pages) + "\n", encoding="utf-8")
+    (corpus / "projects.json").write_text(json.dumps({"lotus.jsonl": "Lotus Meadows"}), encoding="utf-8")
+    row = {
+        "id": "lotus-rera",
+        "project": "Lotus Meadows",
+        "question": "What is the RERA number?",
+        "answerable": True,
+        "expect_any": ["UPRERAPRJ543210"],
+        "pages": [1],
+        "category": "facts",
+        "style": "plain",
+    }
+    questions = write_questions(tmp_path / "lotus.jsonl", [row])
+
+    result = invoke(demo, "eval", str(questions), "--corpus", str(corpus), "--json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["answer_accuracy"] == 1.0
+
+
+def test_eval_names_a_broken_projects_json(demo, tmp_path):
+    (tmp_path / "projects.json").write_text("{not json", encoding="utf-8")
+    questions = write_questions(tmp_path / "questions.jsonl", EVAL_ROWS[:1])
+
+    result = invoke(demo, "eval", str(questions), "--corpus", str(tmp_path))
+
+    assert result.exit_code != 0
+    assert "projects.json: not valid JSON" in result.output

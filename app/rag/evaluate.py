@@ -30,6 +30,8 @@ class Question:
     expect_all: list[str]
     pages: list[int]
     category: str
+    style: str = "plain"
+    source: str = ""  # the question set (file name without extension) it came from
 
 
 @dataclass
@@ -60,6 +62,8 @@ def load_questions(path: Path) -> list[Question]:
                     expect_all=list(raw.get("expect_all") or []),
                     pages=[int(p) for p in raw.get("pages") or []],
                     category=raw.get("category") or "other",
+                    style=raw.get("style") or "plain",
+                    source=path.stem,
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
@@ -68,7 +72,22 @@ def load_questions(path: Path) -> list[Question]:
 
 
 def corpus_projects(corpus_dir: Path) -> dict[str, str]:
-    """File name → project name, read from the table in the corpus folder's README.md."""
+    """File name → project name, from the table in the corpus folder's README.md and from a
+    ``projects.json`` object (``{"file": "project name"}``) in the folder, which wins."""
+    mapping = _readme_projects(corpus_dir)
+    listing = corpus_dir / "projects.json"
+    if listing.exists():
+        try:
+            names = json.loads(listing.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ValueError(f"{listing}: not valid JSON ({exc})") from exc
+        if not isinstance(names, dict):
+            raise ValueError(f"{listing}: expected an object of file name → project name")
+        mapping.update({str(k): str(v) for k, v in names.items()})
+    return mapping
+
+
+def _readme_projects(corpus_dir: Path) -> dict[str, str]:
     readme = corpus_dir / "README.md"
     if not readme.exists():
         readme = corpus_dir.parent / "README.md"
@@ -119,24 +138,55 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def report(outcomes: Iterable[Outcome]) -> dict:
-    """Per-category and overall accuracy, refusal accuracy, grounding violations, latency."""
+    """Overall figures, then the same row per question set, category and style.
+
+    A row: ``correct`` is the share of answerable questions answered with the expected text and
+    an accepted citation; ``wrong`` the share of all questions answered but not correctly (an
+    answer to an unanswerable question is wrong too); ``refused_answerable`` the share of
+    answerable questions refused; ``refused`` the share of unanswerable questions refused;
+    ``ungrounded`` the number of answers with a figure that is not on a cited page.
+    """
     outcomes = list(outcomes)
-    by_category: dict[str, list[Outcome]] = defaultdict(list)
-    for outcome in outcomes:
-        by_category[outcome.question.category].append(outcome)
-    answerable = [o for o in outcomes if o.question.answerable]
-    unanswerable = [o for o in outcomes if not o.question.answerable]
     latencies = [o.answer.latency_ms for o in outcomes]
+    overall = _row(outcomes)
     return {
         "questions": len(outcomes),
-        "answer_accuracy": _ratio(answerable),
-        "refusal_accuracy": _ratio(unanswerable),
-        "grounding_violations": sum(1 for o in outcomes if o.violations),
+        "answer_accuracy": overall["correct"],
+        "refusal_accuracy": overall["refused"],
+        "wrong": overall["wrong"],
+        "refused_answerable": overall["refused_answerable"],
+        "grounding_violations": overall["ungrounded"],
         "latency_ms_p50": round(statistics.median(latencies), 1) if latencies else 0.0,
         "latency_ms_p95": round(percentile(latencies, 95), 1),
-        "categories": {
-            name: {"n": len(items), "accuracy": _ratio(items)} for name, items in sorted(by_category.items())
-        },
+        "overall": overall,
+        "sets": _rows_by(outcomes, lambda q: q.source),
+        "categories": _rows_by(outcomes, lambda q: q.category),
+        "styles": _rows_by(outcomes, lambda q: q.style),
+    }
+
+
+def _rows_by(outcomes: list[Outcome], key) -> dict[str, dict]:
+    groups: dict[str, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        groups[key(outcome.question)].append(outcome)
+    return {name: _row(items) for name, items in sorted(groups.items())}
+
+
+def _row(items: list[Outcome]) -> dict:
+    answerable = [o for o in items if o.question.answerable]
+    unanswerable = [o for o in items if not o.question.answerable]
+    wrong = [o for o in items if o.answer.answered and not o.correct]
+    refused = [o for o in answerable if not o.answer.answered]
+    return {
+        "n": len(items),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "accuracy": _ratio(items),
+        "correct": _ratio(answerable),
+        "wrong": round(len(wrong) / len(items), 3) if items else None,
+        "refused_answerable": round(len(refused) / len(answerable), 3) if answerable else None,
+        "refused": _ratio(unanswerable),
+        "ungrounded": sum(1 for o in items if o.violations),
     }
 
 
