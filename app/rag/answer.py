@@ -21,6 +21,7 @@ from app.rag.corpus_stats import corpus_stats
 from app.rag.embed import Embedder, embedder_from_config
 from app.rag.fact_answers import fact_answer
 from app.rag.grounding import ContextPassage, grounding_violations
+from app.rag.language import to_english
 from app.rag.llm import LLMUnavailable, composer_from_config
 from app.rag.project_focus import UnknownProject, project_words, resolve_project
 from app.rag.project_listing import cross_project_answer
@@ -81,6 +82,8 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
     started = time.perf_counter()
     session = session or db.session
     config = current_app.config
+    # Hinglish and Hindi are read as the English the brochures are written in.
+    question = to_english(question)
     focus = resolve_project(session, question, project)
     answer = _answer(session, question, focus, config["ANSWER_MAX_CHARS"])
     answer.project = focus.name if focus else answer.project

@@ -224,6 +224,7 @@ class _Candidate:
     groups: frozenset[int]
     score: float
     coverage: float
+    page_groups: frozenset[int] = frozenset()
 
 
 def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats | None) -> list[_Candidate]:
@@ -282,7 +283,9 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
             coverage = sum(weights[g] for g in (groups | page_groups) & required) / total_required
             if label_groups and labels[index] not in unit:
                 unit = [labels[index], *unit]
-            found.append(_Candidate(page_index, index, unit, groups | label_groups, score, coverage))
+            found.append(
+                _Candidate(page_index, index, unit, groups | label_groups, score, coverage, page_groups)
+            )
     return found
 
 
@@ -303,6 +306,11 @@ def find_evidence(
     best = max(candidates, key=lambda c: (c.score, -len(c.unit)))
     shape = FIGURE_SHAPES.get(analysis.primary_intent or "")
     if best.coverage < MIN_COVERAGE or (shape and not re.search(shape, " ".join(best.unit), re.I)):
+        return None
+    # A name the question asks about ("Jewar airport", "Tower Marquise") that is not on the page
+    # means the page speaks of something else, however well the rest of the question matches.
+    names = {t.group for t in analysis.terms if t.name and not t.optional and not t.brand}
+    if not names <= best.page_groups:
         return None
     hit = hits[best.page_index]
     # Sibling lines on the same page that answer as well (e.g. every unit type of a master plan).

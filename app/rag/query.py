@@ -96,15 +96,24 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     ("developer", r"\b(developer|builder|developed by|who (built|is building))\b"),
 ]
 
+
+def _words(*words: str) -> str:
+    """Alternatives that match as whole words even next to a digit ("Rs18,500", "5lakh") but
+    never inside a word ("Particulars", "Residences")."""
+    return "|".join(rf"(?<![a-z]){word}(?![a-z])" for word in words)
+
+
+MONEY_WORDS = _words("rs", "inr", "lakhs?", "lacs?", "crores?", "cr")
+
 # Intents whose answer must contain a figure of a given shape to count as an answer.
 FIGURE_SHAPES: dict[str, str] = {
-    "price": r"(₹|rs\.?|inr|lakh|lac|crore|\bcr\b|/-|per sq|psf|\d+\s*l\b)",
+    "price": rf"(₹|{MONEY_WORDS}|/-|per sq|{_words('psf')}|\d+\s*l\b)",
     "distance": r"\d+(\.\d+)?\s*(km|kms|kilomet|min|mins|minutes|hr|hour)",
     "possession": r"(\b20\d\d\b|\b(q[1-4]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)",
     "count": r"\b\d+\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve)\b",
     "area": r"\d[\d,]*(\.\d+)?\s*(sq|acre|sqm|sqft|m2|ft)|acre",
-    "charges": r"(₹|rs\.?|lakh|lac|crore|\d+\s*%|\d+\s*l\b|as per actual)",
-    "payment": r"(\d+\s*%|₹|rs\.?|lakh)",
+    "charges": rf"(₹|{MONEY_WORDS}|\d+\s*%|\d+\s*l\b|as per actual)",
+    "payment": rf"(\d+\s*%|₹|{_words('rs', 'lakhs?')})",
     "rera": r"\d",
 }
 
@@ -222,6 +231,19 @@ def proper_name_tokens(question: str) -> set[str]:
     }
 
 
+def correct_typo(token: str, vocabulary: frozenset[str]) -> str | None:
+    """The brochure word closest to a misspelt ``token``: one edit away for words of up to six
+    letters, two for longer ones. Ties go to a word with the same first letter, then the
+    alphabetically first, so the same question always reads the same way."""
+    cutoff = 1 if len(token) <= 6 else 2
+    matches = process.extract(token, vocabulary, scorer=Levenshtein.distance, score_cutoff=cutoff, limit=None)
+    if not matches:
+        return None
+    best = min(distance for _, distance, _ in matches)
+    closest = [word for word, distance, _ in matches if distance == best]
+    return min(closest, key=lambda word: (word[0] != token[0], word))
+
+
 def analyze(
     question: str, vocabulary: frozenset[str] | None = None, drop: set[str] | None = None
 ) -> QueryAnalysis:
@@ -268,10 +290,10 @@ def analyze(
             and token not in vocabulary
             and token not in LEXICON
         ):
-            match = process.extractOne(token, vocabulary, scorer=Levenshtein.distance, score_cutoff=2)
+            match = correct_typo(token, vocabulary)
             if match:
-                corrections[token] = match[0]
-                add((match[0],), 1.0, group)
+                corrections[token] = match
+                add((match,), 1.0, group)
         for expansion in _expand(token):
             add(tuple(tokenize(expansion)), 0.8, group)
         group += 1
@@ -297,3 +319,4 @@ def analyze(
         corrections=corrections,
         focus=focus,
     )
+
