@@ -17,6 +17,8 @@ from app.conversation import intents
 from app.conversation.names import first_name
 from app.conversation.questions import QUESTIONS, ask, parse_answer, summary
 from app.conversation.state import AnswerResult, Incoming, LeadState, Outcome, Reply
+from app.conversation.texts import language_of
+from app.conversation.texts import text as say
 from app.models.leads import (
     BROKER_REQUESTED,
     ENGAGED,
@@ -26,16 +28,9 @@ from app.models.leads import (
     QUALIFIED,
     QUALIFYING,
 )
+from app.rag.language import ENGLISH
 
 RATE_NOTICE_EVERY = timedelta(minutes=10)
-MEDIA_REPLY = (
-    "Thanks! I can only read text messages for now. Please type your question — for example "
-    "“What is the payment plan?”"
-)
-PII_WARNING = (
-    "For your safety I removed an {kinds} number from your message. Please don't share Aadhaar, "
-    "PAN, card numbers or OTPs here — we never need them on chat."
-)
 
 
 @dataclass(frozen=True)
@@ -67,6 +62,9 @@ class Engine:
             )
         )
         text = (message.text or "").strip()
+        if text:
+            out.state.language = language_of(text, out.state.language)
+        lang = out.state.language
         intent = intents.classify_reply(text) if text else None
         if message.reply_id in ("connect", "not_now"):
             intent = "connect" if message.reply_id == "connect" else "no"
@@ -79,21 +77,19 @@ class Engine:
                 out.state.opted_out = False
                 out.activities.append(("opted_in", {}))
                 out.events.append(("lead.opted_in", {}))
-                out.replies.append(Reply("Welcome back! Ask me anything about our projects."))
+                out.replies.append(Reply(say("welcome_back", lang)))
             return out
         if message.rate_limited:
             if out.state.rate_notice_at is None or now - out.state.rate_notice_at >= RATE_NOTICE_EVERY:
                 out.state.rate_notice_at = now
-                out.replies.append(
-                    Reply("You're sending messages faster than I can answer. Give me a minute and try again.")
-                )
+                out.replies.append(Reply(say("rate_limited", lang)))
             return out
         if message.pii_removed:
             kinds = "/".join(sorted({k.upper() if k == "pan" else k.title() for k in message.pii_removed}))
-            out.replies.append(Reply(PII_WARNING.format(kinds=kinds)))
+            out.replies.append(Reply(say("pii_warning", lang, kinds=kinds)))
             out.activities.append(("pii_redacted", {"kinds": sorted(message.pii_removed)}))
         if message.kind == "media":
-            out.replies.append(Reply(MEDIA_REPLY))
+            out.replies.append(Reply(say("media", lang)))
             return out
         if not text and not message.reply_id:
             return out
@@ -104,7 +100,7 @@ class Engine:
             out.state.stage = ENGAGED
             out.activities.append(("lead_created", {}))
             out.events.append(("lead.created", {}))
-            out.greeting = Reply(self._greeting(out.state.name))
+            out.greeting = Reply(self._greeting(out.state.name, lang))
             out.replies.append(out.greeting)
             if intent == "greeting" or not text:
                 return out
@@ -117,18 +113,13 @@ class Engine:
         if intent == "connect" and out.state.stage in HANDOFF_STAGES:
             return self._handoff(out, now)
         if intent == "connect" and out.state.stage in (ENGAGED,):
-            out.replies.append(
-                Reply(
-                    "Happy to connect you with an advisor — four quick questions first, "
-                    "so the right person calls you."
-                )
-            )
+            out.replies.append(Reply(say("connect_first", lang)))
             return self._start_qualifying(out, now)
         if intent == "greeting" and not first:
-            out.replies.append(Reply(self._greeting(out.state.name, short=True)))
+            out.replies.append(Reply(self._greeting(out.state.name, lang, short=True)))
             return out
         if intent == "no":
-            out.replies.append(Reply("No problem. Ask me anything about the projects whenever you like."))
+            out.replies.append(Reply(say("no_problem", lang)))
             return out
 
         # 5 and 6. Answer from the brochures, then start qualifying when it is time.
@@ -140,26 +131,20 @@ class Engine:
 
     # -- steps ---------------------------------------------------------------------------
 
-    def _greeting(self, name: str | None, short: bool = False) -> str:
+    def _greeting(self, name: str | None, language: str, short: bool = False) -> str:
         first = first_name(name)
-        hello = f"Hello {first}!" if first else "Hello!"
+        hello = say("hello_name", language, name=first) if first else say("hello", language)
         if short:
-            return f"{hello} Ask me about prices, payment plans, sizes or locations."
-        projects = ", ".join(self.settings.projects[:6]) or "our luxury projects"
-        return (
-            f"{hello} I'm the InvestoChat assistant. I answer from the official brochures of "
-            f"{projects} — prices, payment plans, unit sizes, locations — and cite the page. "
-            "Reply STOP at any time to opt out."
-        )
+            return say("greeting_short", language, hello=hello)
+        projects = ", ".join(self.settings.projects[:6]) or say("our_projects", language)
+        return say("greeting", language, hello=hello, projects=projects)
 
     def _opt_out(self, out: Outcome, now: datetime) -> Outcome:
         if not out.state.opted_out:
             out.state.opted_out = True
             out.activities.append(("opted_out", {}))
             out.events.append(("lead.opted_out", {"at": now.isoformat()}))
-            out.replies.append(
-                Reply("You're unsubscribed and won't hear from us again. Reply START to resume.")
-            )
+            out.replies.append(Reply(say("opted_out", out.state.language)))
         return out
 
     def _answer(self, out: Outcome, text: str) -> AnswerResult:
@@ -168,8 +153,14 @@ class Engine:
             out.state.project = result.project
         if result.answered:
             out.state.questions_answered += 1
+        body = result.text
+        if not result.answered and out.state.language != ENGLISH:
+            # The brochure's lines stay as printed; the bot's own refusal speaks the investor's language.
+            project = result.project or out.state.project
+            named = say("for_project", out.state.language, project=project) if project else ""
+            body = say("refusal", out.state.language, for_project=named)
         out.replies.append(
-            Reply(result.text, route=result.route, answered=result.answered, latency_ms=result.latency_ms)
+            Reply(body, route=result.route, answered=result.answered, latency_ms=result.latency_ms)
         )
         return result
 
@@ -183,7 +174,7 @@ class Engine:
         remaining = [q for q in QUESTIONS if q not in done]
         if remaining:
             out.state.pending_question = remaining[0]
-            out.replies.append(ask(remaining[0]))
+            out.replies.append(ask(remaining[0], out.state.language))
             return out
         out.state.pending_question = None
         return self._finish_profile(out, now)
@@ -205,16 +196,14 @@ class Engine:
             out.activities.append(("question_answered", {"question": question, "answer": parsed.label}))
             return self._ask_next(out, now)
         if intent == "connect":
-            out.replies.append(
-                Reply("Sure — just this quick question first, so the right advisor calls you.")
-            )
-            out.replies.append(ask(question))
+            out.replies.append(Reply(say("connect_pending", out.state.language)))
+            out.replies.append(ask(question, out.state.language))
             return out
         if asking or intents.looks_like_question(text):
             self._answer(out, text)
-            out.replies.append(ask(question, again=True))
+            out.replies.append(ask(question, out.state.language, again=True))
             return out
-        out.replies.append(ask(question, help_text=True))
+        out.replies.append(ask(question, out.state.language, help_text=True))
         return out
 
     def _finish_profile(self, out: Outcome, now: datetime) -> Outcome:
@@ -240,12 +229,9 @@ class Engine:
             state.reference = state.reference or reference_for(state.lead_id, now)
             out.activities.append(("broker_requested", {"reference": state.reference}))
             out.events.append(("lead.broker_requested", {"reference": state.reference}))
-        out.replies.append(
-            Reply(
-                f"Done! Your reference is {state.reference}. An InvestoChat advisor will call you "
-                f"{self.settings.call_window}."
-            )
-        )
+        window = self.settings.call_window
+        done = say("handoff", state.language, reference=state.reference, call_window=window)
+        out.replies.append(Reply(done))
         return out
 
 

@@ -11,17 +11,11 @@ from decimal import Decimal
 
 from app.conversation import parsers
 from app.conversation.state import LeadState, Reply
+from app.conversation.texts import text
 from app.money import format_inr_range
 
 QUESTIONS = ("budget", "area", "timeline", "unit")
 CRORE = Decimal("10000000")
-
-PROMPTS = {
-    "budget": ("What budget do you have in mind?", "e.g. “₹3-5 Cr”, “2.5 cr” or “under 3 crore”"),
-    "area": ("Which locations interest you?", "e.g. “Golf Course Road”, “Sector 63A” or “Dwarka Expressway”"),
-    "timeline": ("When are you planning to buy?", "e.g. “immediately”, “in 1-3 months” or “just exploring”"),
-    "unit": ("What kind of home are you looking for?", "e.g. “3 BHK”, “4 BHK + servant” or “penthouse”"),
-}
 
 OPTIONS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
     "budget": (
@@ -61,16 +55,13 @@ OPTIONS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
 }
 
 
-def ask(question: str, *, again: bool = False, help_text: bool = False) -> Reply:
-    """The list message asking ``question`` (again after an interruption, or with an example)."""
-    prompt, example = PROMPTS[question]
-    if help_text:
-        body = f"Sorry, I didn't catch that. {prompt} You can type it, {example}, or pick below."
-    elif again:
-        body = f"Back to my question: {prompt}"
-    else:
-        body = f"{prompt} Pick below or type it ({example}). Reply SKIP to pass."
-    return Reply(body, list_button="Choose", rows=OPTIONS[question])
+def ask(question: str, language: str | None = None, *, again: bool = False, help_text: bool = False) -> Reply:
+    """The list message asking ``question`` (again after an interruption, or with an example), in
+    the conversation's ``language``."""
+    prompt, example = text(question, language), text(f"{question}_example", language)
+    key = "ask_help" if help_text else "ask_again" if again else "ask"
+    body = text(key, language, prompt=prompt, example=example)
+    return Reply(body, list_button=text("choose", language), rows=OPTIONS[question])
 
 
 @dataclass(frozen=True)
@@ -143,12 +134,16 @@ def _budget_label(state: LeadState) -> str:
 
 def summary(state: LeadState) -> Reply:
     """The profile read back to the investor, with the invitation to connect."""
-    lines = [
-        "Here's what I have:",
-        f"• Budget: {_budget_label(state)}",
-        f"• Location: {', '.join(state.areas) or '—'}",
-        f"• Timeline: {state.timeline or '—'}",
-        f"• Home: {', '.join(state.unit_kinds) or '—'}",
-        "Shall I connect you with an advisor who specialises in this? Reply YES or tap below.",
-    ]
-    return Reply("\n".join(lines), buttons=(("connect", "Yes, connect me"), ("not_now", "Not now")))
+    body = text(
+        "summary",
+        state.language,
+        budget=_budget_label(state),
+        areas=", ".join(state.areas) or "—",
+        timeline=state.timeline or "—",
+        home=", ".join(state.unit_kinds) or "—",
+    )
+    buttons = (
+        ("connect", text("connect_button", state.language)),
+        ("not_now", text("not_now_button", state.language)),
+    )
+    return Reply(body, buttons=buttons)

@@ -38,6 +38,7 @@ STATE_FIELDS = (
     "qualified_at",
     "broker_requested_at",
     "rate_notice_at",
+    "language",
 )
 
 

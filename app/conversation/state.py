@@ -51,6 +51,7 @@ class LeadState:
     qualified_at: datetime | None = None
     broker_requested_at: datetime | None = None
     rate_notice_at: datetime | None = None
+    language: str = "en"  # the language the bot writes in: en, hinglish or hi (app.conversation.texts)
 
     @property
     def score(self) -> int:

@@ -137,6 +137,8 @@ class Lead(db.Model):
     opted_out_at: Mapped[datetime | None] = mapped_column(Timestamp)
     last_inbound_at: Mapped[datetime | None] = mapped_column(Timestamp)
     rate_notice_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # The language the bot writes to this investor in: en, hinglish or hi (the last they used).
+    language: Mapped[str] = mapped_column(String(10), default="en", server_default="en")
 
     # Broker pipeline (portal): who works the lead and how far it got.
     broker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
