@@ -23,6 +23,7 @@ from app.rag.fact_answers import fact_answer
 from app.rag.grounding import ContextPassage, grounding_violations
 from app.rag.language import to_english
 from app.rag.llm import LLMUnavailable, composer_from_config
+from app.rag.multipart import Part, split_question
 from app.rag.project_focus import UnknownProject, project_words, resolve_project
 from app.rag.project_listing import cross_project_answer
 from app.rag.query import STOPWORDS, analyze, tokenize
@@ -85,10 +86,38 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
     # Hinglish and Hindi are read as the English the brochures are written in.
     question = to_english(question)
     focus = resolve_project(session, question, project)
-    answer = _answer(session, question, focus, config["ANSWER_MAX_CHARS"])
+    parts = split_question(question) if focus is not None else []
+    if len(parts) > 1:
+        answer = _answer_parts(session, parts, focus, config["ANSWER_MAX_CHARS"])
+    else:
+        answer = _answer(session, question, focus, config["ANSWER_MAX_CHARS"])
     answer.project = focus.name if focus else answer.project
     answer.latency_ms = (time.perf_counter() - started) * 1000
     return answer
+
+
+def _answer_parts(session: Session, parts: list[Part], focus: Project, max_chars: int) -> Answer:
+    """Each part of a multi-part question answered on its own, with its own citation; a part the
+    brochures do not answer is said to be missing, for that part only."""
+    budget = (max_chars - 2 * (len(parts) - 1)) // len(parts)
+    answers = [_answer(session, part.question, focus, budget) for part in parts]
+    if not any(a.answered for a in answers):
+        return Answer(refusal_text(focus), False, [], "none")
+    blocks: list[str] = []
+    citations: list[Citation] = []
+    for part, answer in zip(parts, answers, strict=True):
+        if not answer.answered:
+            # A label with a figure in it ("3 BHK") is not repeated: no figure without a page.
+            label = part.item if part.item and not re.search(r"\d", part.item) else "Another part"
+            blocks.append(
+                f"{label[0].upper()}{label[1:]}: not in the brochures I have; "
+                "reply CONNECT and an advisor will confirm it."
+            )
+        elif answer.answer not in blocks:
+            blocks.append(answer.answer)
+            citations.extend(c for c in answer.citations if c not in citations)
+    first = next(a for a in answers if a.answered)
+    return Answer("\n\n".join(blocks), True, citations, first.route)
 
 
 def _answer(session: Session, question: str, focus: Project | None, max_chars: int) -> Answer:
