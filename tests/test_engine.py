@@ -263,3 +263,22 @@ def test_the_greeting_uses_a_real_first_name_or_none(engine, name, hello):
 
     assert first.replies[0].body.startswith(f"{hello} I'm the InvestoChat assistant")
     assert again.replies[0].body.startswith(f"{hello} Ask me about")
+
+
+@pytest.mark.parametrize("pending", ["budget", "unit"])
+def test_a_terse_brochure_question_during_qualification_is_answered_not_taken_as_the_answer(
+    engine, brochures, pending
+):
+    text = "4 bhk carpet area"
+    out = say(engine, qualifying(pending_question=pending), text)
+    assert brochures.asked[-1][0] == text
+    assert out.replies[0].body.startswith("Answer to: 4 bhk carpet area")
+    assert out.replies[1].body.startswith("Back to my question")
+    assert out.state.pending_question == pending
+    assert out.state.unit_kinds == [] and out.state.budget_min is None
+
+
+def test_a_wish_with_its_figure_is_an_answer_not_a_question(engine, brochures):
+    out = say(engine, qualifying(pending_question="unit"), "3 BHK, 2000 sq ft")
+    assert brochures.asked == []
+    assert out.state.unit_kinds == ["3BHK"]

@@ -7,7 +7,15 @@ import re
 import pytest
 
 from app.rag.answer import answer_question
-from app.rag.language import ENGLISH, HINDI, HINGLISH, detect_language, normalise_text, to_english
+from app.rag.language import (
+    ENGLISH,
+    HINDI,
+    HINGLISH,
+    detect_language,
+    is_yes_no,
+    normalise_text,
+    to_english,
+)
 from app.rag.query import FIGURE_SHAPES, correct_typo
 from tests.test_retrieval import brochure
 
@@ -77,6 +85,7 @@ def tower_brochure(app_ctx, tmp_path):
             2: "POSSESSION\nPossession: March 2030",
             3: "UNIT PLANS\n3 BHK Residence\nCarpet Area: 1,875 sq ft",
             4: "CONNECTIVITY\nIGI International Airport by road: 24 km (35 mins)\nMetro: 6 km (12 mins)",
+            5: "AMENITIES\nA clubhouse with a gym and a rooftop pool",
         },
     )
 
@@ -140,3 +149,28 @@ def test_a_typo_is_corrected_the_same_way_whatever_the_vocabulary_order():
         assert correct_typo("tovers", vocabulary) == "towers"  # one edit; same first letter wins
         # "been" and "tree" are two edits away: too far for a five-letter word.
         assert correct_typo("green", vocabulary) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "yes_no"),
+    [
+        ("Is there a gym?", True),
+        ("Does the tower have a service lift?", True),
+        ("Gym milega kya?", True),
+        ("Kya gym hai?", True),
+        ("क्या जिम है?", True),
+        ("What is the price?", False),
+        ("RERA number kya hai?", False),  # "kya hai" asks what
+        ("Gym kitna bada hai kya?", False),  # "kitna" asks how much
+    ],
+)
+def test_a_yes_or_no_question_is_recognised_in_each_language(question, yes_no):
+    assert is_yes_no(question) is yes_no
+
+
+@pytest.mark.parametrize("question", ["Is there a clubhouse?", "Clubhouse milega kya?", "क्या क्लबहाउस है?"])
+def test_a_yes_or_no_question_is_answered_with_the_brochures_line_quoted(tower_brochure, question):
+    answer = answer_question(question, project=tower_brochure)
+    assert answer.answered, answer.answer
+    assert answer.answer.startswith("The brochure says: ")
+    assert "clubhouse with a gym" in answer.answer and answer.citations[0].page == 5

@@ -8,6 +8,7 @@ engine itself touches neither the database nor the network.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -28,7 +29,8 @@ from app.models.leads import (
     QUALIFIED,
     QUALIFYING,
 )
-from app.rag.language import ENGLISH
+from app.rag.language import ENGLISH, to_english
+from app.rag.query import FIGURE_SHAPES, detect_intents
 
 RATE_NOTICE_EVERY = timedelta(minutes=10)
 
@@ -189,8 +191,10 @@ class Engine:
             out.activities.append(("question_skipped", {"question": question}))
             return self._ask_next(out, now)
         parsed = parse_answer(question, text, reply_id)
-        # "What is the price of a 3BHK?" mentions a unit but asks a question; "3bhk?" answers.
-        asking = not reply_id and intents.looks_like_question(text) and len(text.split()) > 4
+        # "What is the price of a 3BHK?" mentions a unit but asks a question; "3bhk?" answers;
+        # "4 bhk carpet area" asks about the brochure whatever the pending question.
+        long_question = intents.looks_like_question(text) and len(text.split()) > 4
+        asking = not reply_id and (long_question or asks_about_brochure(question, text))
         if parsed is not None and not asking:
             parsed.apply(out.state, text)
             out.activities.append(("question_answered", {"question": question, "answer": parsed.label}))
@@ -251,6 +255,25 @@ def _fold_greeting(out: Outcome) -> None:
     if len(body) <= MAX_TEXT_BODY:
         out.replies[at : at + 2] = [replace(following, body=body)]
         out.greeting = None
+
+
+# Brochure topics an answer to each qualification question may name without asking anything:
+# "3-5 Cr" is a budget, "Sector 63A" a location, "possession in 2027" a timeline.
+ANSWER_TOPICS = {
+    "budget": {"price", "charges", "count"},
+    "area": {"location", "distance"},
+    "timeline": {"possession"},
+    "unit": {"count"},
+}
+
+
+def asks_about_brochure(question: str, text: str) -> bool:
+    """Whether a reply to a qualification question asks about a brochure topic other than the one
+    the question is about ("4 bhk carpet area" while the budget is asked). A topic given with its
+    figure ("3 BHK, 2,000 sq ft") states a wish rather than asking."""
+    english = to_english(text)
+    topics = set(detect_intents(english)) - ANSWER_TOPICS[question]
+    return any(not re.search(FIGURE_SHAPES.get(topic, r"$^"), english, re.I) for topic in topics)
 
 
 def _answered(state: LeadState, question: str) -> bool:

@@ -21,7 +21,7 @@ from app.rag.corpus_stats import corpus_stats
 from app.rag.embed import Embedder, embedder_from_config
 from app.rag.fact_answers import fact_answer
 from app.rag.grounding import ContextPassage, grounding_violations
-from app.rag.language import to_english
+from app.rag.language import is_yes_no, to_english
 from app.rag.llm import LLMUnavailable, composer_from_config
 from app.rag.multipart import Part, split_question
 from app.rag.project_focus import UnknownProject, project_words, resolve_project
@@ -49,6 +49,9 @@ class Answer:
         data = asdict(self)
         data["latency_ms"] = round(self.latency_ms, 1)
         return data
+
+
+YES_NO_LEAD = "The brochure says: "
 
 
 def refusal_text(project: Project | None) -> str:
@@ -83,14 +86,21 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
     started = time.perf_counter()
     session = session or db.session
     config = current_app.config
+    max_chars = config["ANSWER_MAX_CHARS"]
+    yes_no = is_yes_no(question)
+    if yes_no:
+        max_chars -= len(YES_NO_LEAD)
     # Hinglish and Hindi are read as the English the brochures are written in.
     question = to_english(question)
     focus = resolve_project(session, question, project)
     parts = split_question(question) if focus is not None else []
     if len(parts) > 1:
-        answer = _answer_parts(session, parts, focus, config["ANSWER_MAX_CHARS"])
+        answer = _answer_parts(session, parts, focus, max_chars)
     else:
-        answer = _answer(session, question, focus, config["ANSWER_MAX_CHARS"])
+        answer = _answer(session, question, focus, max_chars)
+    if yes_no and answer.answered and len(parts) <= 1:
+        # The line is quoted, not read as a yes or a no: the investor judges what it means.
+        answer.answer = YES_NO_LEAD + answer.answer
     answer.project = focus.name if focus else answer.project
     answer.latency_ms = (time.perf_counter() - started) * 1000
     return answer

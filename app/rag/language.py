@@ -625,3 +625,20 @@ def _join(items: list[Item]) -> str:
     text = " ".join(words)
     text = re.sub(r"\s+([?.!,;:])", r"\1", text)
     return re.sub(r"\s{2,}", " ", text).strip()
+
+
+YES_NO_RE = re.compile(r"^\s*(is|are|does|do|did|can|could|will|would|has|have|was|were|should)\b", re.I)
+# Hindi asks yes or no with "kya" / "क्या" at either end of the question and no other question word.
+HINDI_YES_NO_RE = re.compile(r"^\s*(kya|क्या)(?=[\s?!.।]|$)|(?:^|\s)(kya|क्या)\s*[?।.!]*\s*$", re.I)
+
+
+def is_yes_no(question: str) -> bool:
+    """Whether ``question`` asks yes or no ("Is there a gym?", "Gym milega kya?", "क्या जिम है?")."""
+    text = normalise_text(question)
+    if YES_NO_RE.match(text):
+        return True
+    if not HINDI_YES_NO_RE.search(text):
+        return False
+    words = {w.lower() for w in TOKEN_RE.findall(text)}
+    return not words & ({k for k in QUESTION_WORDS if " " not in k} - {"kya", "क्या"})
+
