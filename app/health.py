@@ -21,7 +21,8 @@ def _head_revisions() -> set[str]:
     return set(ScriptDirectory.from_config(config).get_heads())
 
 
-def _migration_check(conn) -> dict:
+def migration_check(conn) -> dict:
+    """Whether ``conn``'s database is at the code's migration heads, and what to do if not."""
     try:
         current = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
     except ProgrammingError:  # reachable, but never migrated: not a database outage
@@ -42,7 +43,7 @@ def readiness() -> dict[str, dict]:
         with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
             checks["database"] = {"ok": True}
-            checks["migrations"] = _migration_check(conn)
+            checks["migrations"] = migration_check(conn)
     except Exception as exc:  # any failure means not ready; say which
         checks["database"] = {"ok": False, "detail": str(exc).splitlines()[0][:200]}
         checks["migrations"] = {"ok": False, "detail": "database unreachable"}

@@ -102,6 +102,7 @@ def test_serve_answers_and_sigint_stops_the_whole_tree(served):
     assert "InvestoChat is running at" in log
     # A fresh install says how to make the first account (the portal cannot be entered before).
     assert "No portal account yet" in log and "users create you@example.com --role partner" in log
+    assert "Warning:" not in log  # migrated: no schema warning
 
 
 def test_a_killed_worker_is_restarted_and_takes_jobs(served):

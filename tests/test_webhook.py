@@ -61,6 +61,14 @@ def test_unsigned_or_wrongly_signed_posts_are_refused_and_nothing_is_stored(clie
     assert count(Message, Message.provider_message_id == "wamid.UNSIGNED") == 0
 
 
+def test_without_an_app_secret_every_post_is_refused_saying_what_is_missing(client, whatsapp):
+    whatsapp.config["WHATSAPP_APP_SECRET"] = ""
+    response = post(client, meta_text("wamid.NOSECRET", "hello", LEAD))
+    assert response.status_code == 403
+    assert "WHATSAPP_APP_SECRET is not set" in response.get_data(as_text=True)
+    assert count(Message, Message.provider_message_id == "wamid.NOSECRET") == 0
+
+
 def test_signed_text_is_stored_once_and_queued_once_even_when_delivered_three_times(client, whatsapp):
     payload = meta_text("wamid.ONCE", "What is the payment plan?", LEAD)
     bodies = [post(client, payload).get_json() for _ in range(3)]

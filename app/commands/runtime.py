@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -33,12 +36,40 @@ def serve(host: str, port: int, workers: int, web_processes: int, web_threads: i
         web_threads=WEB_THREADS if web_threads is None else web_threads,
     )
     click.echo(f"InvestoChat is running at http://{host}:{port}  (Ctrl-C to stop)")
+    schema = _schema_check()
+    if not schema["ok"]:
+        click.echo(f"Warning: {schema['detail']} (messages fail until it is)", err=True)
     if not _has_accounts():
         click.echo(
             "No portal account yet. Create the first partner in another terminal, then log in at "
-            f"http://{host}:{port}/login:\n    investochat users create you@example.com --role partner"
+            f"http://{host}:{port}/login:\n    {_command()} users create you@example.com --role partner"
         )
     raise SystemExit(supervisor.run())
+
+
+def _schema_check() -> dict:
+    """Whether the database is migrated to what the code expects (readiness's check)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.extensions import db
+    from app.health import migration_check
+
+    try:
+        with db.engine.connect() as connection:
+            return migration_check(connection)
+    except SQLAlchemyError as exc:
+        return {"ok": False, "detail": f"the database cannot be read ({type(exc).__name__})"}
+
+
+def _command() -> str:
+    """How this command was typed (".venv/bin/investochat" under make), for instructions to copy."""
+    typed = sys.argv[0] if sys.argv else ""
+    if Path(typed).name != "investochat":
+        return "investochat"
+    try:
+        return str(Path(typed).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return typed
 
 
 def _has_accounts() -> bool:

@@ -107,6 +107,8 @@ def deliver_messages(
         if channel is None:
             message.status, message.status_at = "recorded", now
             session.commit()
+            if not report.recorded:
+                log.info("no WhatsApp credentials: replies are recorded, not sent (docs/configuration.md)")
             report.recorded += 1
             continue
         lead = session.get(Lead, message.lead_id) if message.lead_id else None

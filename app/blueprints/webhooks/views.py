@@ -82,7 +82,10 @@ def receive_meta():
     """A signed delivery from Meta: messages and statuses, up to 1000 updates."""
     raw = request.get_data(cache=False)
     secret = current_app.config.get("WHATSAPP_APP_SECRET") or ""
-    if not secret or not verify_signature(secret, raw, request.headers.get("X-Hub-Signature-256")):
+    if not secret:
+        current_app.logger.warning("WhatsApp webhook refused: WHATSAPP_APP_SECRET is not set")
+        abort(403, description="Webhook signatures cannot be checked: WHATSAPP_APP_SECRET is not set.")
+    if not verify_signature(secret, raw, request.headers.get("X-Hub-Signature-256")):
         abort(403, description="Invalid or missing X-Hub-Signature-256.")
     return _record("meta", _load_json(raw), parse_webhook)
 
