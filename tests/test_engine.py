@@ -282,3 +282,24 @@ def test_a_wish_with_its_figure_is_an_answer_not_a_question(engine, brochures):
     out = say(engine, qualifying(pending_question="unit"), "3 BHK, 2000 sq ft")
     assert brochures.asked == []
     assert out.state.unit_kinds == ["3BHK"]
+
+
+def test_a_question_no_project_answers_asks_which_project_is_meant(brochures):
+    def refuse(text, project):
+        brochures.asked.append((text, project))
+        return AnswerResult("That is not in the brochures I have.", False, project, "none")
+
+    engine = Engine(refuse, EngineSettings(projects=("Aravali Crest", "TARC Ishva")))
+    out = say(engine, LeadState(lead_id=7, stage=ENGAGED), "What is the RERA number?")
+    assert out.replies[-1].body.startswith("Which project do you mean?")
+    assert "Aravali Crest, TARC Ishva" in out.replies[-1].body
+    assert "“What is the RERA number — Aravali Crest”" in out.replies[-1].body
+
+    across = say(engine, LeadState(lead_id=7, stage=ENGAGED), "Which projects have a helipad?")
+    assert across.replies[-1].body == "That is not in the brochures I have."
+
+
+def test_with_one_project_in_the_catalogue_every_question_is_about_it(brochures):
+    engine = Engine(brochures, EngineSettings(projects=("Aravali Crest",)))
+    say(engine, LeadState(lead_id=7, stage=ENGAGED), "What is the RERA number?")
+    assert brochures.asked[-1] == ("What is the RERA number?", "Aravali Crest")

@@ -174,3 +174,13 @@ def test_a_yes_or_no_question_is_answered_with_the_brochures_line_quoted(tower_b
     assert answer.answered, answer.answer
     assert answer.answer.startswith("The brochure says: ")
     assert "clubhouse with a gym" in answer.answer and answer.citations[0].page == 5
+
+
+@pytest.mark.parametrize("question", ["Tell me about {name}", "{name} ke baare mein batao", "{name}?"])
+def test_asking_about_a_project_as_a_whole_gives_its_key_facts_each_with_its_page(tower_brochure, question):
+    answer = answer_question(question.format(name=tower_brochure), project=tower_brochure)
+    assert answer.answered, answer.answer
+    assert answer.answer.startswith("Key facts from the brochure:")
+    assert "• RERA: RC/REP/HARERA/GGM/977/2026/11 (p.1)" in answer.answer
+    assert "• Possession: March 2030 (p.2)" in answer.answer
+    assert {1, 2} <= {c.page for c in answer.citations}

@@ -33,6 +33,9 @@ from app.rag.language import ENGLISH, to_english
 from app.rag.query import FIGURE_SHAPES, detect_intents
 
 RATE_NOTICE_EVERY = timedelta(minutes=10)
+# A question about the catalogue as a whole ("which projects…", "any project with…"), which no
+# single project answers.
+ACROSS_RE = re.compile(r"\b(projects|any project|all|every|compare|which project|kaunse project)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -150,13 +153,20 @@ class Engine:
         return out
 
     def _answer(self, out: Outcome, text: str) -> AnswerResult:
-        result = self.answer(text, out.state.project)
+        projects = self.settings.projects
+        # With one project in the catalogue, every question is about it.
+        result = self.answer(text, out.state.project or (projects[0] if len(projects) == 1 else None))
         if result.project:
             out.state.project = result.project
         if result.answered:
             out.state.questions_answered += 1
         body = result.text
-        if not result.answered and out.state.language != ENGLISH:
+        unplaced = result.project is None and len(projects) > 1 and not ACROSS_RE.search(text)
+        if not result.answered and unplaced:
+            # "What is the RERA number?" with no project named yet: ask which, rather than refuse.
+            example = f"{text.rstrip(' ?')} — {projects[0]}"
+            body = say("which_project", out.state.language, projects=", ".join(projects[:6]), example=example)
+        elif not result.answered and out.state.language != ENGLISH:
             # The brochure's lines stay as printed; the bot's own refusal speaks the investor's language.
             project = result.project or out.state.project
             named = say("for_project", out.state.language, project=project) if project else ""

@@ -41,6 +41,11 @@ TEXTS: dict[str, dict[str, str]] = {
         HINDI: "यह{for_project} ब्रोशर में नहीं है, इसलिए मैं अंदाज़ा नहीं लगाऊँगा। "
         "क्या कोई सलाहकार आपके लिए पुष्टि करे? CONNECT भेजिए।",
     },
+    "which_project": {
+        ENGLISH: "Which project do you mean? I have the brochures of {projects}. Ask again with its name, for example “{example}”.",
+        HINGLISH: "Kaunse project ke baare mein? Mere paas {projects} ke brochures hain. Project ke naam ke saath dobara poochiye, jaise “{example}”.",
+        HINDI: "आप किस प्रोजेक्ट के बारे में पूछ रहे हैं? मेरे पास {projects} के ब्रोशर हैं। प्रोजेक्ट के नाम के साथ फिर से पूछिए, जैसे “{example}”।",
+    },
     "for_project": {ENGLISH: " for {project}", HINGLISH: " {project} ke", HINDI: " {project} के"},
     "welcome_back": {
         ENGLISH: "Welcome back! Ask me anything about our projects.",

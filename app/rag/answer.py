@@ -19,14 +19,14 @@ from app.rag.citations import Citation, CitedText, source_line
 from app.rag.compose import Evidence, find_evidence
 from app.rag.corpus_stats import corpus_stats
 from app.rag.embed import Embedder, embedder_from_config
-from app.rag.fact_answers import fact_answer
+from app.rag.fact_answers import fact_answer, project_overview
 from app.rag.grounding import ContextPassage, grounding_violations
 from app.rag.language import is_yes_no, to_english
 from app.rag.llm import LLMUnavailable, composer_from_config
 from app.rag.multipart import Part, split_question
 from app.rag.project_focus import UnknownProject, project_words, resolve_project
 from app.rag.project_listing import cross_project_answer
-from app.rag.query import STOPWORDS, analyze, tokenize
+from app.rag.query import STOPWORDS, analyze, is_overview, tokenize
 from app.rag.retrieve import search_pages
 from app.rag.table_answers import table_answer
 
@@ -144,6 +144,11 @@ def _answer(session: Session, question: str, focus: Project | None, max_chars: i
         if structured is not None:
             body, citations = structured
             return Answer(finish(body, citations, max_chars), True, citations, "sql")
+
+    overview = project_overview(session, focus.id) if focus and is_overview(analysis) else None
+    if overview is not None:
+        body, citations = overview
+        return Answer(finish(body, citations, max_chars), True, citations, "facts")
 
     fact = fact_answer(session, analysis, project_id, stats) if focus else None
     if fact is not None:

@@ -123,8 +123,9 @@ def score(session: Session, question: Question, answer: Answer) -> Outcome:
     passages = [
         ContextPassage(c.document, c.page, page_text(session, c.document, c.page)) for c in answer.citations
     ]
-    # Source lines are citations, not claims (a multi-part answer has one per part).
-    body = re.sub(r"(?m)^Source: .*$", "", answer.answer.strip()).strip()
+    # Source lines and "(p.N)" are citations, not claims (a multi-part answer has a Source line
+    # per part, an overview a page per line).
+    body = re.sub(r"(?m)^Source: .*$|\(p\.\d+\)", "", answer.answer.strip()).strip()
     violations = grounding_violations(body, passages) if answer.answered else grounding_violations(body, [])
     return Outcome(question, answer, correct, violations)
 

@@ -145,3 +145,64 @@ def fact_answer(
             body += " (confirmed by our team)"
         return body, citations
     return None
+
+
+# What an overview of a project lists, in this order: (fact key, label).
+OVERVIEW_FACTS: tuple[tuple[str, str], ...] = (
+    ("location", "Location"),
+    ("developer", "Developer"),
+    ("rera_number", "RERA"),
+    ("unit_types", "Homes"),
+    ("towers", "Towers"),
+    ("units", "Residences"),
+    ("land_area", "Land"),
+    ("possession", "Possession"),
+    ("price_psf", "Price"),
+    ("club_size", "Clubhouse"),
+)
+UNIT_KEY_RE = re.compile(r"^carpet_area:(\d(?:\.5)?BHK(?:\+\w+)?|PENTHOUSE|VILLA|STUDIO)$", re.I)
+
+
+def project_overview(session: Session, project_id: int) -> CitedText | None:
+    """"Tell me about X": the project's key facts, one a line, each with its page."""
+    lines: list[str] = []
+    citations: list[Citation] = []
+    for key, label in OVERVIEW_FACTS:
+        fact = _settle(_facts(session, project_id, key))
+        value = fact.value.strip().rstrip(".") if fact else _unit_types(session, project_id)
+        if fact is None and (key != "unit_types" or not value):
+            continue
+        page = None
+        if fact is not None and fact.document is not None and fact.page is not None:
+            page = Citation(fact.document.source, fact.page)
+        elif fact is None:
+            page = _unit_types_page(session, project_id)
+        if page is None:
+            continue  # an overview cites every line
+        lines.append(f"• {label}: {value} (p.{page.page})")
+        if page not in citations:
+            citations.append(page)
+    if len(lines) < 2:
+        return None
+    return "\n".join(["Key facts from the brochure:", *lines]), citations
+
+
+def _unit_keys(session: Session, project_id: int) -> list[Fact]:
+    query = select(Fact).where(Fact.project_id == project_id, Fact.key.like("carpet_area:%"))
+    return [f for f in session.scalars(query.order_by(Fact.id)) if UNIT_KEY_RE.match(f.key)]
+
+
+def _unit_types(session: Session, project_id: int) -> str:
+    """The unit types a brochure gives areas for ("3BHK, 4BHK, 4BHK+SERVANT"), when it lists none."""
+    names: list[str] = []
+    for fact in _unit_keys(session, project_id):
+        name = fact.key.split(":", 1)[1].upper().replace("BHK", " BHK").replace("+", " + ")
+        if name not in names:
+            names.append(name)
+    return ", ".join(names)
+
+
+def _unit_types_page(session: Session, project_id: int) -> Citation | None:
+    first = next((f for f in _unit_keys(session, project_id) if f.document and f.page), None)
+    return Citation(first.document.source, first.page) if first else None
+

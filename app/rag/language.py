@@ -103,6 +103,10 @@ POSTPOSITIONS: dict[str, str] = {
     "ke saath": "with",
     "ke sath": "with",
     "ke time": "at",
+    "ke baare mein": "about",
+    "ke bare mein": "about",
+    "ke baare me": "about",
+    "ke bare me": "about",
     "के": "of",
     "का": "of",
     "की": "of",
@@ -120,6 +124,7 @@ POSTPOSITIONS: dict[str, str] = {
     "के बाद": "after",
     "के साथ": "with",
     "के समय": "at",
+    "के बारे में": "about",
 }
 
 # Everything else: Roman Hindi and Devanagari words with their English. An empty string drops the

@@ -320,3 +320,25 @@ def analyze(
         focus=focus,
     )
 
+
+OVERVIEW_WORDS = frozenset(
+    normalize_token(w)
+    for w in "about overview details detail info information summary brief highlights key facts more "
+    "everything project brochure".split()
+)
+OVERVIEW_RE = re.compile(
+    r"\b(about|overview|details?|info|information|summary|brief|highlights|key facts)\b", re.I
+)
+
+
+def is_overview(analysis: QueryAnalysis) -> bool:
+    """Whether a question asks about the project as a whole ("tell me about X", "X overview",
+    or just the project's name): no term is left once overview words are set aside."""
+    asked = {t for term in analysis.terms if not term.optional for t in term.tokens} - OVERVIEW_WORDS
+    if asked:
+        return False
+    # Nothing left but the project's name; a question with no words at all (a Hindi word the
+    # language tables do not know was left out) asks something nobody can tell.
+    named_only = not analysis.terms and bool(re.search(r"[a-z]", analysis.question, re.I))
+    return named_only or bool(OVERVIEW_RE.search(analysis.question))
+
