@@ -300,7 +300,7 @@ def find_evidence(
     """The best-supported lines among ``hits``, or None when nothing answers the question."""
     if not hits or not analysis.terms:
         return None
-    candidates = _candidates(analysis, hits, stats)
+    candidates = _right_rows(analysis, hits, _candidates(analysis, hits, stats))
     if not candidates:
         return None
     best = max(candidates, key=lambda c: (c.score, -len(c.unit)))
@@ -340,3 +340,52 @@ def find_evidence(
         from_table=any(TABLE_ROW_RE.search(line) for line in best.unit),
         heading=title if title not in lines else "",
     )
+
+
+# Labels that tell rows of one brochure apart: "Phase 2", "Tower B", "Towers T4 & T5", "Type C",
+# "Block 3", "Tower Marquise". A line whose labels of a kind the question names differ from the
+# question's is about another row.
+QUALIFIER_RE = re.compile(r"\b(phase|tower|block|wing|type)s?(?:\s*[-:#]\s*|\s+)(\d{1,2}|[a-z])\b", re.I)
+TOWER_CODE_RE = re.compile(r"\bt-?(\d{1,2})\b", re.I)
+NAMED_TOWER_RE = re.compile(r"\btower\s+([a-z]{4,})\b", re.I)
+NOT_A_NAME = frozenset("with having which that where when from near each every their these those".split())
+
+
+def qualifiers(text: str) -> dict[str, set[str]]:
+    """The row labels in ``text``: kind → values ({"phase": {"2"}, "tower": {"4", "5"}})."""
+    found: dict[str, set[str]] = {}
+    for kind, value in QUALIFIER_RE.findall(text):
+        found.setdefault(kind.lower(), set()).add(value.lower())
+    for value in TOWER_CODE_RE.findall(text):
+        found.setdefault("tower", set()).add(value)
+    for value in NAMED_TOWER_RE.findall(text):
+        if value.lower() not in NOT_A_NAME:
+            found.setdefault("tower", set()).add(value.lower())
+    return found
+
+
+def _right_rows(
+    analysis: QueryAnalysis, hits: list[PageHit], candidates: list[_Candidate]
+) -> list[_Candidate]:
+    """Candidates about the row the question names: none labelled with another phase, tower or
+    type; and, when some line carries the question's label, only those."""
+    asked = qualifiers(analysis.question)
+    if not asked:
+        return candidates
+    titles = [_split_lines(hit.text)[0] if hit.text.strip() else "" for hit in hits]
+
+    def labels(candidate: _Candidate) -> dict[str, set[str]]:
+        return qualifiers(" ".join([titles[candidate.page_index], *candidate.unit]))
+
+    names = {value for values in asked.values() for value in values if len(value) >= 4}
+    kept, named = [], []
+    for candidate in candidates:
+        own = labels(candidate)
+        if any(own.get(kind) and not own[kind] & values for kind, values in asked.items()):
+            continue  # Phase 1's price for a question about Phase 2
+        kept.append(candidate)
+        words = set(tokenize(" ".join(candidate.unit)))
+        if any(own.get(kind, set()) & values for kind, values in asked.items()) or names & words:
+            named.append(candidate)  # "Marquise & Princess – Mar 2031" names the tower asked about
+    return named or kept
+

@@ -115,7 +115,9 @@ def fact_answer(
     """
     question = analysis.question.lower()
     for intent, pattern, key, template in FACT_RULES:
-        if intent and intent not in analysis.intents:
+        # The fact must be what is asked first: "how far is it from the Sector 55 metro" asks a
+        # distance, not the sector the project is in.
+        if intent and intent != analysis.primary_intent:
             continue
         if pattern and not re.search(pattern, question):
             continue

@@ -224,9 +224,12 @@ WH_FOCUS_RE = re.compile(r"\b(?:which|what|how|who|when|where)\b((?:\s+[a-z0-9]+
 def proper_name_tokens(question: str) -> set[str]:
     """Tokens of capitalised words past the first word ("Royal Residences"), minus jargon."""
     words = re.findall(r"[A-Za-z][\w'-]*", question)
+    # The first word is capitalised anyway; it names something only when written in capitals
+    # ("IGI airport distance?"), as acronyms are.
+    first = words[:1] if words and len(words[0]) >= 2 and words[0].isupper() else []
     return {
         normalize_token(w)
-        for w in words[1:]
+        for w in first + words[1:]
         if w[0].isupper() and not (w.isupper() and normalize_token(w) in LEXICON) and not BHK_RE.search(w)
     }
 
