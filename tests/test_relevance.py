@@ -52,3 +52,19 @@ def test_a_distance_question_naming_a_sector_is_not_answered_with_the_projects_s
 def test_an_acronym_opening_the_question_must_be_on_the_page(hill_view):
     answer = answer_question("IGI International Airport distance by road?", project=hill_view)
     assert answer.answered is False, answer.answer
+
+
+def test_a_two_cell_table_row_reads_as_label_and_value(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Teak Court",
+        {
+            1: "TEAK COURT\nSector 977, Gurugram",
+            2: "AT A GLANCE\nParticulars: Power backup | Details: 100% DG backup for common areas\n"
+            "Unit: 3 BHK | Super Area: 2,400 sq ft | Floors: 12 to 30",
+        },
+    )
+    answer = answer_question("What power backup is provided?", project=name)
+    assert answer.answered, answer.answer
+    assert "Power backup: 100% DG backup for common areas" in answer.answer
+    assert "Particulars" not in answer.answer

@@ -173,13 +173,20 @@ def _answer(session: Session, question: str, focus: Project | None, max_chars: i
     return Answer(finish(render_evidence(evidence), citations, max_chars), True, citations, route)
 
 
+# A table row of two cells, "Particulars: Clubhouse | Details: 42,000 sq ft", read as a phone
+# reader would: "Clubhouse: 42,000 sq ft". Rows of more cells keep their column names.
+TWO_CELL_ROW_RE = re.compile(r"^[^:|]{1,40}:\s*(?P<label>[^|]+?)\s*\|\s*[^:|]{1,40}:\s*(?P<value>[^|]+)$")
+
+
+def readable_row(line: str) -> str:
+    match = TWO_CELL_ROW_RE.match(line.strip())
+    return f"{match['label']}: {match['value'].strip()}" if match else line
+
+
 def render_evidence(evidence: Evidence) -> str:
     """The chosen lines, with the page heading for context when it adds something."""
-    body = (
-        " ".join(evidence.lines)
-        if len(evidence.lines) > 1 and len(evidence.lines[0]) < 60
-        else "\n".join(evidence.lines)
-    )
+    lines = [readable_row(line) for line in evidence.lines]
+    body = " ".join(lines) if len(lines) > 1 and len(lines[0]) < 60 else "\n".join(lines)
     heading = evidence.heading.rstrip(" :")
     if heading and len(heading) <= 80 and heading.lower() not in body.lower():
         body = f"{heading}: {body}"
