@@ -289,6 +289,11 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
     return found
 
 
+def _page_title(hit: PageHit) -> str:
+    """A page's first line: its title, context for the lines below it."""
+    return _split_lines(hit.text)[0] if hit.text.strip() else ""
+
+
 def page_groups_tokens(line_tokens: list[list[str]]) -> frozenset[str]:
     """Every token of a page."""
     return frozenset(t for tokens in line_tokens for t in tokens)
@@ -329,7 +334,7 @@ def find_evidence(
     lines: list[str] = []
     for candidate in chosen:
         lines.extend(line for line in candidate.unit if line not in lines)
-    title = _split_lines(hit.text)[0] if hit.text.strip() else ""
+    title = _page_title(hit)
     return Evidence(
         document=hit.document,
         page=hit.page,
@@ -372,7 +377,7 @@ def _right_rows(
     asked = qualifiers(analysis.question)
     if not asked:
         return candidates
-    titles = [_split_lines(hit.text)[0] if hit.text.strip() else "" for hit in hits]
+    titles = [_page_title(hit) for hit in hits]
 
     def labels(candidate: _Candidate) -> dict[str, set[str]]:
         return qualifiers(" ".join([titles[candidate.page_index], *candidate.unit]))

@@ -170,41 +170,38 @@ def project_overview(session: Session, project_id: int) -> CitedText | None:
     lines: list[str] = []
     citations: list[Citation] = []
     for key, label in OVERVIEW_FACTS:
-        fact = _settle(_facts(session, project_id, key))
-        value = fact.value.strip().rstrip(".") if fact else _unit_types(session, project_id)
-        if fact is None and (key != "unit_types" or not value):
-            continue
-        page = None
-        if fact is not None and fact.document is not None and fact.page is not None:
-            page = Citation(fact.document.source, fact.page)
-        elif fact is None:
-            page = _unit_types_page(session, project_id)
-        if page is None:
-            continue  # an overview cites every line
-        lines.append(f"• {label}: {value} (p.{page.page})")
-        if page not in citations:
-            citations.append(page)
+        found = _overview_fact(session, project_id, key)
+        if found is None:
+            continue  # unknown, ambiguous, or without a page to cite
+        value, citation = found
+        lines.append(f"• {label}: {value} (p.{citation.page})")
+        if citation not in citations:
+            citations.append(citation)
     if len(lines) < 2:
         return None
     return "\n".join(["Key facts from the brochure:", *lines]), citations
 
 
-def _unit_keys(session: Session, project_id: int) -> list[Fact]:
+def _overview_fact(session: Session, project_id: int, key: str) -> tuple[str, Citation] | None:
+    fact = _settle(_facts(session, project_id, key))
+    if fact is not None:
+        if fact.document is None or fact.page is None:
+            return None
+        return fact.value.strip().rstrip("."), Citation(fact.document.source, fact.page)
+    return _unit_types(session, project_id) if key == "unit_types" else None
+
+
+def _unit_types(session: Session, project_id: int) -> tuple[str, Citation] | None:
+    """The unit types a brochure gives areas for ("3 BHK, 4 BHK + SERVANT"), when it lists none,
+    cited to the first page giving one."""
     query = select(Fact).where(Fact.project_id == project_id, Fact.key.like("carpet_area:%"))
-    return [f for f in session.scalars(query.order_by(Fact.id)) if UNIT_KEY_RE.match(f.key)]
-
-
-def _unit_types(session: Session, project_id: int) -> str:
-    """The unit types a brochure gives areas for ("3BHK, 4BHK, 4BHK+SERVANT"), when it lists none."""
+    units = [f for f in session.scalars(query.order_by(Fact.id)) if UNIT_KEY_RE.match(f.key)]
+    cited = next((f for f in units if f.document and f.page), None)
+    if cited is None:
+        return None
     names: list[str] = []
-    for fact in _unit_keys(session, project_id):
+    for fact in units:
         name = fact.key.split(":", 1)[1].upper().replace("BHK", " BHK").replace("+", " + ")
         if name not in names:
             names.append(name)
-    return ", ".join(names)
-
-
-def _unit_types_page(session: Session, project_id: int) -> Citation | None:
-    first = next((f for f in _unit_keys(session, project_id) if f.document and f.page), None)
-    return Citation(first.document.source, first.page) if first else None
-
+    return ", ".join(names), Citation(cited.document.source, cited.page)
