@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from app.rag.answer import answer_question
-from app.rag.compose import qualifiers
+from app.rag.query import analyze, tokenize
+from app.rag.rows import qualifiers
 from tests.test_retrieval import brochure
 
 
@@ -30,6 +31,7 @@ def test_row_labels_are_read_from_text():
     assert qualifiers("PRICE LIST - PHASE 1 (TOWERS T1 & T2)") == {"phase": {"1"}, "tower": {"1", "2"}}
     assert qualifiers("When is possession for Tower Orchid?") == {"tower": {"orchid"}}
     assert qualifiers("4 BHK Type-C, all towers") == {"type": {"c"}}
+    assert qualifiers("TOWER 03 - 4 BHK") == qualifiers("tower 3 4 bhk") == {"tower": {"3"}}
 
 
 def test_a_price_for_one_phase_is_not_answered_with_another_phases_row(hill_view):
@@ -68,3 +70,66 @@ def test_a_two_cell_table_row_reads_as_label_and_value(app_ctx, tmp_path):
     assert answer.answered, answer.answer
     assert "Power backup: 100% DG backup for common areas" in answer.answer
     assert "Particulars" not in answer.answer
+
+
+@pytest.fixture
+def river_bend(app_ctx, tmp_path):
+    return brochure(
+        tmp_path,
+        "River Bend",
+        {
+            1: "RIVER BEND\nSector 978, Gurugram\nHRERA Registration No. RB/GGM/4411/2025",
+            2: "PRICE LIST\nBasic Sale Price (BSP): ₹ 12,300 per sq ft of super area\n"
+            "GST, stamp duty and registration charges extra.",
+            3: "OTHER CHARGES\nCharge: Additional Covered Car Parking | Amount: ₹ 3,75,000 each\n"
+            "Charge: One-time Lease Rent | Amount: ₹ 40 per sq ft",
+            4: "POSSESSION\nPhase 1 (Towers T1, T2): Proposed possession March 2029\n"
+            "Phase 2 (Towers T3, T4): Proposed possession September 2030",
+            5: "NEIGHBOURHOOD\nCyber Mall\nRiverside Golf Club: 3 km (6 mins)",
+        },
+    )
+
+
+def test_a_word_asked_as_another_words_expansion_is_not_asked_twice(river_bend):
+    # "registration" is both a word of the question and an expansion of "HRERA"; it must not
+    # become a second group that no line can cover.
+    question = "What is the HRERA registration number?"
+    words = set(tokenize(question))
+    first_of_group: dict[int, tuple[str, ...]] = {}
+    for term in analyze(question).terms:
+        if not term.optional:
+            first_of_group.setdefault(term.group, term.tokens)
+    assert all(set(tokens) <= words for tokens in first_of_group.values()), first_of_group
+    answer = answer_question(question, project=river_bend)
+    assert answer.answered and "RB/GGM/4411/2025" in answer.answer, answer.answer
+
+
+def test_the_line_must_speak_of_what_is_priced(river_bend):
+    answer = answer_question("extra parking cost?", project=river_bend)
+    assert answer.answered and "3,75,000" in answer.answer, answer.answer
+    assert "12,300" not in answer.answer
+
+
+def test_a_rental_yield_is_not_a_lease_rent(river_bend):
+    answer = answer_question("What rental yield can I expect here?", project=river_bend)
+    assert answer.answered is False, answer.answer
+
+
+def test_lines_that_only_repeat_the_question_answer_nothing(river_bend):
+    answer = answer_question("river bend to cyber mall?", project=river_bend)
+    assert answer.answered is False, answer.answer
+    golf = answer_question("river bend to riverside golf club?", project=river_bend)
+    assert golf.answered and "3 km" in golf.answer, golf.answer
+
+
+def test_a_date_on_the_row_of_the_tower_asked_about(river_bend):
+    answer = answer_question("What is the possession date for Tower T4?", project=river_bend)
+    assert answer.answered and "September 2030" in answer.answer, answer.answer
+    assert "March 2029" not in answer.answer
+
+
+def test_a_phase_the_brochure_does_not_have_is_refused_not_answered_with_another(river_bend):
+    answer = answer_question("phase 3 possession date?", project=river_bend)
+    assert answer.answered is False, answer.answer
+    tower = answer_question("When is possession of Tower T9?", project=river_bend)
+    assert tower.answered is False, tower.answer

@@ -28,6 +28,7 @@ from app.rag.project_focus import UnknownProject, project_words, resolve_project
 from app.rag.project_listing import cross_project_answer
 from app.rag.query import STOPWORDS, analyze, is_overview, tokenize
 from app.rag.retrieve import search_pages
+from app.rag.rows import missing_rows, qualifiers
 from app.rag.table_answers import table_answer
 
 __all__ = ["Answer", "UnknownProject", "answer_question", "refusal_text"]
@@ -145,12 +146,17 @@ def _answer(session: Session, question: str, focus: Project | None, max_chars: i
             body, citations = structured
             return Answer(finish(body, citations, max_chars), True, citations, "sql")
 
+    rows = qualifiers(question)
+    if focus is not None and rows and missing_rows(session, focus.id, question):
+        return Answer(refusal_text(focus), False, [], "none")  # "Phase 3" of a two-phase project
+
     overview = project_overview(session, focus.id) if focus and is_overview(analysis) else None
     if overview is not None:
         body, citations = overview
         return Answer(finish(body, citations, max_chars), True, citations, "facts")
 
-    fact = fact_answer(session, analysis, project_id, stats) if focus else None
+    # A project-wide fact does not answer for one phase or tower; a unit type's area facts do.
+    fact = fact_answer(session, analysis, project_id, stats) if focus and not set(rows) - {"type"} else None
     if fact is not None:
         body, citations = fact
         return Answer(finish(body, citations, max_chars), True, citations, "facts")

@@ -15,8 +15,10 @@ from functools import lru_cache
 from rapidfuzz.distance import Levenshtein
 
 from app.rag.corpus_stats import CorpusStats
-from app.rag.query import FIGURE_SHAPES, QueryAnalysis, tokenize
+from app.rag.language import is_yes_no
+from app.rag.query import FIGURE_SHAPES, STOPWORDS, QueryAnalysis, content_groups, tokenize
 from app.rag.retrieve import PageHit
+from app.rag.rows import qualifiers
 
 MIN_COVERAGE = 0.6
 BRAND_SPREAD = 0.2  # a word on a fifth of a project's pages names the project, not the answer
@@ -245,6 +247,7 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
     brand = stats.rarest(brands) if stats else None
     focus = analysis.focus
     focus_on_pages = focus is not None and any(focus in page[5] for page in pages)
+    content = content_groups(analysis)
     found: list[_Candidate] = []
     for page_index, (hit, context, lines, line_tokens, terms, page_groups) in enumerate(pages):
         if not page_groups & required:
@@ -268,6 +271,8 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
             label_groups = label_groups_of[labels[index]] - groups if labels[index] else frozenset()
             if focus_on_pages and focus not in groups | label_groups:
                 continue  # "which floors…": the line must speak of floors
+            if content and not content & (groups | label_groups):
+                continue  # "extra parking cost?": a price line that does not speak of parking
             unit = [lines[i] for i in unit_ids]
             score = (
                 prior
@@ -278,9 +283,15 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
             )
             if focus is not None and focus in groups:
                 score += weights.get(focus, 0.0)
+            covered = (groups | page_groups) & required
             if shape:
-                score += 1.0 if re.search(shape, " ".join(unit), re.I) else -1.0
-            coverage = sum(weights[g] for g in (groups | page_groups) & required) / total_required
+                has_figure = bool(re.search(shape, " ".join(unit), re.I))
+                score += 1.0 if has_figure else -1.0
+                if has_figure and content and analysis.primary_intent != "count":
+                    # "possession date": the date on a possession line is the date asked for
+                    # (a bare number is too weak a sign to stand for "how many… in total").
+                    covered |= required - content
+            coverage = sum(weights[g] for g in covered) / total_required
             if label_groups and labels[index] not in unit:
                 unit = [labels[index], *unit]
             found.append(
@@ -317,6 +328,8 @@ def find_evidence(
     names = {t.group for t in analysis.terms if t.name and not t.optional and not t.brand}
     if not names <= best.page_groups:
         return None
+    if not is_yes_no(analysis.question) and not _adds_information(analysis, best.unit):
+        return None  # (a yes-or-no question is answered by a line that repeats it: "Private lift")
     hit = hits[best.page_index]
     # Sibling lines on the same page that answer as well (e.g. every unit type of a master plan).
     siblings = sorted(
@@ -347,26 +360,13 @@ def find_evidence(
     )
 
 
-# Labels that tell rows of one brochure apart: "Phase 2", "Tower B", "Towers T4 & T5", "Type C",
-# "Block 3", "Tower Marquise". A line whose labels of a kind the question names differ from the
-# question's is about another row.
-QUALIFIER_RE = re.compile(r"\b(phase|tower|block|wing|type)s?(?:\s*[-:#]\s*|\s+)(\d{1,2}|[a-z])\b", re.I)
-TOWER_CODE_RE = re.compile(r"\bt-?(\d{1,2})\b", re.I)
-NAMED_TOWER_RE = re.compile(r"\btower\s+([a-z]{4,})\b", re.I)
-NOT_A_NAME = frozenset("with having which that where when from near each every their these those".split())
-
-
-def qualifiers(text: str) -> dict[str, set[str]]:
-    """The row labels in ``text``: kind → values ({"phase": {"2"}, "tower": {"4", "5"}})."""
-    found: dict[str, set[str]] = {}
-    for kind, value in QUALIFIER_RE.findall(text):
-        found.setdefault(kind.lower(), set()).add(value.lower())
-    for value in TOWER_CODE_RE.findall(text):
-        found.setdefault("tower", set()).add(value)
-    for value in NAMED_TOWER_RE.findall(text):
-        if value.lower() not in NOT_A_NAME:
-            found.setdefault("tower", set()).add(value.lower())
-    return found
+def _adds_information(analysis: QueryAnalysis, unit: list[str]) -> bool:
+    """Whether the lines say something the question did not: "South Point Mall" alone is the
+    question's own words, not a distance."""
+    asked = set(tokenize(analysis.question)) | set(analysis.corrections.values())
+    asked |= {token for term in analysis.terms for token in term.tokens}
+    said = {t for line in unit for t in tokenize(line)} - asked - STOPWORDS
+    return bool(said)
 
 
 def _right_rows(

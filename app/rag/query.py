@@ -45,9 +45,10 @@ JARGON: dict[str, list[str]] = {
     "carpet": ["carpet area"],
     "super area": ["saleable area", "super built up area"],
     "possession": ["handover", "posession", "completion"],
-    "rental yield": ["rent", "yield", "rental"],
+    "rental yield": ["yield", "rental income", "returns"],
     "price": ["rate", "cost", "price list", "per sq ft"],
-    "cost": ["price", "rate"],
+    "cost": ["price", "rate", "amount"],
+    "extra": ["additional"],
     "far": ["km", "kms", "mins", "minutes", "distance"],
     "distance": ["km", "kms", "mins"],
     "big": ["area", "size", "acre", "sq ft"],
@@ -71,6 +72,7 @@ JARGON: dict[str, list[str]] = {
     "bhk": ["bedroom"],
     "plot": ["plots", "acre"],
     "registration": ["registry"],
+    "number": ["no"],
     "types": ["type", "configuration", "bhk"],
     "unit types": ["bhk", "configurations", "typologies"],
     "configurations": ["bhk", "unit types"],
@@ -283,8 +285,8 @@ def analyze(
         absorbed.update(phrase.split())
         group += 1
     for token in tokens:
-        if token in absorbed:
-            continue
+        if token in absorbed or (token,) in seen:
+            continue  # already asked for, as a phrase or as another word's expansion
         add((token,), 1.0, group)
         if (
             vocabulary
@@ -321,6 +323,28 @@ def analyze(
         unit_variant=variant.group(1).lower() if variant else None,
         corrections=corrections,
         focus=focus,
+    )
+
+
+# Words that say what kind of figure is wanted, not what it is about: "parking COST", "carpet
+# AREA", "possession DATE". A line answering "extra parking cost?" must speak of parking.
+ANSWER_KIND_WORDS = frozenset(
+    normalize_token(w)
+    for w in "price prices cost costs rate rates psf amount charge charges fee fees much area size big "
+    "sq ft sqft sqm distance far km kms time date dates number no total many long minutes mins "
+    "value figure detail details exact approx approximate current latest starting".split()
+)
+
+
+def content_groups(analysis: QueryAnalysis) -> frozenset[int]:
+    """The required term groups that name what the question is about, beyond the kind of
+    figure it wants; empty for a question that is all kind ("price?")."""
+    first: dict[int, Term] = {}
+    for term in analysis.terms:
+        if not term.optional:
+            first.setdefault(term.group, term)
+    return frozenset(
+        group for group, term in first.items() if not all(t in ANSWER_KIND_WORDS for t in term.tokens)
     )
 
 
