@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from app.rag.answer import answer_question
+from app.rag.compose import line_label
 from app.rag.query import analyze, tokenize
 from app.rag.rows import qualifiers
 from tests.test_retrieval import brochure
@@ -133,3 +134,35 @@ def test_a_phase_the_brochure_does_not_have_is_refused_not_answered_with_another
     assert answer.answered is False, answer.answer
     tower = answer_question("When is possession of Tower T9?", project=river_bend)
     assert tower.answered is False, tower.answer
+
+
+@pytest.fixture
+def quay_point(app_ctx, tmp_path):
+    return brochure(
+        tmp_path,
+        "Quay Point",
+        {
+            1: "QUAY POINT\nSector 979, Gurugram",
+            2: "CONSTRUCTION LINKED PLAN\n"
+            "S.No.: 1 | Stage: On booking | % of BSP: 10%\n"
+            "S.No.: 2 | Stage: On casting of 12th floor roof slab | % of BSP: 12.5%\n"
+            "S.No.: 3 | Stage: On offer of possession | % of BSP: 15% + IFMS + Stamp Duty\n"
+            "Club charges payable in 2 equal instalments with stages 1 and 3.",
+            3: "OTHER CHARGES\nIFMS : Rs. 175 per sq ft\nClub membership : Rs. 2,00,000",
+        },
+    )
+
+
+def test_how_much_is_payable_asks_about_the_stage_not_the_word_payable(quay_point):
+    question = "How much is payable on casting of the 12th floor roof slab?"
+    analysis = analyze(question)
+    assert [t.tokens for t in analysis.terms if t.group == analysis.focus][0] == ("casting",)
+    answer = answer_question(question, project=quay_point)
+    assert answer.answered and "12.5%" in answer.answer, answer.answer
+
+
+def test_a_line_labelled_with_the_asked_word_beats_a_mention(quay_point):
+    answer = answer_question("IFMS?", project=quay_point)
+    assert answer.answered and "175" in answer.answer, answer.answer
+    assert line_label("IFMS : Rs. 175 per sq ft") == "IFMS"
+    assert line_label("S.No.: 3 | Stage: On offer of possession | % of BSP: 15%") == "On offer of possession"

@@ -218,6 +218,24 @@ def _has_phrase(parts: tuple[frozenset[str], ...], tokens: list[str]) -> bool:
     )
 
 
+LEAD_BONUS = 0.5
+LABEL_RE = re.compile(r"^([^:|]{2,50}):\s*\S")
+
+
+def line_label(line: str) -> str:
+    """What a line is about: "IFMS" of "IFMS : Rs. 250 per sq ft"; of a table row, its first
+    cell with words ("On offer of possession" of "S.No.: 11 | Stage: On offer of possession |
+    …"). A line where the asked word is the label is about it, not a mention of it."""
+    if "|" in line:
+        for cell in line.split("|"):
+            value = cell.split(":", 1)[-1].strip()
+            if ALPHA_WORD_RE.search(value):
+                return value
+        return ""
+    match = LABEL_RE.match(line)
+    return match.group(1).strip() if match else ""
+
+
 @dataclass
 class _Candidate:
     page_index: int
@@ -283,6 +301,10 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
             )
             if focus is not None and focus in groups:
                 score += weights.get(focus, 0.0)
+            if content <= groups | label_groups:
+                # Of lines that speak of everything asked, one labelled with it is about it.
+                lead_groups = terms.groups(tokenize(line_label(lines[index]))) & groups & required
+                score += LEAD_BONUS * sum(weights[g] for g in lead_groups)
             covered = (groups | page_groups) & required
             if shape:
                 has_figure = bool(re.search(shape, " ".join(unit), re.I))

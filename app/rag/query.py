@@ -220,6 +220,13 @@ LEXICON = frozenset(
 )
 
 
+# Words that say what happens to the thing asked about ("how much is payable on…", "what is
+# included in…"), never the thing itself.
+PREDICATE_WORDS = frozenset(
+    normalize_token(w)
+    for w in "payable due paid pay charged applicable required needed included allowed permitted "
+    "given provided offered".split()
+)
 WH_FOCUS_RE = re.compile(r"\b(?:which|what|how|who|when|where)\b((?:\s+[a-z0-9]+){1,6})")
 
 
@@ -311,6 +318,8 @@ def analyze(
     asked = WH_FOCUS_RE.search(" ".join(all_tokens))
     if asked:
         for token in asked.group(1).split():
+            if token in PREDICATE_WORDS:
+                continue  # "how much is PAYABLE on casting…" asks about casting, not payable
             group = next((t.group for t in terms if token in t.tokens and not t.optional), None)
             if group is not None:
                 focus = group
