@@ -147,7 +147,7 @@ def _answer(session: Session, question: str, focus: Project | None, max_chars: i
             return Answer(finish(body, citations, max_chars), True, citations, "sql")
 
     rows = qualifiers(question)
-    if focus is not None and rows and missing_rows(session, focus.id, question):
+    if stats is not None and stats.rows is not None and missing_rows(stats.rows, question):
         return Answer(refusal_text(focus), False, [], "none")  # "Phase 3" of a two-phase project
 
     overview = project_overview(session, focus.id) if focus and is_overview(analysis) else None

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Chunk, Document
 from app.rag.query import QueryAnalysis, tokenize
+from app.rag.rows import qualifiers
 
 BRAND_MIN_PAGES = 3
 BRAND_MIN_SPREAD = 0.06
@@ -26,6 +27,7 @@ class CorpusStats:
     page_frequency: dict[str, int]
     pages: int
     token_pages: dict[str, tuple[int, ...]] | None = None  # only for one project
+    rows: dict[str, frozenset[str]] | None = None  # row labels printed: {"phase": {"1", "2"}}
 
     def near(self, token: str, page: int, gap: int = SECTION_GAP) -> bool:
         """Whether ``page`` lies in a section where ``token`` is printed.
@@ -87,8 +89,11 @@ def corpus_stats(session: Session, project_id: int | None) -> CorpusStats:
     if project_id is not None:
         query = query.where(Chunk.project_id == project_id)
     pages: dict[tuple[int, int], set[str]] = {}
+    rows: dict[str, set[str]] = {}
     for document_id, page, chunk_text in session.execute(query):
         pages.setdefault((document_id, page), set()).update(tokenize(chunk_text))
+        for kind, values in qualifiers(chunk_text).items():
+            rows.setdefault(kind, set()).update(values)
     frequency: dict[str, int] = {}
     for words in pages.values():
         for word in words:
@@ -101,7 +106,8 @@ def corpus_stats(session: Session, project_id: int | None) -> CorpusStats:
             for word in words:
                 collected.setdefault(word, set()).add(page)
         token_pages = {word: tuple(sorted(found)) for word, found in collected.items()}
-    stats = CorpusStats(vocab, frequency, len(pages), token_pages)
+    printed = {kind: frozenset(values) for kind, values in rows.items()}
+    stats = CorpusStats(vocab, frequency, len(pages), token_pages, printed)
     with _stats_lock:
         stale = [k for k in _stats_cache if k[0] == project_id]  # older versions of this entry
         for old in stale:

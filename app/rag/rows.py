@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from app.models import Chunk
-
 # Labels that tell rows of one brochure apart: "Phase 2", "Tower B", "Towers T4 & T5", "Type C",
 # "Block 3", "Tower Marquise". A line whose labels of a kind the question names differ from the
 # question's is about another row.
@@ -37,21 +32,14 @@ def _value(value: str) -> str:
     return value.lstrip("0") or "0" if value.isdigit() else value
 
 
-def missing_rows(session: Session, project_id: int, question: str) -> list[str]:
-    """Rows the question names that the project's brochures label others of the same kind but
-    never this one: "Phase 3" where the brochure has Phases 1 and 2. Such a question rests on
-    a premise the brochure does not support, and no line of another row answers it."""
-    asked = qualifiers(question)
-    if not asked:
-        return []
-    texts = session.scalars(select(Chunk.text).where(Chunk.project_id == project_id))
-    printed: dict[str, set[str]] = {}
-    for text in texts:
-        for kind, values in qualifiers(text).items():
-            printed.setdefault(kind, set()).update(values)
+def missing_rows(printed: dict[str, frozenset[str]], question: str) -> list[str]:
+    """Rows the question names that the brochures (``printed``: the row labels on their pages)
+    label others of the same kind but never this one: "Phase 3" where the brochure has Phases 1
+    and 2. Such a question rests on a premise the brochure does not support, and no line of
+    another row answers it."""
     return [
         f"{kind} {value}"
-        for kind, values in asked.items()
+        for kind, values in qualifiers(question).items()
         if printed.get(kind)
         for value in sorted(values - printed[kind])
     ]
