@@ -66,9 +66,7 @@ def chat_requests(fake: FakeOpenAI) -> list[RecordedRequest]:
 def test_the_demo_is_embedded_with_the_openai_embedder(llm_app, fake_openai):
     project = db.session.scalar(select(Project).where(Project.name == DEMO_PROJECT))
     embedders = set(
-        db.session.execute(
-            select(Chunk.embedder, Chunk.embedding_dim).where(Chunk.project_id == project.id)
-        )
+        db.session.execute(select(Chunk.embedder, Chunk.embedding_dim).where(Chunk.project_id == project.id))
     )
     assert embedders == {("openai:text-embedding-3-small", 1536)}
 
@@ -104,9 +102,7 @@ def test_the_chat_request_carries_the_question_and_brochure_passages(llm_app, fa
     assert AIRPORT_LINE in user["content"]
 
 
-def test_an_llm_answer_with_an_invented_figure_falls_back_to_the_extractive_one(
-    llm_app, fake_openai
-):
+def test_an_llm_answer_with_an_invented_figure_falls_back_to_the_extractive_one(llm_app, fake_openai):
     fake_openai.chat_replies.append("IGI Airport is 28 km away and homes start at ₹3.75 Cr.")
 
     answer = ask(AIRPORT_QUESTION)

@@ -33,17 +33,13 @@ def test_a_body_that_is_not_json_is_refused(demo_client):
 
 
 def test_malformed_json_is_refused(demo_client):
-    response = demo_client.post(
-        "/api/ask", data='{"question": "price?"', content_type="application/json"
-    )
+    response = demo_client.post("/api/ask", data='{"question": "price?"', content_type="application/json")
     assert_bad_request(response, "JSON object")
 
 
 @pytest.mark.parametrize("payload", [["What is the price?"], "What is the price?", 42, None])
 def test_json_that_is_not_an_object_is_refused(demo_client, payload):
-    response = demo_client.post(
-        "/api/ask", data=json.dumps(payload), content_type="application/json"
-    )
+    response = demo_client.post("/api/ask", data=json.dumps(payload), content_type="application/json")
     assert_bad_request(response, "JSON object")
 
 
@@ -71,9 +67,7 @@ def test_an_over_long_question_is_refused(demo_client):
 
 @pytest.mark.parametrize("project", ["", "   ", 7, ["Aravali Crest"]])
 def test_an_empty_or_non_string_project_is_refused(demo_client, project):
-    response = demo_client.post(
-        "/api/ask", json={"question": "What is the RERA number?", "project": project}
-    )
+    response = demo_client.post("/api/ask", json={"question": "What is the RERA number?", "project": project})
     assert_bad_request(response, '"project" must be a non-empty string')
 
 
@@ -105,9 +99,7 @@ def test_the_project_may_be_named_by_slug_or_in_the_question(demo_client):
     by_slug = demo_client.post(
         "/api/ask", json={"question": "What is the RERA number?", "project": "aravali-crest"}
     )
-    in_question = demo_client.post(
-        "/api/ask", json={"question": "What is the RERA number of Aravali Crest?"}
-    )
+    in_question = demo_client.post("/api/ask", json={"question": "What is the RERA number of Aravali Crest?"})
     for response in (by_slug, in_question):
         assert response.status_code == 200, response.get_data(as_text=True)
         body = response.get_json()

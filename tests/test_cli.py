@@ -75,9 +75,7 @@ def test_ask_json_prints_one_answer_object(demo, question, route, page, figure):
     assert figure in answer["answer"]
     assert answer["answer"].endswith(f"Source: {DEMO_SOURCE} p.{page}")
     assert answer["citations"] == [{"document": DEMO_SOURCE, "page": page}]
-    assert isinstance(answer["latency_ms"], int | float) and not isinstance(
-        answer["latency_ms"], bool
-    )
+    assert isinstance(answer["latency_ms"], int | float) and not isinstance(answer["latency_ms"], bool)
     assert answer["latency_ms"] >= 0
 
 

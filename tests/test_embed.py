@@ -82,9 +82,7 @@ def test_openai_embedder_returns_vectors_in_input_order(fake_openai: FakeOpenAI)
 
 def test_openai_embedder_batches_at_256(fake_openai: FakeOpenAI) -> None:
     fake_openai.embedding_dimension = 8
-    embedder = OpenAIEmbedder(
-        TEST_API_KEY, base_url=fake_openai.base_url, model="local-embed", dimension=8
-    )
+    embedder = OpenAIEmbedder(TEST_API_KEY, base_url=fake_openai.base_url, model="local-embed", dimension=8)
     texts = [f"chunk {number}" for number in range(600)]
     vectors = embedder.embed(texts)
     requests = fake_openai.requests_to("/embeddings")
@@ -107,9 +105,7 @@ def test_openai_embedder_fills_blank_inputs(fake_openai: FakeOpenAI) -> None:
 
 def test_openai_embedder_rejects_a_wrong_dimension(fake_openai: FakeOpenAI) -> None:
     fake_openai.embedding_dimension = 10
-    embedder = OpenAIEmbedder(
-        TEST_API_KEY, base_url=fake_openai.base_url, model="local-embed", dimension=8
-    )
+    embedder = OpenAIEmbedder(TEST_API_KEY, base_url=fake_openai.base_url, model="local-embed", dimension=8)
     with pytest.raises(ValueError, match="10-dimensional"):
         embedder.embed(["text"])
 
@@ -125,9 +121,7 @@ def test_embedder_from_config_picks_by_key(fake_openai: FakeOpenAI) -> None:
     embedder = embedder_from_config(fake_openai.config())
     assert isinstance(embedder, OpenAIEmbedder)
     assert embedder.name == "openai:text-embedding-3-small"
-    large = embedder_from_config(
-        {**fake_openai.config(), "OPENAI_EMBED_MODEL": "text-embedding-3-large"}
-    )
+    large = embedder_from_config({**fake_openai.config(), "OPENAI_EMBED_MODEL": "text-embedding-3-large"})
     assert large.dimension == 3072
     embedder.embed(["reaches the fake"])
     assert len(fake_openai.requests_to("/embeddings")) == 1

@@ -41,9 +41,7 @@ def test_refusals_carry_no_figure_and_offer_an_advisor(corpus, questions):
         ("how far is the airport from the estate residences", "Trevoc 56", 25, "23"),
     ],
 )
-def test_jargon_typos_and_lower_case_names(
-    corpus, question, project, expected_page, must_contain
-):
+def test_jargon_typos_and_lower_case_names(corpus, question, project, expected_page, must_contain):
     answer = answer_question(question, project=project)
     if expected_page is None:
         assert answer.answered is False

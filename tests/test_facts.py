@@ -90,9 +90,7 @@ EXPECTED = [
 @pytest.mark.parametrize(("name", "key", "page", "needle"), EXPECTED)
 def test_expected_fact_is_extracted_with_its_page(name, key, page, needle):
     found = [f for f in facts_of(name) if f.key == key and needle.lower() in f.value.lower()]
-    assert found, (
-        f"no {key} containing {needle!r}; got {[f for f in facts_of(name) if f.key == key]}"
-    )
+    assert found, f"no {key} containing {needle!r}; got {[f for f in facts_of(name) if f.key == key]}"
     assert found[0].page == page
     figure = re.search(r"[\d][\d,./]*", needle)
     assert figure is None or figure.group() in found[0].evidence
@@ -194,8 +192,6 @@ def test_synthetic_phrasings(tmp_path):
 
 
 def test_area_lines_need_a_unit_heading_to_be_kept(tmp_path):
-    facts = brochure(
-        tmp_path, "3 BHK + STUDY\nTYPE 2\n\nCarpet Area\n150.10 sq.m.\n1,615.68 sq.ft."
-    )
+    facts = brochure(tmp_path, "3 BHK + STUDY\nTYPE 2\n\nCarpet Area\n150.10 sq.m.\n1,615.68 sq.ft.")
     assert facts[("carpet_area:3BHK+STUDY TYPE 2", "150.10 sq m")] == 1
     assert facts[("carpet_area:3BHK+STUDY TYPE 2", "1,615.68 sq ft")] == 1

@@ -65,9 +65,7 @@ def row_counts(name: str) -> dict[str, int]:
     counts = {"projects": int(project is not None)}
     for model in (Document, Chunk, DocumentTable, Fact):
         counts[model.__tablename__] = (
-            db.session.scalar(
-                select(func.count()).select_from(model).where(model.project_id == project.id)
-            )
+            db.session.scalar(select(func.count()).select_from(model).where(model.project_id == project.id))
             if project
             else 0
         )
@@ -117,9 +115,7 @@ def test_ingest_jsonl_writes_documents_chunks_tables_and_facts(runner, tmp_path)
     assert counts["chunks"] >= 4  # page 3 alone is longer than one chunk
     assert counts["document_tables"] == 1
     assert counts["facts"] >= 1
-    document = db.session.scalar(
-        select(Document).where(Document.project_id == find_project(name).id)
-    )
+    document = db.session.scalar(select(Document).where(Document.project_id == find_project(name).id))
     assert (document.source, document.page_count) == (SOURCE, 3)
 
 
@@ -211,9 +207,7 @@ def test_a_directory_argument_ingests_the_files_inside(runner, tmp_path):
     result = invoke(runner, "ingest", str(folder), "--project", name)
 
     assert result.exit_code == 0, result.output
-    sources = db.session.scalars(
-        select(Document.source).where(Document.project_id == find_project(name).id)
-    )
+    sources = db.session.scalars(select(Document.source).where(Document.project_id == find_project(name).id))
     assert sorted(sources) == ["Floor_Plans.pdf", SOURCE]
 
 
@@ -253,9 +247,7 @@ def test_ingest_pdf_stores_its_text_and_table(runner, tmp_path):
         ("notes.txt", b"some notes", r"notes\.txt: unsupported file type"),
     ],
 )
-def test_an_unreadable_file_fails_and_writes_nothing(
-    runner, tmp_path, file_name, content, expected
-):
+def test_an_unreadable_file_fails_and_writes_nothing(runner, tmp_path, file_name, content, expected):
     name = unique_name("Broken Brochure")
     path = tmp_path / file_name
     path.write_bytes(content)
@@ -328,9 +320,7 @@ def test_a_blank_project_name_is_refused(runner, tmp_path):
     result = invoke(runner, "ingest", str(path), "--project", "   ")
     assert result.exit_code != 0
     assert "project name is required" in result.output
-    assert (
-        db.session.scalar(select(func.count()).select_from(Project).where(Project.name == "")) == 0
-    )
+    assert db.session.scalar(select(func.count()).select_from(Project).where(Project.name == "")) == 0
 
 
 # --------------------------------------------------------------------------- curated facts
@@ -389,9 +379,7 @@ def test_curated_facts_survive_a_brochure_update(runner, ingested):
 
     listing = invoke(runner, "facts", "list", name).output
     assert f"rera_number\tRC/REP/777\tcurated\t{SOURCE} p.1" in listing.splitlines()
-    answer = json.loads(
-        invoke(runner, "ask", "What is the RERA number?", "--project", name, "--json").stdout
-    )
+    answer = json.loads(invoke(runner, "ask", "What is the RERA number?", "--project", name, "--json").stdout)
     assert "RC/REP/777" in answer["answer"]
     assert answer["citations"] == [{"document": SOURCE, "page": 1}]
 

@@ -36,9 +36,7 @@ def corpus_page(name: str, number: int) -> Page:
 
 def raw_text(name: str, number: int) -> str:
     lines = require(CORPUS_DIR / name).read_text(encoding="utf-8").splitlines()
-    return "\n\n".join(
-        r["text"] for r in map(json.loads, filter(None, lines)) if r["page"] == number
-    )
+    return "\n\n".join(r["text"] for r in map(json.loads, filter(None, lines)) if r["page"] == number)
 
 
 def squeeze(text: str) -> str:
@@ -294,9 +292,7 @@ def test_pdf_text_and_table_are_read_back(tmp_path):
     pdf = FPDF()
     pdf.set_font("helvetica", size=12)
     pdf.add_page()
-    pdf.cell(
-        text="Skyline Residences construction linked payment plan", new_x="LMARGIN", new_y="NEXT"
-    )
+    pdf.cell(text="Skyline Residences construction linked payment plan", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     rows = [
         ["Milestone", "Amount"],

@@ -166,3 +166,40 @@ def test_a_line_labelled_with_the_asked_word_beats_a_mention(quay_point):
     assert answer.answered and "175" in answer.answer, answer.answer
     assert line_label("IFMS : Rs. 175 per sq ft") == "IFMS"
     assert line_label("S.No.: 3 | Stage: On offer of possession | % of BSP: 15%") == "On offer of possession"
+
+
+@pytest.fixture
+def cedar_heights(app_ctx, tmp_path):
+    return brochure(
+        tmp_path,
+        "Cedar Heights",
+        {
+            1: "CEDAR HEIGHTS\nSector 978, Gurugram",
+            2: "THE TEAM\n\nSTRUCTURAL CONSULTANT\nOAKWELL ENGINEERS\n\n"
+            "NORTHLINE STUDIO\nLANDSCAPE ARCHITECT\nNORTHLINE STUDIO\n\n"
+            "FACADE CONSULTANT\nGLASSWORKS PARTNERS",
+            3: "UNIT PLANS\nType: A | Configuration: 3 BHK | Super Area (sq. ft.): 2,210 | Floors: 4 to 20\n"
+            "Type: B | Configuration: 4 BHK | Super Area (sq. ft.): 3,060 | Floors: 21 to 30",
+        },
+    )
+
+
+def test_a_caption_answers_with_the_line_it_names(cedar_heights):
+    above = answer_question("Who is the structural consultant?", project=cedar_heights)
+    assert above.answered and "OAKWELL ENGINEERS" in above.answer, above.answer
+    # A logo line, the caption, then the name: the caption takes the line under it.
+    between = answer_question("who is the landscpe architect", project=cedar_heights)
+    assert between.answered and "NORTHLINE STUDIO" in between.answer, between.answer
+    assert "GLASSWORKS" not in between.answer and "OAKWELL" not in between.answer
+
+
+def test_contractions_do_not_become_search_words(cedar_heights):
+    assert [t.tokens for t in analyze("Who's doing the facade?").terms] == [("facade",)]
+    assert [t.tokens for t in analyze("Isn't parking there?").terms][0] == ("parking",)
+    answer = answer_question("Who's doing the facade?", project=cedar_heights)
+    assert answer.answered and "GLASSWORKS PARTNERS" in answer.answer, answer.answer
+
+
+def test_a_table_cell_whose_header_carries_the_unit_is_an_area(cedar_heights):
+    answer = answer_question("What's the super area of the 4 BHK?", project=cedar_heights)
+    assert answer.answered and "3,060" in answer.answer and "2,210" not in answer.answer, answer.answer

@@ -27,7 +27,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "कीमत, भुगतान योजना, यूनिट का आकार, लोकेशन — पेज के हवाले के साथ। "
         "बंद करने के लिए कभी भी STOP भेजिए।",
     },
-    "our_projects": {ENGLISH: "our luxury projects", HINGLISH: "hamare luxury projects", HINDI: "हमारे लग्ज़री प्रोजेक्ट्स"},
+    "our_projects": {
+        ENGLISH: "our luxury projects",
+        HINGLISH: "hamare luxury projects",
+        HINDI: "हमारे लग्ज़री प्रोजेक्ट्स",
+    },
     "greeting_short": {
         ENGLISH: "{hello} Ask me about prices, payment plans, sizes or locations.",
         HINGLISH: "{hello} Price, payment plan, size ya location ke baare mein poochiye.",
@@ -104,7 +108,11 @@ TEXTS: dict[str, dict[str, str]] = {
         HINGLISH: "{prompt} Neeche se chuniye ya type kijiye ({example}). Chhodne ke liye SKIP bhejiye.",
         HINDI: "{prompt} नीचे से चुनिए या लिखिए ({example})। छोड़ने के लिए SKIP भेजिए।",
     },
-    "ask_again": {ENGLISH: "Back to my question: {prompt}", HINGLISH: "Mera sawaal: {prompt}", HINDI: "मेरा सवाल: {prompt}"},
+    "ask_again": {
+        ENGLISH: "Back to my question: {prompt}",
+        HINGLISH: "Mera sawaal: {prompt}",
+        HINDI: "मेरा सवाल: {prompt}",
+    },
     "ask_help": {
         ENGLISH: "Sorry, I didn't catch that. {prompt} You can type it, {example}, or pick below.",
         HINGLISH: "Maaf kijiye, samajh nahi aaya. {prompt} Type kar sakte hain, {example}, ya neeche se chuniye.",

@@ -81,7 +81,6 @@ def is_figure_only(line: str) -> bool:
     return all(w.rstrip(".") in FIGURE_UNIT_WORDS or w.endswith(("st", "nd", "rd", "th")) for w in words)
 
 
-@lru_cache(maxsize=50_000)
 @lru_cache(maxsize=262_144)
 def _close(a: str, b: str) -> bool:
     """Typo-tolerant token equality for OCR text ("posession" ~ "possession")."""
@@ -173,6 +172,23 @@ def _attach_values(lines: list[str], index: int, shape: str | None, blocks: list
     if index > 0 and blocks[index - 1] == blocks[index] and is_figure_only(lines[index - 1]):
         return [index - 1, index]
     return [index]
+
+
+def _labels_a_value(lines: list[str], index: int, label: str, blocks: list[int]) -> bool:
+    """Whether ``label`` is a caption of the one or two value lines under it: a short block
+    ("LANDSCAPE CONSULTANT" / "DESIGN ACCORD"), not a section title above a list."""
+    if not label or not is_heading(label) and len(label.split()) > 6:
+        return False
+    block = [i for i in range(len(lines)) if blocks[i] == blocks[index]]
+    return len(block) <= 3 and lines[block[0]] == label and index != block[0]
+
+
+def _captioned_line(lines: list[str], index: int, blocks: list[int]) -> int | None:
+    """The line a caption inside a short block names: the one right under it."""
+    block = [i for i in range(len(lines)) if blocks[i] == blocks[index]]
+    if len(block) > 3 or index + 1 not in block:
+        return None
+    return index + 1
 
 
 class _PageTerms:
@@ -281,12 +297,22 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
             if index == 0 and len(lines) > 3:
                 continue  # the page title is context for the lines below, not an answer
             unit_ids = _attach_values(lines, index, shape, blocks)
-            if len(unit_ids) == 1 and is_heading(lines[index]):
-                continue
             groups = terms.groups([t for i in unit_ids for t in line_tokens[i]])
-            if not groups & required:
-                continue
             label_groups = label_groups_of[labels[index]] - groups if labels[index] else frozenset()
+            captioned = _labels_a_value(lines, index, labels[index], blocks)
+            if len(unit_ids) == 1 and is_heading(lines[index]):
+                caption_of = _captioned_line(lines, index, blocks) if groups & required else None
+                if caption_of is not None:
+                    unit_ids = [index, caption_of]  # "LANDSCAPE CONSULTANT" / "DESIGN ACCORD"
+                elif not captioned:
+                    continue
+            if not groups & required:
+                if not (label_groups & required and captioned):
+                    continue
+                # "PRINCIPAL CONTRACTOR" above "ARABIAN CONSTRUCTION CO.": the caption says
+                # what the line under it is.
+                groups, label_groups = label_groups, frozenset()
+                unit_ids = [lines.index(labels[index], blocks.index(blocks[index])), *unit_ids]
             if focus_on_pages and focus not in groups | label_groups:
                 continue  # "which floors…": the line must speak of floors
             if content and not content & (groups | label_groups):
@@ -415,4 +441,3 @@ def _right_rows(
         if any(own.get(kind, set()) & values for kind, values in asked.items()) or names & words:
             named.append(candidate)  # "Marquise & Princess – Mar 2031" names the tower asked about
     return named or kept
-

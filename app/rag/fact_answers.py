@@ -166,7 +166,7 @@ UNIT_KEY_RE = re.compile(r"^carpet_area:(\d(?:\.5)?BHK(?:\+\w+)?|PENTHOUSE|VILLA
 
 
 def project_overview(session: Session, project_id: int) -> CitedText | None:
-    """"Tell me about X": the project's key facts, one a line, each with its page."""
+    """ "Tell me about X": the project's key facts, one a line, each with its page."""
     lines: list[str] = []
     citations: list[Citation] = []
     for key, label in OVERVIEW_FACTS:

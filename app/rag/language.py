@@ -646,4 +646,3 @@ def is_yes_no(question: str) -> bool:
         return False
     words = {w.lower() for w in TOKEN_RE.findall(text)}
     return not words & ({k for k in QUESTION_WORDS if " " not in k} - {"kya", "क्या"})
-

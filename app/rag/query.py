@@ -19,12 +19,13 @@ STOPWORDS = frozenset(
     might tell please give show me us and or but if than then so as per via into under over up
     out also just get got have has had there's whats what's kindly let know want like one each
     every available offer offers provide project property projects used use come comes expected
-    included include provided given get gets does much""".split()
+    included include provided given get gets does much doing done not""".split()
 )
 
 BHK_RE = re.compile(r"\b(\d)\s*(?:\.5\s*)?-?\s*bhk\b", re.I)
 UNIT_VARIANT_RE = re.compile(r"\btype[\s-]*([a-z0-9]{1,2})\b", re.I)
 WORD_RE = re.compile(r"[a-z0-9]+(?:[./][a-z0-9]+)*", re.I)
+CONTRACTION_RE = re.compile(r"(?<=[a-z])(?:n['’]t|['’](?:s|re|ll|ve|d|m))\b", re.I)  # "who's", "isn't"
 
 # Investor and brochure jargon: each key also expands to its values, and values back to the key.
 JARGON: dict[str, list[str]] = {
@@ -110,10 +111,12 @@ MONEY_WORDS = _words("rs", "inr", "lakhs?", "lacs?", "crores?", "cr")
 # Intents whose answer must contain a figure of a given shape to count as an answer.
 FIGURE_SHAPES: dict[str, str] = {
     "price": rf"(₹|{MONEY_WORDS}|/-|per sq|{_words('psf')}|\d+\s*l\b)",
-    "distance": r"\d+(\.\d+)?\s*(km|kms|kilomet|min|mins|minutes|hr|hour)",
+    "distance": r"\d+(\.\d+)?\s*(km|kms|kilomet|min|mins|minutes|hr|hour)"
+    r"|\((km|kms|min|mins)[^)]*\)\s*:\s*\d",
     "possession": r"(\b20\d\d\b|\b(q[1-4]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)",
     "count": r"\b\d+\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve)\b",
-    "area": r"\d[\d,]*(\.\d+)?\s*(sq|acre|sqm|sqft|m2|ft)|acre",
+    # "3,575 sq. ft.", or a table cell whose header carries the unit: "Super Area (sq. ft.): 3,575"
+    "area": r"\d[\d,]*(\.\d+)?\s*(sq|acre|sqm|sqft|m2|ft)|acre|\((sq|sqm|sqft|m2)[^)]*\)\s*:\s*\d",
     "charges": rf"(₹|{MONEY_WORDS}|\d+\s*%|\d+\s*l\b|as per actual)",
     "payment": rf"(\d+\s*%|₹|{_words('rs', 'lakhs?')})",
     "rera": r"\d",
@@ -256,6 +259,11 @@ def correct_typo(token: str, vocabulary: frozenset[str]) -> str | None:
     return min(closest, key=lambda word: (word[0] != token[0], word))
 
 
+def _expand_contraction(match: re.Match) -> str:
+    """ "isn't" reads "is not"; "who's" and "they're" read "who" and "they"."""
+    return " not" if match.group().lower().startswith("n") else ""
+
+
 def analyze(
     question: str, vocabulary: frozenset[str] | None = None, drop: set[str] | None = None
 ) -> QueryAnalysis:
@@ -265,7 +273,7 @@ def analyze(
     real word; ``drop`` removes words that only name the project in focus.
     """
     drop = drop or set()
-    all_tokens = tokenize(question)
+    all_tokens = tokenize(CONTRACTION_RE.sub(_expand_contraction, question))
     tokens = [t for t in all_tokens if t not in _STOPWORDS_NORMALISED and t not in drop]
     terms: list[Term] = []
     corrections: dict[str, str] = {}
@@ -377,4 +385,3 @@ def is_overview(analysis: QueryAnalysis) -> bool:
     # language tables do not know was left out) asks something nobody can tell.
     named_only = not analysis.terms and bool(re.search(r"[a-z]", analysis.question, re.I))
     return named_only or bool(OVERVIEW_RE.search(analysis.question))
-

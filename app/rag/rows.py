@@ -27,7 +27,7 @@ def qualifiers(text: str) -> dict[str, set[str]]:
 
 
 def _value(value: str) -> str:
-    """"Tower 03" and "Tower 3" are one tower."""
+    """ "Tower 03" and "Tower 3" are one tower."""
     value = value.lower()
     return value.lstrip("0") or "0" if value.isdigit() else value
 

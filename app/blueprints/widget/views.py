@@ -168,9 +168,10 @@ def replies(message_id: int):
 @bp.get("/demo")
 def demo():
     """A sample developer page with the widget embedded, as a website would embed it."""
-    project = known_project(db.session, request.args.get("project")) or db.session.scalars(
-        select(Project).order_by(Project.name).limit(1)
-    ).first()
+    project = (
+        known_project(db.session, request.args.get("project"))
+        or db.session.scalars(select(Project).order_by(Project.name).limit(1)).first()
+    )
     return render_template("widget/demo.html", project=_project_name(project))
 
 
