@@ -69,9 +69,9 @@ CONVERSATIONS = {
 @pytest.mark.parametrize("language", [HINGLISH, HINDI])
 def test_a_whatsapp_conversation_from_greeting_to_hand_off_stays_in_the_investors_language(
     client,
-    graph,
+    graph,  # noqa: F811
     demo,
-    language,  # noqa: F811
+    language,
 ):
     wa_id = "91981000" + ("7101" if language == HINGLISH else "7102")
     for message in CONVERSATIONS[language]:

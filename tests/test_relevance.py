@@ -203,3 +203,65 @@ def test_contractions_do_not_become_search_words(cedar_heights):
 def test_a_table_cell_whose_header_carries_the_unit_is_an_area(cedar_heights):
     answer = answer_question("What's the super area of the 4 BHK?", project=cedar_heights)
     assert answer.answered and "3,060" in answer.answer and "2,210" not in answer.answer, answer.answer
+
+
+@pytest.fixture
+def lotus_grove(app_ctx, tmp_path):
+    return brochure(
+        tmp_path,
+        "Lotus Grove",
+        {
+            1: "LOTUS GROVE\nSector 979, Gurugram",
+            2: "PRICE LIST\nBasic Sale Price (BSP): ₹ 12,800 per sq. ft. of super area\n"
+            "Floor: Ground to 9th | Floor Rise (₹ per sq. ft.): Nil\n"
+            "Floor: 10th to 19th | Floor Rise (₹ per sq. ft.): 60\n"
+            "Floor: 20th to 34th | Floor Rise (₹ per sq. ft.): 140",
+            3: "OTHER CHARGES\nCharge: GST | Amount: 5% extra on BSP\n"
+            "Charge: EDC / IDC | Amount: Included in BSP\n"
+            "Charge: Club membership | Amount: ₹ 3,00,000",
+            4: "PAYMENT PLAN\n\nS. No.: 1 | Milestone: On booking | Payment: 10% of BSP\n"
+            "S. No.: 2 | Milestone: On offer of possession | Payment: 40% of BSP + IFMS",
+            5: "SIZES\nType: A | Configuration: 3 BHK | Carpet Area (sq. ft.): 1,540\n"
+            "Type: B | Configuration: 4 BHK | Carpet Area (sq. ft.): 2,260",
+        },
+    )
+
+
+def test_a_yes_no_question_is_answered_by_a_line_without_the_figure_kind(lotus_grove):
+    # "Is GST included in the BSP?" names a price but is answered by "5% extra on BSP".
+    answer = answer_question("Is GST included in the BSP?", project=lotus_grove)
+    assert answer.answered and "5% extra" in answer.answer, answer.answer
+    separately = answer_question("Do I have to pay EDC/IDC separately?", project=lotus_grove)
+    assert separately.answered and "Included in BSP" in separately.answer, separately.answer
+
+
+def test_what_is_due_on_a_milestone_is_a_payment_not_a_date(lotus_grove):
+    assert analyze("how much is due on offer of possession?").primary_intent == "payment"
+    assert analyze("When is possession?").primary_intent == "possession"
+    answer = answer_question("how much is due on offer of posession?", project=lotus_grove)
+    assert answer.answered and "40% of BSP" in answer.answer, answer.answer
+
+
+def test_a_floor_inside_a_printed_range_is_on_that_row(lotus_grove):
+    answer = answer_question("lotus grov floor rise for 25th flor?", project=lotus_grove)
+    assert answer.answered and "140" in answer.answer and "60" not in answer.answer, answer.answer
+
+
+def test_the_word_unit_after_a_configuration_is_not_required(lotus_grove):
+    answer = answer_question("What is the carpet area of the 4 BHK unit?", project=lotus_grove)
+    assert answer.answered and "2,260" in answer.answer, answer.answer
+
+
+def test_typed_question_words_are_not_searched_and_english_words_are_not_corrected(lotus_grove):
+    vocabulary = frozenset({"around", "converge", "floor", "grove", "which"})
+    analysis = analyze("wich ground coverage around the flor?", vocabulary)
+    assert [t.tokens for t in analysis.terms if not t.optional] == [
+        ("ground",),
+        ("coverage",),
+        ("around",),
+        ("flor",),
+        ("floor",),
+    ]
+    assert analysis.corrections == {"flor": "floor"}
+    refused = answer_question("What ground coverage is allowed?", project=lotus_grove)
+    assert refused.answered is False, refused.answer

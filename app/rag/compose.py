@@ -177,8 +177,8 @@ def _attach_values(lines: list[str], index: int, shape: str | None, blocks: list
 def _labels_a_value(lines: list[str], index: int, label: str, blocks: list[int]) -> bool:
     """Whether ``label`` is a caption of the one or two value lines under it: a short block
     ("LANDSCAPE CONSULTANT" / "DESIGN ACCORD"), not a section title above a list."""
-    if not label or not is_heading(label) and len(label.split()) > 6:
-        return False
+    if not label or not is_heading(label) or blocks[index] == 0 or len(lines[index].split()) > 8:
+        return False  # (the page's own title block is a title, not a caption)
     block = [i for i in range(len(lines)) if blocks[i] == blocks[index]]
     return len(block) <= 3 and lines[block[0]] == label and index != block[0]
 
@@ -186,9 +186,17 @@ def _labels_a_value(lines: list[str], index: int, label: str, blocks: list[int])
 def _captioned_line(lines: list[str], index: int, blocks: list[int]) -> int | None:
     """The line a caption inside a short block names: the one right under it."""
     block = [i for i in range(len(lines)) if blocks[i] == blocks[index]]
-    if len(block) > 3 or index + 1 not in block:
+    if blocks[index] == 0 or len(block) > 3 or index + 1 not in block or len(lines[index + 1].split()) > 8:
         return None
     return index + 1
+
+
+def _wanted_shape(analysis: QueryAnalysis) -> str | None:
+    """The figure an answer must hold: a price for "BSP?", none for "Is GST included in the
+    BSP?", which a line saying "5% extra on BSP" answers."""
+    if is_yes_no(analysis.question):
+        return None
+    return FIGURE_SHAPES.get(analysis.primary_intent or "")
 
 
 class _PageTerms:
@@ -212,6 +220,12 @@ class _PageTerms:
                 parts = tuple(frozenset(t for t in page_set if _close(part, t)) for part in term.tokens)
                 if all(parts):
                     self.phrases.append((term.group, parts))
+        # "28th floor" is on the row "26th to 31st"
+        self.numbers = [
+            (term.group, int(m.group(1)), bool(m.group(2)))
+            for term in analysis.terms
+            if len(term.tokens) == 1 and (m := NUMBER_TOKEN_RE.match(term.tokens[0]))
+        ]
 
     def groups(self, tokens: list[str]) -> frozenset[int]:
         """The term groups ``tokens`` (a line, a unit or the whole page) match."""
@@ -220,7 +234,28 @@ class _PageTerms:
         for group, parts in self.phrases:
             if group not in found and not parts[0].isdisjoint(token_set) and _has_phrase(parts, tokens):
                 found.add(group)
+        for group, number, ordinal in self.numbers:
+            if group not in found and _in_a_range(number, ordinal, tokens):
+                found.add(group)
         return frozenset(found)
+
+
+NUMBER_TOKEN_RE = re.compile(r"^(\d{1,3})(st|nd|rd|th)?$")
+
+
+def _in_a_range(number: int, ordinal: bool, tokens: list[str]) -> bool:
+    """Whether ``tokens`` hold a range of the same kind ("26th to 31st", "6th - 15th") that
+    takes in ``number``."""
+    bounds = [
+        (i, int(m.group(1)))
+        for i, token in enumerate(tokens)
+        if (m := NUMBER_TOKEN_RE.match(token)) and bool(m.group(2)) == ordinal
+    ]
+    for (i, low), (j, high) in zip(bounds, bounds[1:], strict=False):
+        between = tokens[i + 1 : j]
+        if low < high and between in ([], ["to"]) and low <= number <= high:
+            return True
+    return False
 
 
 def _has_phrase(parts: tuple[frozenset[str], ...], tokens: list[str]) -> bool:
@@ -275,7 +310,7 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
     weights = _group_weights(analysis, [[frozenset(t) for t in page[3]] for page in pages], stats)
     required = {t.group for t in analysis.terms if not t.optional}
     total_required = sum(weights[g] for g in required) or 1.0
-    shape = FIGURE_SHAPES.get(analysis.primary_intent or "")
+    shape = _wanted_shape(analysis)
     top_prior = max(hit.rank_score for hit in hits) or 1.0
     brands = [t.tokens[0] for t in analysis.terms if t.brand and len(t.tokens) == 1]
     brand = stats.rarest(brands) if stats else None
@@ -368,7 +403,7 @@ def find_evidence(
     if not candidates:
         return None
     best = max(candidates, key=lambda c: (c.score, -len(c.unit)))
-    shape = FIGURE_SHAPES.get(analysis.primary_intent or "")
+    shape = _wanted_shape(analysis)
     if best.coverage < MIN_COVERAGE or (shape and not re.search(shape, " ".join(best.unit), re.I)):
         return None
     # A name the question asks about ("Jewar airport", "Tower Marquise") that is not on the page

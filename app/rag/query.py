@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
+from spellchecker import SpellChecker  # ships a 160,000-word English frequency list
 
 STOPWORDS = frozenset(
     """a an the of in on at to for from by with about is are was were be been being do does did
@@ -19,12 +20,14 @@ STOPWORDS = frozenset(
     might tell please give show me us and or but if than then so as per via into under over up
     out also just get got have has had there's whats what's kindly let know want like one each
     every available offer offers provide project property projects used use come comes expected
-    included include provided given get gets does much doing done not""".split()
+    included include provided given get gets does much doing done not exactly actually really
+    approximately approx roughly currently basically precisely""".split()
 )
 
 BHK_RE = re.compile(r"\b(\d)\s*(?:\.5\s*)?-?\s*bhk\b", re.I)
 UNIT_VARIANT_RE = re.compile(r"\btype[\s-]*([a-z0-9]{1,2})\b", re.I)
-WORD_RE = re.compile(r"[a-z0-9]+(?:[./][a-z0-9]+)*", re.I)
+# "EDC/IDC" is two words; "02/09/2024" and "2.5" are one.
+WORD_RE = re.compile(r"[a-z0-9]+(?:(?:\.|(?<=\d)/(?=\d))[a-z0-9]+)*", re.I)
 CONTRACTION_RE = re.compile(r"(?<=[a-z])(?:n['’]t|['’](?:s|re|ll|ve|d|m))\b", re.I)  # "who's", "isn't"
 
 # Investor and brochure jargon: each key also expands to its values, and values back to the key.
@@ -85,12 +88,14 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     ("distance", r"\b(how far|distance|far from|minutes? from|km from|drive)\b"),
     (
         "possession",
-        r"\b((?:possession|posession)(?! linked)|handover|ready to move|completion date|when .* ready)\b",
+        # "on offer of possession" names a payment milestone, not a date
+        r"\b((?<!offer of )(?<!on )(?:possession|posession)(?! linked)|handover|ready to move"
+        r"|completion date|when .* ready)\b",
     ),
     (
         "payment",
         r"\b(payment plan|clp|plp|linked plan|installment|instalment|milestone|paid|pay"
-        r"|booking amount|on booking)\b",
+        r"|booking amount|on booking|due|payable)\b",
     ),
     ("charges", r"\b(charges?|ifms|ifmd|plc|edc|idc|deposit|fees?)\b"),
     ("area", r"\b(carpet|super area|saleable|area|size|how big|sq\.? ?ft|sqft|acre)\b"),
@@ -228,8 +233,9 @@ LEXICON = frozenset(
 PREDICATE_WORDS = frozenset(
     normalize_token(w)
     for w in "payable due paid pay charged applicable required needed included allowed permitted "
-    "given provided offered".split()
+    "given provided offered separately separate".split()
 )
+UNIT_NOUNS = frozenset(normalize_token(w) for w in "unit flat apartment home".split())
 WH_FOCUS_RE = re.compile(r"\b(?:which|what|how|who|when|where)\b((?:\s+[a-z0-9]+){1,6})")
 
 
@@ -244,6 +250,39 @@ def proper_name_tokens(question: str) -> set[str]:
         for w in first + words[1:]
         if w[0].isupper() and not (w.isupper() and normalize_token(w) in LEXICON) and not BHK_RE.search(w)
     }
+
+
+COMMON_WORD_FREQUENCY = 1000  # "coverage", "ground", "principle"; not "wat" or "dinning"
+
+
+@lru_cache(maxsize=1)
+def _english_frequencies():
+    return SpellChecker(distance=1).word_frequency
+
+
+def is_common_english(token: str) -> bool:
+    """Whether ``token`` is an everyday English word, so a word the brochures lack ("FAR and
+    ground coverage") is asked as written rather than "corrected" to one they have."""
+    return _english_frequencies()[token] >= COMMON_WORD_FREQUENCY
+
+
+_QUESTION_STOPWORDS = frozenset(w for w in STOPWORDS if len(w) >= 4 and w.isalpha())
+
+
+def _misspelt_stopword(token: str, vocabulary: frozenset[str] | None) -> bool:
+    """ "wich", "wher": a question word typed in a hurry, not a word to search for."""
+    if vocabulary is None or token in vocabulary or len(token) < 4 or is_common_english(token):
+        return False
+    return any(Levenshtein.distance(token, word, score_cutoff=1) <= 1 for word in _QUESTION_STOPWORDS)
+
+
+def _names_project(token: str, project_words: set[str]) -> bool:
+    """Whether ``token`` is a word of the project's name, as typed ("kesar vatka")."""
+    if token in project_words:
+        return True
+    return len(token) >= 5 and any(
+        len(word) >= 5 and Levenshtein.distance(token, word, score_cutoff=1) <= 1 for word in project_words
+    )
 
 
 def correct_typo(token: str, vocabulary: frozenset[str]) -> str | None:
@@ -274,7 +313,13 @@ def analyze(
     """
     drop = drop or set()
     all_tokens = tokenize(CONTRACTION_RE.sub(_expand_contraction, question))
-    tokens = [t for t in all_tokens if t not in _STOPWORDS_NORMALISED and t not in drop]
+    tokens = [
+        t
+        for t in all_tokens
+        if t not in _STOPWORDS_NORMALISED
+        and not _names_project(t, drop)
+        and not _misspelt_stopword(t, vocabulary)
+    ]
     terms: list[Term] = []
     corrections: dict[str, str] = {}
     seen: set[tuple[str, ...]] = set()
@@ -299,28 +344,36 @@ def analyze(
             add(tuple(tokenize(expansion)), 1.2, group)
         absorbed.update(phrase.split())
         group += 1
+    bhk = BHK_RE.search(question)
     for token in tokens:
         if token in absorbed or (token,) in seen:
             continue  # already asked for, as a phrase or as another word's expansion
-        add((token,), 1.0, group)
+        match = None
         if (
             vocabulary
-            and len(token) >= 5
-            and not token.isdigit()
+            and len(token) >= 4
+            and not any(c.isdigit() for c in token)
             and token not in vocabulary
             and token not in LEXICON
+            and not is_common_english(token)
         ):
             match = correct_typo(token, vocabulary)
-            if match:
-                corrections[token] = match
-                add((match,), 1.0, group)
+            if match and (match,) in seen:
+                continue  # "floor rise for 28th flor": the floor is asked for already
+        # "What is DUE on offer of possession?", "the 4 BHK UNIT": words that say what happens
+        # to the thing asked about, or repeat what a configuration is, help rank but are not
+        # required on the answer's line.
+        optional = token in PREDICATE_WORDS or (bool(bhk) and token in UNIT_NOUNS)
+        add((token,), 1.0, group, optional)
+        if match:
+            corrections[token] = match
+            add((match,), 1.0, group, optional)
         for expansion in _expand(token):
-            add(tuple(tokenize(expansion)), 0.8, group)
+            add(tuple(tokenize(expansion)), 0.8, group, optional)
         group += 1
     for first, second in zip(tokens, tokens[1:], strict=False):
         add((first, second), 0.6, group, optional=True)
         group += 1
-    bhk = BHK_RE.search(question)
     variant = UNIT_VARIANT_RE.search(question)
     focus = None
     asked = WH_FOCUS_RE.search(" ".join(all_tokens))
