@@ -265,3 +265,31 @@ def test_typed_question_words_are_not_searched_and_english_words_are_not_correct
     assert analysis.corrections == {"flor": "floor"}
     refused = answer_question("What ground coverage is allowed?", project=lotus_grove)
     assert refused.answered is False, refused.answer
+
+
+@pytest.fixture
+def fern_towers(app_ctx, tmp_path):
+    return brochure(
+        tmp_path,
+        "Fern Towers",
+        {
+            1: "FERN TOWERS\nSector 980, Gurugram",
+            2: "THE TOWERS\nFern Towers rises to 34 floors, designed for easy living above the city "
+            "with a rooftop lounge and sky decks.",
+            3: "SPECIFICATIONS\n\nLIVING / DINING / FOYER\nFLOOR: Italian marble\nWALLS: Acrylic emulsion\n\n"
+            "BEDROOMS\nFLOOR: Engineered wooden flooring",
+            4: "CONSULTANTS\n\nMEERA KAPOOR\nARCHITECT\n\nNORTHWIND\nMEP CONSULTANT",
+        },
+    )
+
+
+def test_the_living_room_is_the_living_block_of_a_specification(fern_towers):
+    answer = answer_question("What flooring is used in the living room?", project=fern_towers)
+    assert answer.answered and "Italian marble" in answer.answer, answer.answer
+    assert "wooden" not in answer.answer.lower()
+
+
+def test_a_name_above_its_caption_answers_who(fern_towers):
+    answer = answer_question("Who is the architect?", project=fern_towers)
+    assert answer.answered and "MEERA KAPOOR" in answer.answer, answer.answer
+    assert "NORTHWIND" not in answer.answer

@@ -184,11 +184,18 @@ def _labels_a_value(lines: list[str], index: int, label: str, blocks: list[int])
 
 
 def _captioned_line(lines: list[str], index: int, blocks: list[int]) -> int | None:
-    """The line a caption inside a short block names: the one right under it."""
+    """The line a caption inside a short block names: the one right under it, or the one above
+    it when the caption ends a two-line block ("GARY E. GREENE, AIA" / "ARCHITECT")."""
     block = [i for i in range(len(lines)) if blocks[i] == blocks[index]]
-    if blocks[index] == 0 or len(block) > 3 or index + 1 not in block or len(lines[index + 1].split()) > 8:
+    if blocks[index] == 0 or len(block) > 3:
         return None
-    return index + 1
+    if index + 1 in block:
+        named = index + 1
+    elif len(block) == 2 and index - 1 in block:
+        named = index - 1
+    else:
+        return None
+    return named if len(lines[named].split()) <= 8 else None
 
 
 def _wanted_shape(analysis: QueryAnalysis) -> str | None:
@@ -203,9 +210,13 @@ class _PageTerms:
     """Which term groups a page can match, worked out once per page (fuzzy matches included)."""
 
     def __init__(self, analysis: QueryAnalysis, page_set: frozenset[str]):
-        self.single: list[tuple[int, frozenset[str]]] = []
-        self.phrases: list[tuple[int, tuple[frozenset[str], ...]]] = []
+        self.single: list[tuple[int, frozenset[str], bool]] = []
+        self.phrases: list[tuple[int, tuple[frozenset[str], ...], bool]] = []
+        best: dict[int, float] = {}
         for term in analysis.terms:
+            best[term.group] = max(best.get(term.group, 0.0), term.weight)
+        for term in analysis.terms:
+            primary = term.weight >= best[term.group]  # the asked word, not an expansion of it
             if len(term.tokens) == 1:
                 word = term.tokens[0]
                 if word == "bhk":  # "unit types" asks for any configuration: 3BHK, 4BHKK (OCR)…
@@ -215,11 +226,11 @@ class _PageTerms:
                 else:
                     close = {word} & page_set
                 if close:
-                    self.single.append((term.group, frozenset(close)))
+                    self.single.append((term.group, frozenset(close), primary))
             else:
                 parts = tuple(frozenset(t for t in page_set if _close(part, t)) for part in term.tokens)
                 if all(parts):
-                    self.phrases.append((term.group, parts))
+                    self.phrases.append((term.group, parts, primary))
         # "28th floor" is on the row "26th to 31st"
         self.numbers = [
             (term.group, int(m.group(1)), bool(m.group(2)))
@@ -229,15 +240,23 @@ class _PageTerms:
 
     def groups(self, tokens: list[str]) -> frozenset[int]:
         """The term groups ``tokens`` (a line, a unit or the whole page) match."""
+        return frozenset(self.match(tokens))
+
+    def match(self, tokens: list[str]) -> dict[int, bool]:
+        """The term groups ``tokens`` match, each with whether the asked word itself matched
+        (not only one of its expansions: "designed" for "architect")."""
         token_set = frozenset(tokens)
-        found = {group for group, close in self.single if not close.isdisjoint(token_set)}
-        for group, parts in self.phrases:
-            if group not in found and not parts[0].isdisjoint(token_set) and _has_phrase(parts, tokens):
-                found.add(group)
+        found: dict[int, bool] = {}
+        for group, close, primary in self.single:
+            if not found.get(group) and not close.isdisjoint(token_set):
+                found[group] = primary
+        for group, parts, primary in self.phrases:
+            if not found.get(group) and not parts[0].isdisjoint(token_set) and _has_phrase(parts, tokens):
+                found[group] = found.get(group, False) or primary
         for group, number, ordinal in self.numbers:
             if group not in found and _in_a_range(number, ordinal, tokens):
-                found.add(group)
-        return frozenset(found)
+                found[group] = True
+        return found
 
 
 NUMBER_TOKEN_RE = re.compile(r"^(\d{1,3})(st|nd|rd|th)?$")
@@ -270,6 +289,7 @@ def _has_phrase(parts: tuple[frozenset[str], ...], tokens: list[str]) -> bool:
 
 
 LEAD_BONUS = 0.5
+EXPANSION_CREDIT = 0.7  # a line with "designed" speaks of an architect less than one saying so
 LABEL_RE = re.compile(r"^([^:|]{2,50}):\s*\S")
 
 
@@ -332,13 +352,14 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
             if index == 0 and len(lines) > 3:
                 continue  # the page title is context for the lines below, not an answer
             unit_ids = _attach_values(lines, index, shape, blocks)
-            groups = terms.groups([t for i in unit_ids for t in line_tokens[i]])
+            matched = terms.match([t for i in unit_ids for t in line_tokens[i]])
+            groups = frozenset(matched)
             label_groups = label_groups_of[labels[index]] - groups if labels[index] else frozenset()
             captioned = _labels_a_value(lines, index, labels[index], blocks)
             if len(unit_ids) == 1 and is_heading(lines[index]):
                 caption_of = _captioned_line(lines, index, blocks) if groups & required else None
-                if caption_of is not None:
-                    unit_ids = [index, caption_of]  # "LANDSCAPE CONSULTANT" / "DESIGN ACCORD"
+                if caption_of is not None:  # "LANDSCAPE CONSULTANT" / "DESIGN ACCORD"
+                    unit_ids = sorted([index, caption_of])
                 elif not captioned:
                     continue
             if not groups & required:
@@ -356,7 +377,7 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
             score = (
                 prior
                 + page_bonus
-                + sum(weights[g] for g in groups)
+                + sum(weights[g] * (1.0 if matched.get(g, True) else EXPANSION_CREDIT) for g in groups)
                 + 0.8 * sum(weights[g] for g in label_groups)
                 + 0.35 * sum(weights[g] for g in page_groups - groups - label_groups)
             )

@@ -65,6 +65,7 @@ JARGON: dict[str, list[str]] = {
     "located": ["location", "sector", "address"],
     "location": ["located", "sector", "address"],
     "flooring": ["floor", "marble", "tiles", "wooden"],
+    "living room": ["living", "living dining", "drawing room", "lounge"],
     "designed": ["architect", "designer", "design"],
     "landscape": ["landscaping", "landscape architect"],
     "amenities": ["clubhouse", "club", "pool", "gym", "facilities"],
