@@ -218,7 +218,7 @@ def lotus_grove(app_ctx, tmp_path):
             "Floor: 20th to 34th | Floor Rise (₹ per sq. ft.): 140",
             3: "OTHER CHARGES\nCharge: GST | Amount: 5% extra on BSP\n"
             "Charge: EDC / IDC | Amount: Included in BSP\n"
-            "Charge: Club membership | Amount: ₹ 3,00,000",
+            "Charge: Club membership | Amount: ₹ 3,00,000\nCharge: IFMS | Amount: ₹ 150 per sq. ft.",
             4: "PAYMENT PLAN\n\nS. No.: 1 | Milestone: On booking | Payment: 10% of BSP\n"
             "S. No.: 2 | Milestone: On offer of possession | Payment: 40% of BSP + IFMS",
             5: "SIZES\nType: A | Configuration: 3 BHK | Carpet Area (sq. ft.): 1,540\n"
@@ -240,6 +240,16 @@ def test_what_is_due_on_a_milestone_is_a_payment_not_a_date(lotus_grove):
     assert analyze("When is possession?").primary_intent == "possession"
     answer = answer_question("how much is due on offer of posession?", project=lotus_grove)
     assert answer.answered and "40% of BSP" in answer.answer, answer.answer
+
+
+def test_each_part_answers_with_a_line_of_its_own(lotus_grove):
+    # The second part ("at which stage is it payable?") is not answered again with the IFMS
+    # amount; "stage" names a milestone row, which need not print the word.
+    answer = answer_question("What is the IFMS and at which stage is it payable?", project=lotus_grove)
+    assert answer.answered and "150" in answer.answer, answer.answer
+    assert "On offer of possession" in answer.answer, answer.answer
+    assert "not in the brochures" not in answer.answer, answer.answer
+    assert "evidence_lines" not in answer.to_dict()
 
 
 def test_a_floor_inside_a_printed_range_is_on_that_row(lotus_grove):

@@ -44,10 +44,12 @@ class Answer:
     route: str = "none"
     project: str | None = None
     latency_ms: float = 0.0
+    evidence_lines: list[str] = field(default_factory=list)  # the brochure lines quoted, if any
 
     def to_dict(self) -> dict:
         """The JSON shape documented in the README."""
         data = asdict(self)
+        del data["evidence_lines"]
         data["latency_ms"] = round(self.latency_ms, 1)
         return data
 
@@ -111,7 +113,12 @@ def _answer_parts(session: Session, parts: list[Part], focus: Project, max_chars
     """Each part of a multi-part question answered on its own, with its own citation; a part the
     brochures do not answer is said to be missing, for that part only."""
     budget = (max_chars - 2 * (len(parts) - 1)) // len(parts)
-    answers = [_answer(session, part.question, focus, budget) for part in parts]
+    answers: list[Answer] = []
+    used: set[str] = set()  # each part answers with lines of its own
+    for part in parts:
+        answer = _answer(session, part.question, focus, budget, avoid=frozenset(used))
+        answers.append(answer)
+        used.update(answer.evidence_lines)
     if not any(a.answered for a in answers):
         return Answer(refusal_text(focus), False, [], "none")
     blocks: list[str] = []
@@ -131,7 +138,14 @@ def _answer_parts(session: Session, parts: list[Part], focus: Project, max_chars
     return Answer("\n\n".join(blocks), True, citations, first.route)
 
 
-def _answer(session: Session, question: str, focus: Project | None, max_chars: int) -> Answer:
+def _answer(
+    session: Session,
+    question: str,
+    focus: Project | None,
+    max_chars: int,
+    avoid: frozenset[str] = frozenset(),
+) -> Answer:
+    """``avoid``: brochure lines another part of the question was answered with."""
     project_id = focus.id if focus else None
     # Brochure statistics (typo correction, brand names) are per project: across every project
     # they would cost a full pass over all chunks, so a question without a project goes without.
@@ -167,7 +181,7 @@ def _answer(session: Session, question: str, focus: Project | None, max_chars: i
         body, citations = table
         return Answer(finish(body, citations, max_chars), True, citations, "tables")
 
-    evidence = find_evidence(analysis, hits, stats)
+    evidence = find_evidence(analysis, hits, stats, avoid)
     llm_text = _llm_answer(question, focus, hits, evidence)
     if llm_text is not None:
         text, citations = llm_text
@@ -176,7 +190,8 @@ def _answer(session: Session, question: str, focus: Project | None, max_chars: i
         return Answer(refusal_text(focus), False, [], "none")
     citations = [Citation(evidence.document, evidence.page)]
     route = "tables" if evidence.from_table else "documents"
-    return Answer(finish(render_evidence(evidence), citations, max_chars), True, citations, route)
+    body = finish(render_evidence(evidence), citations, max_chars)
+    return Answer(body, True, citations, route, evidence_lines=evidence.lines)
 
 
 # A table row of two cells, "Particulars: Clubhouse | Details: 42,000 sq ft", read as a phone

@@ -415,12 +415,19 @@ def page_groups_tokens(line_tokens: list[list[str]]) -> frozenset[str]:
 
 
 def find_evidence(
-    analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats | None = None
+    analysis: QueryAnalysis,
+    hits: list[PageHit],
+    stats: CorpusStats | None = None,
+    avoid: frozenset[str] = frozenset(),
 ) -> Evidence | None:
-    """The best-supported lines among ``hits``, or None when nothing answers the question."""
+    """The best-supported lines among ``hits``, or None when nothing answers the question.
+
+    Lines in ``avoid`` (what another part of the question was answered with) are passed over.
+    """
     if not hits or not analysis.terms:
         return None
-    candidates = _right_rows(analysis, hits, _candidates(analysis, hits, stats))
+    found = [c for c in _candidates(analysis, hits, stats) if not set(c.unit) <= avoid]
+    candidates = _right_rows(analysis, hits, found)
     if not candidates:
         return None
     best = max(candidates, key=lambda c: (c.score, -len(c.unit)))

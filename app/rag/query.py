@@ -236,6 +236,7 @@ PREDICATE_WORDS = frozenset(
     for w in "payable due paid pay charged applicable required needed included allowed permitted "
     "given provided offered separately separate".split()
 )
+MILESTONE_WORDS = frozenset(normalize_token(w) for w in "stage milestone point".split())
 UNIT_NOUNS = frozenset(normalize_token(w) for w in "unit flat apartment home".split())
 WH_FOCUS_RE = re.compile(r"\b(?:which|what|how|who|when|where)\b((?:\s+[a-z0-9]+){1,6})")
 
@@ -380,8 +381,10 @@ def analyze(
     asked = WH_FOCUS_RE.search(" ".join(all_tokens))
     if asked:
         for token in asked.group(1).split():
-            if token in PREDICATE_WORDS:
-                continue  # "how much is PAYABLE on casting…" asks about casting, not payable
+            if token in PREDICATE_WORDS or token in MILESTONE_WORDS:
+                # "how much is PAYABLE on casting…" asks about casting, not payable; "at which
+                # STAGE is it payable" wants a milestone row, which need not say "stage"
+                continue
             group = next((t.group for t in terms if token in t.tokens and not t.optional), None)
             if group is not None:
                 focus = group
@@ -403,7 +406,8 @@ ANSWER_KIND_WORDS = frozenset(
     normalize_token(w)
     for w in "price prices cost costs rate rates psf amount charge charges fee fees much area size big "
     "sq ft sqft sqm distance far km kms time date dates number no total many long minutes mins "
-    "value figure detail details exact approx approximate current latest starting".split()
+    "value figure detail details exact approx approximate current latest starting stage stages "
+    "milestone milestones".split()
 )
 
 
