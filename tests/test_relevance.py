@@ -303,3 +303,36 @@ def test_a_name_above_its_caption_answers_who(fern_towers):
     answer = answer_question("Who is the architect?", project=fern_towers)
     assert answer.answered and "MEERA KAPOOR" in answer.answer, answer.answer
     assert "NORTHWIND" not in answer.answer
+
+
+@pytest.fixture
+def maple_court(app_ctx, tmp_path):
+    return brochure(
+        tmp_path,
+        "Maple Court",
+        {
+            1: "MAPLE COURT\nSector 981, Gurugram",
+            2: "UNIT LAYOUT 3BHK\n\nLIVING / DINING\n6100 x 5200\n20'-0\" x 17'-1\"\n\n"
+            "MASTER BEDROOM\n4200 x 3900\n13'-9\" x 12'-10\"",
+            3: "UNIT LAYOUT 4BHK\n\nLIVING / DINING\n8800 x 5600\n28'-10\" x 18'-4\"",
+            4: "CONNECTIVITY\nCyber Hub: 6 km (12 mins)\nEvery plot is one acre, with 40% open area.",
+        },
+    )
+
+
+def test_a_room_size_answers_how_big_and_number_words_name_the_configuration(maple_court):
+    assert tokenize("the three-bedroom flat") == ["the", "3bhk", "flat"]
+    assert analyze("How big is a four-bedroom home?").bhk == "4bhk"
+    answer = answer_question("How big is the living room in the three-bedroom flat?", project=maple_court)
+    assert answer.answered and "6100 x 5200" in answer.answer, answer.answer
+    assert "8800" not in answer.answer
+
+
+def test_an_everyday_word_in_capitals_is_an_acronym(maple_court):
+    # "FAR" (floor area ratio) is not "how far": no distance line answers it.
+    assert [t.tokens for t in analyze("What FAR is allowed on each plot?").terms][0] == ("far",)
+    assert len([t for t in analyze("What FAR is allowed?").terms if t.tokens == ("km",)]) == 0
+    refused = answer_question("What FAR is allowed on each one-acre plot?", project=maple_court)
+    assert refused.answered is False, refused.answer
+    distance = answer_question("How far is Cyber Hub?", project=maple_court)
+    assert distance.answered and "6 km" in distance.answer, distance.answer

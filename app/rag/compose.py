@@ -369,8 +369,18 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
                 # what the line under it is.
                 groups, label_groups = label_groups, frozenset()
                 unit_ids = [lines.index(labels[index], blocks.index(blocks[index])), *unit_ids]
-            if focus_on_pages and focus not in groups | label_groups:
-                continue  # "which floors…": the line must speak of floors
+            if (
+                focus_on_pages
+                and focus not in groups | label_groups
+                and not (
+                    focus not in content
+                    and shape
+                    and re.search(shape, " ".join(lines[i] for i in unit_ids), re.I)
+                )
+            ):
+                # "which floors…": the line must speak of floors; "how big…" is answered by a
+                # size ("6200 x 5900") without the word.
+                continue
             if content and not content & (groups | label_groups):
                 continue  # "extra parking cost?": a price line that does not speak of parking
             unit = [lines[i] for i in unit_ids]

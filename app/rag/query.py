@@ -24,6 +24,8 @@ STOPWORDS = frozenset(
     approximately approx roughly currently basically precisely""".split()
 )
 
+NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6"}
+BEDROOM_RE = re.compile(r"\b(one|two|three|four|five|six|[1-6])[\s-]*bed(?:room)?s?\b", re.I)
 BHK_RE = re.compile(r"\b(\d)\s*(?:\.5\s*)?-?\s*bhk\b", re.I)
 UNIT_VARIANT_RE = re.compile(r"\btype[\s-]*([a-z0-9]{1,2})\b", re.I)
 # "EDC/IDC" is two words; "02/09/2024" and "2.5" are one.
@@ -122,7 +124,8 @@ FIGURE_SHAPES: dict[str, str] = {
     "possession": r"(\b20\d\d\b|\b(q[1-4]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)",
     "count": r"\b\d+\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve)\b",
     # "3,575 sq. ft.", or a table cell whose header carries the unit: "Super Area (sq. ft.): 3,575"
-    "area": r"\d[\d,]*(\.\d+)?\s*(sq|acre|sqm|sqft|m2|ft)|acre|\((sq|sqm|sqft|m2)[^)]*\)\s*:\s*\d",
+    "area": r"\d[\d,]*(\.\d+)?\s*(sq|acre|sqm|sqft|m2|ft)|acre|\((sq|sqm|sqft|m2)[^)]*\)\s*:\s*\d"
+    r"|\d\s*[x×]\s*\d|\d\s*['’]\s*-?\s*\d",  # a room's size: "6200 x 5900", "20'-4\" x 19'-4\""
     "charges": rf"(₹|{MONEY_WORDS}|\d+\s*%|\d+\s*l\b|as per actual)",
     "payment": rf"(\d+\s*%|₹|{_words('rs', 'lakhs?')})",
     "rera": r"\d",
@@ -146,7 +149,8 @@ def normalize_token(token: str) -> str:
 
 
 def tokenize(text: str) -> list[str]:
-    """Normalised word tokens of ``text`` ("3BHK" and "3 BHK" both give "3bhk")."""
+    """Normalised word tokens of ``text`` ("3BHK", "3 BHK" and "three-bedroom" give "3bhk")."""
+    text = BEDROOM_RE.sub(lambda m: f" {NUMBER_WORDS.get(m.group(1).lower(), m.group(1))}bhk ", text)
     text = BHK_RE.sub(lambda m: f" {m.group(1)}bhk ", text)
     return [normalize_token(t) for t in WORD_RE.findall(text.lower())]
 
@@ -327,6 +331,14 @@ def analyze(
     seen: set[tuple[str, ...]] = set()
 
     names = proper_name_tokens(question)
+    # An everyday word written in capitals in a question that is not all capitals is an acronym
+    # ("What FAR is allowed?"): a name, not the word ("how far") and its expansions.
+    acronyms = (
+        {normalize_token(w) for w in re.findall(r"\b[A-Z]{2,3}\b", question) if is_common_english(w.lower())}
+        if re.search(r"[a-z]", question)
+        else set()
+    )
+    names |= acronyms
 
     def add(tokens_: tuple[str, ...], weight: float, group: int, optional: bool = False) -> None:
         if tokens_ and tokens_ not in seen:
@@ -346,7 +358,7 @@ def analyze(
             add(tuple(tokenize(expansion)), 1.2, group)
         absorbed.update(phrase.split())
         group += 1
-    bhk = BHK_RE.search(question)
+    bhk = next((t for t in all_tokens if re.fullmatch(r"\dbhk", t)), None)  # "4 BHK", "four-bedroom"
     for token in tokens:
         if token in absorbed or (token,) in seen:
             continue  # already asked for, as a phrase or as another word's expansion
@@ -365,12 +377,12 @@ def analyze(
         # "What is DUE on offer of possession?", "the 4 BHK UNIT": words that say what happens
         # to the thing asked about, or repeat what a configuration is, help rank but are not
         # required on the answer's line.
-        optional = token in PREDICATE_WORDS or (bool(bhk) and token in UNIT_NOUNS)
+        optional = token in PREDICATE_WORDS or (bhk is not None and token in UNIT_NOUNS)
         add((token,), 1.0, group, optional)
         if match:
             corrections[token] = match
             add((match,), 1.0, group, optional)
-        for expansion in _expand(token):
+        for expansion in [] if token in acronyms else _expand(token):
             add(tuple(tokenize(expansion)), 0.8, group, optional)
         group += 1
     for first, second in zip(tokens, tokens[1:], strict=False):
@@ -393,7 +405,7 @@ def analyze(
         question=question,
         terms=terms,
         intents=detect_intents(question),
-        bhk=f"{bhk.group(1)}bhk" if bhk else None,
+        bhk=bhk,
         unit_variant=variant.group(1).lower() if variant else None,
         corrections=corrections,
         focus=focus,
@@ -419,7 +431,9 @@ def content_groups(analysis: QueryAnalysis) -> frozenset[int]:
         if not term.optional:
             first.setdefault(term.group, term)
     return frozenset(
-        group for group, term in first.items() if not all(t in ANSWER_KIND_WORDS for t in term.tokens)
+        group
+        for group, term in first.items()
+        if term.name or not all(t in ANSWER_KIND_WORDS for t in term.tokens)
     )
 
 
