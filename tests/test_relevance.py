@@ -336,3 +336,34 @@ def test_an_everyday_word_in_capitals_is_an_acronym(maple_court):
     assert refused.answered is False, refused.answer
     distance = answer_question("How far is Cyber Hub?", project=maple_court)
     assert distance.answered and "6 km" in distance.answer, distance.answer
+
+
+@pytest.fixture
+def birch_enclave(app_ctx, tmp_path):
+    return brochure(
+        tmp_path,
+        "Birch Enclave",
+        {
+            1: "BIRCH ENCLAVE\nSector 982, Gurugram\nThe Garden Suites and The Sky Villas",
+            2: "SPECIFICATIONS\nArea: Air Conditioning | Specification: VRF system in all bedrooms\n"
+            "Area: Bedrooms | Specification: Modular wardrobes in every bedroom\nTHE GARDEN SUITES",
+            3: "PLC\nPLC — Park view : Rs. 900 per sq ft\nPLC — Corner : Rs. 400 per sq ft\n"
+            "THE GARDEN SUITES",
+            4: "Gather\nA place to gather with friends.\nTHE GARDEN SUITES",
+        },
+    )
+
+
+def test_hinglish_questions_about_flats_and_names_at_the_start(birch_enclave):
+    ac = answer_question("Flats mein AC milega kya?", project=birch_enclave)
+    assert ac.answered and "VRF" in ac.answer, ac.answer
+    wardrobes = answer_question("Garden Suites ke bedrooms mein wardrobes milenge?", project=birch_enclave)
+    assert wardrobes.answered and "Modular wardrobes" in wardrobes.answer, wardrobes.answer
+
+
+def test_short_typos_and_real_words_that_look_alike(birch_enclave):
+    plc = answer_question("whats the plc for park vew units", project=birch_enclave)
+    assert plc.answered and "900" in plc.answer, plc.answer
+    # "rather" is a word of its own, not a misread "gather"
+    refused = answer_question("Which tower sells plots rather than flats?", project=birch_enclave)
+    assert refused.answered is False, refused.answer

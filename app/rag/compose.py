@@ -16,7 +16,14 @@ from rapidfuzz.distance import Levenshtein
 
 from app.rag.corpus_stats import CorpusStats
 from app.rag.language import is_yes_no
-from app.rag.query import FIGURE_SHAPES, STOPWORDS, QueryAnalysis, content_groups, tokenize
+from app.rag.query import (
+    FIGURE_SHAPES,
+    STOPWORDS,
+    QueryAnalysis,
+    content_groups,
+    is_common_english,
+    tokenize,
+)
 from app.rag.retrieve import PageHit
 from app.rag.rows import qualifiers
 
@@ -83,8 +90,13 @@ def is_figure_only(line: str) -> bool:
 
 @lru_cache(maxsize=262_144)
 def _close(a: str, b: str) -> bool:
-    """Typo-tolerant token equality for OCR text ("posession" ~ "possession")."""
-    return a == b or (min(len(a), len(b)) >= 6 and Levenshtein.distance(a, b) <= 1)
+    """Typo-tolerant token equality for OCR text ("posession" ~ "possession"); two real words
+    are never one ("rather" is not "gather")."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 6 or Levenshtein.distance(a, b, score_cutoff=1) > 1:
+        return False
+    return not (is_common_english(a) and is_common_english(b))
 
 
 def _group_weights(
@@ -219,7 +231,7 @@ class _PageTerms:
             primary = term.weight >= best[term.group]  # the asked word, not an expansion of it
             if len(term.tokens) == 1:
                 word = term.tokens[0]
-                if word == "bhk":  # "unit types" asks for any configuration: 3BHK, 4BHKK (OCR)…
+                if word == "bhk" and primary:  # "BHK options?": any configuration: 3BHK, 4BHKK (OCR)…
                     close = {t for t in page_set if BHK_TOKEN_RE.match(t)}
                 elif len(word) >= 6:
                     close = {t for t in page_set if _close(word, t)}
@@ -337,6 +349,8 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
     focus = analysis.focus
     focus_on_pages = focus is not None and any(focus in page[5] for page in pages)
     content = content_groups(analysis)
+    name_groups = {t.group for t in analysis.terms if t.name}
+    subject = content - name_groups  # what is asked about the names, when the question says
     found: list[_Candidate] = []
     for page_index, (hit, context, lines, line_tokens, terms, page_groups) in enumerate(pages):
         if not page_groups & required:
@@ -383,6 +397,8 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
                 continue
             if content and not content & (groups | label_groups):
                 continue  # "extra parking cost?": a price line that does not speak of parking
+            if subject and not subject & (groups | label_groups | page_groups):
+                continue  # "Garden Suites ke wardrobes?": a line naming the suites only is no answer
             unit = [lines[i] for i in unit_ids]
             score = (
                 prior

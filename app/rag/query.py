@@ -63,6 +63,7 @@ JARGON: dict[str, list[str]] = {
     "parking": ["car parking", "parkings"],
     "parkings": ["car parking", "parking"],
     "lift": ["elevator", "lifts"],
+    "ac": ["air conditioning", "air conditioner", "vrf", "vrv"],
     "elevator": ["lift"],
     "located": ["location", "sector", "address"],
     "location": ["located", "sector", "address"],
@@ -245,12 +246,24 @@ UNIT_NOUNS = frozenset(normalize_token(w) for w in "unit flat apartment home".sp
 WH_FOCUS_RE = re.compile(r"\b(?:which|what|how|who|when|where)\b((?:\s+[a-z0-9]+){1,6})")
 
 
+def _starts_name(pair: list[str]) -> bool:
+    """Whether a question opens with a two-word name ("Estate Residences ke bedrooms…"), not a
+    question word ("Is There…")."""
+    return all(w[0].isupper() and w.lower() not in STOPWORDS for w in pair)
+
+
 def proper_name_tokens(question: str) -> set[str]:
     """Tokens of capitalised words past the first word ("Royal Residences"), minus jargon."""
     words = re.findall(r"[A-Za-z][\w'-]*", question)
     # The first word is capitalised anyway; it names something only when written in capitals
     # ("IGI airport distance?"), as acronyms are.
-    first = words[:1] if words and len(words[0]) >= 2 and words[0].isupper() else []
+    first = (
+        words[:1]
+        if words
+        and len(words[0]) >= 2
+        and (words[0].isupper() or (len(words) > 1 and words[0][0].isupper() and _starts_name(words[:2])))
+        else []
+    )
     return {
         normalize_token(w)
         for w in first + words[1:]
@@ -309,6 +322,26 @@ def _expand_contraction(match: re.Match) -> str:
     return " not" if match.group().lower().startswith("n") else ""
 
 
+def _unit_nouns_optional(terms: list[Term], tokens: list[str]) -> None:
+    """ "Flats mein AC milega?": "flats" only says where; the line need not repeat it when the
+    question asks about something else (unless it asks how many, or the noun qualifies the next
+    word: "apartment configurations")."""
+    groups: dict[int, list[Term]] = {}
+    for term in terms:
+        groups.setdefault(term.group, []).append(term)
+    qualifying = {a for a, b in zip(tokens, tokens[1:], strict=False) if b not in _STOPWORDS_NORMALISED}
+    unit_groups = {
+        g
+        for g, ts in groups.items()
+        if not ts[0].optional and ts[0].tokens[0] in UNIT_NOUNS and ts[0].tokens[0] not in qualifying
+    }
+    others = {g for g, ts in groups.items() if not ts[0].optional and g not in unit_groups}
+    if unit_groups and others:
+        for group in unit_groups:
+            for term in groups[group]:
+                term.optional = True
+
+
 def analyze(
     question: str, vocabulary: frozenset[str] | None = None, drop: set[str] | None = None
 ) -> QueryAnalysis:
@@ -365,15 +398,17 @@ def analyze(
         match = None
         if (
             vocabulary
-            and len(token) >= 4
+            and len(token) >= 3
             and not any(c.isdigit() for c in token)
             and token not in vocabulary
             and token not in LEXICON
             and not is_common_english(token)
         ):
             match = correct_typo(token, vocabulary)
-            if match and (match,) in seen:
-                continue  # "floor rise for 28th flor": the floor is asked for already
+            if match and len(token) == 3 and match[0] != token[0]:
+                match = None  # three letters say too little to guess from a different start
+            if match and ((match,) in seen or match in _STOPWORDS_NORMALISED):
+                continue  # "floor rise for 28th flor": the floor is asked for already; "wat"
         # "What is DUE on offer of possession?", "the 4 BHK UNIT": words that say what happens
         # to the thing asked about, or repeat what a configuration is, help rank but are not
         # required on the answer's line.
@@ -388,6 +423,8 @@ def analyze(
     for first, second in zip(tokens, tokens[1:], strict=False):
         add((first, second), 0.6, group, optional=True)
         group += 1
+    if "count" not in detect_intents(question):
+        _unit_nouns_optional(terms, all_tokens)
     variant = UNIT_VARIANT_RE.search(question)
     focus = None
     asked = WH_FOCUS_RE.search(" ".join(all_tokens))
@@ -419,7 +456,7 @@ ANSWER_KIND_WORDS = frozenset(
     for w in "price prices cost costs rate rates psf amount charge charges fee fees much area size big "
     "sq ft sqft sqm distance far km kms time date dates number no total many long minutes mins "
     "value figure detail details exact approx approximate current latest starting stage stages "
-    "milestone milestones".split()
+    "milestone milestones percent percentage".split()
 )
 
 
