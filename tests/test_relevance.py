@@ -21,7 +21,7 @@ def hill_view(app_ctx, tmp_path):
             2: "PRICE LIST - PHASE 1 (TOWERS T1 & T2)\nBasic Sale Price: ₹ 14,000 per sq ft of super area",
             3: "PRICE LIST - PHASE 2 (TOWERS T3 & T4)\nBasic Sale Price: ₹ 15,500 per sq ft of super area",
             4: "POSSESSION\nTower Aster & Tower Lily: June 2029\nTower Orchid: March 2031\n"
-            "RERA completion date: 31.12.2031 (all towers)",
+            "RERA possession date: 31.12.2031 (all towers)",
             5: "CONNECTIVITY\nSector 55 Metro Station: 4 km (9 mins)\n"
             "International Airport (Jewar) by road: 60 km (55 mins)",
         },
@@ -45,6 +45,12 @@ def test_a_price_for_one_phase_is_not_answered_with_another_phases_row(hill_view
 def test_a_named_towers_date_comes_from_the_line_naming_it(hill_view):
     answer = answer_question("When is possession for Tower Orchid?", project=hill_view)
     assert answer.answered and "March 2031" in answer.answer, answer.answer
+
+
+def test_a_printed_tower_name_counts_in_any_order(hill_view):
+    answer = answer_question("posession date for orchid tower?", project=hill_view)
+    assert answer.answered and "March 2031" in answer.answer, answer.answer
+    assert "31.12.2031" not in answer.answer
 
 
 def test_a_distance_question_naming_a_sector_is_not_answered_with_the_projects_sector(hill_view):

@@ -453,7 +453,7 @@ def find_evidence(
     if not hits or not analysis.terms:
         return None
     found = [c for c in _candidates(analysis, hits, stats) if not set(c.unit) <= avoid]
-    candidates = _right_rows(analysis, hits, found)
+    candidates = _right_rows(analysis, hits, found, stats)
     if not candidates:
         return None
     best = max(candidates, key=lambda c: (c.score, -len(c.unit)))
@@ -507,11 +507,20 @@ def _adds_information(analysis: QueryAnalysis, unit: list[str]) -> bool:
 
 
 def _right_rows(
-    analysis: QueryAnalysis, hits: list[PageHit], candidates: list[_Candidate]
+    analysis: QueryAnalysis,
+    hits: list[PageHit],
+    candidates: list[_Candidate],
+    stats: CorpusStats | None = None,
 ) -> list[_Candidate]:
     """Candidates about the row the question names: none labelled with another phase, tower or
     type; and, when some line carries the question's label, only those."""
     asked = qualifiers(analysis.question)
+    # A name the brochure prints as a row label counts in any order: "princess tower".
+    words = set(tokenize(analysis.question))
+    for kind, printed in ((stats.rows or {}) if stats else {}).items():
+        named = {value for value in printed if len(value) >= 4 and value.isalpha() and value in words}
+        if named:
+            asked.setdefault(kind, set()).update(named)
     if not asked:
         return candidates
     titles = [_page_title(hit) for hit in hits]
