@@ -373,3 +373,48 @@ def test_short_typos_and_real_words_that_look_alike(birch_enclave):
     # "rather" is a word of its own, not a misread "gather"
     refused = answer_question("Which tower sells plots rather than flats?", project=birch_enclave)
     assert refused.answered is False, refused.answer
+
+
+@pytest.fixture
+def two_projects(app_ctx, tmp_path):
+    alder = brochure(
+        tmp_path,
+        "Alder Park",
+        {
+            1: "ALDER PARK\nSector 983, Gurugram",
+            2: "PRICE LIST\nBasic Sale Price: ₹ 15,000 per sq ft of super area",
+            3: "UNIT SIZES\nType: A | Configuration: 3 BHK | Carpet Area (sq. ft.): 1,610",
+        },
+    )
+    banyan = brochure(
+        tmp_path,
+        "Banyan Court",
+        {
+            1: "BANYAN COURT\nSector 984, Gurugram",
+            2: "PRICE LIST\nBasic Sale Price: ₹ 19,500 per sq ft of super area",
+            3: "UNIT SIZES\nType: B | Configuration: 3 BHK | Carpet Area (sq. ft.): 1,880",
+            4: "TIMELINE\nPossession: December 2029",
+        },
+    )
+    return alder, banyan
+
+
+def test_a_question_about_two_projects_answers_each_from_its_own_brochure(two_projects):
+    alder, banyan = two_projects
+    answer = answer_question(f"Compare the per sq ft price of {alder} and {banyan}.")
+    assert answer.answered, answer.answer
+    first, second = answer.answer.split("\n\n")
+    assert first.startswith(alder) and "15,000" in first and "Alder_Park.pdf" in first, answer.answer
+    assert second.startswith(banyan) and "19,500" in second and "Banyan_Court.pdf" in second, answer.answer
+    # "Type B" belongs to the second project's mention: it does not rule out the first's rows.
+    sizes = answer_question(f"Which 3 BHK has the bigger carpet area - {alder} or {banyan} Type B?")
+    assert "1,610" in sizes.answer and "1,880" in sizes.answer, sizes.answer
+
+
+def test_a_project_that_lacks_the_answer_is_named_as_missing(two_projects):
+    alder, banyan = two_projects
+    answer = answer_question(f"What is the clubhouse size at {alder} and {banyan}?")
+    assert answer.answered is False, answer.answer
+    possession = answer_question(f"When is possession at {alder} and {banyan}?")
+    assert f"{alder}: not in the brochures I have." in possession.answer, possession.answer
+    assert "December 2029" in possession.answer

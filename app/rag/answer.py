@@ -24,7 +24,13 @@ from app.rag.grounding import ContextPassage, grounding_violations
 from app.rag.language import is_yes_no, to_english
 from app.rag.llm import LLMUnavailable, composer_from_config
 from app.rag.multipart import Part, split_question
-from app.rag.project_focus import UnknownProject, project_words, resolve_project
+from app.rag.project_focus import (
+    UnknownProject,
+    mentions,
+    named_projects,
+    project_words,
+    resolve_project,
+)
 from app.rag.project_listing import cross_project_answer
 from app.rag.query import STOPWORDS, analyze, is_overview, tokenize
 from app.rag.retrieve import search_pages
@@ -96,8 +102,11 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
     # Hinglish and Hindi are read as the English the brochures are written in.
     question = to_english(question)
     focus = resolve_project(session, question, project)
+    named = named_projects(session, question)  # "Compare A and B" whatever the focus
     parts = split_question(question) if focus is not None else []
-    if len(parts) > 1:
+    if len(named) > 1:
+        answer = _answer_each_project(session, question, named, max_chars)
+    elif len(parts) > 1:
         answer = _answer_parts(session, parts, focus, max_chars)
     else:
         answer = _answer(session, question, focus, max_chars)
@@ -107,6 +116,33 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
     answer.project = focus.name if focus else answer.project
     answer.latency_ms = (time.perf_counter() - started) * 1000
     return answer
+
+
+def _answer_each_project(session: Session, question: str, projects: list[Project], max_chars: int) -> Answer:
+    """A question about several projects ("Compare the price per sq ft of A and B") answered for
+    each from its own brochures, side by side, each with its citation."""
+    budget = (max_chars - 2 * (len(projects) - 1)) // len(projects)
+    named = {p.id: mentions(question, project_words(p)) for p in projects}
+    blocks: list[str] = []
+    citations: list[Citation] = []
+    answered = []
+    for project in projects:
+        # The other projects' mentions ("Trevoc Royal Residences Type B") are not asked of this one.
+        own = question
+        for pid, runs in named.items():
+            for run in runs if pid != project.id else []:
+                own = own.replace(run, " ")
+        others = set().union(*(project_words(p) for p in projects if p.id != project.id))
+        answer = _answer(session, own, project, budget - len(project.name) - 2, drop=others)
+        if answer.answered:
+            answered.append(answer)
+            blocks.append(f"{project.name}: {answer.answer}")
+            citations.extend(c for c in answer.citations if c not in citations)
+        else:
+            blocks.append(f"{project.name}: not in the brochures I have.")
+    if not answered:
+        return Answer(refusal_text(None), False, [], "none")
+    return Answer("\n\n".join(blocks), True, citations, answered[0].route)
 
 
 def _answer_parts(session: Session, parts: list[Part], focus: Project, max_chars: int) -> Answer:
@@ -144,13 +180,17 @@ def _answer(
     focus: Project | None,
     max_chars: int,
     avoid: frozenset[str] = frozenset(),
+    drop: set[str] | None = None,
 ) -> Answer:
-    """``avoid``: brochure lines another part of the question was answered with."""
+    """``avoid``: brochure lines another part of the question was answered with; ``drop``: words
+    naming projects, when the question names more than the one in focus."""
     project_id = focus.id if focus else None
     # Brochure statistics (typo correction, brand names) are per project: across every project
     # they would cost a full pass over all chunks, so a question without a project goes without.
     stats = corpus_stats(session, project_id) if focus is not None else None
-    analysis = analyze(question, stats.vocabulary if stats else None, drop=project_words(focus))
+    analysis = analyze(
+        question, stats.vocabulary if stats else None, drop=project_words(focus) | (drop or set())
+    )
     if stats is not None:
         stats.mark_brands(analysis)
 

@@ -33,7 +33,7 @@ FACT_RULES: list[tuple[str | None, str, str, str]] = [
         "unit_types",
         "Unit types: {value}.",
     ),
-    ("location", r"\bsector\b", "sector", "It is in {value}."),
+    ("location", r"\bsectors?\b", "sector", "It is in {value}."),
     (
         "area",
         r"\b(land|site|plot) (area|size)\b|\bhow big is the (project|land|site)\b|\bproject land\b",

@@ -72,7 +72,37 @@ def resolve_project(session: Session, question: str, name: str | None) -> Projec
 
 def detect_project(question: str, projects: list[ProjectName]) -> ProjectName | None:
     """Find the project a question names, tolerating typos; None when it names none."""
-    best, best_score = None, 0
+    scored = _scores(question, projects)
+    best = max(scored, key=lambda item: item[1], default=None)
+    return best[0] if best and best[1] >= 90 else None
+
+
+NAME_RUN_RE = re.compile(r"\b[A-Z0-9][\w'’]*(?:\s+[A-Z0-9][\w'’]*)*")
+
+
+def mentions(question: str, words: set[str]) -> list[str]:
+    """Where ``question`` names a project whose name has ``words``: each run of capitalised
+    words holding one of them ("Trevoc Royal Residences Type B" for Trevoc 56)."""
+    return [run for run in NAME_RUN_RE.findall(question) if set(tokenize(run)) & words]
+
+
+def named_projects(session: Session, question: str) -> list[Project]:
+    """The projects ``question`` names in different places ("Compare the price of A and B"
+    names two); of projects named by the same words, the best match only."""
+    best: dict[tuple[str, ...], tuple[ProjectName, int]] = {}
+    for project, score in _scores(question, _project_names(session)):
+        if score < 90:
+            continue
+        words = set(tokenize(project.name)).union(*(tokenize(a) for a in project.aliases))
+        where = tuple(mentions(question, words)) or (project.name,)
+        if where not in best or score > best[where][1]:
+            best[where] = (project, score)
+    return [session.get(Project, project.id) for project, _ in best.values()]
+
+
+def _scores(question: str, projects: list[ProjectName]) -> list[tuple[ProjectName, int]]:
+    """How strongly ``question`` names each project."""
+    scored = []
     question_tokens = set(tokenize(question))
     for project in projects:
         score = name_matches(question, project.name, list(project.aliases))
@@ -83,9 +113,8 @@ def detect_project(question: str, projects: list[ProjectName]) -> ProjectName | 
         ]
         if distinctive and any(t in question_tokens for t in distinctive):
             score = max(score, 95)
-        if score > best_score:
-            best, best_score = project, score
-    return best if best_score >= 90 else None
+        scored.append((project, score))
+    return scored
 
 
 def project_words(project: Project | None) -> set[str]:

@@ -21,7 +21,7 @@ STOPWORDS = frozenset(
     out also just get got have has had there's whats what's kindly let know want like one each
     every available offer offers provide project property projects used use come comes expected
     included include provided given get gets does much doing done not exactly actually really
-    approximately approx roughly currently basically precisely""".split()
+    approximately approx roughly currently basically precisely compare comparison versus vs""".split()
 )
 
 NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6"}
@@ -104,7 +104,7 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     ("charges", r"\b(charges?|ifms|ifmd|plc|edc|idc|deposit|fees?)\b"),
     ("area", r"\b(carpet|super area|saleable|area|size|how big|sq\.? ?ft|sqft|acre)\b"),
     ("count", r"\bhow many\b"),
-    ("location", r"\b(where|located|location|sector|address)\b"),
+    ("location", r"\b(where|located|location|sectors?|address)\b"),
     ("developer", r"\b(developer|builder|developed by|who (built|is building))\b"),
 ]
 
@@ -456,7 +456,8 @@ ANSWER_KIND_WORDS = frozenset(
     for w in "price prices cost costs rate rates psf amount charge charges fee fees much area size big "
     "sq ft sqft sqm distance far km kms time date dates number no total many long minutes mins "
     "value figure detail details exact approx approximate current latest starting stage stages "
-    "milestone milestones percent percentage".split()
+    "milestone milestones percent percentage bigger larger smaller biggest largest smallest more less "
+    "cheaper costlier higher lower".split()
 )
 
 
