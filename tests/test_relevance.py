@@ -418,3 +418,21 @@ def test_a_project_that_lacks_the_answer_is_named_as_missing(two_projects):
     possession = answer_question(f"When is possession at {alder} and {banyan}?")
     assert f"{alder}: not in the brochures I have." in possession.answer, possession.answer
     assert "December 2029" in possession.answer
+
+
+def test_which_projects_have_an_amenity_lists_each_with_its_line(app_ctx, tmp_path):
+    rowan = brochure(
+        tmp_path, "Rowan Fields", {1: "ROWAN FIELDS\nSector 985", 2: "SPORTS\nBox cricket pitch"}
+    )
+    sorrel = brochure(
+        tmp_path,
+        "Sorrel Point",
+        {1: "SORREL POINT\nSector 986", 2: "CLUB\nFull-size cricket pitch with nets"},
+    )
+    tamarind = brochure(tmp_path, "Tamarind Hill", {1: "TAMARIND HILL\nSector 987", 2: "CLUB\nTennis court"})
+    answer = answer_question("Which projects have a cricket pitch?")
+    assert answer.answered, answer.answer
+    blocks = {block.split(":", 1)[0]: block for block in answer.answer.split("\n\n")}
+    assert "Box cricket pitch" in blocks[rowan] and "Rowan_Fields.pdf p.2" in blocks[rowan], answer.answer
+    assert "Full-size cricket pitch" in blocks[sorrel], answer.answer
+    assert tamarind not in answer.answer

@@ -11,6 +11,7 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from flask import current_app
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -110,6 +111,8 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
         answer = _answer_parts(session, parts, focus, max_chars)
     else:
         answer = _answer(session, question, focus, max_chars)
+        if focus is None and answer.route != "sql" and LISTING_RE.search(question):
+            answer = _answer_listing(session, question, max_chars) or answer
     if yes_no and answer.answered and len(parts) <= 1:
         # The line is quoted, not read as a yes or a no: the investor judges what it means.
         answer.answer = YES_NO_LEAD + answer.answer
@@ -118,11 +121,38 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
     return answer
 
 
+LISTING_RE = re.compile(r"\b(which|what|any|list|show)\b.*\bprojects?\b", re.I)
+LISTING_LIMIT = 8
+
+
+def _answer_listing(session: Session, question: str, max_chars: int) -> Answer | None:
+    """ "Which projects have a swimming pool?": every project whose brochures answer it, each
+    with its line and citation; None when none does."""
+    projects = session.scalars(select(Project).order_by(Project.name)).all()
+    found: list[tuple[Project, Answer]] = []
+    for project in projects:
+        answer = _answer(session, question, project, max_chars)
+        if answer.answered and answer.route != "facts":
+            found.append((project, answer))
+    if not found:
+        return None
+    found = found[:LISTING_LIMIT]
+    budget = (max_chars - 2 * (len(found) - 1)) // len(found)
+    blocks: list[str] = []
+    citations: list[Citation] = []
+    for project, answer in found:
+        if len(found) > 1:  # the same lines, within a share of the length
+            answer = _answer(session, question, project, budget - len(project.name) - 2)
+        blocks.append(f"{project.name}: {answer.answer}")
+        citations.extend(c for c in answer.citations if c not in citations)
+    return Answer("\n\n".join(blocks), True, citations, found[0][1].route)
+
+
 def _answer_each_project(session: Session, question: str, projects: list[Project], max_chars: int) -> Answer:
     """A question about several projects ("Compare the price per sq ft of A and B") answered for
     each from its own brochures, side by side, each with its citation."""
     budget = (max_chars - 2 * (len(projects) - 1)) // len(projects)
-    named = {p.id: mentions(question, project_words(p)) for p in projects}
+    named = {p.id: mentions(question, project_words(p), [p.name, *(p.aliases or [])]) for p in projects}
     blocks: list[str] = []
     citations: list[Citation] = []
     answered = []

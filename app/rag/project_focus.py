@@ -80,24 +80,38 @@ def detect_project(question: str, projects: list[ProjectName]) -> ProjectName | 
 NAME_RUN_RE = re.compile(r"\b[A-Z0-9][\w'’]*(?:\s+[A-Z0-9][\w'’]*)*")
 
 
-def mentions(question: str, words: set[str]) -> list[str]:
+NAME_TAIL_RE = re.compile(r"(?:\s+[A-Z0-9][\w'’]*)*")
+
+
+def mentions(question: str, words: set[str], names: list[str] = ()) -> list[str]:
     """Where ``question`` names a project whose name has ``words``: each run of capitalised
-    words holding one of them ("Trevoc Royal Residences Type B" for Trevoc 56)."""
-    return [run for run in NAME_RUN_RE.findall(question) if set(tokenize(run)) & words]
+    words holding one of them ("Trevoc Royal Residences Type B" for Trevoc 56), and each
+    occurrence of one of its ``names`` with the capitalised words that follow it."""
+    found = [run for run in NAME_RUN_RE.findall(question) if set(tokenize(run)) & words]
+    for name in names:
+        for match in re.finditer(re.escape(name), question, re.I):
+            tail = NAME_TAIL_RE.match(question, match.end())
+            found.append(question[match.start() : tail.end()])
+    return sorted(set(found), key=len, reverse=True)  # longest first, so removal takes it whole
 
 
 def named_projects(session: Session, question: str) -> list[Project]:
     """The projects ``question`` names in different places ("Compare the price of A and B"
-    names two); of projects named by the same words, the best match only."""
-    best: dict[tuple[str, ...], tuple[ProjectName, int]] = {}
-    for project, score in _scores(question, _project_names(session)):
+    names two). A project named by words another, better-matching project's mention already
+    holds ("Privana" of two Privana projects) is not another project asked about."""
+    scored = sorted(_scores(question, _project_names(session)), key=lambda item: -item[1])
+    taken: list[str] = []
+    found: list[ProjectName] = []
+    for project, score in scored:
         if score < 90:
-            continue
+            break
         words = set(tokenize(project.name)).union(*(tokenize(a) for a in project.aliases))
-        where = tuple(mentions(question, words)) or (project.name,)
-        if where not in best or score > best[where][1]:
-            best[where] = (project, score)
-    return [session.get(Project, project.id) for project, _ in best.values()]
+        where = mentions(question, words, [project.name, *project.aliases])
+        if any(run in other or other in run for run in where for other in taken):
+            continue
+        taken.extend(where)
+        found.append(project)
+    return [session.get(Project, project.id) for project in found]
 
 
 def _scores(question: str, projects: list[ProjectName]) -> list[tuple[ProjectName, int]]:

@@ -69,6 +69,7 @@ JARGON: dict[str, list[str]] = {
     "location": ["located", "sector", "address"],
     "flooring": ["floor", "marble", "tiles", "wooden"],
     "living room": ["living", "living dining", "drawing room", "lounge"],
+    "swimming pool": ["pool", "lap pool", "infinity pool"],
     "designed": ["architect", "designer", "design"],
     "landscape": ["landscaping", "landscape architect"],
     "amenities": ["clubhouse", "club", "pool", "gym", "facilities"],
