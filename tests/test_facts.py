@@ -195,3 +195,12 @@ def test_area_lines_need_a_unit_heading_to_be_kept(tmp_path):
     facts = brochure(tmp_path, "3 BHK + STUDY\nTYPE 2\n\nCarpet Area\n150.10 sq.m.\n1,615.68 sq.ft.")
     assert facts[("carpet_area:3BHK+STUDY TYPE 2", "150.10 sq m")] == 1
     assert facts[("carpet_area:3BHK+STUDY TYPE 2", "1,615.68 sq ft")] == 1
+
+
+def test_a_highlight_opening_with_the_acreage_is_the_land_area(tmp_path):
+    facts = brochure(
+        tmp_path,
+        "PROJECT HIGHLIGHTS\n• 6.2 acres (25,090 sq m) on Sohna Road\n• 1 acre plots in a gated estate\n"
+        "800+ Acres in Goa",
+    )
+    assert [value for key, value in facts if key == "land_area"] == ["6.2 acres"]

@@ -436,3 +436,16 @@ def test_which_projects_have_an_amenity_lists_each_with_its_line(app_ctx, tmp_pa
     assert "Box cricket pitch" in blocks[rowan] and "Rowan_Fields.pdf p.2" in blocks[rowan], answer.answer
     assert "Full-size cricket pitch" in blocks[sorrel], answer.answer
     assert tamarind not in answer.answer
+
+
+def test_the_total_area_of_a_project_is_its_land_area(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Willow Bay",
+        {
+            1: "WILLOW BAY\nSector 988, Gurugram",
+            2: "PROJECT HIGHLIGHTS\n• 6.2 acres on Sohna Road\n• 2 towers",
+        },
+    )
+    answer = answer_question("Willow Bay का कुल क्षेत्रफल कितना है?", project=name)
+    assert answer.answered and "6.2 acres" in answer.answer, answer.answer

@@ -36,7 +36,8 @@ FACT_RULES: list[tuple[str | None, str, str, str]] = [
     ("location", r"\bsectors?\b", "sector", "It is in {value}."),
     (
         "area",
-        r"\b(land|site|plot) (area|size)\b|\bhow big is the (project|land|site)\b|\bproject land\b",
+        r"\b(land|site|plot) (area|size)\b|\bhow big is the (project|land|site)\b|\bproject (land|area)\b"
+        r"|\b(total|overall) area\b(?!.*\b(bhk|unit|flat|apartment|penthouse|type)\b)",
         "land_area",
         "Land area: {value}.",
     ),

@@ -70,6 +70,11 @@ _LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             _I,
         ),
     ),
+    # a highlights bullet that opens with the acreage: "• 4.85 acres (19,627 sq m) on Golf Course Road"
+    (
+        "land_area",
+        re.compile(r"^[\W_]*(?P<v>\d[\d,]*(?:\.\d+)?\s*acres?)\b(?!\s+(?:plots?|in|of|each)\b)", _I),
+    ),
     ("towers", re.compile(rf"\b(?P<v>{_NUM}\s+(?:residential\s+)?towers?)\b", _I)),
     ("floors", re.compile(rf"\b(?P<v>{_NUM}\s+(?:storeys|stories|floors?))\b", _I)),
     (
