@@ -123,20 +123,27 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
 
 LISTING_RE = re.compile(r"\b(which|what|any|list|show)\b.*\bprojects?\b", re.I)
 LISTING_LIMIT = 8
+LISTING_PAGES = 24
 
 
 def _answer_listing(session: Session, question: str, max_chars: int) -> Answer | None:
     """ "Which projects have a swimming pool?": every project whose brochures answer it, each
     with its line and citation; None when none does."""
-    projects = session.scalars(select(Project).order_by(Project.name)).all()
+    # Only projects with a page among the best across the catalogue are asked, best first.
+    analysis = analyze(question)
+    hits = search_pages(session, analysis, _embedder(), None, pages=LISTING_PAGES)
+    ranked = list(dict.fromkeys(hit.project_id for hit in hits))
+    projects = {p.id: p for p in session.scalars(select(Project).where(Project.id.in_(ranked)))}
     found: list[tuple[Project, Answer]] = []
-    for project in projects:
-        answer = _answer(session, question, project, max_chars)
+    for project_id in ranked:
+        answer = _answer(session, question, projects[project_id], max_chars)
         if answer.answered and answer.route != "facts":
-            found.append((project, answer))
+            found.append((projects[project_id], answer))
+        if len(found) == LISTING_LIMIT:
+            break
     if not found:
         return None
-    found = found[:LISTING_LIMIT]
+    found.sort(key=lambda item: item[0].name)
     budget = (max_chars - 2 * (len(found) - 1)) // len(found)
     blocks: list[str] = []
     citations: list[Citation] = []
