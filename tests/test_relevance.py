@@ -449,3 +449,13 @@ def test_the_total_area_of_a_project_is_its_land_area(app_ctx, tmp_path):
     )
     answer = answer_question("Willow Bay का कुल क्षेत्रफल कितना है?", project=name)
     assert answer.answered and "6.2 acres" in answer.answer, answer.answer
+
+
+def test_english_words_typed_for_one_another(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Yew Gardens",
+        {1: "YEW GARDENS\nSector 989", 2: "PARTNERS\n\nPRINCIPAL CONTRACTOR\nHALDEN BUILDERS"},
+    )
+    answer = answer_question("who is the principle contracter?", project=name)
+    assert answer.answered and "HALDEN BUILDERS" in answer.answer, answer.answer

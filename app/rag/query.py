@@ -82,6 +82,11 @@ JARGON: dict[str, list[str]] = {
     "plot": ["plots", "acre"],
     "registration": ["registry"],
     "number": ["no"],
+    # English words often typed for one another
+    "principle": ["principal"],
+    "complimentary": ["complementary"],
+    "stationary": ["stationery"],
+    "dinning": ["dining"],
     "types": ["type", "configuration", "bhk"],
     "unit types": ["bhk", "configurations", "typologies"],
     "configurations": ["bhk", "unit types"],
