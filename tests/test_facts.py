@@ -204,3 +204,8 @@ def test_a_highlight_opening_with_the_acreage_is_the_land_area(tmp_path):
         "800+ Acres in Goa",
     )
     assert [value for key, value in facts if key == "land_area"] == ["6.2 acres"]
+
+
+def test_an_amenity_measured_in_acres_is_not_the_land_area(tmp_path):
+    facts = brochure(tmp_path, "HIGHLIGHTS\n• 3 acres central greens\n• 2 acre lake\n• 5.2 acres, Sector 90")
+    assert [value for key, value in facts if key == "land_area"] == ["5.2 acres"]

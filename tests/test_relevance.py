@@ -459,3 +459,24 @@ def test_english_words_typed_for_one_another(app_ctx, tmp_path):
     )
     answer = answer_question("who is the principle contracter?", project=name)
     assert answer.answered and "HALDEN BUILDERS" in answer.answer, answer.answer
+
+
+def test_question_reading_edge_cases():
+    from app.rag.answer import LISTING_RE
+    from app.rag.compose import _in_a_range
+    from app.rag.query import _names_project
+
+    assert LISTING_RE.search("Which of your projects are near a metro?")
+    assert LISTING_RE.search("any project on the expressway?")
+    assert not LISTING_RE.search("What is the possession date of the project?")
+    assert not LISTING_RE.search("Is there any clubhouse in this project?")
+    assert not _in_a_range(12, False, tokenize("Floors 6-10: 1,250 psf"))  # "1,250" is no range
+    assert _in_a_range(7, False, tokenize("Floors 5 to 9"))
+    assert [t.tokens for t in analyze("Can't I pay by cheque?").terms] == [
+        ("pay",),
+        ("cheque",),
+        ("pay", "cheque"),
+    ]
+    assert not [t for t in analyze("Won't there be a clubhouse?").terms if t.tokens == ("wo",)]
+    assert not next(t for t in analyze("How FAR is it from the airport?").terms if t.tokens == ("far",)).name
+    assert _names_project("vatka", {"kesar", "vatika"}) and not _names_project("power", {"palm", "tower"})

@@ -26,6 +26,7 @@ from app.rag.language import is_yes_no, to_english
 from app.rag.llm import LLMUnavailable, composer_from_config
 from app.rag.multipart import Part, split_question
 from app.rag.project_focus import (
+    COMMON_NAME_WORDS,
     UnknownProject,
     mentions,
     named_projects,
@@ -121,9 +122,16 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
     return answer
 
 
-LISTING_RE = re.compile(r"\b(which|what|any|list|show)\b.*\bprojects?\b", re.I)
+# "Which projects…", "which of your projects…", "any project on…", "list the projects with…";
+# not "what is the possession date of the project?".
+LISTING_RE = re.compile(
+    r"\b(?:which|what)\s+(?:of\s+(?:your|these|the)\s+)?projects?\b|\bany\s+projects?\b"
+    r"|\b(?:list|show)\b.*\bprojects\b",
+    re.I,
+)
 LISTING_LIMIT = 8
 LISTING_PAGES = 24
+LISTING_BLOCK_CHARS = 140  # below this a project's line no longer reads
 
 
 def _answer_listing(session: Session, question: str, max_chars: int) -> Answer | None:
@@ -139,7 +147,7 @@ def _answer_listing(session: Session, question: str, max_chars: int) -> Answer |
         answer = _answer(session, question, projects[project_id], max_chars)
         if answer.answered and answer.route != "facts":
             found.append((projects[project_id], answer))
-        if len(found) == LISTING_LIMIT:
+        if len(found) == min(LISTING_LIMIT, max(1, max_chars // LISTING_BLOCK_CHARS)):
             break
     if not found:
         return None
@@ -149,7 +157,8 @@ def _answer_listing(session: Session, question: str, max_chars: int) -> Answer |
     citations: list[Citation] = []
     for project, answer in found:
         if len(found) > 1:  # the same lines, within a share of the length
-            answer = _answer(session, question, project, budget - len(project.name) - 2)
+            shorter = _answer(session, question, project, budget - len(project.name) - 2)
+            answer = shorter if shorter.answered else answer
         blocks.append(f"{project.name}: {answer.answer}")
         citations.extend(c for c in answer.citations if c not in citations)
     return Answer("\n\n".join(blocks), True, citations, found[0][1].route)
@@ -169,7 +178,7 @@ def _answer_each_project(session: Session, question: str, projects: list[Project
         for pid, runs in named.items():
             for run in runs if pid != project.id else []:
                 own = own.replace(run, " ")
-        others = set().union(*(project_words(p) for p in projects if p.id != project.id))
+        others = set().union(*(project_words(p) for p in projects if p.id != project.id)) - COMMON_NAME_WORDS
         answer = _answer(session, own, project, budget - len(project.name) - 2, drop=others)
         if answer.answered:
             answered.append(answer)

@@ -284,7 +284,9 @@ def _in_a_range(number: int, ordinal: bool, tokens: list[str]) -> bool:
     ]
     for (i, low), (j, high) in zip(bounds, bounds[1:], strict=False):
         between = tokens[i + 1 : j]
-        if low < high and between in ([], ["to"]) and low <= number <= high:
+        # "26th to 31st", "6th - 15th" (the dash is not a token); plain numbers need the "to":
+        # "1,250" is two tokens, not a range.
+        if low < high and (between == ["to"] or (ordinal and not between)) and low <= number <= high:
             return True
     return False
 
@@ -518,7 +520,14 @@ def _right_rows(
     # A name the brochure prints as a row label counts in any order: "princess tower".
     words = set(tokenize(analysis.question))
     for kind, printed in ((stats.rows or {}) if stats else {}).items():
-        named = {value for value in printed if len(value) >= 4 and value.isalpha() and value in words}
+        named = {
+            value
+            for value in printed
+            if len(value) >= 4
+            and value.isalpha()
+            and value in words
+            and re.search(rf"\b{value}\s+{kind}s?\b", analysis.question, re.I)
+        }
         if named:
             asked.setdefault(kind, set()).update(named)
     if not asked:

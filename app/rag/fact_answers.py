@@ -37,7 +37,8 @@ FACT_RULES: list[tuple[str | None, str, str, str]] = [
     (
         "area",
         r"\b(land|site|plot) (area|size)\b|\bhow big is the (project|land|site)\b|\bproject (land|area)\b"
-        r"|\b(total|overall) area\b(?!.*\b(bhk|unit|flat|apartment|penthouse|type)\b)",
+        r"|\b(total|overall) area\b(?!.*\b(\d?bhks?|units?|flats?|apartments?|penthouses?|types?|club\w*"
+        r"|towers?|villas?|plots?|homes?|residences?)\b)",
         "land_area",
         "Land area: {value}.",
     ),

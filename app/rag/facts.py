@@ -73,7 +73,10 @@ _LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # a highlights bullet that opens with the acreage: "• 4.85 acres (19,627 sq m) on Golf Course Road"
     (
         "land_area",
-        re.compile(r"^[\W_]*(?P<v>\d[\d,]*(?:\.\d+)?\s*acres?)\b(?!\s+(?:plots?|in|of|each)\b)", _I),
+        # followed by its metric figure, a place or nothing: not "3 acres central greens"
+        re.compile(
+            r"^[\W_]*(?P<v>\d[\d,]*(?:\.\d+)?\s*acres?)\b(?=\s*(?:\(|,|$|on\b|at\b|in\s+sector\b))", _I
+        ),
     ),
     ("towers", re.compile(rf"\b(?P<v>{_NUM}\s+(?:residential\s+)?towers?)\b", _I)),
     ("floors", re.compile(rf"\b(?P<v>{_NUM}\s+(?:storeys|stories|floors?))\b", _I)),

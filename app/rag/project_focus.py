@@ -80,7 +80,9 @@ def detect_project(question: str, projects: list[ProjectName]) -> ProjectName | 
 NAME_RUN_RE = re.compile(r"\b[A-Z0-9][\w'’]*(?:\s+[A-Z0-9][\w'’]*)*")
 
 
-NAME_TAIL_RE = re.compile(r"(?:\s+[A-Z0-9][\w'’]*)*")
+# What may follow a name and still be part of its mention: "Type B", "Tower 2", "Royal Residences"
+# (not an acronym asked about: "Privana West EDC?").
+NAME_TAIL_RE = re.compile(r"(?:\s+(?:(?:Type|Tower|Phase|Block|Wing)\s+[\w]{1,2}\b|[A-Z][a-z][\w'’]*))*")
 
 
 def mentions(question: str, words: set[str], names: list[str] = ()) -> list[str]:
@@ -107,8 +109,8 @@ def named_projects(session: Session, question: str) -> list[Project]:
             break
         words = set(tokenize(project.name)).union(*(tokenize(a) for a in project.aliases))
         where = mentions(question, words, [project.name, *project.aliases])
-        if any(run in other or other in run for run in where for other in taken):
-            continue
+        if not where or any(run in other or other in run for run in where for other in taken):
+            continue  # (a fuzzy likeness with no mention of its own is not a project asked about)
         taken.extend(where)
         found.append(project)
     return [session.get(Project, project.id) for project in found]

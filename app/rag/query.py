@@ -305,8 +305,13 @@ def _names_project(token: str, project_words: set[str]) -> bool:
     """Whether ``token`` is a word of the project's name, as typed ("kesar vatka")."""
     if token in project_words:
         return True
-    return len(token) >= 5 and any(
-        len(word) >= 5 and Levenshtein.distance(token, word, score_cutoff=1) <= 1 for word in project_words
+    return (
+        len(token) >= 5
+        and not is_common_english(token)  # "power" is not a misspelt "Tower"
+        and any(
+            len(word) >= 5 and Levenshtein.distance(token, word, score_cutoff=1) <= 1
+            for word in project_words
+        )
     )
 
 
@@ -326,6 +331,9 @@ def correct_typo(token: str, vocabulary: frozenset[str]) -> str | None:
 def _expand_contraction(match: re.Match) -> str:
     """ "isn't" reads "is not"; "who's" and "they're" read "who" and "they"."""
     return " not" if match.group().lower().startswith("n") else ""
+
+
+IRREGULAR_NEGATIVES_RE = re.compile(r"\b(can|won)['’]t\b", re.I)  # "can't", "won't"
 
 
 def _unit_nouns_optional(terms: list[Term], tokens: list[str]) -> None:
@@ -357,7 +365,10 @@ def analyze(
     real word; ``drop`` removes words that only name the project in focus.
     """
     drop = drop or set()
-    all_tokens = tokenize(CONTRACTION_RE.sub(_expand_contraction, question))
+    expanded = IRREGULAR_NEGATIVES_RE.sub(
+        lambda m: "can not" if m.group(1).lower() == "can" else "will not", question
+    )
+    all_tokens = tokenize(CONTRACTION_RE.sub(_expand_contraction, expanded))
     tokens = [
         t
         for t in all_tokens
@@ -373,7 +384,11 @@ def analyze(
     # An everyday word written in capitals in a question that is not all capitals is an acronym
     # ("What FAR is allowed?"): a name, not the word ("how far") and its expansions.
     acronyms = (
-        {normalize_token(w) for w in re.findall(r"\b[A-Z]{2,3}\b", question) if is_common_english(w.lower())}
+        {
+            normalize_token(w)
+            for w in re.findall(r"(?<!\bhow )(?<!\bHow )(?<!\bHOW )\b[A-Z]{2,3}\b", question)
+            if is_common_english(w.lower())
+        }
         if re.search(r"[a-z]", question)
         else set()
     )
