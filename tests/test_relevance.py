@@ -480,3 +480,17 @@ def test_question_reading_edge_cases():
     assert not [t for t in analyze("Won't there be a clubhouse?").terms if t.tokens == ("wo",)]
     assert not next(t for t in analyze("How FAR is it from the airport?").terms if t.tokens == ("far",)).name
     assert _names_project("vatka", {"kesar", "vatika"}) and not _names_project("power", {"palm", "tower"})
+
+
+def test_highway_and_developer_wordings(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Zinnia Acres",
+        {
+            1: "ZINNIA ACRES\nA Larkspur Developers project\nSector 990, Gurugram",
+            2: "WHY HERE\nThe township sits strategically on NH-8, minutes from the new expressway.",
+        },
+    )
+    assert analyze("Who is developing it?").primary_intent == "developer"
+    highway = answer_question("Which national highway is it on?", project=name)
+    assert highway.answered and "NH-8" in highway.answer, highway.answer

@@ -70,6 +70,9 @@ JARGON: dict[str, list[str]] = {
     "flooring": ["floor", "marble", "tiles", "wooden"],
     "living room": ["living", "living dining", "drawing room", "lounge"],
     "swimming pool": ["pool", "lap pool", "infinity pool"],
+    "national highway": ["nh"],
+    "highway": ["nh", "expressway"],
+    "developing": ["developer", "developed by", "developers"],
     "designed": ["architect", "designer", "design"],
     "landscape": ["landscaping", "landscape architect"],
     "amenities": ["clubhouse", "club", "pool", "gym", "facilities"],
@@ -111,7 +114,7 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     ("area", r"\b(carpet|super area|saleable|area|size|how big|sq\.? ?ft|sqft|acre)\b"),
     ("count", r"\bhow many\b"),
     ("location", r"\b(where|located|location|sectors?|address)\b"),
-    ("developer", r"\b(developer|builder|developed by|who (built|is building))\b"),
+    ("developer", r"\b(developer|builder|developed by|who (built|is building|is developing|develops))\b"),
 ]
 
 
