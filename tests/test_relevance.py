@@ -494,3 +494,19 @@ def test_highway_and_developer_wordings(app_ctx, tmp_path):
     assert analyze("Who is developing it?").primary_intent == "developer"
     highway = answer_question("Which national highway is it on?", project=name)
     assert highway.answered and "NH-8" in highway.answer, highway.answer
+
+
+def test_swapped_letters_and_misspelt_phrase_words(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Juniper Rise",
+        {
+            1: "JUNIPER RISE\nSector 991, Gurugram",
+            2: "LOCATION\nStrategically on NH-48, minutes from the new expressway.",
+            3: "SIZES\nType: A | Configuration: Sky Villa | Super Area (sq. ft.): 7,400",
+        },
+    )
+    area = answer_question("super aera of the sky villa?", project=name)
+    assert area.answered and "7,400" in area.answer, area.answer
+    highway = answer_question("which nationl highway is it on?", project=name)
+    assert highway.answered and "NH-48" in highway.answer, highway.answer

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 from spellchecker import SpellChecker  # ships a 160,000-word English frequency list
 
 STOPWORDS = frozenset(
@@ -294,6 +294,7 @@ def is_common_english(token: str) -> bool:
     return _english_frequencies()[token] >= COMMON_WORD_FREQUENCY
 
 
+_PHRASE_WORDS = frozenset(w for p in PHRASES for w in p.split() if len(w) >= 4 and w.isalpha())
 _QUESTION_STOPWORDS = frozenset(w for w in STOPWORDS if len(w) >= 4 and w.isalpha())
 
 
@@ -319,11 +320,13 @@ def _names_project(token: str, project_words: set[str]) -> bool:
 
 
 def correct_typo(token: str, vocabulary: frozenset[str]) -> str | None:
-    """The brochure word closest to a misspelt ``token``: one edit away for words of up to six
-    letters, two for longer ones. Ties go to a word with the same first letter, then the
-    alphabetically first, so the same question always reads the same way."""
+    """The brochure word closest to a misspelt ``token``: one edit away (a swapped pair of letters
+    is one edit) for words of up to six letters, two for longer ones. Ties go to a word with the
+    same first letter, then the alphabetically first, so the same question always reads the same
+    way."""
     cutoff = 1 if len(token) <= 6 else 2
-    matches = process.extract(token, vocabulary, scorer=Levenshtein.distance, score_cutoff=cutoff, limit=None)
+    # (OSA: a swapped pair of letters is one edit: "aera" is "area")
+    matches = process.extract(token, vocabulary, scorer=OSA.distance, score_cutoff=cutoff, limit=None)
     if not matches:
         return None
     best = min(distance for _, distance, _ in matches)
@@ -402,7 +405,17 @@ def analyze(
             seen.add(tokens_)
             terms.append(Term(tokens_, weight, group, optional, name=all(t in names for t in tokens_)))
 
-    lowered = " ".join(all_tokens)
+    # A misspelt jargon word still makes its phrase: "nationl highway" is "national highway".
+    phrase_spelling = {
+        t: match
+        for t in set(all_tokens)
+        if len(t) >= 4
+        and t not in _PHRASE_WORDS
+        and (vocabulary is None or t not in vocabulary)
+        and not is_common_english(t)
+        and (match := correct_typo(t, _PHRASE_WORDS))
+    }
+    lowered = " ".join(phrase_spelling.get(t, t) for t in all_tokens)
     absorbed: set[str] = set()
     absorbed_phrases: list[str] = []
     group = 0
@@ -414,6 +427,7 @@ def analyze(
         for expansion in _expand(phrase):
             add(tuple(tokenize(expansion)), 1.2, group)
         absorbed.update(phrase.split())
+        absorbed.update(t for t, match in phrase_spelling.items() if match in phrase.split())
         group += 1
     bhk = next((t for t in all_tokens if re.fullmatch(r"\dbhk", t)), None)  # "4 BHK", "four-bedroom"
     for token in tokens:
