@@ -510,3 +510,20 @@ def test_swapped_letters_and_misspelt_phrase_words(app_ctx, tmp_path):
     assert area.answered and "7,400" in area.answer, area.answer
     highway = answer_question("which nationl highway is it on?", project=name)
     assert highway.answered and "NH-48" in highway.answer, highway.answer
+
+
+def test_a_table_row_opening_a_page_can_answer_and_bathroom_words_meet(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Kikar Vale",
+        {
+            1: "KIKAR VALE\nSector 992, Gurugram",
+            2: "LIVING: Italian marble; UPVC Double Glass Unit windows | TOILETS: Vanity; Shower cubicle; "
+            "Bath tub in master toilet\nKITCHEN: Granite counter\nBALCONY: Anti-skid tiles\n"
+            "LIFT LOBBY: Marble",
+        },
+    )
+    tub = answer_question("Does the master bathroom come with a bathtub?", project=name)
+    assert tub.answered and "Bath tub in master toilet" in tub.answer, tub.answer
+    glazing = answer_question("Are the windows double glazed?", project=name)
+    assert glazing.answered and "Double Glass Unit" in glazing.answer, glazing.answer

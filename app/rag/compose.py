@@ -365,7 +365,7 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
         if brand and stats is not None and stats.near(brand, hit.page):
             page_bonus += 1.0
         for index in range(len(lines)):
-            if index == 0 and len(lines) > 3:
+            if index == 0 and len(lines) > 3 and len(lines[0]) <= 80 and "|" not in lines[0]:
                 continue  # the page title is context for the lines below, not an answer
             unit_ids = _attach_values(lines, index, shape, blocks)
             matched = terms.match([t for i in unit_ids for t in line_tokens[i]])
