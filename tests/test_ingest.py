@@ -426,3 +426,37 @@ def test_facts_for_an_unknown_project_name_the_known_ones(runner, ingested):
     assert result.exit_code != 0
     assert "Unknown project 'No Such Project 1f3a'" in result.output
     assert name in result.output
+
+
+def test_facts_are_read_again_when_the_extractor_changed(app_ctx, tmp_path):
+    """A deploy that improves fact extraction refreshes the facts of files already ingested (the
+    chunks, tables and curated facts stay), and a second ingest is again 'unchanged'."""
+    from sqlalchemy import func, select, update
+
+    from app.commands.catalog import ingest_files
+    from app.extensions import db
+    from app.models import Chunk, Document, Fact
+    from app.rag.facts import FACTS_VERSION
+    from tests.test_retrieval import write_jsonl
+
+    pages = {1: "MAPLE ROW\nSector 993, Gurugram", 2: "Possession: December 2030"}
+    path = write_jsonl(tmp_path / "maple.jsonl", pages, source="Maple_Row.pdf")
+    name = f"Maple Row {uuid.uuid4().hex[:6]}"
+    (first,) = ingest_files(name, [str(path)], progress=False)
+    document = db.session.scalar(
+        select(Document).where(Document.source == "Maple_Row.pdf").order_by(Document.id.desc())
+    )
+    assert first.status == "added" and document.facts_version == FACTS_VERSION
+    chunks = db.session.scalar(select(func.count(Chunk.id)).where(Chunk.document_id == document.id))
+    db.session.execute(update(Document).where(Document.id == document.id).values(facts_version="older"))
+    db.session.execute(update(Fact).where(Fact.document_id == document.id).values(value="stale"))
+    db.session.commit()
+
+    (second,) = ingest_files(name, [str(path)], progress=False)
+    db.session.expire_all()
+    assert second.status == "facts refreshed" and second.facts >= 1
+    values = db.session.scalars(select(Fact.value).where(Fact.document_id == document.id)).all()
+    assert "December 2030" in values and "stale" not in values
+    assert db.session.scalar(select(func.count(Chunk.id)).where(Chunk.document_id == document.id)) == chunks
+    (third,) = ingest_files(name, [str(path)], progress=False)
+    assert third.status == "unchanged"

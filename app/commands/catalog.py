@@ -67,7 +67,9 @@ def ingest(paths: tuple[str, ...], project_name: str) -> None:
         raise click.ClickException(str(exc)) from exc
     for r in results:
         line = f"{r.source}: {r.status}"
-        if r.status != "unchanged":
+        if r.status == "facts refreshed":
+            line += f" — {r.facts} facts (the fact extractor changed since it was read)"
+        elif r.status != "unchanged":
             line += f" — {r.pages} pages, {r.chunks} chunks, {r.tables} tables, {r.facts} facts"
         if r.image_only_pages:
             line += f"; image-only pages (no text layer): {', '.join(map(str, r.image_only_pages))}"

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.models import Chunk, Document, DocumentTable, Fact, Project
 from app.rag.chunking import chunk_page
 from app.rag.embed import Embedder
-from app.rag.facts import extract_facts
+from app.rag.facts import FACTS_VERSION, extract_facts
 from app.rag.readers import IngestError, SourceDocument, read_document
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class IngestResult:
     """What ingesting one file did."""
 
     source: str
-    status: str  # "added" | "replaced" | "unchanged"
+    status: str  # "added" | "replaced" | "unchanged" | "facts refreshed"
     pages: int = 0
     chunks: int = 0
     tables: int = 0
@@ -100,6 +100,23 @@ def get_or_create_project(session: Session, name: str) -> Project:
     return project
 
 
+def _refresh_facts(
+    session: Session, project: Project, document: Document, parsed: ParsedFile
+) -> IngestResult:
+    """The same file read by an older fact extractor: its extracted facts are read again (chunks,
+    tables and curated facts stay as they are)."""
+    session.execute(delete(Fact).where(Fact.document_id == document.id, Fact.origin == "extracted"))
+    facts = [
+        _derived_row(Fact, document, origin="extracted", **asdict(fact))
+        for fact in extract_facts(parsed.document)
+    ]
+    session.add_all(facts)
+    document.facts_version = FACTS_VERSION
+    session.flush()
+    _fill_project_profile(session, project)
+    return IngestResult(document.source, "facts refreshed", pages=document.page_count, facts=len(facts))
+
+
 def store_document(
     session: Session, project: Project, parsed: ParsedFile, embedder: Embedder
 ) -> IngestResult:
@@ -109,7 +126,9 @@ def store_document(
         select(Document).where(Document.project_id == project.id, Document.sha256 == parsed.sha256)
     )
     if same_bytes is not None:
-        return IngestResult(doc.source, "unchanged", pages=same_bytes.page_count)
+        if same_bytes.facts_version == FACTS_VERSION:
+            return IngestResult(doc.source, "unchanged", pages=same_bytes.page_count)
+        return _refresh_facts(session, project, same_bytes, parsed)
     previous = session.scalar(
         select(Document).where(Document.project_id == project.id, Document.source == doc.source)
     )
@@ -132,6 +151,7 @@ def store_document(
         project_id=project.id,
         source=doc.source,
         sha256=parsed.sha256,
+        facts_version=FACTS_VERSION,
         page_count=len(doc.pages),
         image_only_pages=image_only,
     )
