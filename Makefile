@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python bench/retrieval.py
 
 eval: install
+	$(BIN)/investochat db upgrade
 	$(BIN)/investochat eval ../shared/eval/dev_questions.jsonl ../shared/eval/real_questions.jsonl \
 		../shared/corpus/fictional/questions.jsonl \
 		--corpus ../shared/corpus/brochures --corpus ../shared/corpus/fictional
