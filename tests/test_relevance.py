@@ -527,3 +527,16 @@ def test_a_table_row_opening_a_page_can_answer_and_bathroom_words_meet(app_ctx, 
     assert tub.answered and "Bath tub in master toilet" in tub.answer, tub.answer
     glazing = answer_question("Are the windows double glazed?", project=name)
     assert glazing.answered and "Double Glass Unit" in glazing.answer, glazing.answer
+
+
+def test_a_count_in_words_and_in_figures_is_one_fact(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Pipal Square",
+        {
+            1: "PIPAL SQUARE\nSector 994, Gurugram\nFour towers of quiet luxury",
+            2: "HIGHLIGHTS\n• 4 towers — Amber, Beryl, Coral & Dune\n• 260 residences",
+        },
+    )
+    towers = answer_question("How many towers are there?", project=name)
+    assert towers.answered and towers.route == "facts" and "4 towers" in towers.answer, towers.answer

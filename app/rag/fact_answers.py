@@ -47,12 +47,26 @@ FACT_RULES: list[tuple[str | None, str, str, str]] = [
 ]
 
 
+NUMBER_WORDS = {
+    w: str(n)
+    for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
+}
+
+
+def _same_value(value: str) -> str:
+    """A value as compared with others: "Four towers" and "4 towers" are one value."""
+    words = value.strip().lower().split()
+    return " ".join(NUMBER_WORDS.get(w, w) for w in words)
+
+
 def _settle(facts: list[Fact]) -> Fact | None:
     """One fact from candidates: the only value, a list holding all the others, or the values
     of one page together ("128.68 sq m / 1385 sq ft"); None when they disagree."""
-    values = {f.value.strip().lower() for f in facts}
+    values = {_same_value(f.value) for f in facts}
     if len(values) == 1:
-        return facts[0]
+        return next(
+            (f for f in facts if re.search(r"\d", f.value)), facts[0]
+        )  # "4 towers" over "Four towers"
     if not facts:
         return None
     as_sets = [({v.strip() for v in f.value.lower().split(",")}, f) for f in facts]
