@@ -540,3 +540,19 @@ def test_a_count_in_words_and_in_figures_is_one_fact(app_ctx, tmp_path):
     )
     towers = answer_question("How many towers are there?", project=name)
     assert towers.answered and towers.route == "facts" and "4 towers" in towers.answer, towers.answer
+
+
+def test_a_portfolio_page_about_another_city_does_not_answer(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Neem Plots",
+        {
+            1: "NEEM PLOTS\nSector 995, Gurugram\nOne-acre plots with landscaped gardens",
+            2: "OUR OTHER ADDRESSES\nSeaview Villas, Goa: private pool in every villa",
+            3: "CONNECTIVITY\nIGI Airport, New Delhi: 25 km (30 mins)",
+        },
+    )
+    pool = answer_question("Does each plot come with a private pool?", project=name)
+    assert pool.answered is False, pool.answer
+    airport = answer_question("How far is IGI Airport?", project=name)
+    assert airport.answered and "25 km" in airport.answer, airport.answer

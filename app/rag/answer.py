@@ -15,12 +15,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import Project
+from app.models import Fact, Project
 from app.rag.citations import Citation, CitedText, source_line
 from app.rag.compose import Evidence, find_evidence
 from app.rag.corpus_stats import corpus_stats
 from app.rag.embed import Embedder, embedder_from_config
 from app.rag.fact_answers import fact_answer, project_overview
+from app.rag.facts import is_foreign_text
 from app.rag.grounding import ContextPassage, grounding_violations
 from app.rag.language import is_yes_no, to_english
 from app.rag.llm import LLMUnavailable, composer_from_config
@@ -35,7 +36,7 @@ from app.rag.project_focus import (
 )
 from app.rag.project_listing import cross_project_answer
 from app.rag.query import STOPWORDS, analyze, is_overview, tokenize
-from app.rag.retrieve import search_pages
+from app.rag.retrieve import PageHit, search_pages
 from app.rag.rows import missing_rows, qualifiers
 from app.rag.table_answers import table_answer
 
@@ -262,6 +263,8 @@ def _answer(
         return Answer(finish(body, citations, max_chars), True, citations, "facts")
 
     hits = search_pages(session, analysis, _embedder(), project_id)
+    if focus is not None and analysis.primary_intent not in ("distance", "rera", "location"):
+        hits = _own_pages(session, focus, hits)
     table = table_answer(session, analysis, hits)
     if table is not None:
         body, citations = table
@@ -278,6 +281,18 @@ def _answer(
     route = "tables" if evidence.from_table else "documents"
     body = finish(render_evidence(evidence), citations, max_chars)
     return Answer(body, True, citations, route, evidence_lines=evidence.lines)
+
+
+def _own_pages(session: Session, project: Project, hits: list[PageHit]) -> list[PageHit]:
+    """``hits`` without the portfolio pages about the developer's projects elsewhere: a private
+    pool in a Goa villa does not answer for plots in Manesar. (Distances and RERA numbers are
+    asked of every page: a map page may name only the cities around.)"""
+    cities = set(
+        session.scalars(select(Fact.value).where(Fact.project_id == project.id, Fact.key == "city")).all()
+    )
+    if not cities:
+        return hits
+    return [hit for hit in hits if not is_foreign_text(hit.text, cities)]
 
 
 # A table row of two cells, "Particulars: Clubhouse | Details: 42,000 sq ft", read as a phone

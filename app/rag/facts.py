@@ -158,7 +158,13 @@ def _city(name: str) -> str:
 
 
 def _is_foreign(page: Page, own_cities: set[str]) -> bool:
-    named = {_city(match.group()) for match in _ANY_CITY_RE.finditer(page.text)}
+    return is_foreign_text(page.text, own_cities)
+
+
+def is_foreign_text(text: str, own_cities: set[str]) -> bool:
+    """Whether ``text`` names cities, none of them the project's own (a portfolio page about
+    the developer's project in Goa)."""
+    named = {_city(match.group()) for match in _ANY_CITY_RE.finditer(text)}
     return bool(named) and not named & own_cities
 
 
