@@ -174,7 +174,7 @@ def _answer_each_project(session: Session, question: str, projects: list[Project
     citations: list[Citation] = []
     answered = []
     for project in projects:
-        # The other projects' mentions ("Trevoc Royal Residences Type B") are not asked of this one.
+        # The other projects' mentions ("Cedar Park Grand Suites Type B") are not asked of this one.
         own = question
         for pid, runs in named.items():
             for run in runs if pid != project.id else []:

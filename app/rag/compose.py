@@ -517,7 +517,7 @@ def _right_rows(
     """Candidates about the row the question names: none labelled with another phase, tower or
     type; and, when some line carries the question's label, only those."""
     asked = qualifiers(analysis.question)
-    # A name the brochure prints as a row label counts in any order: "princess tower".
+    # A name the brochure prints as a row label counts in any order: "orchid tower".
     words = set(tokenize(analysis.question))
     for kind, printed in ((stats.rows or {}) if stats else {}).items():
         named = {

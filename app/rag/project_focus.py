@@ -80,14 +80,14 @@ def detect_project(question: str, projects: list[ProjectName]) -> ProjectName | 
 NAME_RUN_RE = re.compile(r"\b[A-Z0-9][\w'’]*(?:\s+[A-Z0-9][\w'’]*)*")
 
 
-# What may follow a name and still be part of its mention: "Type B", "Tower 2", "Royal Residences"
-# (not an acronym asked about: "Privana West EDC?").
+# What may follow a name and still be part of its mention: "Type B", "Tower 2", "Grand Suites"
+# (not an acronym asked about: "Palm Vista EDC?").
 NAME_TAIL_RE = re.compile(r"(?:\s+(?:(?:Type|Tower|Phase|Block|Wing)\s+[\w]{1,2}\b|[A-Z][a-z][\w'’]*))*")
 
 
 def mentions(question: str, words: set[str], names: list[str] = ()) -> list[str]:
     """Where ``question`` names a project whose name has ``words``: each run of capitalised
-    words holding one of them ("Trevoc Royal Residences Type B" for Trevoc 56), and each
+    words holding one of them ("Cedar Park Grand Suites Type B" for Cedar Park), and each
     occurrence of one of its ``names`` with the capitalised words that follow it."""
     found = [run for run in NAME_RUN_RE.findall(question) if set(tokenize(run)) & words]
     for name in names:
@@ -100,7 +100,7 @@ def mentions(question: str, words: set[str], names: list[str] = ()) -> list[str]
 def named_projects(session: Session, question: str) -> list[Project]:
     """The projects ``question`` names in different places ("Compare the price of A and B"
     names two). A project named by words another, better-matching project's mention already
-    holds ("Privana" of two Privana projects) is not another project asked about."""
+    holds ("Vista" of two Vista projects) is not another project asked about."""
     scored = sorted(_scores(question, _project_names(session)), key=lambda item: -item[1])
     taken: list[str] = []
     found: list[ProjectName] = []

@@ -259,7 +259,7 @@ WH_FOCUS_RE = re.compile(r"\b(?:which|what|how|who|when|where)\b((?:\s+[a-z0-9]+
 
 
 def _starts_name(pair: list[str]) -> bool:
-    """Whether a question opens with a two-word name ("Estate Residences ke bedrooms…"), not a
+    """Whether a question opens with a two-word name ("Garden Suites ke bedrooms…"), not a
     question word ("Is There…")."""
     return all(w[0].isupper() and w.lower() not in STOPWORDS for w in pair)
 
@@ -309,7 +309,7 @@ def _misspelt_stopword(token: str, vocabulary: frozenset[str] | None) -> bool:
 
 
 def _names_project(token: str, project_words: set[str]) -> bool:
-    """Whether ``token`` is a word of the project's name, as typed ("kesar vatka")."""
+    """Whether ``token`` is a word of the project's name, as typed ("lakeshre" for Lakeshore)."""
     if token in project_words:
         return True
     return (
