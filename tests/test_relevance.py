@@ -556,3 +556,20 @@ def test_a_portfolio_page_about_another_city_does_not_answer(app_ctx, tmp_path):
     assert pool.answered is False, pool.answer
     airport = answer_question("How far is IGI Airport?", project=name)
     assert airport.answered and "25 km" in airport.answer, airport.answer
+
+
+def test_a_longer_word_made_on_the_asked_one_counts(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Amla Estates",
+        {
+            1: "AMLA ESTATES\nSector 996, Gurugram",
+            2: "SERVICES\n• Gardener-on-call to maintain the lawns of every plot\n"
+            "Returning residents are greeted by the concierge",
+        },
+    )
+    answer = answer_question("Plot ke garden ki dekh-rekh kaun karega?", project=name)
+    assert answer.answered and "Gardener-on-call" in answer.answer, answer.answer
+    # an expansion is not lengthened: "returns" (of "rental yield") is not "returning"
+    refused = answer_question("What rental yield can I expect?", project=name)
+    assert refused.answered is False, refused.answer

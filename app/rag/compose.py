@@ -218,6 +218,11 @@ def _wanted_shape(analysis: QueryAnalysis) -> str | None:
     return FIGURE_SHAPES.get(analysis.primary_intent or "")
 
 
+def _extends(word: str, token: str) -> bool:
+    """Whether ``token`` is ``word`` with a suffix of up to three letters ("gardener")."""
+    return len(word) >= 5 and word.isalpha() and token.startswith(word) and 0 < len(token) - len(word) <= 3
+
+
 class _PageTerms:
     """Which term groups a page can match, worked out once per page (fuzzy matches included)."""
 
@@ -239,6 +244,11 @@ class _PageTerms:
                     close = {word} & page_set
                 if close:
                     self.single.append((term.group, frozenset(close), primary))
+                # "garden" in "Gardener-on-call", "develop" in "developer": a longer word made
+                # on the asked one counts, as an expansion does.
+                longer = {t for t in page_set if _extends(word, t)} - close if primary else set()
+                if longer:
+                    self.single.append((term.group, frozenset(longer), False))
             else:
                 parts = tuple(frozenset(t for t in page_set if _close(part, t)) for part in term.tokens)
                 if all(parts):

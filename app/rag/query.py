@@ -74,6 +74,7 @@ JARGON: dict[str, list[str]] = {
     "double glazed": ["double glass", "dgu", "double glazing", "dcgu"],
     "bathroom": ["toilet", "washroom"],
     "bathtub": ["bath tub", "tub"],
+    "maintenance": ["maintain", "maintained", "upkeep"],
     "highway": ["nh", "expressway"],
     "developing": ["developer", "developed by", "developers"],
     "designed": ["architect", "designer", "design"],
