@@ -573,3 +573,13 @@ def test_a_longer_word_made_on_the_asked_one_counts(app_ctx, tmp_path):
     # an expansion is not lengthened: "returns" (of "rental yield") is not "returning"
     refused = answer_question("What rental yield can I expect?", project=name)
     assert refused.answered is False, refused.answer
+
+
+def test_the_kind_of_entity_asked_for_need_not_be_on_the_line(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Bel Court",
+        {1: "BEL COURT\nSector 997, Gurugram", 2: "THE TEAM\nMain contractor: Ostrava Buildcon Pvt. Ltd."},
+    )
+    answer = answer_question("Which firm is the main contractor?", project=name)
+    assert answer.answered and "Ostrava Buildcon" in answer.answer, answer.answer

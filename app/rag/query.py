@@ -254,6 +254,8 @@ PREDICATE_WORDS = frozenset(
     for w in "payable due paid pay charged applicable required needed included allowed permitted "
     "given provided offered separately separate".split()
 )
+# "Which FIRM is the contractor?": the kind of answer wanted, which the line need not name.
+ENTITY_NOUNS = frozenset(normalize_token(w) for w in "company firm agency organisation organization".split())
 MILESTONE_WORDS = frozenset(normalize_token(w) for w in "stage milestone point".split())
 UNIT_NOUNS = frozenset(normalize_token(w) for w in "unit flat apartment home".split())
 WH_FOCUS_RE = re.compile(r"\b(?:which|what|how|who|when|where)\b((?:\s+[a-z0-9]+){1,6})")
@@ -454,7 +456,9 @@ def analyze(
         # "What is DUE on offer of possession?", "the 4 BHK UNIT": words that say what happens
         # to the thing asked about, or repeat what a configuration is, help rank but are not
         # required on the answer's line.
-        optional = token in PREDICATE_WORDS or (bhk is not None and token in UNIT_NOUNS)
+        optional = (
+            token in PREDICATE_WORDS or token in ENTITY_NOUNS or (bhk is not None and token in UNIT_NOUNS)
+        )
         add((token,), 1.0, group, optional)
         if match:
             corrections[token] = match
