@@ -583,3 +583,18 @@ def test_the_kind_of_entity_asked_for_need_not_be_on_the_line(app_ctx, tmp_path)
     )
     answer = answer_question("Which firm is the main contractor?", project=name)
     assert answer.answered and "Ostrava Buildcon" in answer.answer, answer.answer
+
+
+def test_a_yes_no_question_is_answered_by_a_line_about_what_it_asks_is_had(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Jamun Towers",
+        {
+            1: "JAMUN TOWERS\nSector 998, Gurugram",
+            2: "UNIT LAYOUT 3BHK\n\nLIVING / DINING\n6000 x 5000\n\nROOM 01\n4000 x 5000\n\n"
+            "UTILITY\n1800 x 3000\n\n3BHK | CARPET SQM.: 140.10",
+        },
+    )
+    assert analyze("Does the 3BHK have a separate utility room?").focus is not None
+    answer = answer_question("Does the 3BHK have a separate utility room?", project=name)
+    assert answer.answered and "UTILITY" in answer.answer and "140.10" not in answer.answer, answer.answer

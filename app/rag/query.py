@@ -258,6 +258,10 @@ PREDICATE_WORDS = frozenset(
 ENTITY_NOUNS = frozenset(normalize_token(w) for w in "company firm agency organisation organization".split())
 MILESTONE_WORDS = frozenset(normalize_token(w) for w in "stage milestone point".split())
 UNIT_NOUNS = frozenset(normalize_token(w) for w in "unit flat apartment home".split())
+HAS_FOCUS_RE = re.compile(
+    r"^(?:doe|do|is|are|will|can)\b.*?\b(?:have|ha|come with|include|offer|provide|get)\b"
+    r"((?:\s+[a-z0-9]+){1,6})"
+)
 WH_FOCUS_RE = re.compile(r"\b(?:which|what|how|who|when|where)\b((?:\s+[a-z0-9]+){1,6})")
 
 
@@ -473,7 +477,9 @@ def analyze(
         _unit_nouns_optional(terms, all_tokens)
     variant = UNIT_VARIANT_RE.search(question)
     focus = None
-    asked = WH_FOCUS_RE.search(" ".join(all_tokens))
+    joined = " ".join(all_tokens)
+    # "Does the 3BHK have a separate UTILITY room?": what a yes-or-no question asks is had.
+    asked = WH_FOCUS_RE.search(joined) or HAS_FOCUS_RE.search(joined)
     if asked:
         for token in asked.group(1).split():
             if token in PREDICATE_WORDS or token in MILESTONE_WORDS:
