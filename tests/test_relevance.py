@@ -579,10 +579,16 @@ def test_the_kind_of_entity_asked_for_need_not_be_on_the_line(app_ctx, tmp_path)
     name = brochure(
         tmp_path,
         "Bel Court",
-        {1: "BEL COURT\nSector 997, Gurugram", 2: "THE TEAM\nMain contractor: Ostrava Buildcon Pvt. Ltd."},
+        {
+            1: "BEL COURT\nSector 997, Gurugram",
+            2: "THE TEAM\nMain contractor: Ostrava Buildcon Pvt. Ltd.",
+            3: "DISCLAIMER\nThe project land is situated at Village Kherki, Tehsil Sohna.",
+        },
     )
     answer = answer_question("Which firm is the main contractor?", project=name)
     assert answer.answered and "Ostrava Buildcon" in answer.answer, answer.answer
+    village = answer_question("village name?", project=name)
+    assert village.answered and "Village Kherki" in village.answer, village.answer
 
 
 def test_a_yes_no_question_is_answered_by_a_line_about_what_it_asks_is_had(app_ctx, tmp_path):
