@@ -604,3 +604,18 @@ def test_a_yes_no_question_is_answered_by_a_line_about_what_it_asks_is_had(app_c
     assert analyze("Does the 3BHK have a separate utility room?").focus is not None
     answer = answer_question("Does the 3BHK have a separate utility room?", project=name)
     assert answer.answered and "UTILITY" in answer.answer and "140.10" not in answer.answer, answer.answer
+
+
+def test_is_x_included_in_y_asks_about_x(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Karonda Heights",
+        {
+            1: "KARONDA HEIGHTS\nSector 999, Gurugram",
+            2: "OTHER CHARGES\nEDC & IDC : Rs. 900 per sq ft (extra)\nClub membership : Rs. 5,00,000",
+            3: "CONSTRUCTION LINKED PLAN\nS.No.: 1 | Stage: On booking | % of BSP: 10%\n"
+            "EDC/IDC payable in 2 equal instalments with stages 3 and 6.",
+        },
+    )
+    answer = answer_question("Is EDC/IDC included in the BSP?", project=name)
+    assert answer.answered and "Rs. 900 per sq ft (extra)" in answer.answer, answer.answer

@@ -261,6 +261,9 @@ ENTITY_NOUNS = frozenset(
 )
 MILESTONE_WORDS = frozenset(normalize_token(w) for w in "stage milestone point".split())
 UNIT_NOUNS = frozenset(normalize_token(w) for w in "unit flat apartment home".split())
+INCLUDED_IN_RE = re.compile(
+    r"\b(?:included|extra|payable|charged|part)\s+(?:in|of|with|on|over)\b((?:\s+[a-z0-9]+){1,4})$"
+)
 HAS_FOCUS_RE = re.compile(
     r"^(?:doe|do|is|are|will|can)\b.*?\b(?:have|ha|come with|include|offer|provide|get)\b"
     r"((?:\s+[a-z0-9]+){1,6})"
@@ -478,6 +481,15 @@ def analyze(
         group += 1
     if "count" not in detect_intents(question):
         _unit_nouns_optional(terms, all_tokens)
+    reference = INCLUDED_IN_RE.search(joined_all := " ".join(all_tokens))
+    if reference and re.match(r"(?:i|is|are|doe|do)\b", joined_all):
+        # "Is EDC/IDC included in the BSP?" asks about EDC/IDC; the BSP is what it is measured
+        # against, and the line about EDC ("EDC & IDC: Rs. 1,025 per sq ft (extra)") need not name it.
+        after = set(reference.group(1).split())
+        measured = {term.group for term in terms if set(term.tokens) <= after}
+        for term in terms:
+            if term.group in measured:
+                term.optional = True
     variant = UNIT_VARIANT_RE.search(question)
     focus = None
     joined = " ".join(all_tokens)
