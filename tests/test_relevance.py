@@ -619,3 +619,18 @@ def test_is_x_included_in_y_asks_about_x(app_ctx, tmp_path):
     )
     answer = answer_question("Is EDC/IDC included in the BSP?", project=name)
     assert answer.answered and "Rs. 900 per sq ft (extra)" in answer.answer, answer.answer
+
+
+def test_a_count_must_count_what_was_asked(app_ctx, tmp_path):
+    pages = {
+        1: "PHALSA GREENS\nSector 1001, Gurugram",
+        2: "WELCOME\nFour-side open residences and a clubhouse that take living to the next level.",
+    }
+    vague = brochure(tmp_path, "Phalsa Greens", pages)
+    refused = answer_question("How many levels does the clubhouse have?", project=vague)
+    assert refused.answered is False, refused.answer
+    counted = brochure(
+        tmp_path, "Phalsa Greens", {**pages, 3: "CLUBHOUSE\nSpread over 3 levels with a rooftop deck"}
+    )
+    answer = answer_question("How many levels does the clubhouse have?", project=counted)
+    assert answer.answered and "3 levels" in answer.answer, answer.answer

@@ -468,8 +468,13 @@ def find_evidence(
     candidates = _right_rows(analysis, hits, found, stats)
     if not candidates:
         return None
-    best = max(candidates, key=lambda c: (c.score, -len(c.unit)))
     shape = _wanted_shape(analysis)
+    if shape and analysis.primary_intent == "count":
+        # "How many levels?" is not answered by "four-side open … the next level"
+        candidates = [c for c in candidates if _counts_focus(analysis, c.unit)]
+        if not candidates:
+            return None
+    best = max(candidates, key=lambda c: (c.score, -len(c.unit)))
     if best.coverage < MIN_COVERAGE or (shape and not re.search(shape, " ".join(best.unit), re.I)):
         return None
     # A name the question asks about ("Jewar airport", "Tower Marquise") that is not on the page
@@ -506,6 +511,24 @@ def find_evidence(
         coverage=best.coverage,
         from_table=any(TABLE_ROW_RE.search(line) for line in best.unit),
         heading=title if title not in lines else "",
+    )
+
+
+COUNT_WORD_RE = re.compile(r"^(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)$")
+
+
+def _counts_focus(analysis: QueryAnalysis, unit: list[str]) -> bool:
+    """Whether a number on the lines counts what the question counts: "How many LEVELS" wants
+    a number next to levels ("four levels", "Levels: 4"), not any number on the line."""
+    if analysis.focus is None or analysis.focus not in content_groups(analysis):
+        return True  # "how many PERCENT…" names the kind of figure, not a thing counted
+    words = {t for term in analysis.terms if term.group == analysis.focus for t in term.tokens}
+    tokens = [t.split("-")[0] for t in tokenize(" ".join(unit).replace("-", " "))]
+    return any(
+        COUNT_WORD_RE.match(tokens[j])
+        for i, token in enumerate(tokens)
+        if token in words
+        for j in range(max(0, i - 3), min(len(tokens), i + 4))
     )
 
 
