@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import Fact, Project
+from app.models import Project
 from app.rag.citations import Citation, CitedText, source_line
 from app.rag.compose import Evidence, find_evidence
 from app.rag.corpus_stats import corpus_stats
@@ -26,17 +26,10 @@ from app.rag.grounding import ContextPassage, grounding_violations
 from app.rag.language import is_yes_no, to_english
 from app.rag.llm import LLMUnavailable, composer_from_config
 from app.rag.multipart import Part, split_question
-from app.rag.project_focus import (
-    COMMON_NAME_WORDS,
-    UnknownProject,
-    mentions,
-    named_projects,
-    project_words,
-    resolve_project,
-)
+from app.rag.project_focus import COMMON_NAME_WORDS, UnknownProject, project_words, question_projects
 from app.rag.project_listing import cross_project_answer
 from app.rag.query import STOPWORDS, analyze, is_overview, tokenize
-from app.rag.retrieve import PageHit, search_pages
+from app.rag.retrieve import search_pages
 from app.rag.rows import missing_rows, qualifiers
 from app.rag.table_answers import table_answer
 
@@ -104,8 +97,7 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
         max_chars -= len(YES_NO_LEAD)
     # Hinglish and Hindi are read as the English the brochures are written in.
     question = to_english(question)
-    focus = resolve_project(session, question, project)
-    named = named_projects(session, question)  # "Compare A and B" whatever the focus
+    focus, named = question_projects(session, question, project)  # "Compare A and B", whatever the focus
     parts = split_question(question) if focus is not None else []
     if len(named) > 1:
         answer = _answer_each_project(session, question, named, max_chars)
@@ -165,19 +157,22 @@ def _answer_listing(session: Session, question: str, max_chars: int) -> Answer |
     return Answer("\n\n".join(blocks), True, citations, found[0][1].route)
 
 
-def _answer_each_project(session: Session, question: str, projects: list[Project], max_chars: int) -> Answer:
+def _answer_each_project(
+    session: Session, question: str, named: list[tuple[Project, list[str]]], max_chars: int
+) -> Answer:
     """A question about several projects ("Compare the price per sq ft of A and B") answered for
-    each from its own brochures, side by side, each with its citation."""
+    each from its own brochures, side by side, each with its citation. ``named``: each project
+    with where the question names it."""
+    projects = [project for project, _ in named]
     budget = (max_chars - 2 * (len(projects) - 1)) // len(projects)
-    named = {p.id: mentions(question, project_words(p), [p.name, *(p.aliases or [])]) for p in projects}
     blocks: list[str] = []
     citations: list[Citation] = []
     answered = []
     for project in projects:
         # The other projects' mentions ("Cedar Park Grand Suites Type B") are not asked of this one.
         own = question
-        for pid, runs in named.items():
-            for run in runs if pid != project.id else []:
+        for other, runs in named:
+            for run in runs if other.id != project.id else []:
                 own = own.replace(run, " ")
         others = set().union(*(project_words(p) for p in projects if p.id != project.id)) - COMMON_NAME_WORDS
         answer = _answer(session, own, project, budget - len(project.name) - 2, drop=others)
@@ -263,8 +258,11 @@ def _answer(
         return Answer(finish(body, citations, max_chars), True, citations, "facts")
 
     hits = search_pages(session, analysis, _embedder(), project_id)
-    if focus is not None and analysis.primary_intent not in ("distance", "rera", "location"):
-        hits = _own_pages(session, focus, hits)
+    if stats is not None and stats.cities and analysis.primary_intent not in ("distance", "rera", "location"):
+        # Not the portfolio pages about the developer's projects elsewhere: a private pool in a
+        # Goa villa does not answer for plots in Manesar. (Distances and RERA numbers are asked
+        # of every page: a map page may name only the cities around.)
+        hits = [hit for hit in hits if not is_foreign_text(hit.text, stats.cities)]
     table = table_answer(session, analysis, hits)
     if table is not None:
         body, citations = table
@@ -281,18 +279,6 @@ def _answer(
     route = "tables" if evidence.from_table else "documents"
     body = finish(render_evidence(evidence), citations, max_chars)
     return Answer(body, True, citations, route, evidence_lines=evidence.lines)
-
-
-def _own_pages(session: Session, project: Project, hits: list[PageHit]) -> list[PageHit]:
-    """``hits`` without the portfolio pages about the developer's projects elsewhere: a private
-    pool in a Goa villa does not answer for plots in Manesar. (Distances and RERA numbers are
-    asked of every page: a map page may name only the cities around.)"""
-    cities = set(
-        session.scalars(select(Fact.value).where(Fact.project_id == project.id, Fact.key == "city")).all()
-    )
-    if not cities:
-        return hits
-    return [hit for hit in hits if not is_foreign_text(hit.text, cities)]
 
 
 # A table row of two cells, "Particulars: Clubhouse | Details: 42,000 sq ft", read as a phone

@@ -18,6 +18,7 @@ from app.rag.corpus_stats import CorpusStats
 from app.rag.language import is_yes_no
 from app.rag.query import (
     FIGURE_SHAPES,
+    NUMBER_WORDS,
     STOPWORDS,
     QueryAnalysis,
     content_groups,
@@ -186,20 +187,19 @@ def _attach_values(lines: list[str], index: int, shape: str | None, blocks: list
     return [index]
 
 
-def _labels_a_value(lines: list[str], index: int, label: str, blocks: list[int]) -> bool:
+def _labels_a_value(lines: list[str], index: int, label: str, block: list[int], title_block: bool) -> bool:
     """Whether ``label`` is a caption of the one or two value lines under it: a short block
-    ("LANDSCAPE CONSULTANT" / "DESIGN ACCORD"), not a section title above a list."""
-    if not label or not is_heading(label) or blocks[index] == 0 or len(lines[index].split()) > 8:
+    ("LANDSCAPE CONSULTANT" / "DESIGN ACCORD"), not a section title above a list. ``block``: the
+    indexes of the lines of ``index``'s block; ``title_block``: whether it is the page's first."""
+    if not label or not is_heading(label) or title_block or len(lines[index].split()) > 8:
         return False  # (the page's own title block is a title, not a caption)
-    block = [i for i in range(len(lines)) if blocks[i] == blocks[index]]
     return len(block) <= 3 and lines[block[0]] == label and index != block[0]
 
 
-def _captioned_line(lines: list[str], index: int, blocks: list[int]) -> int | None:
+def _captioned_line(lines: list[str], index: int, block: list[int], title_block: bool) -> int | None:
     """The line a caption inside a short block names: the one right under it, or the one above
     it when the caption ends a two-line block ("GARY E. GREENE, AIA" / "ARCHITECT")."""
-    block = [i for i in range(len(lines)) if blocks[i] == blocks[index]]
-    if blocks[index] == 0 or len(block) > 3:
+    if title_block or len(block) > 3:
         return None
     if index + 1 in block:
         named = index + 1
@@ -370,6 +370,9 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
         labels = [label for _, label in context]
         label_groups_of = {label: terms.groups(tokenize(label)) for label in set(labels) if label}
         blocks = _block_numbers(hit.text)
+        members: dict[int, list[int]] = {}  # block number → the indexes of its lines
+        for line_index, number in enumerate(blocks):
+            members.setdefault(number, []).append(line_index)
         prior = 0.5 * hit.rank_score / top_prior
         page_bonus = 0.5 if analysis.bhk and analysis.bhk in page_groups_tokens(line_tokens) else 0.0
         if brand and stats is not None and stats.near(brand, hit.page):
@@ -381,9 +384,12 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
             matched = terms.match([t for i in unit_ids for t in line_tokens[i]])
             groups = frozenset(matched)
             label_groups = label_groups_of[labels[index]] - groups if labels[index] else frozenset()
-            captioned = _labels_a_value(lines, index, labels[index], blocks)
+            block = members[blocks[index]]
+            captioned = _labels_a_value(lines, index, labels[index], block, blocks[index] == 0)
             if len(unit_ids) == 1 and is_heading(lines[index]):
-                caption_of = _captioned_line(lines, index, blocks) if groups & required else None
+                caption_of = (
+                    _captioned_line(lines, index, block, blocks[index] == 0) if groups & required else None
+                )
                 if caption_of is not None:  # "LANDSCAPE CONSULTANT" / "DESIGN ACCORD"
                     unit_ids = sorted([index, caption_of])
                 elif not captioned:
@@ -394,7 +400,7 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
                 # "PRINCIPAL CONTRACTOR" above "ARABIAN CONSTRUCTION CO.": the caption says
                 # what the line under it is.
                 groups, label_groups = label_groups, frozenset()
-                unit_ids = [lines.index(labels[index], blocks.index(blocks[index])), *unit_ids]
+                unit_ids = [block[0], *unit_ids]  # the caption is the block's first line
             if (
                 focus_on_pages
                 and focus not in groups | label_groups
@@ -471,7 +477,8 @@ def find_evidence(
     shape = _wanted_shape(analysis)
     if shape and analysis.primary_intent == "count":
         # "How many levels?" is not answered by "four-side open … the next level"
-        candidates = [c for c in candidates if _counts_focus(analysis, c.unit)]
+        content = content_groups(analysis)
+        candidates = [c for c in candidates if _counts_focus(analysis, content, c.unit)]
         if not candidates:
             return None
     best = max(candidates, key=lambda c: (c.score, -len(c.unit)))
@@ -514,13 +521,13 @@ def find_evidence(
     )
 
 
-COUNT_WORD_RE = re.compile(r"^(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)$")
+COUNT_WORD_RE = re.compile(rf"^(\d+|{'|'.join(NUMBER_WORDS)})$")
 
 
-def _counts_focus(analysis: QueryAnalysis, unit: list[str]) -> bool:
+def _counts_focus(analysis: QueryAnalysis, content: frozenset[int], unit: list[str]) -> bool:
     """Whether a number on the lines counts what the question counts: "How many LEVELS" wants
     a number next to levels ("four levels", "Levels: 4"), not any number on the line."""
-    if analysis.focus is None or analysis.focus not in content_groups(analysis):
+    if analysis.focus is None or analysis.focus not in content:
         return True  # "how many PERCENT…" names the kind of figure, not a thing counted
     words = {t for term in analysis.terms if term.group == analysis.focus for t in term.tokens}
     tokens = [t.split("-")[0] for t in tokenize(" ".join(unit).replace("-", " "))]

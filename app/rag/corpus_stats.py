@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Chunk, Document
+from app.models import Chunk, Document, Fact
 from app.rag.query import QueryAnalysis, tokenize
 from app.rag.rows import qualifiers
 
@@ -28,6 +28,7 @@ class CorpusStats:
     pages: int
     token_pages: dict[str, tuple[int, ...]] | None = None  # only for one project
     rows: dict[str, frozenset[str]] | None = None  # row labels printed: {"phase": {"1", "2"}}
+    cities: frozenset[str] = frozenset()  # the project's own cities (its "city" facts)
 
     def near(self, token: str, page: int, gap: int = SECTION_GAP) -> bool:
         """Whether ``page`` lies in a section where ``token`` is printed.
@@ -107,7 +108,12 @@ def corpus_stats(session: Session, project_id: int | None) -> CorpusStats:
                 collected.setdefault(word, set()).add(page)
         token_pages = {word: tuple(sorted(found)) for word, found in collected.items()}
     printed = {kind: frozenset(values) for kind, values in rows.items()}
-    stats = CorpusStats(vocab, frequency, len(pages), token_pages, printed)
+    cities = frozenset(
+        session.scalars(select(Fact.value).where(Fact.project_id == project_id, Fact.key == "city"))
+        if project_id is not None
+        else ()
+    )
+    stats = CorpusStats(vocab, frequency, len(pages), token_pages, printed, cities)
     with _stats_lock:
         stale = [k for k in _stats_cache if k[0] == project_id]  # older versions of this entry
         for old in stale:

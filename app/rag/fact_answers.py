@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from app.models import Fact
 from app.rag.citations import Citation, CitedText
 from app.rag.corpus_stats import CorpusStats
-from app.rag.query import QueryAnalysis
+from app.rag.query import NUMBER_WORDS, QueryAnalysis
 
 # (intent or None, question pattern, fact key, sentence template)
 FACT_RULES: list[tuple[str | None, str, str, str]] = [
@@ -45,12 +45,6 @@ FACT_RULES: list[tuple[str | None, str, str, str]] = [
     ("area", r"\bclub(house)?\b", "club_size", "Clubhouse: {value}."),
     ("area", r"\bcarpet\b", "carpet_area", "Carpet area: {value}."),
 ]
-
-
-NUMBER_WORDS = {
-    w: str(n)
-    for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
-}
 
 
 def _same_value(value: str) -> str:

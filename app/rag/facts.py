@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from pathlib import Path
 
 from app.rag import fact_evidence, tables, unit_facts
@@ -157,11 +157,11 @@ def _city(name: str) -> str:
     return "Gurugram" if name.lower() == "gurgaon" else " ".join(map(str.capitalize, name.split()))
 
 
-def _is_foreign(page: Page, own_cities: set[str]) -> bool:
+def _is_foreign(page: Page, own_cities: Set[str]) -> bool:
     return is_foreign_text(page.text, own_cities)
 
 
-def is_foreign_text(text: str, own_cities: set[str]) -> bool:
+def is_foreign_text(text: str, own_cities: Set[str]) -> bool:
     """Whether ``text`` names cities, none of them the project's own (a portfolio page about
     the developer's project in Goa)."""
     named = {_city(match.group()) for match in _ANY_CITY_RE.finditer(text)}

@@ -58,23 +58,30 @@ def _project_names(session: Session) -> list[ProjectName]:
 
 def resolve_project(session: Session, question: str, name: str | None) -> Project | None:
     """The project in focus: the one named by the caller, else one the question names."""
+    return question_projects(session, question, name)[0]
+
+
+def question_projects(
+    session: Session, question: str, name: str | None
+) -> tuple[Project | None, list[tuple[Project, list[str]]]]:
+    """The project in focus (the one named by the caller, else the one the question names
+    best), and every project the question names in a place of its own, with those places
+    ("Compare the price of A and B" names two)."""
     projects = _project_names(session)
+    scored = _scores(question, projects)
     if name:
         wanted = name.strip().lower()
-        for project in projects:
-            if wanted in {project.name.lower(), project.slug, *(a.lower() for a in project.aliases)}:
-                return session.get(Project, project.id)
-        known = ", ".join(p.name for p in projects) or "none yet"
-        raise UnknownProject(f"Unknown project {name!r}. Known projects: {known}.")
-    found = detect_project(question, projects)
-    return session.get(Project, found.id) if found else None
-
-
-def detect_project(question: str, projects: list[ProjectName]) -> ProjectName | None:
-    """Find the project a question names, tolerating typos; None when it names none."""
-    scored = _scores(question, projects)
-    best = max(scored, key=lambda item: item[1], default=None)
-    return best[0] if best and best[1] >= 90 else None
+        found = next(
+            (p for p in projects if wanted in {p.name.lower(), p.slug, *(a.lower() for a in p.aliases)}), None
+        )
+        if found is None:
+            known = ", ".join(p.name for p in projects) or "none yet"
+            raise UnknownProject(f"Unknown project {name!r}. Known projects: {known}.")
+    else:
+        best = max(scored, key=lambda item: item[1], default=None)
+        found = best[0] if best and best[1] >= 90 else None
+    focus = session.get(Project, found.id) if found else None
+    return focus, [(session.get(Project, p.id), where) for p, where in _named(question, scored)]
 
 
 NAME_RUN_RE = re.compile(r"\b[A-Z0-9][\w'’]*(?:\s+[A-Z0-9][\w'’]*)*")
@@ -97,23 +104,22 @@ def mentions(question: str, words: set[str], names: list[str] = ()) -> list[str]
     return sorted(set(found), key=len, reverse=True)  # longest first, so removal takes it whole
 
 
-def named_projects(session: Session, question: str) -> list[Project]:
-    """The projects ``question`` names in different places ("Compare the price of A and B"
-    names two). A project named by words another, better-matching project's mention already
-    holds ("Vista" of two Vista projects) is not another project asked about."""
-    scored = sorted(_scores(question, _project_names(session)), key=lambda item: -item[1])
+def _named(question: str, scored: list[tuple[ProjectName, int]]) -> list[tuple[ProjectName, list[str]]]:
+    """The projects named in places of their own, best match first. A project named by words
+    another, better-matching project's mention already holds ("Vista" of two Vista projects) is
+    not another project asked about, nor is a fuzzy likeness with no mention of its own."""
     taken: list[str] = []
-    found: list[ProjectName] = []
-    for project, score in scored:
+    found: list[tuple[ProjectName, list[str]]] = []
+    for project, score in sorted(scored, key=lambda item: -item[1]):
         if score < 90:
             break
         words = set(tokenize(project.name)).union(*(tokenize(a) for a in project.aliases))
         where = mentions(question, words, [project.name, *project.aliases])
         if not where or any(run in other or other in run for run in where for other in taken):
-            continue  # (a fuzzy likeness with no mention of its own is not a project asked about)
+            continue
         taken.extend(where)
-        found.append(project)
-    return [session.get(Project, project.id) for project in found]
+        found.append((project, where))
+    return found
 
 
 def _scores(question: str, projects: list[ProjectName]) -> list[tuple[ProjectName, int]]:

@@ -24,7 +24,10 @@ STOPWORDS = frozenset(
     approximately approx roughly currently basically precisely compare comparison versus vs""".split()
 )
 
-NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6"}
+NUMBER_WORDS = {
+    word: str(n)
+    for n, word in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
+}
 BEDROOM_RE = re.compile(r"\b(one|two|three|four|five|six|[1-6])[\s-]*bed(?:room)?s?\b", re.I)
 BHK_RE = re.compile(r"\b(\d)\s*(?:\.5\s*)?-?\s*bhk\b", re.I)
 UNIT_VARIANT_RE = re.compile(r"\btype[\s-]*([a-z0-9]{1,2})\b", re.I)
