@@ -31,6 +31,7 @@ from app.rag.project_listing import cross_project_answer
 from app.rag.query import STOPWORDS, analyze, is_overview, tokenize
 from app.rag.retrieve import search_pages
 from app.rag.rows import missing_rows, qualifiers
+from app.rag.sections import SectionMatch, match_sections
 from app.rag.table_answers import table_answer
 
 __all__ = ["Answer", "UnknownProject", "answer_question", "refusal_text"]
@@ -98,13 +99,18 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
     # Hinglish and Hindi are read as the English the brochures are written in.
     question = to_english(question)
     focus, named = question_projects(session, question, project)  # "Compare A and B", whatever the focus
-    parts = split_question(question) if focus is not None else []
+    # A brochure file holding two projects: the one the question names answers alone.
+    sections = match_sections(question, corpus_stats(session, focus.id).sections) if focus else []
+    within = sections[0] if len(sections) == 1 else None
+    parts = split_question(within.without_name(question) if within else question) if focus is not None else []
     if len(named) > 1:
         answer = _answer_each_project(session, question, named, max_chars)
+    elif len(sections) > 1:
+        answer = _answer_each_section(session, question, focus, sections, max_chars)
     elif len(parts) > 1:
-        answer = _answer_parts(session, parts, focus, max_chars)
+        answer = _answer_parts(session, parts, focus, max_chars, within)
     else:
-        answer = _answer(session, question, focus, max_chars)
+        answer = _answer(session, question, focus, max_chars, within=within)
         if focus is None and answer.route != "sql" and LISTING_RE.search(question):
             answer = _answer_listing(session, question, max_chars) or answer
     if yes_no and answer.answered and len(parts) <= 1:
@@ -187,14 +193,42 @@ def _answer_each_project(
     return Answer("\n\n".join(blocks), True, citations, answered[0].route)
 
 
-def _answer_parts(session: Session, parts: list[Part], focus: Project, max_chars: int) -> Answer:
+def _answer_each_section(
+    session: Session, question: str, focus: Project, sections: list[SectionMatch], max_chars: int
+) -> Answer:
+    """A question naming two projects of one bound brochure file ("Which has more units, the
+    Aspen or the Cedar Residences?") answered for each from its own pages, each labelled."""
+    budget = (max_chars - 2 * (len(sections) - 1)) // len(sections)
+    own = question
+    for match in sections:
+        own = match.without_name(own)
+    blocks: list[str] = []
+    citations: list[Citation] = []
+    answered = []
+    for match in sections:
+        label = match.section.title or " ".join(match.phrase).title()
+        answer = _answer(session, own, focus, budget - len(label) - 2, within=match)
+        if answer.answered:
+            answered.append(answer)
+            blocks.append(f"{label}: {answer.answer}")
+            citations.extend(c for c in answer.citations if c not in citations)
+        else:
+            blocks.append(f"{label}: not in the brochures I have.")
+    if not answered:
+        return Answer(refusal_text(focus), False, [], "none")
+    return Answer("\n\n".join(blocks), True, citations, answered[0].route)
+
+
+def _answer_parts(
+    session: Session, parts: list[Part], focus: Project, max_chars: int, within: SectionMatch | None = None
+) -> Answer:
     """Each part of a multi-part question answered on its own, with its own citation; a part the
     brochures do not answer is said to be missing, for that part only."""
     budget = (max_chars - 2 * (len(parts) - 1)) // len(parts)
     answers: list[Answer] = []
     used: set[str] = set()  # each part answers with lines of its own
     for part in parts:
-        answer = _answer(session, part.question, focus, budget, avoid=frozenset(used))
+        answer = _answer(session, part.question, focus, budget, avoid=frozenset(used), within=within)
         answers.append(answer)
         used.update(answer.evidence_lines)
     if not any(a.answered for a in answers):
@@ -223,10 +257,15 @@ def _answer(
     max_chars: int,
     avoid: frozenset[str] = frozenset(),
     drop: set[str] | None = None,
+    within: SectionMatch | None = None,
 ) -> Answer:
     """``avoid``: brochure lines another part of the question was answered with; ``drop``: words
-    naming projects, when the question names more than the one in focus."""
+    naming projects, when the question names more than the one in focus; ``within``: the part
+    of a bound brochure file the question names, whose pages alone answer."""
     project_id = focus.id if focus else None
+    section = within.section if within else None
+    if within is not None:
+        question = within.without_name(question)  # the name locates the pages; it is not what is asked
     # Brochure statistics (typo correction, brand names) are per project: across every project
     # they would cost a full pass over all chunks, so a question without a project goes without.
     stats = corpus_stats(session, project_id) if focus is not None else None
@@ -246,18 +285,19 @@ def _answer(
     if stats is not None and stats.rows is not None and missing_rows(stats.rows, question):
         return Answer(refusal_text(focus), False, [], "none")  # "Phase 3" of a two-phase project
 
-    overview = project_overview(session, focus.id) if focus and is_overview(analysis) else None
+    overview = project_overview(session, focus.id, section) if focus and is_overview(analysis) else None
     if overview is not None:
         body, citations = overview
         return Answer(finish(body, citations, max_chars), True, citations, "facts")
 
     # A project-wide fact does not answer for one phase or tower; a unit type's area facts do.
-    fact = fact_answer(session, analysis, project_id, stats) if focus and not set(rows) - {"type"} else None
+    whole_project = focus is not None and not set(rows) - {"type"}
+    fact = fact_answer(session, analysis, project_id, stats, section) if whole_project else None
     if fact is not None:
         body, citations = fact
         return Answer(finish(body, citations, max_chars), True, citations, "facts")
 
-    hits = search_pages(session, analysis, _embedder(), project_id)
+    hits = search_pages(session, analysis, _embedder(), project_id, within=section)
     if stats is not None and stats.cities and analysis.primary_intent not in ("distance", "rera", "location"):
         # Not the portfolio pages about the developer's projects elsewhere: a private pool in a
         # Goa villa does not answer for plots in Manesar. (Distances and RERA numbers are asked

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.models import Chunk, Document, Fact
 from app.rag.query import QueryAnalysis, tokenize
 from app.rag.rows import qualifiers
+from app.rag.sections import Section, find_sections
 
 BRAND_MIN_PAGES = 3
 BRAND_MIN_SPREAD = 0.06
@@ -29,6 +30,7 @@ class CorpusStats:
     token_pages: dict[str, tuple[int, ...]] | None = None  # only for one project
     rows: dict[str, frozenset[str]] | None = None  # row labels printed: {"phase": {"1", "2"}}
     cities: frozenset[str] = frozenset()  # the project's own cities (its "city" facts)
+    sections: tuple[Section, ...] = ()  # brochures bound in one file, only for one project
 
     def near(self, token: str, page: int, gap: int = SECTION_GAP) -> bool:
         """Whether ``page`` lies in a section where ``token`` is printed.
@@ -88,11 +90,16 @@ def corpus_stats(session: Session, project_id: int | None) -> CorpusStats:
             return _stats_cache[key]
     query = select(Chunk.document_id, Chunk.page, Chunk.text)
     if project_id is not None:
-        query = query.where(Chunk.project_id == project_id)
+        query = query.where(Chunk.project_id == project_id).order_by(
+            Chunk.document_id, Chunk.page, Chunk.ordinal
+        )
     pages: dict[tuple[int, int], set[str]] = {}
     rows: dict[str, set[str]] = {}
+    page_texts: dict[int, dict[int, list[str]]] = {}  # document → page → its chunks, in order
     for document_id, page, chunk_text in session.execute(query):
         pages.setdefault((document_id, page), set()).update(tokenize(chunk_text))
+        if project_id is not None:
+            page_texts.setdefault(document_id, {}).setdefault(page, []).append(chunk_text)
         for kind, values in qualifiers(chunk_text).items():
             rows.setdefault(kind, set()).update(values)
     frequency: dict[str, int] = {}
@@ -113,7 +120,12 @@ def corpus_stats(session: Session, project_id: int | None) -> CorpusStats:
         if project_id is not None
         else ()
     )
-    stats = CorpusStats(vocab, frequency, len(pages), token_pages, printed, cities)
+    sections = tuple(
+        section
+        for document_id, texts in page_texts.items()
+        for section in find_sections(document_id, {page: "\n".join(parts) for page, parts in texts.items()})
+    )
+    stats = CorpusStats(vocab, frequency, len(pages), token_pages, printed, cities, sections)
     with _stats_lock:
         stale = [k for k in _stats_cache if k[0] == project_id]  # older versions of this entry
         for old in stale:

@@ -11,6 +11,7 @@ from app.models import Fact
 from app.rag.citations import Citation, CitedText
 from app.rag.corpus_stats import CorpusStats
 from app.rag.query import NUMBER_WORDS, QueryAnalysis
+from app.rag.sections import Section
 
 # (intent or None, question pattern, fact key, sentence template)
 FACT_RULES: list[tuple[str | None, str, str, str]] = [
@@ -106,22 +107,32 @@ def _unit_facts(session: Session, project_id: int, analysis: QueryAnalysis) -> l
     return matching
 
 
-def _facts(session: Session, project_id: int, key: str) -> list[Fact]:
+def _facts(session: Session, project_id: int, key: str, within: Section | None = None) -> list[Fact]:
     query = (
         select(Fact)
         .where(Fact.project_id == project_id, Fact.key == key)
         .order_by(Fact.origin.asc(), Fact.page, Fact.id)  # "curated" sorts before "extracted"
     )
-    return list(session.scalars(query))
+    return _only_within(list(session.scalars(query)), within)
+
+
+def _only_within(facts: list[Fact], within: Section | None) -> list[Fact]:
+    """The facts printed in one part of a bound brochure file (all of them without a part)."""
+    return facts if within is None else [f for f in facts if within.holds(f.document_id, f.page)]
 
 
 def fact_answer(
-    session: Session, analysis: QueryAnalysis, project_id: int, stats: CorpusStats | None = None
+    session: Session,
+    analysis: QueryAnalysis,
+    project_id: int,
+    stats: CorpusStats | None = None,
+    within: Section | None = None,
 ) -> CitedText | None:
     """Answer from a single unambiguous fact, curated facts first.
 
     When a brochure holds several projects (several values for one key), names in the
-    question ("Royal Residences") pick the value printed in that project's pages.
+    question ("Royal Residences") pick the value printed in that project's pages; ``within``,
+    the part of a bound brochure file the question names, keeps its pages' facts only.
     """
     question = analysis.question.lower()
     for intent, pattern, key, template in FACT_RULES:
@@ -131,10 +142,10 @@ def fact_answer(
             continue
         if pattern and not re.search(pattern, question):
             continue
-        facts = _facts(session, project_id, key)
+        facts = _facts(session, project_id, key, within)
         curated = [f for f in facts if f.origin == "curated"]
         if key == "carpet_area":
-            facts = _unit_facts(session, project_id, analysis)
+            facts = _only_within(_unit_facts(session, project_id, analysis), within)
         chosen = curated[:1] or facts
         brand = (
             stats.rarest([t.tokens[0] for t in analysis.terms if t.brand and len(t.tokens) == 1])
@@ -175,12 +186,12 @@ OVERVIEW_FACTS: tuple[tuple[str, str], ...] = (
 UNIT_KEY_RE = re.compile(r"^carpet_area:(\d(?:\.5)?BHK(?:\+\w+)?|PENTHOUSE|VILLA|STUDIO)$", re.I)
 
 
-def project_overview(session: Session, project_id: int) -> CitedText | None:
+def project_overview(session: Session, project_id: int, within: Section | None = None) -> CitedText | None:
     """ "Tell me about X": the project's key facts, one a line, each with its page."""
     lines: list[str] = []
     citations: list[Citation] = []
     for key, label in OVERVIEW_FACTS:
-        found = _overview_fact(session, project_id, key)
+        found = _overview_fact(session, project_id, key, within)
         if found is None:
             continue  # unknown, ambiguous, or without a page to cite
         value, citation = found
@@ -192,20 +203,23 @@ def project_overview(session: Session, project_id: int) -> CitedText | None:
     return "\n".join(["Key facts from the brochure:", *lines]), citations
 
 
-def _overview_fact(session: Session, project_id: int, key: str) -> tuple[str, Citation] | None:
-    fact = _settle(_facts(session, project_id, key))
+def _overview_fact(
+    session: Session, project_id: int, key: str, within: Section | None
+) -> tuple[str, Citation] | None:
+    fact = _settle(_facts(session, project_id, key, within))
     if fact is not None:
         if fact.document is None or fact.page is None:
             return None
         return fact.value.strip().rstrip("."), Citation(fact.document.source, fact.page)
-    return _unit_types(session, project_id) if key == "unit_types" else None
+    return _unit_types(session, project_id, within) if key == "unit_types" else None
 
 
-def _unit_types(session: Session, project_id: int) -> tuple[str, Citation] | None:
+def _unit_types(session: Session, project_id: int, within: Section | None) -> tuple[str, Citation] | None:
     """The unit types a brochure gives areas for ("3 BHK, 4 BHK + SERVANT"), when it lists none,
     cited to the first page giving one."""
     query = select(Fact).where(Fact.project_id == project_id, Fact.key.like("carpet_area:%"))
-    units = [f for f in session.scalars(query.order_by(Fact.id)) if UNIT_KEY_RE.match(f.key)]
+    facts = _only_within(list(session.scalars(query.order_by(Fact.id))), within)
+    units = [f for f in facts if UNIT_KEY_RE.match(f.key)]
     cited = next((f for f in units if f.document and f.page), None)
     if cited is None:
         return None

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.models import Chunk, Document
 from app.rag.embed import Embedder
 from app.rag.query import QueryAnalysis
+from app.rag.sections import Section
 
 RRF_K = 60
 MAX_MISSING_GROUPS = 2  # a search across projects lets a question's match miss this many groups
@@ -75,8 +76,20 @@ def _cross_project_queries(analysis: QueryAnalysis, params: dict) -> list[str]:
     return queries
 
 
+def _within(section: Section | None, params: dict) -> str:
+    """The SQL condition keeping one part of a bound brochure file, its values in ``params``."""
+    if section is None:
+        return ""
+    params.update(section_document=section.document_id, first_page=section.first, last_page=section.last)
+    return " AND document_id = :section_document AND page BETWEEN :first_page AND :last_page"
+
+
 def full_text_ranking(
-    session: Session, analysis: QueryAnalysis, project_id: int | None, limit: int
+    session: Session,
+    analysis: QueryAnalysis,
+    project_id: int | None,
+    limit: int,
+    within: Section | None = None,
 ) -> list[int]:
     """Chunk ids ranked by Postgres full-text relevance.
 
@@ -89,7 +102,7 @@ def full_text_ranking(
         groups = _group_queries(analysis, params, required_only=False)
         queries = [" || ".join(groups)] if groups else []
         params["project_id"] = project_id
-        where = "tsv @@ q AND project_id = :project_id"
+        where = "tsv @@ q AND project_id = :project_id" + _within(within, params)
     else:
         queries = _cross_project_queries(analysis, params)
         where = "tsv @@ q"
@@ -105,7 +118,12 @@ def full_text_ranking(
 
 
 def vector_ranking(
-    session: Session, question: str, embedder: Embedder, project_id: int | None, limit: int
+    session: Session,
+    question: str,
+    embedder: Embedder,
+    project_id: int | None,
+    limit: int,
+    within: Section | None = None,
 ) -> list[int]:
     """Chunk ids ranked by embedding similarity (cosine) to the question."""
     vector = embedder.embed([question])[0]
@@ -114,8 +132,9 @@ def vector_ranking(
         # One project holds at most a few thousand chunks: an exact scan is fast and never misses.
         params["project_id"] = project_id
         sql = (
-            "SELECT id FROM chunks WHERE project_id = :project_id AND embedder = :name "
-            "ORDER BY embedding <=> CAST(:vec AS vector) LIMIT :limit"
+            "SELECT id FROM chunks WHERE project_id = :project_id AND embedder = :name"
+            + _within(within, params)
+            + " ORDER BY embedding <=> CAST(:vec AS vector) LIMIT :limit"
         )
     else:
         # HNSW's default search width (40) misses too many neighbours of the hashing embedder.
@@ -145,16 +164,19 @@ def search_pages(
     *,
     pages: int = 8,
     depth: int = 40,
+    within: Section | None = None,
 ) -> list[PageHit]:
-    """The best pages for a question, each with its full text, best first."""
+    """The best pages for a question, each with its full text, best first; ``within``: only
+    the pages of one part of a bound brochure file (with ``project_id``)."""
     fused = fuse(
-        full_text_ranking(session, analysis, project_id, depth),
+        full_text_ranking(session, analysis, project_id, depth, within),
         vector_ranking(
             session,
             " ".join(t.text for t in analysis.terms) or analysis.question,
             embedder,
             project_id,
             depth,
+            within,
         ),
     )
     if not fused:

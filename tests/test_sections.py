@@ -1,0 +1,93 @@
+"""Two brochures bound in one file: a question naming one answers from its pages only."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.rag.answer import answer_question
+from app.rag.sections import find_sections, match_sections
+from tests.test_retrieval import brochure
+
+
+def bound_pages() -> dict[int, str]:
+    """Twenty pages: the Aspen Residences on pages 1–10, the Cedar Royal Residences after."""
+    pages = {
+        1: "Alder Group\nTHE ASPEN RESIDENCES\nSector 901, Gurugram",
+        2: "THE ASPEN RESIDENCES\nLand area: 5.2 acres\nTwo towers of 30 floors",
+        3: "A GARDEN TO COME HOME TO\nThe Aspen Residences open onto a central lawn.",
+        4: "CLUBHOUSE\nA 20,000 sq ft clubhouse with a library and a games room",
+        5: "THE ASPEN RESIDENCES\nEvery home faces the lawn.",
+        6: "SPECIFICATIONS\nFlooring: imported marble in the living room",
+        7: "Homes at The Aspen Residences come with a private deck.",
+        8: "CONSULTANTS\n\nARCHITECT\nStudio Alder\n\nSTRUCTURE\nOak Engineers",
+        9: "RERA\nHARERA Registration No. RC/REP/HARERA/GGM/101/2024/11",
+        10: "Alder Group builds homes across the city.",
+        11: "CEDAR ROYAL RESIDENCES\nGolf Course Extension Road",
+        12: "Cedar Royal Residences rise on a plot of 3.1 acres.\nLand area: 3.1 acres",
+        13: "CEDAR ROYAL RESIDENCES\nA sky lounge on the 40th floor",
+        14: "AMENITIES\nInfinity pool, spa, squash court",
+        15: "SPECIFICATIONS\nFlooring: engineered wood in the bedrooms",
+        16: "Life at Cedar Royal Residences is lived above the city.",
+        17: "UNIT PLAN\n4 BHK - 4,200 sq ft",
+        18: "CONSULTANTS\n\nARCHITECT\nBirch & Partners\n\nLANDSCAPE\nFern Studio",
+        19: "CEDAR ROYAL RESIDENCES\nDeveloped by Cedar Estates Pvt. Ltd.",
+        20: "RERA\nHARERA Registration No. RC/REP/HARERA/GGM/202/2024/22",
+    }
+    return pages
+
+
+def test_a_bound_file_splits_where_one_brochures_name_gives_way_to_the_others():
+    first, second = find_sections(7, bound_pages())
+    assert (first.document_id, first.first, first.last) == (7, 1, 10)
+    assert (second.first, second.last) == (11, 20)
+    assert first.title == "The Aspen Residences" and second.title == "Cedar Royal Residences"
+    [match] = match_sections("what is the rera no of cedar royal?", [first, second])
+    assert match.section == second
+    assert match.without_name("What is the RERA number of the Cedar Royal?") == "What is the RERA number of ?"
+
+
+def test_a_single_brochure_is_not_split_by_a_heading_it_repeats():
+    pages = {n: f"Page {n} of the Larch Court brochure\nLarch Court homes" for n in range(1, 21)}
+    pages.update({12: "FLOOR PLANS\n3 BHK", 15: "FLOOR PLANS\n4 BHK", 18: "PAYMENT PLAN\n10% on booking"})
+    pages.update({2: "THE NEIGHBOURHOOD\nSchools and malls", 9: "THE NEIGHBOURHOOD\nHospitals"})
+    assert find_sections(1, pages) == []
+    assert find_sections(1, {1: "THE ASPEN RESIDENCES", 2: "CEDAR ROYAL RESIDENCES"}) == []
+
+
+@pytest.fixture
+def bound(app_ctx, tmp_path):
+    return brochure(tmp_path, "Alder Kit", bound_pages())
+
+
+def test_a_question_naming_one_brochure_is_answered_from_its_pages(bound):
+    aspen = answer_question("What is the RERA number of The Aspen Residences?", project=bound)
+    assert aspen.answered and "101/2024/11" in aspen.answer and "202/2024" not in aspen.answer
+    assert [c.page for c in aspen.citations] == [9]
+    cedar = answer_question("cedar royal rera no?", project=bound)
+    assert cedar.answered and "202/2024/22" in cedar.answer, cedar.answer
+    architect = answer_question("Who is the architect of Cedar Royal Residences?", project=bound)
+    assert architect.answered and "Birch" in architect.answer and "Studio Alder" not in architect.answer
+
+
+def test_a_fact_of_one_brochure_is_not_given_for_the_other(bound):
+    answer = answer_question("What is the land area of the Cedar Royal Residences?", project=bound)
+    assert answer.answered and "3.1 acres" in answer.answer and "5.2" not in answer.answer
+    assert answer.citations[0].page == 12
+
+
+def test_a_question_naming_both_brochures_answers_each_with_its_label(bound):
+    answer = answer_question(
+        "Which has the bigger land area - The Aspen Residences or Cedar Royal Residences?", project=bound
+    )
+    assert answer.answered
+    aspen, cedar = answer.answer.split("\n\n")[:2]
+    assert aspen.startswith("The Aspen Residences:") and "5.2 acres" in aspen
+    assert cedar.startswith("Cedar Royal Residences:") and "3.1 acres" in cedar
+
+
+def test_a_multi_part_question_keeps_the_named_brochure_for_every_part(bound):
+    answer = answer_question(
+        "What flooring do the Aspen Residences have, and who is the architect?", project=bound
+    )
+    assert answer.answered and "marble" in answer.answer and "Studio Alder" in answer.answer
+    assert "wood" not in answer.answer and "Birch" not in answer.answer
