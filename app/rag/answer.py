@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from flask import current_app
@@ -170,27 +171,17 @@ def _answer_each_project(
     each from its own brochures, side by side, each with its citation. ``named``: each project
     with where the question names it."""
     projects = [project for project, _ in named]
-    budget = (max_chars - 2 * (len(projects) - 1)) // len(projects)
-    blocks: list[str] = []
-    citations: list[Citation] = []
-    answered = []
-    for project in projects:
+
+    def ask(project: Project, budget: int) -> Answer:
         # The other projects' mentions ("Cedar Park Grand Suites Type B") are not asked of this one.
         own = question
         for other, runs in named:
             for run in runs if other.id != project.id else []:
                 own = own.replace(run, " ")
         others = set().union(*(project_words(p) for p in projects if p.id != project.id)) - COMMON_NAME_WORDS
-        answer = _answer(session, own, project, budget - len(project.name) - 2, drop=others)
-        if answer.answered:
-            answered.append(answer)
-            blocks.append(f"{project.name}: {answer.answer}")
-            citations.extend(c for c in answer.citations if c not in citations)
-        else:
-            blocks.append(f"{project.name}: not in the brochures I have.")
-    if not answered:
-        return Answer(refusal_text(None), False, [], "none")
-    return Answer("\n\n".join(blocks), True, citations, answered[0].route)
+        return _answer(session, own, project, budget, drop=others)
+
+    return _side_by_side([(p.name, lambda budget, p=p: ask(p, budget)) for p in projects], None, max_chars)
 
 
 def _answer_each_section(
@@ -198,16 +189,30 @@ def _answer_each_section(
 ) -> Answer:
     """A question naming two projects of one bound brochure file ("Which has more units, the
     Aspen or the Cedar Residences?") answered for each from its own pages, each labelled."""
-    budget = (max_chars - 2 * (len(sections) - 1)) // len(sections)
     own = question
     for match in sections:
         own = match.without_name(own)
+    asks = [
+        (
+            match.section.title or " ".join(match.phrase).title(),
+            lambda budget, match=match: _answer(session, own, focus, budget, within=match),
+        )
+        for match in sections
+    ]
+    return _side_by_side(asks, focus, max_chars)
+
+
+def _side_by_side(
+    asks: list[tuple[str, Callable[[int], Answer]]], focus: Project | None, max_chars: int
+) -> Answer:
+    """One block per label, each answered within its share of the length ("A: not in the
+    brochures I have." when it is not); the refusal when none is answered."""
+    budget = (max_chars - 2 * (len(asks) - 1)) // len(asks)
     blocks: list[str] = []
     citations: list[Citation] = []
     answered = []
-    for match in sections:
-        label = match.section.title or " ".join(match.phrase).title()
-        answer = _answer(session, own, focus, budget - len(label) - 2, within=match)
+    for label, ask in asks:
+        answer = ask(budget - len(label) - 2)
         if answer.answered:
             answered.append(answer)
             blocks.append(f"{label}: {answer.answer}")
