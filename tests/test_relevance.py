@@ -438,6 +438,24 @@ def test_which_projects_have_an_amenity_lists_each_with_its_line(app_ctx, tmp_pa
     assert tamarind not in answer.answer
 
 
+def test_a_listing_longer_than_an_answer_gives_one_line_a_project(app_ctx, tmp_path):
+    names = [
+        brochure(
+            tmp_path,
+            f"Kite Field {n}",
+            {1: f"KITE FIELD {n}\nSector 99{n}", 2: f"SPORTS\nPetanque lawn no. {n}"},
+        )
+        for n in range(1, 8)
+    ]
+    answer = answer_question("Which projects have a petanque lawn?")
+    assert answer.answered and len(answer.answer) <= 700, answer.answer
+    lines = answer.answer.splitlines()
+    assert all(any(line.startswith(f"• {name}") for line in lines) for name in names), answer.answer
+    assert lines[-1].startswith("Source: ") and all(
+        f"Kite_Field_{n}.pdf p.2" in lines[-1] for n in range(1, 8)
+    )
+
+
 def test_the_total_area_of_a_project_is_its_land_area(app_ctx, tmp_path):
     name = brochure(
         tmp_path,

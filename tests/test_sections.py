@@ -15,7 +15,7 @@ def bound_pages() -> dict[int, str]:
         1: "Alder Group\nTHE ASPEN RESIDENCES\nSector 901, Gurugram",
         2: "THE ASPEN RESIDENCES\nLand area: 5.2 acres\nTwo towers of 30 floors",
         3: "A GARDEN TO COME HOME TO\nThe Aspen Residences open onto a central lawn.",
-        4: "CLUBHOUSE\nA 20,000 sq ft clubhouse with a library and a games room",
+        4: "CLUBHOUSE\nA 20,000 sq ft clubhouse with a library and a games room\nA banked velodrome track",
         5: "THE ASPEN RESIDENCES\nEvery home faces the lawn.",
         6: "SPECIFICATIONS\nFlooring: imported marble in the living room",
         7: "Homes at The Aspen Residences come with a private deck.",
@@ -25,7 +25,7 @@ def bound_pages() -> dict[int, str]:
         11: "CEDAR ROYAL RESIDENCES\nGolf Course Extension Road",
         12: "Cedar Royal Residences rise on a plot of 3.1 acres.\nLand area: 3.1 acres",
         13: "CEDAR ROYAL RESIDENCES\nA sky lounge on the 40th floor",
-        14: "AMENITIES\nInfinity pool, spa, squash court",
+        14: "AMENITIES\nInfinity pool, spa, squash court\nIndoor velodrome",
         15: "SPECIFICATIONS\nFlooring: engineered wood in the bedrooms",
         16: "Life at Cedar Royal Residences is lived above the city.",
         17: "UNIT PLAN\n4 BHK - 4,200 sq ft",
@@ -91,3 +91,12 @@ def test_a_multi_part_question_keeps_the_named_brochure_for_every_part(bound):
     )
     assert answer.answered and "marble" in answer.answer and "Studio Alder" in answer.answer
     assert "wood" not in answer.answer and "Birch" not in answer.answer
+
+
+def test_a_catalogue_listing_names_the_part_of_a_bound_file_that_answers(bound):
+    sector = answer_question("Which projects are in Sector 901?")
+    assert f"{bound} (The Aspen Residences)" in sector.answer, sector.answer
+    track = answer_question("Which projects have a velodrome?")
+    assert f"{bound} (The Aspen Residences): " in track.answer, track.answer
+    assert f"{bound} (Cedar Royal Residences): " in track.answer, track.answer
+    assert "Alder_Kit.pdf p.4" in track.answer and "Alder_Kit.pdf p.14" in track.answer

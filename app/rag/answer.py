@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Project
-from app.rag.citations import Citation, CitedText, source_line
+from app.rag.citations import Citation, CitedText, source_line, strip_source_lines
 from app.rag.compose import Evidence, find_evidence
 from app.rag.corpus_stats import corpus_stats
 from app.rag.embed import Embedder, embedder_from_config
@@ -142,26 +142,55 @@ def _answer_listing(session: Session, question: str, max_chars: int) -> Answer |
     hits = search_pages(session, analysis, _embedder(), None, pages=LISTING_PAGES)
     ranked = list(dict.fromkeys(hit.project_id for hit in hits))
     projects = {p.id: p for p in session.scalars(select(Project).where(Project.id.in_(ranked)))}
-    found: list[tuple[Project, Answer]] = []
+    asks: list[tuple[str, Callable[[int], Answer]]] = []
     for project_id in ranked:
-        answer = _answer(session, question, projects[project_id], max_chars)
+        project = projects[project_id]
+        # A brochure file holding two projects lists each that answers, under its title.
+        parts = [SectionMatch(part, ()) for part in corpus_stats(session, project_id).sections]
+        for part in parts or [None]:
+            label = f"{project.name} ({part.section.title})" if part and part.section.title else project.name
+            ask = lambda budget, p=project, w=part: _answer(session, question, p, budget, within=w)  # noqa: E731
+            asks.append((label, ask))
+    found: list[tuple[str, Callable[[int], Answer], Answer]] = []
+    for label, ask in asks:
+        answer = ask(max_chars)
         if answer.answered and answer.route != "facts":
-            found.append((projects[project_id], answer))
-        if len(found) == min(LISTING_LIMIT, max(1, max_chars // LISTING_BLOCK_CHARS)):
+            found.append((label, ask, answer))
+        if len(found) == LISTING_LIMIT:
             break
     if not found:
         return None
-    found.sort(key=lambda item: item[0].name)
+    found.sort(key=lambda item: item[0])
+    citations: list[Citation] = []
+    for _, _, answer in found:
+        citations.extend(c for c in answer.citations if c not in citations)
+    if len(found) > max(1, max_chars // LISTING_BLOCK_CHARS):
+        # More than fit as blocks: one line each (its name alone when no line fits), one source.
+        width = (max_chars - len(source_line(citations)) - 1) // len(found) - 1
+        lines = []
+        for label, _, answer in found:
+            said = strip_source_lines(answer.answer)
+            said = readable_row(answer.evidence_lines[0]) if answer.evidence_lines else said
+            said = said.lstrip("•-* ")
+            room = width - len(label) - 4
+            lines.append(f"• {label}: {_clip(said.splitlines()[0], room)}" if room >= 30 else f"• {label}")
+        return Answer(finish("\n".join(lines), citations, max_chars), True, citations, found[0][2].route)
     budget = (max_chars - 2 * (len(found) - 1)) // len(found)
     blocks: list[str] = []
-    citations: list[Citation] = []
-    for project, answer in found:
+    for label, ask, answer in found:
         if len(found) > 1:  # the same lines, within a share of the length
-            shorter = _answer(session, question, project, budget - len(project.name) - 2)
+            shorter = ask(budget - len(label) - 2)
             answer = shorter if shorter.answered else answer
-        blocks.append(f"{project.name}: {answer.answer}")
-        citations.extend(c for c in answer.citations if c not in citations)
-    return Answer("\n\n".join(blocks), True, citations, found[0][1].route)
+        blocks.append(f"{label}: {answer.answer}")
+    return Answer("\n\n".join(blocks), True, citations, found[0][2].route)
+
+
+def _clip(line: str, width: int) -> str:
+    """``line`` cut at a word to ``width`` characters, marked with an ellipsis."""
+    if len(line) <= width:
+        return line
+    cut = line[: width - 1]
+    return cut[: cut.rfind(" ")].rstrip(" ;,:") + "…" if " " in cut else cut + "…"
 
 
 def _answer_each_project(

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from app.models import Document, Fact, Project
 from app.rag.citations import Citation, CitedText
+from app.rag.corpus_stats import corpus_stats
 from app.rag.query import QueryAnalysis
 
-PagesByProject = dict[int, tuple[str, int]]  # project id -> (document, page) to cite
+PagesByProject = dict[int, tuple[str, int, int]]  # project id -> (document, page, document id) to cite
 SECTOR_RE = re.compile(r"\bsector[\s-]*(\d{1,3}[a-z]?)\b", re.I)
 
 
@@ -34,22 +35,22 @@ def _first_pages(
         params = {**params, "among": sorted(among)}
     rows = session.execute(
         text(
-            "SELECT DISTINCT ON (c.project_id) c.project_id, d.source, c.page FROM chunks c "
+            "SELECT DISTINCT ON (c.project_id) c.project_id, d.source, c.page, d.id FROM chunks c "
             f"JOIN documents d ON d.id = c.document_id WHERE {where} "  # noqa: S608 - bound
             "ORDER BY c.project_id, c.page"
         ),
         params,
     ).all()
-    found = {project_id: (source, page) for project_id, source, page in rows}
+    found = {project_id: (source, page, document_id) for project_id, source, page, document_id in rows}
     if fact_pattern:
         facts = session.execute(
-            select(Fact.project_id, Document.source, Fact.page)
+            select(Fact.project_id, Document.source, Fact.page, Document.id)
             .join(Document, Document.id == Fact.document_id)
             .where(Fact.key == "sector", Fact.value.op("~*")(fact_pattern))
         ).all()
-        for project_id, source, page in facts:
+        for project_id, source, page, document_id in facts:
             if among is None or project_id in among:
-                found.setdefault(project_id, (source, page))
+                found.setdefault(project_id, (source, page, document_id))
     return found
 
 
@@ -122,8 +123,14 @@ def cross_project_answer(session: Session, analysis: QueryAnalysis) -> CitedText
     if not project_ids:
         return None
     names = dict(session.execute(select(Project.id, Project.name).where(Project.id.in_(project_ids))).all())
+    for pid in project_ids:
+        # A brochure file holding two projects: the one whose pages match is named too.
+        _, page, document_id = criteria[0][pid]
+        part = next((s for s in corpus_stats(session, pid).sections if s.holds(document_id, page)), None)
+        if part is not None and part.title:
+            names[pid] = f"{names[pid]} ({part.title})"
     ordered = sorted(project_ids, key=lambda pid: names[pid])
-    citations = [Citation(*found[pid]) for pid in ordered for found in criteria]
+    citations = [Citation(*found[pid][:2]) for pid in ordered for found in criteria]
     parts = [
         f"with {analysis.bhk.upper()}" if analysis.bhk else "",
         f"in Sector {sector.group(1).upper()}" if sector else "",

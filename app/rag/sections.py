@@ -52,6 +52,8 @@ class SectionMatch:
         """``question`` without the words naming the part ("…at The Aspen Residences?")."""
         words = [(m.start(), m.end(), normalize_token(m.group())) for m in WORD_RE.finditer(question)]
         size = len(self.phrase)
+        if not size:
+            return question
         for i in range(len(words) - size + 1):
             if tuple(w for _, _, w in words[i : i + size]) == self.phrase:
                 start = words[i - 1][0] if i and words[i - 1][2] == "the" else words[i][0]
