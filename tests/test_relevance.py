@@ -652,3 +652,19 @@ def test_a_count_must_count_what_was_asked(app_ctx, tmp_path):
     )
     answer = answer_question("How many levels does the clubhouse have?", project=counted)
     assert answer.answered and "3 levels" in answer.answer, answer.answer
+
+
+def test_the_unit_types_are_those_whose_areas_are_printed_when_no_list_is(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Quince Park",
+        {
+            1: "QUINCE PARK\nSector 979, Gurugram",
+            3: "UNIT PLAN\n4 BHK TYPE 1\nCarpet Area: 2,150 sq ft",
+            4: "UNIT PLAN\n4 BHK TYPE 2\nCarpet Area: 2,400 sq ft",
+            5: "UNIT PLAN\n3 BHK TYPE 1\nCarpet Area: 1,650 sq ft",
+        },
+    )
+    answer = answer_question("What apartment configurations are available?", project=name)
+    assert answer.answered and "3 BHK, 4 BHK" in answer.answer, answer.answer
+    assert sorted(c.page for c in answer.citations) == [3, 5]

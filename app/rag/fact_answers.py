@@ -155,6 +155,10 @@ def fact_answer(
         if len(chosen) > 1 and brand:
             chosen = [f for f in chosen if f.page and stats.near(brand, f.page)] or chosen
         chosen = _settle(chosen)
+        if chosen is None and key == "unit_types" and not facts:
+            derived = unit_types(session, project_id, within)  # the types whose areas are printed
+            if derived is not None:
+                return template.format(value=derived[0]), derived[1]
         if chosen is None:
             continue  # nothing known, or several different values: let the documents decide
         fact = chosen
@@ -183,7 +187,8 @@ OVERVIEW_FACTS: tuple[tuple[str, str], ...] = (
     ("price_psf", "Price"),
     ("club_size", "Clubhouse"),
 )
-UNIT_KEY_RE = re.compile(r"^carpet_area:(\d(?:\.5)?BHK(?:\+\w+)?|PENTHOUSE|VILLA|STUDIO)$", re.I)
+# "carpet_area:4BHK+SERVANT TYPE 2" is a 4 BHK + SERVANT home.
+UNIT_KEY_RE = re.compile(r"^carpet_area:(\d(?:\.5)?BHK(?:\+\w+)?|PENTHOUSE|VILLA|STUDIO)\b", re.I)
 
 
 def project_overview(session: Session, project_id: int, within: Section | None = None) -> CitedText | None:
@@ -194,10 +199,9 @@ def project_overview(session: Session, project_id: int, within: Section | None =
         found = _overview_fact(session, project_id, key, within)
         if found is None:
             continue  # unknown, ambiguous, or without a page to cite
-        value, citation = found
-        lines.append(f"• {label}: {value} (p.{citation.page})")
-        if citation not in citations:
-            citations.append(citation)
+        value, cited = found
+        lines.append(f"• {label}: {value} (p.{', '.join(str(c.page) for c in cited)})")
+        citations.extend(c for c in cited if c not in citations)
     if len(lines) < 2:
         return None
     return "\n".join(["Key facts from the brochure:", *lines]), citations
@@ -205,27 +209,32 @@ def project_overview(session: Session, project_id: int, within: Section | None =
 
 def _overview_fact(
     session: Session, project_id: int, key: str, within: Section | None
-) -> tuple[str, Citation] | None:
+) -> tuple[str, list[Citation]] | None:
     fact = _settle(_facts(session, project_id, key, within))
     if fact is not None:
         if fact.document is None or fact.page is None:
             return None
-        return fact.value.strip().rstrip("."), Citation(fact.document.source, fact.page)
-    return _unit_types(session, project_id, within) if key == "unit_types" else None
+        return fact.value.strip().rstrip("."), [Citation(fact.document.source, fact.page)]
+    return unit_types(session, project_id, within) if key == "unit_types" else None
 
 
-def _unit_types(session: Session, project_id: int, within: Section | None) -> tuple[str, Citation] | None:
+def unit_types(
+    session: Session, project_id: int, within: Section | None
+) -> tuple[str, list[Citation]] | None:
     """The unit types a brochure gives areas for ("3 BHK, 4 BHK + SERVANT"), when it lists none,
-    cited to the first page giving one."""
+    each cited to the first page giving its area."""
     query = select(Fact).where(Fact.project_id == project_id, Fact.key.like("carpet_area:%"))
-    facts = _only_within(list(session.scalars(query.order_by(Fact.id))), within)
-    units = [f for f in facts if UNIT_KEY_RE.match(f.key)]
-    cited = next((f for f in units if f.document and f.page), None)
-    if cited is None:
-        return None
+    facts = _only_within(list(session.scalars(query.order_by(Fact.page, Fact.id))), within)
     names: list[str] = []
-    for fact in units:
-        name = fact.key.split(":", 1)[1].upper().replace("BHK", " BHK").replace("+", " + ")
+    citations: list[Citation] = []
+    for fact in facts:
+        unit = UNIT_KEY_RE.match(fact.key)
+        if unit is None or fact.document is None or fact.page is None:
+            continue
+        name = unit.group(1).upper().replace("BHK", " BHK").replace("+", " + ")
         if name not in names:
             names.append(name)
-    return ", ".join(names), Citation(cited.document.source, cited.page)
+            citation = Citation(fact.document.source, fact.page)
+            citations.extend([citation] if citation not in citations else [])
+    names.sort(key=lambda name: (not name[0].isdigit(), name))  # 3 BHK before 4 BHK, then the rest
+    return (", ".join(names), citations) if names else None
