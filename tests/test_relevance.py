@@ -668,3 +668,15 @@ def test_the_unit_types_are_those_whose_areas_are_printed_when_no_list_is(app_ct
     answer = answer_question("What apartment configurations are available?", project=name)
     assert answer.answered and "3 BHK, 4 BHK" in answer.answer, answer.answer
     assert sorted(c.page for c in answer.citations) == [3, 5]
+
+
+def test_a_yes_no_question_about_more_than_a_fact_is_not_answered_with_the_fact(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Sumac Lane",
+        {1: "SUMAC LANE\nby Hollis Developers\nSector 978, Gurugram", 2: "CLUB\nA rooftop pool"},
+    )
+    named = answer_question("Is Hollis Developers the developer?", project=name)
+    assert named.answered and "Hollis Developers" in named.answer, named.answer
+    record = answer_question("Has this developer built homes in Pune before?", project=name)
+    assert not record.answered, record.answer

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from app.models import Fact
 from app.rag.citations import Citation, CitedText
 from app.rag.corpus_stats import CorpusStats
-from app.rag.query import NUMBER_WORDS, QueryAnalysis
+from app.rag.language import is_yes_no
+from app.rag.query import INTENT_PATTERNS, NUMBER_WORDS, QueryAnalysis, content_groups, tokenize
 from app.rag.sections import Section
 
 # (intent or None, question pattern, fact key, sentence template)
@@ -162,6 +163,8 @@ def fact_answer(
         if chosen is None:
             continue  # nothing known, or several different values: let the documents decide
         fact = chosen
+        if is_yes_no(analysis.question) and not _speaks_of(analysis, fact, pattern, intent):
+            continue  # "Has the developer built homes before?" is not answered by the developer's name
         citations = []
         if fact.page is not None and fact.document is not None:
             citations = [Citation(fact.document.source, fact.page)]
@@ -172,6 +175,17 @@ def fact_answer(
             body += " (confirmed by our team)"
         return body, citations
     return None
+
+
+def _speaks_of(analysis: QueryAnalysis, fact: Fact, pattern: str, intent: str | None) -> bool:
+    """Whether ``fact`` (its value, its line, the words that ask for it) covers everything the
+    question is about."""
+    words = set(tokenize(f"{fact.value} {fact.evidence or ''} {re.sub(r'[^a-z ]', ' ', pattern)}"))
+    words.update(tokenize(re.sub(r"[^a-z ]", " ", dict(INTENT_PATTERNS).get(intent or "", ""))))
+    return all(
+        any(set(term.tokens) <= words for term in analysis.terms if term.group == group)
+        for group in content_groups(analysis)
+    )
 
 
 # What an overview of a project lists, in this order: (fact key, label).
