@@ -24,16 +24,23 @@ from app.rag.embed import Embedder, embedder_from_config
 from app.rag.fact_answers import fact_answer, project_overview
 from app.rag.facts import is_foreign_text
 from app.rag.grounding import ContextPassage, grounding_violations
-from app.rag.language import is_yes_no, to_english
+from app.rag.language import DEVANAGARI_RE, is_yes_no, to_english
 from app.rag.llm import LLMUnavailable, composer_from_config
 from app.rag.multipart import Part, split_question
-from app.rag.project_focus import COMMON_NAME_WORDS, UnknownProject, project_words, question_projects
+from app.rag.project_focus import (
+    COMMON_NAME_WORDS,
+    UnknownProject,
+    catalogue_names,
+    project_words,
+    question_projects,
+)
 from app.rag.project_listing import cross_project_answer
 from app.rag.query import STOPWORDS, analyze, is_overview, tokenize
 from app.rag.retrieve import search_pages
 from app.rag.rows import missing_rows, qualifiers
 from app.rag.sections import SectionMatch, match_sections
 from app.rag.table_answers import table_answer
+from app.rag.transliterate import NameReader
 
 __all__ = ["Answer", "UnknownProject", "answer_question", "refusal_text"]
 
@@ -81,6 +88,24 @@ def finish(body: str, citations: list[Citation], max_chars: int) -> str:
     return body + tail
 
 
+_readers: dict[tuple, NameReader] = {}
+
+
+def _name_reader(session: Session, focus: Project | None) -> NameReader:
+    """Reads the Devanagari spellings of the catalogue's names and, with a project in focus, of
+    its brochures' words and the titles of its bound brochures."""
+    phrases = catalogue_names(session)
+    stats = corpus_stats(session, focus.id) if focus else None
+    if stats is not None:
+        phrases += [part.title for part in stats.sections if part.title]
+    key = (tuple(phrases), focus.id if focus else None, id(stats))
+    if key not in _readers:
+        if len(_readers) >= 64:
+            _readers.clear()
+        _readers[key] = NameReader(phrases, stats.vocabulary if stats else ())
+    return _readers[key]
+
+
 def _embedder() -> Embedder:
     cache = current_app.extensions.setdefault("investochat", {})
     if "embedder" not in cache:
@@ -97,9 +122,13 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
     yes_no = is_yes_no(question)
     if yes_no:
         max_chars -= len(YES_NO_LEAD)
-    # Hinglish and Hindi are read as the English the brochures are written in.
-    question = to_english(question)
+    # Hinglish and Hindi are read as the English the brochures are written in; names spelt in
+    # Devanagari as the catalogue's names, then as the words of the project in focus.
+    hindi = DEVANAGARI_RE.search(question) is not None
+    original, question = question, to_english(question, _name_reader(session, None) if hindi else None)
     focus, named = question_projects(session, question, project)  # "Compare A and B", whatever the focus
+    if hindi and focus is not None:
+        question = to_english(original, _name_reader(session, focus))
     # A brochure file holding two projects: the one the question names answers alone.
     sections = match_sections(question, corpus_stats(session, focus.id).sections) if focus else []
     within = sections[0] if len(sections) == 1 else None

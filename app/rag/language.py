@@ -16,6 +16,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import groupby
+
+from app.rag.transliterate import NameReader
 
 ENGLISH, HINGLISH, HINDI = "en", "hinglish", "hi"
 
@@ -538,13 +541,23 @@ def detect_language(text: str) -> str:
     return HINGLISH if words & HINGLISH_MARKERS or len(words & WEAK_MARKERS) >= 2 else ENGLISH
 
 
-def to_english(question: str) -> str:
-    """``question`` as English words when it is written in Hinglish or Hindi, else unchanged."""
+def to_english(question: str, names: NameReader | None = None) -> str:
+    """``question`` as English words when it is written in Hinglish or Hindi, else unchanged.
+
+    ``names`` reads the Devanagari spellings of names the catalogue knows ("केसर वाटिका"); other
+    Devanagari words the tables do not know are left out rather than guessed."""
     text = normalise_text(question)
     if detect_language(text) == ENGLISH:
         return question
     items = _translate(TOKEN_RE.findall(text))
-    return _front_question_word(items)
+    read: list[Item] = []
+    for kind, group in groupby(items, key=lambda item: item[0]):
+        run = [english for _, english in group]
+        if kind == "name":
+            read.extend(("keep", english) for english in (names.read(run) if names else ["" for _ in run]))
+        else:
+            read.extend((kind, english) for english in run)
+    return _front_question_word(read)
 
 
 # An item: (kind, english) where kind is "q" (question word), "post", "word" or "keep".
@@ -565,9 +578,8 @@ def _translate(tokens: list[str]) -> list[Item]:
                 items.append(("word", WORDS[phrase]))
             elif size == 1:
                 token = tokens[i]
-                # A Devanagari word the tables do not know is most often a name spelt in Hindi;
-                # it cannot match the English brochure, so it is left out rather than guessed.
-                items.append(("keep", "" if DEVANAGARI_RE.match(token) else token))
+                # A Devanagari word the tables do not know is most often a name spelt in Hindi.
+                items.append(("name" if DEVANAGARI_RE.match(token) else "keep", token))
             else:
                 continue
             i += size

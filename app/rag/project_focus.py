@@ -56,6 +56,11 @@ def _project_names(session: Session) -> list[ProjectName]:
     return names
 
 
+def catalogue_names(session: Session) -> list[str]:
+    """Every project's name and aliases."""
+    return [name for p in _project_names(session) for name in (p.name, *p.aliases)]
+
+
 def resolve_project(session: Session, question: str, name: str | None) -> Project | None:
     """The project in focus: the one named by the caller, else one the question names."""
     return question_projects(session, question, name)[0]
