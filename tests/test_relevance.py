@@ -680,3 +680,23 @@ def test_a_yes_no_question_about_more_than_a_fact_is_not_answered_with_the_fact(
     assert named.answered and "Hollis Developers" in named.answer, named.answer
     record = answer_question("Has this developer built homes in Pune before?", project=name)
     assert not record.answered, record.answer
+
+
+def test_the_smallest_of_a_unit_types_layouts_is_the_one_with_the_least_carpet_area(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Rowan Court",
+        {
+            1: "ROWAN COURT\nSector 975, Gurugram",
+            2: "4 BHK + SERVANT ROOM\nCarpet Area: 2,310 sq ft",
+            3: "4 BHK + SERVANT ROOM\nCarpet Area: 2,095 sq ft",
+            4: "4 BHK + LOUNGE + SERVANT ROOM\nCarpet Area: 2,640 sq ft",
+        },
+    )
+    smallest = answer_question("What's the smallest 4 BHK by carpet area?", project=name)
+    assert smallest.answered and "2,095" in smallest.answer and "2,310" not in smallest.answer, (
+        smallest.answer
+    )
+    assert [c.page for c in smallest.citations] == [3]
+    largest = answer_question("largest 4bhk carpet area?", project=name)
+    assert largest.answered and "2,640" in largest.answer and "LOUNGE" in largest.answer, largest.answer

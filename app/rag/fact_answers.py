@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -82,8 +83,11 @@ def _settle(facts: list[Fact]) -> Fact | None:
     return None
 
 
-def _unit_facts(session: Session, project_id: int, analysis: QueryAnalysis) -> list[Fact]:
-    """Carpet-area facts of the unit the question names ("3 BHK Type B")."""
+def _unit_facts(
+    session: Session, project_id: int, analysis: QueryAnalysis, every_variant: bool = False
+) -> list[Fact]:
+    """Carpet-area facts of the unit the question names ("3 BHK Type B"); the variants with
+    more rooms ("4 BHK + Servant") only when named, or with ``every_variant``."""
     if not analysis.bhk:
         return []
     wanted = analysis.bhk.upper()
@@ -102,10 +106,48 @@ def _unit_facts(session: Session, project_id: int, analysis: QueryAnalysis) -> l
             not variant or variant.group(1).lower().lstrip("0") != analysis.unit_variant.lstrip("0")
         ):
             continue
-        if not analysis.unit_variant and "+" in unit and "+" not in analysis.question:
+        if not (analysis.unit_variant or every_variant) and "+" in unit and "+" not in analysis.question:
             continue
         matching.append(fact)
     return matching
+
+
+SUPERLATIVE_RE = re.compile(r"\b(smallest|largest|biggest|minimum|maximum|least|tiniest)\b", re.I)
+SMALLEST_WORDS = {"smallest", "minimum", "least", "tiniest"}
+AREA_RE = re.compile(r"([\d,]+(?:\.\d+)?)\s*(sq\.?\s*ft|sqft|square feet|sq\.?\s*m|sqm|square met)", re.I)
+SQ_FT_PER_SQ_M = Decimal("10.7639")
+
+
+def _square_feet(value: str) -> Decimal | None:
+    match = AREA_RE.search(value)
+    if match is None:
+        return None
+    number = Decimal(match.group(1).replace(",", ""))
+    return number if "f" in match.group(2).lower() else number * SQ_FT_PER_SQ_M
+
+
+def _unit_label(unit: str) -> str:
+    """ "4bhk+servant" as "4 BHK + SERVANT"."""
+    return unit.upper().replace("BHK", " BHK").replace("+", " + ")
+
+
+def _extreme(facts: list[Fact], smallest: bool) -> list[Fact] | None:
+    """The smallest (or largest) of several layouts' areas, with the same area in its other unit
+    printed beside it; None when the areas cannot be compared or there is one layout."""
+    sized = [
+        (size, f) for f in facts if (size := _square_feet(f.value)) is not None and f.document and f.page
+    ]
+    if len({round(size) for size, _ in sized}) < 2:
+        return None
+    size, chosen = (min if smallest else max)(sized, key=lambda item: item[0])
+    twins = [
+        f
+        for other, f in sized
+        if f is not chosen
+        and (f.page, f.key) == (chosen.page, chosen.key)
+        and abs(other - size) <= size / 100
+    ]
+    return [chosen, *twins]
 
 
 def _facts(session: Session, project_id: int, key: str, within: Section | None = None) -> list[Fact]:
@@ -146,7 +188,15 @@ def fact_answer(
         facts = _facts(session, project_id, key, within)
         curated = [f for f in facts if f.origin == "curated"]
         if key == "carpet_area":
-            facts = _only_within(_unit_facts(session, project_id, analysis), within)
+            superlative = SUPERLATIVE_RE.search(question)
+            facts = _only_within(_unit_facts(session, project_id, analysis, bool(superlative)), within)
+            extreme = _extreme(facts, superlative.group(1) in SMALLEST_WORDS) if superlative else None
+            if extreme is not None:
+                label = _unit_label(extreme[0].key.split(":", 1)[1])
+                values = " / ".join(f.value for f in extreme)
+                word = superlative.group(1).lower()
+                body = f"The {word} {_unit_label(analysis.bhk)} by carpet area is the {label}: {values}."
+                return body, [Citation(extreme[0].document.source, extreme[0].page)]
         chosen = curated[:1] or facts
         brand = (
             stats.rarest([t.tokens[0] for t in analysis.terms if t.brand and len(t.tokens) == 1])
@@ -245,7 +295,7 @@ def unit_types(
         unit = UNIT_KEY_RE.match(fact.key)
         if unit is None or fact.document is None or fact.page is None:
             continue
-        name = unit.group(1).upper().replace("BHK", " BHK").replace("+", " + ")
+        name = _unit_label(unit.group(1))
         if name not in names:
             names.append(name)
             citation = Citation(fact.document.source, fact.page)
