@@ -576,6 +576,20 @@ def test_a_portfolio_page_about_another_city_does_not_answer(app_ctx, tmp_path):
     assert airport.answered and "25 km" in airport.answer, airport.answer
 
 
+def test_a_city_named_in_a_biography_does_not_make_a_portfolio_page(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Teak Heights",
+        {
+            1: "TEAK HEIGHTS\nSector 974, Gurugram",
+            2: "CONSULTANTS ON BOARD\n\nMIRA SETHI\nARCHITECT\n\nMira has designed towers for thirty years."
+            "\n\nHer studio works out of Mumbai and Pune.",
+        },
+    )
+    answer = answer_question("Who is the architect?", project=name)
+    assert answer.answered and "MIRA SETHI" in answer.answer, answer.answer
+
+
 def test_a_longer_word_made_on_the_asked_one_counts(app_ctx, tmp_path):
     name = brochure(
         tmp_path,

@@ -365,7 +365,7 @@ def _answer(
         # Not the portfolio pages about the developer's projects elsewhere: a private pool in a
         # Goa villa does not answer for plots in Manesar. (Distances and RERA numbers are asked
         # of every page: a map page may name only the cities around.)
-        hits = [hit for hit in hits if not is_foreign_text(hit.text, stats.cities)]
+        hits = [hit for hit in hits if not is_foreign_text(_page_head(hit.text), stats.cities)]
     table = table_answer(session, analysis, hits)
     if table is not None:
         body, citations = table
@@ -382,6 +382,15 @@ def _answer(
     route = "tables" if evidence.from_table else "documents"
     body = finish(render_evidence(evidence), citations, max_chars)
     return Answer(body, True, citations, route, evidence_lines=evidence.lines)
+
+
+PAGE_HEAD_LINES = 3
+
+
+def _page_head(text: str) -> str:
+    """A page's first lines, where a portfolio page names its city ("32ND Vagator / Goa's…");
+    a city in a biography further down ("offices in Delhi and Mumbai") does not make it one."""
+    return "\n".join([line for line in text.splitlines() if line.strip()][:PAGE_HEAD_LINES])
 
 
 # A table row of two cells, "Particulars: Clubhouse | Details: 42,000 sq ft", read as a phone
