@@ -714,3 +714,23 @@ def test_the_smallest_of_a_unit_types_layouts_is_the_one_with_the_least_carpet_a
     assert [c.page for c in smallest.citations] == [3]
     largest = answer_question("largest 4bhk carpet area?", project=name)
     assert largest.answered and "2,640" in largest.answer and "LOUNGE" in largest.answer, largest.answer
+
+
+def test_a_price_given_on_request_is_not_answered_with_another_homes_price(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Birch Crown",
+        {
+            1: "BIRCH CROWN\nSector 973, Gurugram\n3 BHK residences and Crown Penthouses",
+            2: "CROWN PENTHOUSES\nDuplex homes on the top two floors",
+            3: "CROWN PENTHOUSES\nPrivate terrace pool",
+            4: "PRICE LIST\nBasic Sale Price: Rs. 24,000/- per sq ft of super area\n"
+            "Unit Type: 3 BHK | BSP (Rs.): 6,24,00,000\nUnit Type: Crown Penthouse | BSP (Rs.): On request",
+            5: "CROWN PENTHOUSES\nOnly six in the project",
+        },
+    )
+    penthouse = answer_question("What is the price of a Crown Penthouse?", project=name)
+    assert not penthouse.answered and "on request" in penthouse.answer, penthouse.answer
+    assert "24,000" not in penthouse.answer
+    flat = answer_question("What is the price of the 3 BHK?", project=name)
+    assert flat.answered and "6,24,00,000" in flat.answer, flat.answer

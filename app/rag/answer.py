@@ -378,6 +378,8 @@ def _answer(
         return Answer(finish(text, citations, max_chars), True, citations, "documents")
     if evidence is None:
         return Answer(refusal_text(focus), False, [], "none")
+    if analysis.primary_intent in ("price", "charges") and _price_on_request(evidence.lines):
+        return Answer(ON_REQUEST_TEXT, False, [], "none")
     citations = [Citation(evidence.document, evidence.page)]
     route = "tables" if evidence.from_table else "documents"
     body = finish(render_evidence(evidence), citations, max_chars)
@@ -385,6 +387,18 @@ def _answer(
 
 
 PAGE_HEAD_LINES = 3
+ON_REQUEST_RE = re.compile(r"\b(?:on|upon|price on) request\b|\bto be announced\b|\bTBA\b", re.I)
+AMOUNT_RE = re.compile(r"(?:₹|\brs\.?|\binr)\s*\d|\d[\d,.]*\s*(?:/-|lakhs?|lacs?|l\b|crores?|cr\b)", re.I)
+ON_REQUEST_TEXT = (
+    "The brochure gives that price as “on request”, so I won't guess a figure. "
+    "Would you like an advisor to confirm it for you? Reply CONNECT."
+)
+
+
+def _price_on_request(lines: list[str]) -> bool:
+    """Whether the line found for a price says it is given on request, with no amount."""
+    text = " ".join(lines)
+    return ON_REQUEST_RE.search(text) is not None and AMOUNT_RE.search(text) is None
 
 
 def _page_head(text: str) -> str:

@@ -3,6 +3,7 @@ project, on which pages (a name's section of a brochure holding several projects
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from app.rag.rows import qualifiers
 from app.rag.sections import Section, find_sections
 
 BRAND_MIN_PAGES = 3
+UNIT_KIND_RE = re.compile(r"^(\d(\.5)?bhk|studio|penthouse|villa|duplex|simplex)$")
 BRAND_MIN_SPREAD = 0.06
 SECTION_GAP = 30
 STATS_CACHE_SIZE = 512
@@ -58,11 +60,19 @@ class CorpusStats:
         groups: dict[int, list] = {}
         for term in analysis.terms:
             groups.setdefault(term.group, []).append(term)
+        # A kind of home is what is asked about, however often printed: "Sky Penthouse".
+        homes = {
+            token
+            for term in analysis.terms
+            if term.name and any(UNIT_KIND_RE.match(t) for t in term.tokens)
+            for token in term.tokens
+        }
         for terms in groups.values():
             primary = terms[0]
             if (
                 primary.name
                 and not primary.optional
+                and not set(primary.tokens) <= homes
                 and all(
                     self.page_frequency.get(t, 0) >= BRAND_MIN_PAGES and self.spread(t) >= BRAND_MIN_SPREAD
                     for t in primary.tokens
