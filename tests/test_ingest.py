@@ -436,7 +436,7 @@ def test_facts_are_read_again_when_the_extractor_changed(app_ctx, tmp_path):
     from app.commands.catalog import ingest_files
     from app.extensions import db
     from app.models import Chunk, Document, Fact
-    from app.rag.facts import FACTS_VERSION
+    from app.rag.ingest import DOCUMENT_VERSION, READ_VERSION
     from tests.test_retrieval import write_jsonl
 
     pages = {1: "MAPLE ROW\nSector 993, Gurugram", 2: "Possession: December 2030"}
@@ -446,9 +446,11 @@ def test_facts_are_read_again_when_the_extractor_changed(app_ctx, tmp_path):
     document = db.session.scalar(
         select(Document).where(Document.source == "Maple_Row.pdf").order_by(Document.id.desc())
     )
-    assert first.status == "added" and document.facts_version == FACTS_VERSION
+    assert first.status == "added" and document.facts_version == DOCUMENT_VERSION
     chunks = db.session.scalar(select(func.count(Chunk.id)).where(Chunk.document_id == document.id))
-    db.session.execute(update(Document).where(Document.id == document.id).values(facts_version="older"))
+    db.session.execute(
+        update(Document).where(Document.id == document.id).values(facts_version=f"{READ_VERSION}older")
+    )
     db.session.execute(update(Fact).where(Fact.document_id == document.id).values(value="stale"))
     db.session.commit()
 
@@ -460,3 +462,34 @@ def test_facts_are_read_again_when_the_extractor_changed(app_ctx, tmp_path):
     assert db.session.scalar(select(func.count(Chunk.id)).where(Chunk.document_id == document.id)) == chunks
     (third,) = ingest_files(name, [str(path)], progress=False)
     assert third.status == "unchanged"
+
+
+def test_a_file_is_read_again_whole_when_the_reader_changed(app_ctx, tmp_path):
+    """A deploy that improves how text is read (OCR mending, chunking) re-reads files already
+    ingested: new chunks replace the old ones, the curated facts stay."""
+    from sqlalchemy import select, update
+
+    from app.commands.catalog import ingest_files
+    from app.extensions import db
+    from app.models import Chunk, Document
+    from app.rag.ingest import DOCUMENT_VERSION
+    from tests.test_retrieval import write_jsonl
+
+    pages = {1: "LARCH GATE\nSector 992, Gurugram", 2: "P0SSESSION: March 2031"}
+    path = write_jsonl(tmp_path / "larch.jsonl", pages, source="Larch_Gate.pdf")
+    name = f"Larch Gate {uuid.uuid4().hex[:6]}"
+    ingest_files(name, [str(path)], progress=False)
+    latest = select(Document).where(Document.source == "Larch_Gate.pdf").order_by(Document.id.desc())
+    first = db.session.scalar(latest)
+    db.session.execute(update(Chunk).where(Chunk.document_id == first.id).values(text="stale"))
+    db.session.execute(update(Document).where(Document.id == first.id).values(facts_version="olderreadr"))
+    db.session.commit()
+
+    (again,) = ingest_files(name, [str(path)], progress=False)
+    db.session.expire_all()
+    assert again.status == "text refreshed", again
+    second = db.session.scalar(latest)
+    assert second.facts_version == DOCUMENT_VERSION
+    texts = db.session.scalars(select(Chunk.text).where(Chunk.document_id == second.id)).all()
+    assert "POSSESSION: March 2031" in "\n".join(texts) and "stale" not in texts
+    assert db.session.scalar(select(Document).where(Document.id == first.id)) is None

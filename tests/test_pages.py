@@ -344,3 +344,14 @@ def test_pdf_without_pages_is_an_error(tmp_path):
         PdfWriter().write(handle)
     with pytest.raises(IngestError, match=r"^Empty\.pdf: the PDF has no pages"):
         read_pdf(tmp_path / "Empty.pdf")
+
+
+def test_letters_ocr_read_as_digits_are_mended_and_figures_are_not():
+    text = clean_text(
+        "P0SSESSION: Sep 2030\nTOWER CUSHI0N | HIGHL1GHTS\nFloors G+45, T1, 32ND, A1B, 2,450 sq ft"
+    )
+    assert text.splitlines() == [
+        "POSSESSION: Sep 2030",
+        "TOWER CUSHION | HIGHLIGHTS",
+        "Floors G+45, T1, 32ND, A1B, 2,450 sq ft",
+    ]

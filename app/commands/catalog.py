@@ -70,6 +70,8 @@ def ingest(paths: tuple[str, ...], project_name: str) -> None:
         if r.status == "facts refreshed":
             line += f" — {r.facts} facts (the fact extractor changed since it was read)"
         elif r.status != "unchanged":
+            if r.status == "text refreshed":
+                line += " (read again: the text reader changed since it was read)"
             line += f" — {r.pages} pages, {r.chunks} chunks, {r.tables} tables, {r.facts} facts"
         if r.image_only_pages:
             line += f"; image-only pages (no text layer): {', '.join(map(str, r.image_only_pages))}"

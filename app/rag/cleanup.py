@@ -1,7 +1,8 @@
 """Clean OCR and markup text of a brochure page without ever rewriting a figure.
 
 Cleaning removes markup, image placeholders and OCR repetitions (a line, or a short block of
-lines, printed again and again) and normalises whitespace; digits, commas, ₹ and % stay as printed.
+lines, printed again and again), mends letters OCR read as digits inside a word ("P0SSESSION",
+"HIGHL1GHTS") and normalises whitespace; figures, commas, ₹ and % stay as printed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ _PLACEHOLDER_RE = re.compile(
 )
 _BREAK_TAG_RE = re.compile(r"<br\s*/?>|</?(?:p|div|li|ul|ol|h[1-6]|tr)\b[^>]*>", re.IGNORECASE)
 _TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+# A 0 or 1 between letters, in a word of letters only: an O or an I/l that OCR misread.
+_OCR_DIGIT_WORD_RE = re.compile(r"\b[A-Za-z]+(?:[01][A-Za-z]+)+\b")
 _SPACE_RE = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
@@ -34,12 +37,21 @@ def clean_text(raw: str) -> str:
     text = _TAG_RE.sub("", text)
     text = unescape(text).replace("**", "").replace("__", "")
     lines = [_SPACE_RE.sub(" ", line).strip() for line in text.split("\n")]
-    lines = [re.sub(r"^#{1,6} ", "", line) for line in lines]
+    lines = [_OCR_DIGIT_WORD_RE.sub(_mend_letters, re.sub(r"^#{1,6} ", "", line)) for line in lines]
     out: list[str] = []
     for line in _collapse_repeats(lines):
         if line or (out and out[-1]):
             out.append(line)
     return "\n".join(out).strip()
+
+
+def _mend_letters(match: re.Match) -> str:
+    word = match.group()
+    letters = re.sub(r"[01]", "", word)
+    if len(letters) < 3:
+        return word  # "A1B": a code, not a word
+    upper = letters.isupper()
+    return word.replace("0", "O" if upper else "o").replace("1", "I" if upper else "l")
 
 
 def clean_one_line(raw: str) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Chunk, Document, DocumentTable, Fact, Project
+from app.rag import chunking, cleanup, readers
 from app.rag.chunking import chunk_page
 from app.rag.embed import Embedder
 from app.rag.facts import FACTS_VERSION, extract_facts
@@ -28,6 +29,21 @@ log = logging.getLogger(__name__)
 _Row = TypeVar("_Row", Chunk, DocumentTable, Fact)
 
 SUPPORTED_SUFFIXES = (".pdf", ".jsonl")
+
+
+def _reader_version() -> str:
+    """A fingerprint of the code that turns a file into page text and chunks: when it changes,
+    files already ingested are read again on their next ingest."""
+    digest = hashlib.sha256()
+    for module in (readers.__file__, cleanup.__file__, chunking.__file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()[:8]
+
+
+READ_VERSION = _reader_version()
+# What a document records of the code that read it: the reader's fingerprint, then the fact
+# extractor's.
+DOCUMENT_VERSION = READ_VERSION + FACTS_VERSION[:8]
 
 
 @dataclass
@@ -44,7 +60,7 @@ class IngestResult:
     """What ingesting one file did."""
 
     source: str
-    status: str  # "added" | "replaced" | "unchanged" | "facts refreshed"
+    status: str  # "added" | "replaced" | "unchanged" | "facts refreshed" | "text refreshed"
     pages: int = 0
     chunks: int = 0
     tables: int = 0
@@ -111,7 +127,7 @@ def _refresh_facts(
         for fact in extract_facts(parsed.document)
     ]
     session.add_all(facts)
-    document.facts_version = FACTS_VERSION
+    document.facts_version = DOCUMENT_VERSION
     session.flush()
     _fill_project_profile(session, project)
     return IngestResult(document.source, "facts refreshed", pages=document.page_count, facts=len(facts))
@@ -126,10 +142,12 @@ def store_document(
         select(Document).where(Document.project_id == project.id, Document.sha256 == parsed.sha256)
     )
     if same_bytes is not None:
-        if same_bytes.facts_version == FACTS_VERSION:
+        if same_bytes.facts_version == DOCUMENT_VERSION:
             return IngestResult(doc.source, "unchanged", pages=same_bytes.page_count)
-        return _refresh_facts(session, project, same_bytes, parsed)
-    previous = session.scalar(
+        if (same_bytes.facts_version or "").startswith(READ_VERSION):
+            return _refresh_facts(session, project, same_bytes, parsed)
+    # The same file read by an older reader is read again whole, as a changed file would be.
+    previous = same_bytes or session.scalar(
         select(Document).where(Document.project_id == project.id, Document.source == doc.source)
     )
     status = "added"
@@ -144,14 +162,14 @@ def store_document(
             session.execute(update(Fact).where(Fact.id.in_(curated)).values(document_id=None))
         session.delete(previous)  # chunks, tables, extracted facts go too (ON DELETE CASCADE)
         session.flush()
-        status = "replaced"
+        status = "text refreshed" if previous is same_bytes else "replaced"
 
     image_only = [page.number for page in doc.pages if page.image_only]
     document = Document(
         project_id=project.id,
         source=doc.source,
         sha256=parsed.sha256,
-        facts_version=FACTS_VERSION,
+        facts_version=DOCUMENT_VERSION,
         page_count=len(doc.pages),
         image_only_pages=image_only,
     )

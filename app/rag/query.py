@@ -257,10 +257,10 @@ PREDICATE_WORDS = frozenset(
     for w in "payable due paid pay charged applicable required needed included allowed permitted "
     "given provided offered separately separate".split()
 )
-# "Which FIRM is the contractor?", "village NAME?": the kind of answer wanted, which the line
-# need not name.
+# "Which FIRM is the contractor?", "village NAME?", "what are the towers CALLED?": the kind of
+# answer wanted, which the line need not name.
 ENTITY_NOUNS = frozenset(
-    normalize_token(w) for w in "company firm agency organisation organization name".split()
+    normalize_token(w) for w in "company firm agency organisation organization name named called".split()
 )
 MILESTONE_WORDS = frozenset(normalize_token(w) for w in "stage milestone point".split())
 UNIT_NOUNS = frozenset(normalize_token(w) for w in "unit flat apartment home".split())
