@@ -734,3 +734,33 @@ def test_a_price_given_on_request_is_not_answered_with_another_homes_price(app_c
     assert "24,000" not in penthouse.answer
     flat = answer_question("What is the price of the 3 BHK?", project=name)
     assert flat.answered and "6,24,00,000" in flat.answer, flat.answer
+
+
+@pytest.fixture
+def elm_rise(app_ctx, tmp_path):
+    return brochure(
+        tmp_path,
+        "Elm Rise",
+        {
+            1: "ELM RISE\nSector 972, Gurugram",
+            2: "THE HOME\n\nPrivate lift\nVideo door phone\n5-Tier Security\n3-Star IGBC Pre-Certified",
+            3: "AROUND YOU\n\nNEIGHBOURHOOD\nN CEDAR MALL\nE LOTUS HOSPITAL\nS CITY PARK\nW GOLF CLUB",
+        },
+    )
+
+
+def test_the_kind_of_answer_asked_for_need_not_be_on_its_line(elm_rise):
+    security = answer_question("What security features does it have?", project=elm_rise)
+    assert security.answered and "5-Tier Security" in security.answer, security.answer
+    hospital = answer_question("Which hospitals are close to the project?", project=elm_rise)
+    assert hospital.answered and "LOTUS HOSPITAL" in hospital.answer, hospital.answer
+
+
+def test_a_green_rating_is_a_green_building_certificate(elm_rise):
+    answer = answer_question("green rating?", project=elm_rise)
+    assert answer.answered and "IGBC" in answer.answer, answer.answer
+
+
+def test_a_capitalised_line_in_a_list_is_an_item_not_a_heading(elm_rise):
+    answer = answer_question("Is it near Cedar Mall?", project=elm_rise)
+    assert answer.answered and "CEDAR MALL" in answer.answer, answer.answer

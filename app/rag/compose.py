@@ -386,7 +386,10 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
             label_groups = label_groups_of[labels[index]] - groups if labels[index] else frozenset()
             block = members[blocks[index]]
             captioned = _labels_a_value(lines, index, labels[index], block, blocks[index] == 0)
-            if len(unit_ids) == 1 and is_heading(lines[index]):
+            # A capitalised line in a list under its block's title ("N GOLF COURSE" / "E GRAND
+            # HYATT" / …) is an item of the list, not a heading.
+            listed = bool(labels[index]) and len(block) > 3 and index != block[0]
+            if len(unit_ids) == 1 and is_heading(lines[index]) and not listed:
                 caption_of = (
                     _captioned_line(lines, index, block, blocks[index] == 0) if groups & required else None
                 )

@@ -82,6 +82,10 @@ JARGON: dict[str, list[str]] = {
     "developing": ["developer", "developed by", "developers"],
     "designed": ["architect", "designer", "design"],
     "landscape": ["landscaping", "landscape architect"],
+    # Green building ratings India uses
+    "green rating": ["griha", "igbc", "leed", "green building"],
+    "green certification": ["griha", "igbc", "leed", "green building"],
+    "sustainability": ["griha", "igbc", "leed", "green building", "rainwater harvesting", "solar"],
     "amenities": ["clubhouse", "club", "pool", "gym", "facilities"],
     "booking": ["booking amount", "application"],
     "floors": ["floor", "storeys"],
@@ -261,6 +265,12 @@ PREDICATE_WORDS = frozenset(
 # answer wanted, which the line need not name.
 ENTITY_NOUNS = frozenset(
     normalize_token(w) for w in "company firm agency organisation organization name named called".split()
+)
+# "What security FEATURES…?", "hospitals CLOSE to…": the kind of answer, or where it lies from
+# the project, which the answer's line need not say ("5-Tier Security", "Max Hospital").
+KIND_WORDS = frozenset(
+    normalize_token(w)
+    for w in "feature facility option provision close near nearby nearest closest vicinity proximity".split()
 )
 MILESTONE_WORDS = frozenset(normalize_token(w) for w in "stage milestone point".split())
 UNIT_NOUNS = frozenset(normalize_token(w) for w in "unit flat apartment home".split())
@@ -470,7 +480,10 @@ def analyze(
         # to the thing asked about, or repeat what a configuration is, help rank but are not
         # required on the answer's line.
         optional = (
-            token in PREDICATE_WORDS or token in ENTITY_NOUNS or (bhk is not None and token in UNIT_NOUNS)
+            token in PREDICATE_WORDS
+            or token in ENTITY_NOUNS
+            or token in KIND_WORDS
+            or (bhk is not None and token in UNIT_NOUNS)
         )
         add((token,), 1.0, group, optional)
         if match:
