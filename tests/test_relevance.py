@@ -764,3 +764,29 @@ def test_a_green_rating_is_a_green_building_certificate(elm_rise):
 def test_a_capitalised_line_in_a_list_is_an_item_not_a_heading(elm_rise):
     answer = answer_question("Is it near Cedar Mall?", project=elm_rise)
     assert answer.answered and "CEDAR MALL" in answer.answer, answer.answer
+
+
+@pytest.fixture
+def oak_terrace(app_ctx, tmp_path):
+    return brochure(
+        tmp_path,
+        "Oak Terrace",
+        {
+            1: "OAK TERRACE\nSector 971, Gurugram",
+            2: "PAYMENT PLAN\nOn booking | 10%\n"
+            "On offer of possession (stamp duty, registration charges) | 10%\n\n"
+            "NOTES\na) Stamp duty and registration charges shall be extra\nb) GST extra as applicable",
+            3: "The project is registered with HARERA.\nHARERA Registration No. RC/REP/HARERA/GGM/555/2025/12"
+            " dated 14.03.2025",
+        },
+    )
+
+
+def test_a_terse_included_question_is_answered_by_the_line_saying_either_way(oak_terrace):
+    answer = answer_question("stamp duty incl in price?", project=oak_terrace)
+    assert answer.answered and "shall be extra" in answer.answer, answer.answer
+
+
+def test_a_word_asking_for_a_date_is_covered_by_a_date(oak_terrace):
+    answer = answer_question("What is the HARERA registration date?", project=oak_terrace)
+    assert answer.answered and "14.03.2025" in answer.answer, answer.answer

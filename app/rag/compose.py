@@ -29,6 +29,14 @@ from app.rag.retrieve import PageHit
 from app.rag.rows import qualifiers
 
 MIN_COVERAGE = 0.6
+# Words that ask for a kind of figure, and the figure that answers them wherever they are asked.
+KIND_WORD_SHAPES = {
+    "date": FIGURE_SHAPES["possession"],
+    "price": FIGURE_SHAPES["price"],
+    "cost": FIGURE_SHAPES["price"],
+    "distance": FIGURE_SHAPES["distance"],
+    "area": FIGURE_SHAPES["area"],
+}
 BRAND_SPREAD = 0.2  # a word on a fifth of a project's pages names the project, not the answer
 LONG_LINE = 220
 SIBLING_RATIO = 0.8
@@ -361,6 +369,11 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
     focus = analysis.focus
     focus_on_pages = focus is not None and any(focus in page[5] for page in pages)
     content = content_groups(analysis)
+    kind_shapes = {
+        t.group: KIND_WORD_SHAPES[t.tokens[0]]
+        for t in analysis.terms
+        if not t.optional and len(t.tokens) == 1 and t.tokens[0] in KIND_WORD_SHAPES
+    }
     name_groups = {t.group for t in analysis.terms if t.name}
     subject = content - name_groups  # what is asked about the names, when the question says
     found: list[_Candidate] = []
@@ -442,6 +455,10 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
                     # "possession date": the date on a possession line is the date asked for
                     # (a bare number is too weak a sign to stand for "how many… in total").
                     covered |= required - content
+            for group, kind_shape in kind_shapes.items():
+                # "registration date": a date on the registration line is the date asked for.
+                if group not in covered and re.search(kind_shape, " ".join(unit), re.I):
+                    covered |= {group}
             coverage = sum(weights[g] for g in covered) / total_required
             if label_groups and labels[index] not in unit:
                 unit = [labels[index], *unit]

@@ -58,6 +58,9 @@ JARGON: dict[str, list[str]] = {
     "price": ["rate", "cost", "price list", "per sq ft"],
     "cost": ["price", "rate", "amount"],
     "extra": ["additional"],
+    # whether a charge is in the price: a line saying either way answers
+    "included": ["inclusive", "extra", "excluded", "exclusive"],
+    "incl": ["included", "inclusive", "extra", "excluded", "exclusive"],
     "far": ["km", "kms", "mins", "minutes", "distance"],
     "distance": ["km", "kms", "mins"],
     "big": ["area", "size", "acre", "sq ft"],
@@ -258,8 +261,8 @@ LEXICON = frozenset(
 # included in…"), never the thing itself.
 PREDICATE_WORDS = frozenset(
     normalize_token(w)
-    for w in "payable due paid pay charged applicable required needed included allowed permitted "
-    "given provided offered separately separate".split()
+    for w in "payable due paid pay charged applicable required needed included incl inclusive allowed "
+    "permitted given provided offered separately separate".split()
 )
 # "Which FIRM is the contractor?", "village NAME?", "what are the towers CALLED?": the kind of
 # answer wanted, which the line need not name.
@@ -275,7 +278,7 @@ KIND_WORDS = frozenset(
 MILESTONE_WORDS = frozenset(normalize_token(w) for w in "stage milestone point".split())
 UNIT_NOUNS = frozenset(normalize_token(w) for w in "unit flat apartment home".split())
 INCLUDED_IN_RE = re.compile(
-    r"\b(?:included|extra|payable|charged|part)\s+(?:in|of|with|on|over)\b((?:\s+[a-z0-9]+){1,4})$"
+    r"\b(?:included|incl|inclusive|extra|payable|charged|part)\s+(?:in|of|with|on|over)\b((?:\s+[a-z0-9]+){1,4})$"
 )
 HAS_FOCUS_RE = re.compile(
     r"^(?:doe|do|is|are|will|can)\b.*?\b(?:have|ha|come with|include|offer|provide|get)\b"
@@ -497,8 +500,11 @@ def analyze(
         group += 1
     if "count" not in detect_intents(question):
         _unit_nouns_optional(terms, all_tokens)
+    intents = detect_intents(question)
     reference = INCLUDED_IN_RE.search(joined_all := " ".join(all_tokens))
-    if reference and re.match(r"(?:i|is|are|doe|do)\b", joined_all):
+    if reference and not re.match(r"(?:what|which|how|who|where|when|why)\b", joined_all):
+        # …and the kind of figure it asks for is that of what it asks about, not of the BSP.
+        intents = detect_intents(joined_all[: reference.start(1)])
         # "Is EDC/IDC included in the BSP?" asks about EDC/IDC; the BSP is what it is measured
         # against, and the line about EDC ("EDC & IDC: Rs. 1,025 per sq ft (extra)") need not name it.
         after = set(reference.group(1).split())
@@ -524,7 +530,7 @@ def analyze(
     return QueryAnalysis(
         question=question,
         terms=terms,
-        intents=detect_intents(question),
+        intents=intents,
         bhk=bhk,
         unit_variant=variant.group(1).lower() if variant else None,
         corrections=corrections,
