@@ -790,3 +790,23 @@ def test_a_terse_included_question_is_answered_by_the_line_saying_either_way(oak
 def test_a_word_asking_for_a_date_is_covered_by_a_date(oak_terrace):
     answer = answer_question("What is the HARERA registration date?", project=oak_terrace)
     assert answer.answered and "14.03.2025" in answer.answer, answer.answer
+
+
+def test_unit_types_are_listed_with_the_rooms_their_names_add(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Pine Arc",
+        {
+            1: "PINE ARC\nSector 970, Gurugram",
+            2: "RESIDENCE TYPES\n<table>"
+            "<tr><th>Type</th><th>Configuration</th><th>Carpet Area (sq. ft.)</th></tr>"
+            "<tr><td>A</td><td>3 BHK + Study</td><td>1,600</td></tr>"
+            "<tr><td>B</td><td>4 BHK</td><td>2,100</td></tr>"
+            "<tr><td>C</td><td>4 BHK + Servant</td><td>2,390</td></tr></table>",
+            3: "PROJECT HIGHLIGHTS\n3 & 4 BHK residences",
+        },
+    )
+    answer = answer_question("What residence types are available?", project=name)
+    assert answer.answered and "3 BHK + STUDY, 4 BHK, 4 BHK + SERVANT" in answer.answer, answer.answer
+    named = answer_question("What is the carpet area of the residence type C?", project=name)
+    assert "Unit types" not in named.answer, named.answer

@@ -14,7 +14,7 @@ def bound_pages() -> dict[int, str]:
     pages = {
         1: "Alder Group\nTHE ASPEN RESIDENCES\nSector 901, Gurugram",
         2: "THE ASPEN RESIDENCES\nLand area: 5.2 acres\nTwo towers of 30 floors",
-        3: "A GARDEN TO COME HOME TO\nThe Aspen Residences open onto a central lawn.",
+        3: "A GARDEN TO COME HOME TO\nThe Aspen Residences open onto a central lawn.\n240 units in all",
         4: "CLUBHOUSE\nA 20,000 sq ft clubhouse with a library and a games room\nA banked velodrome track",
         5: "THE ASPEN RESIDENCES\nEvery home faces the lawn.",
         6: "SPECIFICATIONS\nFlooring: imported marble in the living room",
@@ -24,7 +24,7 @@ def bound_pages() -> dict[int, str]:
         10: "Alder Group builds homes across the city.",
         11: "CEDAR ROYAL RESIDENCES\nGolf Course Extension Road",
         12: "Cedar Royal Residences rise on a plot of 3.1 acres.\nLand area: 3.1 acres",
-        13: "CEDAR ROYAL RESIDENCES\nA sky lounge on the 40th floor",
+        13: "CEDAR ROYAL RESIDENCES\nA sky lounge on the 40th floor\n172 units in all",
         14: "AMENITIES\nInfinity pool, spa, squash court\nIndoor velodrome",
         15: "SPECIFICATIONS\nFlooring: engineered wood in the bedrooms",
         16: "Life at Cedar Royal Residences is lived above the city.",
@@ -83,6 +83,13 @@ def test_a_question_naming_both_brochures_answers_each_with_its_label(bound):
     aspen, cedar = answer.answer.split("\n\n")[:2]
     assert aspen.startswith("The Aspen Residences:") and "5.2 acres" in aspen
     assert cedar.startswith("Cedar Royal Residences:") and "3.1 acres" in cedar
+
+
+def test_which_of_two_bound_brochures_has_more_homes_gives_both_counts(bound):
+    answer = answer_question(
+        "Which has more units - The Aspen Residences or Cedar Royal Residences?", project=bound
+    )
+    assert "240 units" in answer.answer and "172 units" in answer.answer, answer.answer
 
 
 def test_a_multi_part_question_keeps_the_named_brochure_for_every_part(bound):

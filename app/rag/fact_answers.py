@@ -32,7 +32,9 @@ FACT_RULES: list[tuple[str | None, str, str, str]] = [
     ("location", r"\b(where|located|location|address)\b", "location", "Location: {value}."),
     (
         None,
-        r"\b(unit types|configurations?|typolog\w*|unit mix|bhk options|types of (units|apartments|homes))\b",
+        # (not "Cedar Residences Type B", a unit type's name)
+        r"\b((unit|residence|apartment|home|flat|villa)s? types?(?!\s*[a-z0-9]{1,2}\b)|configurations?"
+        r"|typolog\w*|unit mix|bhk options|types? of (units|apartments|homes|residences|flats|villas))\b",
         "unit_types",
         "Unit types: {value}.",
     ),
@@ -66,8 +68,9 @@ def _settle(facts: list[Fact]) -> Fact | None:
         )  # "4 towers" over "Four towers"
     if not facts:
         return None
-    as_sets = [({v.strip() for v in f.value.lower().split(",")}, f) for f in facts]
-    widest = max(as_sets, key=lambda item: len(item[0]))
+    # Lists: the longest holds every other ("3BHK, 4BHK" is in "3BHK + STUDY, 4BHK, PENTHOUSE").
+    as_sets = [({v.split("+")[0].replace(" ", "") for v in f.value.lower().split(",")}, f) for f in facts]
+    widest = max(as_sets, key=lambda item: (len(item[0]), len(item[1].value)))
     if all(other <= widest[0] for other, _ in as_sets):
         return widest[1]
     pages = {(f.document_id, f.page) for f in facts}

@@ -126,7 +126,11 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     ),
     ("charges", r"\b(charges?|ifms|ifmd|plc|edc|idc|deposit|fees?)\b"),
     ("area", r"\b(carpet|super area|saleable|area|size|how big|sq\.? ?ft|sqft|acre)\b"),
-    ("count", r"\bhow many\b"),
+    (
+        "count",
+        r"\bhow many\b|\b(?:more|fewer|most|fewest|number of|total)\s+"
+        r"(?:units|towers|floors|homes|apartments|residences|flats|storeys|villas|plots)\b",
+    ),
     ("location", r"\b(where|located|location|sectors?|address)\b"),
     ("developer", r"\b(developer|builder|developed by|who (built|is building|is developing|develops))\b"),
 ]

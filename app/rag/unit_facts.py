@@ -51,6 +51,15 @@ def _unit_name(line: str, following: str = "") -> str | None:
     return f"{name} TYPE {kind.group('t').upper()}" if kind else name
 
 
+_VARIANT_RE = re.compile(r"(?:\s*\+\s*[A-Za-z][A-Za-z'’]*(?:\s[A-Za-z][A-Za-z'’]*)?)+")
+
+
+def _variant(text: str, match: re.Match[str]) -> str:
+    """The rooms a unit type's name adds, printed right after it: " + STUDY" of "3 BHK + Study"."""
+    extra = _VARIANT_RE.match(text, match.end())
+    return re.sub(r"\s*\+\s*", " + ", extra.group()) if extra else ""
+
+
 def _unit_token(match: re.Match[str]) -> str:
     return f"{match.group('n')}BHK" if match.group("n") else match.group().upper()
 
@@ -141,7 +150,15 @@ def unit_type_facts(page: Page) -> list[ExtractedFact]:
     for table in page.tables:
         text = table_as_text(table)
         found = list(_UNIT_RE.finditer(text))
-        names = list(dict.fromkeys(map(_unit_token, found)))
+        # Each type as printed ("3 BHK + Study" or "4BHK"), once.
+        printed = {}
+        for match in found:
+            unit = _unit_token(match)
+            if re.match(r"\d(?:\.\d)?\s", match.group()):
+                unit = unit.replace("BHK", " BHK")  # printed "3 BHK", kept so
+            name = " ".join((unit + _variant(text, match)).upper().split())
+            printed.setdefault(name.replace(" ", ""), name)
+        names = list(printed.values())
         at = page.text.find(text)
         if len(table.rows) >= 3 and len(names) >= 2 and at >= 0:
             start, end = at + found[0].start(), at + found[-1].end()
