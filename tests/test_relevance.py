@@ -810,3 +810,22 @@ def test_unit_types_are_listed_with_the_rooms_their_names_add(app_ctx, tmp_path)
     assert answer.answered and "3 BHK + STUDY, 4 BHK, 4 BHK + SERVANT" in answer.answer, answer.answer
     named = answer_question("What is the carpet area of the residence type C?", project=name)
     assert "Unit types" not in named.answer, named.answer
+
+
+def test_an_abbreviation_inside_a_long_line_does_not_end_its_sentence(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Ash Quay",
+        {
+            1: "ASH QUAY\nSector 969, Gurugram",
+            2: "DISCLAIMER\nThe approvals are available on the website of the authority and in the office "
+            "of the "
+            "Company. The name ASH is used for branding as per the brand licensing agreement between Fenwick "
+            "Estates Pvt. Ltd. and Marlow Brands Ltd. and is no endorsement by the brand. The Company may "
+            "change the plans as advised by its architects.",
+        },
+    )
+    answer = answer_question("With which company is the brand licensing agreement?", project=name)
+    assert answer.answered and "Fenwick Estates Pvt. Ltd. and Marlow Brands Ltd." in answer.answer, (
+        answer.answer
+    )

@@ -42,6 +42,13 @@ LONG_LINE = 220
 SIBLING_RATIO = 0.8
 MAX_SIBLINGS = 5
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+# A full stop that ends an abbreviation or an initial ("JHS Estate Pvt. Ltd.", "Gary E. Greene")
+# does not end the sentence.
+ABBREVIATION_RE = re.compile(
+    r"(?:\b(?:pvt|ltd|co|inc|no|nos|rs|sq|ft|mt|st|dr|mr|mrs|ms|sr|jr|govt|approx|vs|etc|ph|tel|"
+    r"sec|opp|nr)|\b[A-Z])\.$",
+    re.I,
+)
 TABLE_ROW_RE = re.compile(r"\S\s\|\s\S")
 BHK_TOKEN_RE = re.compile(r"^\d(\.5)?bhk+$|^studio$|^penthouse$|^villa$")
 HAS_DIGIT_RE = re.compile(r"\d")
@@ -155,7 +162,7 @@ def _lines_with_context(text: str) -> list[tuple[str, str]]:
         for raw in block.splitlines():
             line = raw.strip()
             if len(line) > LONG_LINE:
-                lines.extend(s.strip() for s in SENTENCE_RE.split(line) if s.strip())
+                lines.extend(_sentences(line))
             elif line:
                 lines.append(line)
         label = (
@@ -163,6 +170,17 @@ def _lines_with_context(text: str) -> list[tuple[str, str]]:
         )
         result.extend((line, label if line != label else "") for line in lines)
     return result
+
+
+def _sentences(line: str) -> list[str]:
+    """A long line cut into its sentences."""
+    sentences: list[str] = []
+    for piece in (p.strip() for p in SENTENCE_RE.split(line)):
+        if sentences and ABBREVIATION_RE.search(sentences[-1]):
+            sentences[-1] += " " + piece
+        elif piece:
+            sentences.append(piece)
+    return sentences
 
 
 def is_heading(line: str) -> bool:
