@@ -829,3 +829,20 @@ def test_an_abbreviation_inside_a_long_line_does_not_end_its_sentence(app_ctx, t
     assert answer.answered and "Fenwick Estates Pvt. Ltd. and Marlow Brands Ltd." in answer.answer, (
         answer.answer
     )
+
+
+def test_a_pages_title_qualifies_the_lines_under_it(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Hazel Yard",
+        {
+            1: "HAZEL YARD\nSector 968, Gurugram",
+            2: "CLUB MARIGOLD—GROUND FLOOR\nArrive to a grand welcome.\n"
+            "Banquet | Salon | Multipurpose Court | Outdoor Gym",
+            3: "CLUB MARIGOLD—FOURTH FLOOR\nLibrary | Card Room | Indoor Gym",
+            4: "FROM THE GROUND UP\n01. Entry\n02. Club Marigold Drop Off\n03. Outdoor Gym",
+            5: "CLUB MARIGOLD\nA club for every age",
+        },
+    )
+    answer = answer_question("What amenities are on the ground floor of Club Marigold?", project=name)
+    assert answer.answered and "Banquet" in answer.answer, answer.answer

@@ -399,6 +399,8 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
         if not page_groups & required:
             continue
         labels = [label for _, label in context]
+        titled = len(lines) > 1 and len(lines[0]) <= 80 and "|" not in lines[0]
+        title_groups = terms.groups(line_tokens[0]) if titled else frozenset()
         label_groups_of = {label: terms.groups(tokenize(label)) for label in set(labels) if label}
         blocks = _block_numbers(hit.text)
         members: dict[int, list[int]] = {}  # block number → the indexes of its lines
@@ -415,6 +417,9 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
             matched = terms.match([t for i in unit_ids for t in line_tokens[i]])
             groups = frozenset(matched)
             label_groups = label_groups_of[labels[index]] - groups if labels[index] else frozenset()
+            if index and titled:
+                # The page's title qualifies every line under it ("CLUB—GROUND FLOOR" above the list).
+                label_groups |= title_groups - groups
             block = members[blocks[index]]
             captioned = _labels_a_value(lines, index, labels[index], block, blocks[index] == 0)
             # A capitalised line in a list under its block's title ("N GOLF COURSE" / "E GRAND
