@@ -846,3 +846,12 @@ def test_a_pages_title_qualifies_the_lines_under_it(app_ctx, tmp_path):
     )
     answer = answer_question("What amenities are on the ground floor of Club Marigold?", project=name)
     assert answer.answered and "Banquet" in answer.answer, answer.answer
+
+
+def test_a_listing_names_a_project_whose_line_only_names_the_thing(app_ctx, tmp_path):
+    bare = brochure(tmp_path, "Yarrow Point", {1: "YARROW POINT\nSector 967", 2: "THE HOME\nBocce court"})
+    told = brochure(
+        tmp_path, "Zinnia Row", {1: "ZINNIA ROW\nSector 966", 2: "CLUB\nA lit bocce court beside the lawn"}
+    )
+    answer = answer_question("Which projects have a bocce court?")
+    assert bare in answer.answer and told in answer.answer, answer.answer

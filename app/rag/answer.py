@@ -35,7 +35,7 @@ from app.rag.project_focus import (
     question_projects,
 )
 from app.rag.project_listing import cross_project_answer
-from app.rag.query import STOPWORDS, analyze, is_overview, tokenize
+from app.rag.query import LISTING_RE, STOPWORDS, analyze, is_overview, tokenize
 from app.rag.retrieve import search_pages
 from app.rag.rows import missing_rows, qualifiers
 from app.rag.sections import SectionMatch, match_sections
@@ -151,13 +151,6 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
     return answer
 
 
-# "Which projects…", "which of your projects…", "any project on…", "list the projects with…";
-# not "what is the possession date of the project?".
-LISTING_RE = re.compile(
-    r"\b(?:which|what)\s+(?:of\s+(?:your|these|the)\s+)?projects?\b|\bany\s+projects?\b"
-    r"|\b(?:list|show)\b.*\bprojects\b",
-    re.I,
-)
 LISTING_LIMIT = 8
 LISTING_PAGES = 24
 LISTING_BLOCK_CHARS = 140  # below this a project's line no longer reads

@@ -18,6 +18,7 @@ from app.rag.corpus_stats import CorpusStats
 from app.rag.language import is_yes_no
 from app.rag.query import (
     FIGURE_SHAPES,
+    LISTING_RE,
     NUMBER_WORDS,
     STOPWORDS,
     QueryAnalysis,
@@ -532,8 +533,9 @@ def find_evidence(
     names = {t.group for t in analysis.terms if t.name and not t.optional and not t.brand}
     if not names <= best.page_groups:
         return None
-    if not is_yes_no(analysis.question) and not _adds_information(analysis, best.unit):
-        return None  # (a yes-or-no question is answered by a line that repeats it: "Private lift")
+    asks_whether = is_yes_no(analysis.question) or LISTING_RE.search(analysis.question) is not None
+    if not asks_whether and not _adds_information(analysis, best.unit):
+        return None  # (whether there is one is answered by a line that repeats it: "Private lift")
     hit = hits[best.page_index]
     # Sibling lines on the same page that answer as well (e.g. every unit type of a master plan).
     siblings = sorted(

@@ -226,6 +226,15 @@ class QueryAnalysis:
         return words
 
 
+# "Which projects…", "which of your projects…", "any project on…", "list the projects with…";
+# not "what is the possession date of the project?".
+LISTING_RE = re.compile(
+    r"\b(?:which|what)\s+(?:of\s+(?:your|these|the)\s+)?projects?\b|\bany\s+projects?\b"
+    r"|\b(?:list|show)\b.*\bprojects\b",
+    re.I,
+)
+
+
 def detect_intents(question: str) -> list[str]:
     """Intents in priority order (a question may have several, e.g. price + area)."""
     lowered = question.lower()
