@@ -19,7 +19,7 @@ STOPWORDS = frozenset(
     these those i me my we our you your he she they them can could would should will shall may
     might tell please give show me us and or but if than then so as per via into under over up
     out also just get got have has had there's whats what's kindly let know want like one each
-    every available offer offers provide project property projects used use come comes expected
+    every all available offer offers provide project property projects used use come comes expected
     included include provided given get gets does much doing done not exactly actually really
     approximately approx roughly currently basically precisely compare comparison versus vs""".split()
 )
