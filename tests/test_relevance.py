@@ -855,3 +855,16 @@ def test_a_listing_names_a_project_whose_line_only_names_the_thing(app_ctx, tmp_
     )
     answer = answer_question("Which projects have a bocce court?")
     assert bare in answer.answer and told in answer.answer, answer.answer
+
+
+def test_a_line_naming_only_what_was_asked_gives_way_to_one_that_answers(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Walnut Bend",
+        {
+            1: "WALNUT BEND\nSector 965, Gurugram",
+            2: "Mall\nHospital\nSchool\nMetro\nLotus Hospital\nRiver Hospital\nCedar School",
+        },
+    )
+    answer = answer_question("Which hospitals are close to the project?", project=name)
+    assert answer.answered and "Lotus Hospital" in answer.answer, answer.answer

@@ -525,6 +525,13 @@ def find_evidence(
         candidates = [c for c in candidates if _counts_focus(analysis, content, c.unit)]
         if not candidates:
             return None
+    asks_whether = is_yes_no(analysis.question) or LISTING_RE.search(analysis.question) is not None
+    if not asks_whether:
+        # A line made of the question's own words ("Hospital" for "which hospitals…") says
+        # nothing; whether there is one is answered by a line that repeats it ("Private lift").
+        candidates = [c for c in candidates if _adds_information(analysis, c.unit)]
+        if not candidates:
+            return None
     best = max(candidates, key=lambda c: (c.score, -len(c.unit)))
     if best.coverage < MIN_COVERAGE or (shape and not re.search(shape, " ".join(best.unit), re.I)):
         return None
@@ -533,9 +540,6 @@ def find_evidence(
     names = {t.group for t in analysis.terms if t.name and not t.optional and not t.brand}
     if not names <= best.page_groups:
         return None
-    asks_whether = is_yes_no(analysis.question) or LISTING_RE.search(analysis.question) is not None
-    if not asks_whether and not _adds_information(analysis, best.unit):
-        return None  # (whether there is one is answered by a line that repeats it: "Private lift")
     hit = hits[best.page_index]
     # Sibling lines on the same page that answer as well (e.g. every unit type of a master plan).
     siblings = sorted(
