@@ -868,3 +868,16 @@ def test_a_line_naming_only_what_was_asked_gives_way_to_one_that_answers(app_ctx
     )
     answer = answer_question("Which hospitals are close to the project?", project=name)
     assert answer.answered and "Lotus Hospital" in answer.answer, answer.answer
+
+
+def test_a_hurried_question_word_and_a_misspelt_kind_word_are_not_searched_for(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Cypress End",
+        {
+            1: "CYPRESS END\nSector 964, Gurugram\nA water softening system in every apartment",
+            2: "SPECIFICATIONS\nAIR CONDITIONING | VRV/VRF with high wall units in living and bedrooms",
+        },
+    )
+    answer = answer_question("wat AC sytem is in the apartmnts?", project=name)
+    assert answer.answered and "VRV/VRF" in answer.answer, answer.answer

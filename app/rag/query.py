@@ -286,7 +286,8 @@ ENTITY_NOUNS = frozenset(
 # the project, which the answer's line need not say ("5-Tier Security", "Max Hospital").
 KIND_WORDS = frozenset(
     normalize_token(w)
-    for w in "feature facility option provision close near nearby nearest closest vicinity proximity".split()
+    for w in "feature facility option provision system close near nearby nearest closest vicinity "
+    "proximity".split()
 )
 MILESTONE_WORDS = frozenset(normalize_token(w) for w in "stage milestone point".split())
 UNIT_NOUNS = frozenset(normalize_token(w) for w in "unit flat apartment home".split())
@@ -343,9 +344,15 @@ _PHRASE_WORDS = frozenset(w for p in PHRASES for w in p.split() if len(w) >= 4 a
 _QUESTION_STOPWORDS = frozenset(w for w in STOPWORDS if len(w) >= 4 and w.isalpha())
 
 
-def _misspelt_stopword(token: str, vocabulary: frozenset[str] | None) -> bool:
-    """ "wich", "wher": a question word typed in a hurry, not a word to search for."""
-    if vocabulary is None or token in vocabulary or len(token) < 4 or is_common_english(token):
+def _misspelt_stopword(token: str, vocabulary: frozenset[str] | None, first: bool = False) -> bool:
+    """ "wich", "wher": a question word typed in a hurry, not a word to search for (three letters
+    only as the question's first word: "wat AC system…")."""
+    if (
+        vocabulary is None
+        or token in vocabulary
+        or len(token) < (3 if first else 4)
+        or is_common_english(token)
+    ):
         return False
     return any(Levenshtein.distance(token, word, score_cutoff=1) <= 1 for word in _QUESTION_STOPWORDS)
 
@@ -398,7 +405,9 @@ def _unit_nouns_optional(terms: list[Term], tokens: list[str]) -> None:
     unit_groups = {
         g
         for g, ts in groups.items()
-        if not ts[0].optional and ts[0].tokens[0] in UNIT_NOUNS and ts[0].tokens[0] not in qualifying
+        if not ts[0].optional
+        and any(t.tokens[0] in UNIT_NOUNS for t in ts if t.weight == 1.0)  # as typed or corrected
+        and ts[0].tokens[0] not in qualifying
     }
     others = {g for g, ts in groups.items() if not ts[0].optional and g not in unit_groups}
     if unit_groups and others:
@@ -422,10 +431,10 @@ def analyze(
     all_tokens = tokenize(CONTRACTION_RE.sub(_expand_contraction, expanded))
     tokens = [
         t
-        for t in all_tokens
+        for n, t in enumerate(all_tokens)
         if t not in _STOPWORDS_NORMALISED
         and not _names_project(t, drop)
-        and not _misspelt_stopword(t, vocabulary)
+        and not _misspelt_stopword(t, vocabulary, first=n == 0)
     ]
     terms: list[Term] = []
     corrections: dict[str, str] = {}
@@ -495,11 +504,13 @@ def analyze(
         # "What is DUE on offer of possession?", "the 4 BHK UNIT": words that say what happens
         # to the thing asked about, or repeat what a configuration is, help rank but are not
         # required on the answer's line.
-        optional = (
-            token in PREDICATE_WORDS
-            or token in ENTITY_NOUNS
-            or token in KIND_WORDS
-            or (bhk is not None and token in UNIT_NOUNS)
+        optional = any(
+            word in PREDICATE_WORDS
+            or word in ENTITY_NOUNS
+            or word in KIND_WORDS
+            or (bhk is not None and word in UNIT_NOUNS)
+            for word in (token, match)  # as typed, or as corrected ("sytem")
+            if word
         )
         add((token,), 1.0, group, optional)
         if match:
