@@ -881,3 +881,16 @@ def test_a_hurried_question_word_and_a_misspelt_kind_word_are_not_searched_for(a
     )
     answer = answer_question("wat AC sytem is in the apartmnts?", project=name)
     assert answer.answered and "VRV/VRF" in answer.answer, answer.answer
+
+
+def test_travel_time_asks_for_a_distance(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Dogwood Fields",
+        {
+            1: "DOGWOOD FIELDS\nSector 963, Gurugram",
+            2: "Location Connectivity\n\nRidge Lakes\n15 mins\n\nOrbit Mall South Sector 12\n20 mins",
+        },
+    )
+    answer = answer_question("travel time to Orbit Mall South?", project=name)
+    assert answer.answered and "20 mins" in answer.answer and "15 mins" not in answer.answer, answer.answer

@@ -63,6 +63,8 @@ JARGON: dict[str, list[str]] = {
     "incl": ["included", "inclusive", "extra", "excluded", "exclusive"],
     "far": ["km", "kms", "mins", "minutes", "distance"],
     "distance": ["km", "kms", "mins"],
+    "travel time": ["mins", "minutes", "km", "distance"],
+    "commute": ["mins", "minutes", "km", "distance"],
     "big": ["area", "size", "acre", "sq ft"],
     "size": ["area", "sq ft", "acre"],
     "land": ["land area", "acre", "site area", "plot area"],
@@ -112,7 +114,11 @@ JARGON: dict[str, list[str]] = {
 INTENT_PATTERNS: list[tuple[str, str]] = [
     ("rera", r"\b(h?rera|registration (no|number))\b"),
     ("price", r"\b(price|prices|cost|rate|psf|per sq\.? ?ft|bsp|how much does .* cost)\b"),
-    ("distance", r"\b(how far|distance|far from|minutes? from|km from|drive)\b"),
+    (
+        "distance",
+        r"\b(how far|distance|far from|minutes? from|km from|drive|travel time|commute|time to reach"
+        r"|how long .* to reach)\b",
+    ),
     (
         "possession",
         # "on offer of possession" names a payment milestone, not a date
@@ -567,8 +573,8 @@ def analyze(
 ANSWER_KIND_WORDS = frozenset(
     normalize_token(w)
     for w in "price prices cost costs rate rates psf amount charge charges fee fees much area size big "
-    "sq ft sqft sqm distance far km kms time date dates number no total many long minutes mins "
-    "value figure detail details exact approx approximate current latest starting stage stages "
+    "sq ft sqft sqm distance far km kms time date dates number no total many long minutes mins travel "
+    "commute value figure detail details exact approx approximate current latest starting stage stages "
     "milestone milestones percent percentage bigger larger smaller biggest largest smallest more less "
     "cheaper costlier higher lower".split()
 )
