@@ -894,3 +894,40 @@ def test_travel_time_asks_for_a_distance(app_ctx, tmp_path):
     )
     answer = answer_question("travel time to Orbit Mall South?", project=name)
     assert answer.answered and "20 mins" in answer.answer and "15 mins" not in answer.answer, answer.answer
+
+
+def test_a_page_without_a_row_of_its_own_continues_the_unit_plan_before_it(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Linden Arch",
+        {
+            1: "LINDEN ARCH\nSector 962, Gurugram",
+            2: "UNIT PLAN – 3 BHK (TYPE B)\nLIVING 6000 x 4200",
+            3: "HIGHLIGHTS\nA sunlit reading nook beside the living room",
+            4: "UNIT PLAN – 4 BHK (TYPE C)\nLIVING 7200 x 5100",
+            5: "HIGHLIGHTS\nAn eight-foot-wide party deck off the living room",
+        },
+    )
+    deck = answer_question("Does the 4 BHK Type C have a party deck?", project=name)
+    assert deck.answered and "party deck" in deck.answer and deck.citations[0].page == 5, deck.answer
+    other = answer_question("Does the 3 BHK Type B have a party deck?", project=name)
+    assert not other.answered, other.answer
+
+
+def test_a_specifications_page_after_the_last_unit_plan_continues_no_unit():
+    from app.rag.corpus_stats import CorpusStats
+
+    titles = {
+        (1, 2): "UNIT PLAN – 3 BHK (TYPE B)",
+        (1, 3): "HIGHLIGHTS",
+        (1, 4): "UNIT PLAN – 4 BHK (TYPE C)",
+        (1, 5): "HIGHLIGHTS",
+        (1, 6): "UNIT PLAN – 4 BHK (TYPE D)",
+        (1, 7): "UNIT PLAN – 5 BHK (TYPE E)",
+        (1, 8): "SPECIFICATIONS",
+    }
+    stats = CorpusStats(frozenset(), {}, 8, titles=titles)
+    assert stats.continued_title(1, 3, "HIGHLIGHTS\nA reading nook") == titles[1, 2]
+    assert stats.continued_title(1, 5, "HIGHLIGHTS\nA party deck") == titles[1, 4]
+    assert stats.continued_title(1, 8, "SPECIFICATIONS\nFlooring: marble") == ""
+    assert stats.continued_title(1, 5, "HIGHLIGHTS\nThe 3 BHK has a deck") == ""  # names its own unit

@@ -376,6 +376,8 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
         lines = [line for line, _ in context]
         line_tokens = [tokenize(line) for line in lines]
         page_tokens = [t for tokens in line_tokens for t in tokens]
+        if stats is not None:  # "HIGHLIGHTS" after "UNIT PLAN – 4 BHK (TYPE C)" is about that unit
+            page_tokens += tokenize(stats.continued_title(hit.document_id, hit.page, hit.text))
         terms = _PageTerms(analysis, frozenset(page_tokens))
         pages.append((hit, context, lines, line_tokens, terms, terms.groups(page_tokens)))
     weights = _group_weights(analysis, [[frozenset(t) for t in page[3]] for page in pages], stats)
@@ -621,7 +623,10 @@ def _right_rows(
             asked.setdefault(kind, set()).update(named)
     if not asked:
         return candidates
-    titles = [_page_title(hit) for hit in hits]
+    titles = [
+        f"{_page_title(hit)} {stats.continued_title(hit.document_id, hit.page, hit.text) if stats else ''}"
+        for hit in hits
+    ]
 
     def labels(candidate: _Candidate) -> dict[str, set[str]]:
         return qualifiers(" ".join([titles[candidate.page_index], *candidate.unit]))

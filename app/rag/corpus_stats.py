@@ -33,6 +33,27 @@ class CorpusStats:
     rows: dict[str, frozenset[str]] | None = None  # row labels printed: {"phase": {"1", "2"}}
     cities: frozenset[str] = frozenset()  # the project's own cities (its "city" facts)
     sections: tuple[Section, ...] = ()  # brochures bound in one file, only for one project
+    titles: dict[tuple[int, int], str] | None = None  # (document, page) → its first line, one project
+
+    def continued_title(self, document_id: int, page: int, text: str) -> str:
+        """The title of the page a page continues, when it does; "" otherwise.
+
+        Unit plans often face a page of their own ("UNIT PLAN – 4 BHK (TYPE C)", then
+        "HIGHLIGHTS"): a page naming no unit or row, after one whose title does, in a run where
+        such pages alternate (the next page names a row, or the page two before is another such
+        page), is about the unit before it. A specifications page after the last plan is not."""
+        titles = self.titles or {}
+
+        def title(n: int) -> str:
+            return titles.get((document_id, n), "")
+
+        before = title(page - 1)
+        if not _names_a_row(before) or _names_a_row(text):
+            return ""
+        alternating = _names_a_row(title(page + 1)) or (
+            bool(title(page - 2)) and not _names_a_row(title(page - 2)) and _names_a_row(title(page - 3))
+        )
+        return before if alternating else ""
 
     def near(self, token: str, page: int, gap: int = SECTION_GAP) -> bool:
         """Whether ``page`` lies in a section where ``token`` is printed.
@@ -90,6 +111,13 @@ _stats_lock = threading.Lock()
 _stats_cache: dict[tuple, CorpusStats] = {}
 
 
+UNIT_NAME_RE = re.compile(r"\b\d(?:\.5)?\s*BHK|\bSTUDIO\b|\bPENTHOUSE\b|\bVILLA\b", re.I)
+
+
+def _names_a_row(text: str) -> bool:
+    return bool(qualifiers(text)) or UNIT_NAME_RE.search(text) is not None
+
+
 def corpus_stats(session: Session, project_id: int | None) -> CorpusStats:
     """Vocabulary and page frequencies (for typo correction and weighting), cached until the
     documents change."""
@@ -135,7 +163,12 @@ def corpus_stats(session: Session, project_id: int | None) -> CorpusStats:
         for document_id, texts in page_texts.items()
         for section in find_sections(document_id, {page: "\n".join(parts) for page, parts in texts.items()})
     )
-    stats = CorpusStats(vocab, frequency, len(pages), token_pages, printed, cities, sections)
+    titles = {
+        (document_id, page): next((line for part in parts for line in part.splitlines() if line.strip()), "")
+        for document_id, texts in page_texts.items()
+        for page, parts in texts.items()
+    }
+    stats = CorpusStats(vocab, frequency, len(pages), token_pages, printed, cities, sections, titles)
     with _stats_lock:
         stale = [k for k in _stats_cache if k[0] == project_id]  # older versions of this entry
         for old in stale:

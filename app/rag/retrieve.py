@@ -33,6 +33,7 @@ class PageHit:
     page: int
     text: str
     rank_score: float
+    document_id: int = 0
 
 
 def _group_queries(analysis: QueryAnalysis, params: dict, *, required_only: bool) -> list[str]:
@@ -201,7 +202,9 @@ def search_pages(
         texts.setdefault((document_id, page), []).append(chunk_text)
         sources[document_id] = source
     hits = [
-        PageHit(proj_id, sources[document_id], page, "\n".join(texts[(document_id, page)]), score)
+        PageHit(
+            proj_id, sources[document_id], page, "\n".join(texts[(document_id, page)]), score, document_id
+        )
         for (proj_id, document_id, page), score in best
     ]
     return hits
