@@ -931,3 +931,20 @@ def test_a_specifications_page_after_the_last_unit_plan_continues_no_unit():
     assert stats.continued_title(1, 5, "HIGHLIGHTS\nA party deck") == titles[1, 4]
     assert stats.continued_title(1, 8, "SPECIFICATIONS\nFlooring: marble") == ""
     assert stats.continued_title(1, 5, "HIGHLIGHTS\nThe 3 BHK has a deck") == ""  # names its own unit
+
+
+def test_a_long_specifications_row_is_cut_to_the_item_asked_about(app_ctx, tmp_path):
+    items = ", ".join(f"Fitting no. {n} in brushed steel" for n in range(1, 9))
+    name = brochure(
+        tmp_path,
+        "Rowan Mews",
+        {
+            1: "ROWAN MEWS\nSector 960, Gurugram",
+            2: "SPECIFICATIONS\n<table><tr><th>Area</th><th>Details</th><th>Other</th></tr>"
+            f"<tr><td>COMMON AREAS</td><td>Features: {items}, Heated plunge pool, Lobby chandelier</td>"
+            "<td>Lift lobby in granite</td></tr></table>",
+        },
+    )
+    answer = answer_question("Is there a plunge pool?", project=name)
+    assert answer.answered and "Heated plunge pool" in answer.answer, answer.answer
+    assert "Fitting no. 3" not in answer.answer and "granite" not in answer.answer, answer.answer

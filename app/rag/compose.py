@@ -559,6 +559,8 @@ def find_evidence(
     lines: list[str] = []
     for candidate in chosen:
         lines.extend(line for line in candidate.unit if line not in lines)
+    asked = {token for term in analysis.terms for token in term.tokens}
+    lines = [_cells_asked(line, asked) for line in lines]
     title = _page_title(hit)
     return Evidence(
         document=hit.document,
@@ -570,6 +572,34 @@ def find_evidence(
         from_table=any(TABLE_ROW_RE.search(line) for line in best.unit),
         heading=title if title not in lines else "",
     )
+
+
+LONG_ROW = 200
+
+
+def _cells_asked(line: str, asked: set[str]) -> str:
+    """A long table row cut to its first cell and the cells holding words asked about, and a long
+    cell to the items asked about: a specifications row of twenty items answers "swimming pool?"
+    with the one item about it."""
+    if len(line) <= LONG_ROW or " | " not in line:
+        return line  # (a sentence is quoted whole)
+    cells = line.split(" | ")
+    if len(cells) >= 3:
+        kept = [cells[0], *(cell for cell in cells[1:] if asked & set(tokenize(cell)))]
+        cells = kept if 1 < len(kept) < len(cells) else cells
+    return " | ".join(_items_asked(cell, asked) if len(cell) > LONG_ROW // 2 else cell for cell in cells)
+
+
+def _items_asked(cell: str, asked: set[str]) -> str:
+    """A cell listing items ("Label: a, b; c"): its label and the items asked about."""
+    label, items = ("", cell)
+    if re.match(r"^[^:]{1,40}: ", cell):
+        label, items = cell.split(": ", 1)
+    parts = [p.strip() for p in re.split(r"[;,]", items) if p.strip()]
+    chosen = [p for p in parts if asked & set(tokenize(p))]
+    if not chosen or len(chosen) == len(parts) or len(items) > 60 * len(parts):
+        return cell  # nothing to cut, or sentences rather than items
+    return f"{label}: {'; '.join(chosen)}" if label else "; ".join(chosen)
 
 
 COUNT_WORD_RE = re.compile(rf"^(\d+|{'|'.join(NUMBER_WORDS)})$")
