@@ -948,3 +948,61 @@ def test_a_long_specifications_row_is_cut_to_the_item_asked_about(app_ctx, tmp_p
     answer = answer_question("Is there a plunge pool?", project=name)
     assert answer.answered and "Heated plunge pool" in answer.answer, answer.answer
     assert "Fitting no. 3" not in answer.answer and "granite" not in answer.answer, answer.answer
+
+
+@pytest.fixture
+def saffron_gate(app_ctx, tmp_path):
+    return brochure(
+        tmp_path,
+        "Saffron Gate",
+        {
+            1: "SAFFRON GATE\nSector 959, Gurugram\nTowers Rohan, Mira and Jal",
+            2: "TOWER ROHAN\nA sky lounge on the 40th floor",
+            3: "TOWER MIRA\nA lap pool on the terrace",
+            4: "TOWERS ROHAN & MIRA\nHomes face the central lawn",
+            5: "POSSESSION\nTOWER ROHAN - OCTOBER 2029\nTOWER MIRA - APRIL 2030\nTOWER JAL - JULY 2031\n"
+            "RERA completion date: 31.12.2031",
+            6: "PROJECT TEAM & SCHEDULE\nArchitect: Studio Nine, Mumbai\nStructure: Beam Consultants, Pune\n"
+            "<table><tr><th>Phase</th><th>Tower</th><th>Proposed Possession</th></tr>"
+            "<tr><td>Phase 2</td><td>Kiran</td><td>June 2032</td></tr>"
+            "<tr><td>Phase 2</td><td>Tara</td><td>March 2033</td></tr></table>",
+            7: "AREA STATEMENT\n<table><tr><th>Unit Type</th><th>Tower</th><th>Carpet Area</th></tr>"
+            "<tr><td>3 BHK + Study</td><td>Rohan, Mira</td><td>1,905 sq ft</td></tr>"
+            "<tr><td>4 BHK</td><td>All towers</td><td>2,460 sq ft</td></tr></table>",
+            8: "4 BHK\nLIVING/DINING 6200 x 5900\nMASTER BEDROOM 4800 x 4200\nall dimensions in mm",
+            9: "TOWER JAL\nThe tallest of the three",
+        },
+    )
+
+
+def test_a_towers_printed_name_is_the_row_asked_about_not_a_brand(saffron_gate):
+    answer = answer_question("What is the possession date of Tower Mira?", project=saffron_gate)
+    assert answer.answered and "APRIL 2030" in answer.answer and "2031" not in answer.answer, answer.answer
+    terse = answer_question("poss date jal?", project=saffron_gate)
+    assert terse.answered and "JULY 2031" in terse.answer, terse.answer
+
+
+def test_a_table_row_names_its_tower_and_a_consultants_city_is_no_portfolio(saffron_gate):
+    answer = answer_question("When is possession of Tower Tara?", project=saffron_gate)
+    assert answer.answered and "March 2033" in answer.answer and "June 2032" not in answer.answer, (
+        answer.answer
+    )
+
+
+def test_a_number_of_bedrooms_after_towers_is_not_a_tower(saffron_gate):
+    answer = answer_question("3 BHK + Study kaunse towers mein milega?", project=saffron_gate)
+    assert answer.answered and "Rohan, Mira" in answer.answer and "All towers" not in answer.answer, (
+        answer.answer
+    )
+
+
+def test_dimensions_are_answered_by_a_line_with_a_size(saffron_gate):
+    answer = answer_question(
+        "What are the dimensions of the living/dining room in the 4 BHK?", project=saffron_gate
+    )
+    assert answer.answered and "6200 x 5900" in answer.answer, answer.answer
+
+
+def test_a_hindi_question_whose_words_are_unknown_is_refused_not_summarised(saffron_gate):
+    answer = answer_question("क्या इस पर कोई एश्योर्ड रिटर्न मिलता है?", project=saffron_gate)
+    assert not answer.answered and "Key facts" not in answer.answer, answer.answer

@@ -35,7 +35,7 @@ from app.rag.project_focus import (
     question_projects,
 )
 from app.rag.project_listing import cross_project_answer
-from app.rag.query import LISTING_RE, STOPWORDS, analyze, is_overview, tokenize
+from app.rag.query import LISTING_RE, OVERVIEW_RE, STOPWORDS, analyze, is_overview, tokenize
 from app.rag.retrieve import search_pages
 from app.rag.rows import missing_rows, qualifiers
 from app.rag.sections import SectionMatch, match_sections
@@ -129,6 +129,13 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
     focus, named = question_projects(session, question, project)  # "Compare A and B", whatever the focus
     if hindi and focus is not None:
         question = to_english(original, _name_reader(session, focus))
+    drop = project_words(focus) if focus else set()
+    if hindi and not OVERVIEW_RE.search(question) and not analyze(question, drop=drop).terms:
+        # Nothing read but the project's name (or not even that): the Hindi words that asked
+        # were none the tables know. Not an overview, whatever the name.
+        answer = Answer(refusal_text(focus), False, [], "none", focus.name if focus else None)
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
     # A brochure file holding two projects: the one the question names answers alone.
     sections = match_sections(question, corpus_stats(session, focus.id).sections) if focus else []
     within = sections[0] if len(sections) == 1 else None
@@ -396,8 +403,10 @@ def _price_on_request(lines: list[str]) -> bool:
 
 def _page_head(text: str) -> str:
     """A page's first lines, where a portfolio page names its city ("32ND Vagator / Goa's…");
-    a city in a biography further down ("offices in Delhi and Mumbai") does not make it one."""
-    return "\n".join([line for line in text.splitlines() if line.strip()][:PAGE_HEAD_LINES])
+    a city in a biography further down ("offices in Delhi and Mumbai") or in a consultant's
+    line ("Architect: Atelier Ruhani, Mumbai") does not make it one."""
+    head = [line for line in text.splitlines() if line.strip()][:PAGE_HEAD_LINES]
+    return "\n".join(line.split(":", 1)[0] for line in head)  # a label's value is not the page's place
 
 
 # A table row of two cells, "Particulars: Clubhouse | Details: 42,000 sq ft", read as a phone

@@ -20,7 +20,7 @@ _PLACEHOLDER_RE = re.compile(
 _BREAK_TAG_RE = re.compile(r"<br\s*/?>|</?(?:p|div|li|ul|ol|h[1-6]|tr)\b[^>]*>", re.IGNORECASE)
 _TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 # A 0 or 1 between letters, in a word of letters only: an O or an I/l that OCR misread.
-_OCR_DIGIT_WORD_RE = re.compile(r"\b[A-Za-z]+(?:[01][A-Za-z]+)+\b")
+_OCR_DIGIT_WORD_RE = re.compile(r"\b[A-Za-z]+(?:[01]+[A-Za-z]+)+\b")
 _SPACE_RE = re.compile(r"[ \t\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 

@@ -37,6 +37,8 @@ KIND_WORD_SHAPES = {
     "cost": FIGURE_SHAPES["price"],
     "distance": FIGURE_SHAPES["distance"],
     "area": FIGURE_SHAPES["area"],
+    "size": FIGURE_SHAPES["area"],
+    "dimension": FIGURE_SHAPES["area"],
 }
 BRAND_SPREAD = 0.2  # a word on a fifth of a project's pages names the project, not the answer
 LONG_LINE = 220
@@ -486,7 +488,7 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
                 if group not in covered and re.search(kind_shape, " ".join(unit), re.I):
                     covered |= {group}
             coverage = sum(weights[g] for g in covered) / total_required
-            if label_groups and labels[index] not in unit:
+            if label_groups and labels[index] and labels[index] not in unit:
                 unit = [labels[index], *unit]
             found.append(
                 _Candidate(page_index, index, unit, groups | label_groups, score, coverage, page_groups)
@@ -534,8 +536,13 @@ def find_evidence(
         candidates = [c for c in candidates if _adds_information(analysis, c.unit)]
         if not candidates:
             return None
+    if shape:
+        # "the dimensions of the living room": a line with a size, not "all dimensions in mm".
+        candidates = [c for c in candidates if re.search(shape, " ".join(c.unit), re.I)]
+        if not candidates:
+            return None
     best = max(candidates, key=lambda c: (c.score, -len(c.unit)))
-    if best.coverage < MIN_COVERAGE or (shape and not re.search(shape, " ".join(best.unit), re.I)):
+    if best.coverage < MIN_COVERAGE:
         return None
     # A name the question asks about ("Jewar airport", "Tower Marquise") that is not on the page
     # means the page speaks of something else, however well the rest of the question matches.
@@ -638,16 +645,19 @@ def _right_rows(
     """Candidates about the row the question names: none labelled with another phase, tower or
     type; and, when some line carries the question's label, only those."""
     asked = qualifiers(analysis.question)
-    # A name the brochure prints as a row label counts in any order: "orchid tower".
+    # A name the brochure prints as a row label counts in any order ("orchid tower"), or alone
+    # when it is no everyday word ("poss date jal?").
     words = set(tokenize(analysis.question))
     for kind, printed in ((stats.rows or {}) if stats else {}).items():
         named = {
             value
             for value in printed
-            if len(value) >= 4
+            if len(value) >= 3
             and value.isalpha()
             and value in words
-            and re.search(rf"\b{value}\s+{kind}s?\b", analysis.question, re.I)
+            and (
+                re.search(rf"\b{value}\s+{kind}s?\b", analysis.question, re.I) or not is_common_english(value)
+            )
         }
         if named:
             asked.setdefault(kind, set()).update(named)

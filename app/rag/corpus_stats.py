@@ -16,6 +16,7 @@ from app.rag.rows import qualifiers
 from app.rag.sections import Section, find_sections
 
 BRAND_MIN_PAGES = 3
+ROW_KINDS = frozenset({"phase", "tower", "block", "wing", "type"})
 UNIT_KIND_RE = re.compile(r"^(\d(\.5)?bhk|studio|penthouse|villa|duplex|simplex)$")
 BRAND_MIN_SPREAD = 0.06
 SECTION_GAP = 30
@@ -81,13 +82,15 @@ class CorpusStats:
         groups: dict[int, list] = {}
         for term in analysis.terms:
             groups.setdefault(term.group, []).append(term)
-        # A kind of home is what is asked about, however often printed: "Sky Penthouse".
+        # A kind of home is what is asked about, however often printed: "Sky Penthouse"; so is a
+        # row the brochure labels ("Tower Ashwini", "Phase 2").
         homes = {
             token
             for term in analysis.terms
             if term.name and any(UNIT_KIND_RE.match(t) for t in term.tokens)
             for token in term.tokens
         }
+        homes |= ROW_KINDS | {value for values in (self.rows or {}).values() for value in values}
         for terms in groups.values():
             primary = terms[0]
             if (

@@ -54,6 +54,7 @@ JARGON: dict[str, list[str]] = {
     "carpet": ["carpet area"],
     "super area": ["saleable area", "super built up area"],
     "possession": ["handover", "posession", "completion"],
+    "poss": ["possession", "handover"],
     "rental yield": ["yield", "rental income", "returns"],
     "price": ["rate", "cost", "price list", "per sq ft"],
     "cost": ["price", "rate", "amount"],
@@ -122,7 +123,7 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     (
         "possession",
         # "on offer of possession" names a payment milestone, not a date
-        r"\b((?<!offer of )(?<!on )(?:possession|posession)(?! linked)|handover|ready to move"
+        r"\b((?<!offer of )(?<!on )(?:possession|posession|poss)(?! linked)|handover|ready to move"
         r"|completion date|when .* ready)\b",
     ),
     (
@@ -131,7 +132,10 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
         r"|booking amount|on booking|due|payable)\b",
     ),
     ("charges", r"\b(charges?|ifms|ifmd|plc|edc|idc|deposit|fees?)\b"),
-    ("area", r"\b(carpet|super area|saleable|area|size|how big|sq\.? ?ft|sqft|acre)\b"),
+    (
+        "area",
+        r"\b(carpet|super area|saleable|area|size|how big|sq\.? ?ft|sqft|acre|dimensions?|measurements?)\b",
+    ),
     (
         "count",
         r"\bhow many\b|\b(?:more|fewer|most|fewest|number of|total)\s+"
@@ -293,7 +297,7 @@ ENTITY_NOUNS = frozenset(
 KIND_WORDS = frozenset(
     normalize_token(w)
     for w in "feature facility option provision system close near nearby nearest closest vicinity "
-    "proximity".split()
+    "proximity room".split()
 )
 MILESTONE_WORDS = frozenset(normalize_token(w) for w in "stage milestone point".split())
 UNIT_NOUNS = frozenset(normalize_token(w) for w in "unit flat apartment home".split())
@@ -574,6 +578,7 @@ ANSWER_KIND_WORDS = frozenset(
     normalize_token(w)
     for w in "price prices cost costs rate rates psf amount charge charges fee fees much area size big "
     "sq ft sqft sqm distance far km kms time date dates number no total many long minutes mins travel "
+    "dimension dimensions measurement measurements "
     "commute value figure detail details exact approx approximate current latest starting stage stages "
     "milestone milestones percent percentage bigger larger smaller biggest largest smallest more less "
     "cheaper costlier higher lower".split()

@@ -7,10 +7,16 @@ import re
 # Labels that tell rows of one brochure apart: "Phase 2", "Tower B", "Towers T4 & T5", "Type C",
 # "Block 3", "Tower Marquise". A line whose labels of a kind the question names differ from the
 # question's is about another row.
-QUALIFIER_RE = re.compile(r"\b(phase|tower|block|wing|type)s?(?:\s*[-:#]\s*|\s+)(\d{1,2}|[a-z])\b", re.I)
+# (the 3 of "which towers 3 BHK…" is a number of bedrooms, not a tower)
+QUALIFIER_RE = re.compile(
+    r"\b(phase|tower|block|wing|type)s?(?:\s*[-:#]\s*|\s+)(\d{1,2}|[a-z])\b(?!\s*(?:\.5\s*)?-?\s*bhk)", re.I
+)
 TOWER_CODE_RE = re.compile(r"\bt-?(\d{1,2})\b", re.I)
-NAMED_TOWER_RE = re.compile(r"\btower\s+([a-z]{4,})\b", re.I)
-NOT_A_NAME = frozenset("with having which that where when from near each every their these those".split())
+NAMED_TOWER_RE = re.compile(r"\btower(?:\s*[:–-]\s*|\s+)([a-z]{3,})\b", re.I)  # "Tower: Jal" in a table
+NOT_A_NAME = frozenset(
+    "with having which that where when from near each every their these those the and for are has "
+    "its one two six ten all any has was will can".split()
+)
 
 
 def qualifiers(text: str) -> dict[str, set[str]]:
