@@ -1006,3 +1006,32 @@ def test_dimensions_are_answered_by_a_line_with_a_size(saffron_gate):
 def test_a_hindi_question_whose_words_are_unknown_is_refused_not_summarised(saffron_gate):
     answer = answer_question("क्या इस पर कोई एश्योर्ड रिटर्न मिलता है?", project=saffron_gate)
     assert not answer.answered and "Key facts" not in answer.answer, answer.answer
+
+
+@pytest.fixture
+def tulsi_heights(app_ctx, tmp_path):
+    return brochure(
+        tmp_path,
+        "Tulsi Heights",
+        {
+            1: "TULSI HEIGHTS\nSECTOR 958, NOIDA\nPHASE I UP RERA REGN. NO. UPRERAPRJ111111\n"
+            "PHASE II UP RERA REGN. NO. UPRERAPRJ222222",
+            2: "ABOUT THE DEVELOPER\nHomes delivered in Noida since 2011\n\n"
+            "Elm Vista, Sector 957, Noida (2017)\nElm Park, Sector 956, Noida (2021)",
+            3: "PRICE LIST\nPHASE I (TOWERS A & B) BSP : Rs. 17,250/- per sq ft\n"
+            "PHASE II (TOWERS C & D) BSP : Rs. 19,750/- per sq ft",
+        },
+    )
+
+
+def test_a_phase_in_roman_numerals_and_in_shorthand_is_one_phase(tulsi_heights):
+    price = answer_question("ph2 psf?", project=tulsi_heights)
+    assert price.answered and "19,750" in price.answer and "17,250" not in price.answer, price.answer
+    rera = answer_question("rera no phase 1?", project=tulsi_heights)
+    assert rera.answered and "UPRERAPRJ111111" in rera.answer, rera.answer
+
+
+def test_the_projects_address_is_the_one_on_its_cover(tulsi_heights):
+    answer = answer_question("wher is it located", project=tulsi_heights)
+    assert answer.answered and "958" in answer.answer, answer.answer
+    assert "957" not in answer.answer and "956" not in answer.answer, answer.answer

@@ -115,6 +115,7 @@ def _unit_facts(
     return matching
 
 
+COVER_KEYS = frozenset({"location", "sector", "city"})
 SUPERLATIVE_RE = re.compile(r"\b(smallest|largest|biggest|minimum|maximum|least|tiniest)\b", re.I)
 SMALLEST_WORDS = {"smallest", "minimum", "least", "tiniest"}
 AREA_RE = re.compile(r"([\d,]+(?:\.\d+)?)\s*(sq\.?\s*ft|sqft|square feet|sq\.?\s*m|sqm|square met)", re.I)
@@ -208,6 +209,10 @@ def fact_answer(
         )
         if len(chosen) > 1 and brand:
             chosen = [f for f in chosen if f.page and stats.near(brand, f.page)] or chosen
+        if len(chosen) > 1 and key in COVER_KEYS:
+            # The project's own address is on its cover; other sectors are the developer's
+            # other projects ("Oriel Vista, Sector 75") or places nearby.
+            chosen = [f for f in chosen if f.page == (within.first if within else 1)] or chosen
         chosen = _settle(chosen)
         if chosen is None and key == "unit_types" and not facts:
             derived = unit_types(session, project_id, within)  # the types whose areas are printed

@@ -13,6 +13,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Levenshtein
 from spellchecker import SpellChecker  # ships a 160,000-word English frequency list
 
+from app.rag.rows import expand_row_shorthand
+
 STOPWORDS = frozenset(
     """a an the of in on at to for from by with about is are was were be been being do does did
     what which who whom whose when where why how much many any some there their its it this that
@@ -435,6 +437,7 @@ def analyze(
     real word; ``drop`` removes words that only name the project in focus.
     """
     drop = drop or set()
+    question = expand_row_shorthand(question)  # "ph2 psf?"
     expanded = IRREGULAR_NEGATIVES_RE.sub(
         lambda m: "can not" if m.group(1).lower() == "can" else "will not", question
     )
