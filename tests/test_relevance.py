@@ -1035,3 +1035,22 @@ def test_the_projects_address_is_the_one_on_its_cover(tulsi_heights):
     answer = answer_question("wher is it located", project=tulsi_heights)
     assert answer.answered and "958" in answer.answer, answer.answer
     assert "957" not in answer.answer and "956" not in answer.answer, answer.answer
+
+
+def test_the_payment_plans_offered_are_named_each_with_its_page(app_ctx, tmp_path):
+    plan = "<tr><th>Milestone</th><th>Due</th></tr><tr><td>On booking</td><td>10%</td></tr>"
+    name = brochure(
+        tmp_path,
+        "Kadam Vihar",
+        {
+            1: "KADAM VIHAR\nSector 955, Gurugram",
+            5: f"PAYMENT PLANS\nCONSTRUCTION LINKED PLAN @ Rs. 14,750 per sq ft\n<table>{plan}</table>",
+            6: f"POSSESSION LINKED PLAN 30:70 @ Rs. 15,250 per sq ft\n<table>{plan}</table>",
+        },
+    )
+    answer = answer_question("What payment plans are offered?", project=name)
+    assert answer.answered and "CONSTRUCTION LINKED PLAN" in answer.answer, answer.answer
+    assert "POSSESSION LINKED PLAN 30:70" in answer.answer and sorted(c.page for c in answer.citations) == [
+        5,
+        6,
+    ]

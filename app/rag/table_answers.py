@@ -49,6 +49,38 @@ def _table_for(session: Session, hits: list[PageHit], kinds: tuple[str, ...], pl
     return min(candidates, key=lambda c: c[0])[1:] if candidates else None
 
 
+# "What payment plans are offered?", "which payment plan options": the plans, not one plan's rows.
+PLANS_RE = re.compile(
+    r"\bpayment plans\b|\bplans? (?:are |is )?(?:offered|available|on offer)\b|\bplan options\b"
+)
+
+
+def _plans_offered(session: Session, hits: list[PageHit]) -> CitedText | None:
+    """The names of the payment plans a project's brochures print, each with its page; None
+    when they print fewer than two."""
+    project_id = hits[0].project_id
+    tables = session.execute(
+        select(DocumentTable.caption, DocumentTable.page, Document.source)
+        .join(Document, Document.id == DocumentTable.document_id)
+        .where(DocumentTable.project_id == project_id, DocumentTable.kind == "payment_plan")
+        .order_by(Document.id, DocumentTable.page, DocumentTable.id)
+    ).all()
+    named = list(
+        {
+            caption.strip().lower(): (caption.strip().rstrip(":"), page, source)
+            for caption, page, source in tables
+            if caption.strip()
+        }.values()
+    )
+    if len(named) < 2:
+        return None
+    lines = ["Payment plans in the brochure:", *(f"• {caption} (p.{page})" for caption, page, _ in named)]
+    citations: list[Citation] = []
+    for _, page, source in named:
+        citations.extend([Citation(source, page)] if Citation(source, page) not in citations else [])
+    return "\n".join(lines), citations
+
+
 def render_table(caption: str, rows: list[list[str]]) -> str:
     """A table as WhatsApp-friendly lines: 'Milestone: value'."""
     lines = [caption.strip().rstrip(":") + ":"] if caption.strip() else []
@@ -85,6 +117,10 @@ def table_answer(session: Session, analysis: QueryAnalysis, hits: list[PageHit])
     if specific:
         return None  # a question about one row ("booking amount") is answered line by line
     plan_hint = next((name for name, words in PLAN_NAMES.items() if any(w in question for w in words)), None)
+    if kinds == ("payment_plan",) and not plan_hint and PLANS_RE.search(question) and hits:
+        offered = _plans_offered(session, hits)
+        if offered is not None:
+            return offered
     found = _table_for(session, hits, kinds, plan_hint)
     if not found:
         return None
