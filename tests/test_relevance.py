@@ -1054,3 +1054,19 @@ def test_the_payment_plans_offered_are_named_each_with_its_page(app_ctx, tmp_pat
         5,
         6,
     ]
+
+
+def test_investors_words_for_trade_terms(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Neel Kamal",
+        {
+            1: "NEEL KAMAL\nSector 954, Gurugram",
+            2: "UNIT PLAN – 3 BHK\nCarpet Area: 1,640 sq ft\nSuper Area: 2,480 sq ft",
+            3: "THE TEAM\n\nCONTRACTOR\nHALDIRAM INFRA PROJECTS",
+        },
+    )
+    space = answer_question("How much usable floor space does the 3 BHK have?", project=name)
+    assert space.answered and "1,640" in space.answer and "2,480" not in space.answer, space.answer
+    builder = answer_question("Who is the construction company?", project=name)
+    assert builder.answered and "HALDIRAM INFRA" in builder.answer, builder.answer
