@@ -1070,3 +1070,19 @@ def test_investors_words_for_trade_terms(app_ctx, tmp_path):
     assert space.answered and "1,640" in space.answer and "2,480" not in space.answer, space.answer
     builder = answer_question("Who is the construction company?", project=name)
     assert builder.answered and "HALDIRAM INFRA" in builder.answer, builder.answer
+
+
+def test_a_tiered_club_has_levels_and_a_bath_is_a_bathroom(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Kusum Vihar",
+        {
+            1: "KUSUM VIHAR\nSector 953, Gurugram",
+            2: "CLUB KUSUM\nThe four-tiered club is the heart of the community.",
+            3: "4 BHK\n4 Bedrooms\n5 Bath\nLiving Dining",
+        },
+    )
+    levels = answer_question("How many levels does the club have?", project=name)
+    assert levels.answered and "four-tiered" in levels.answer, levels.answer
+    baths = answer_question("How many bathrooms does the 4 BHK have?", project=name)
+    assert baths.answered and "5 Bath" in baths.answer, baths.answer
