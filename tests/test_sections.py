@@ -23,7 +23,8 @@ def bound_pages() -> dict[int, str]:
         9: "RERA\nHARERA Registration No. RC/REP/HARERA/GGM/101/2024/11",
         10: "Alder Group builds homes across the city.",
         11: "CEDAR ROYAL RESIDENCES\nGolf Course Extension Road",
-        12: "Cedar Royal Residences rise on a plot of 3.1 acres.\nLand area: 3.1 acres",
+        12: "Cedar Royal Residences rise on a plot of 3.1 acres.\nLand area: 3.1 acres\n"
+        "PRICE LIST\nBasic Sale Price: Rs. 21,500 per sq ft",
         13: "CEDAR ROYAL RESIDENCES\nA sky lounge on the 40th floor\n172 units in all",
         14: "AMENITIES\nInfinity pool, spa, squash court\nIndoor velodrome",
         15: "SPECIFICATIONS\nFlooring: engineered wood in the bedrooms",
@@ -107,3 +108,16 @@ def test_a_catalogue_listing_names_the_part_of_a_bound_file_that_answers(bound):
     assert f"{bound} (The Aspen Residences): " in track.answer, track.answer
     assert f"{bound} (Cedar Royal Residences): " in track.answer, track.answer
     assert "Alder_Kit.pdf p.4" in track.answer and "Alder_Kit.pdf p.14" in track.answer
+
+
+def test_a_comparison_with_another_project_keeps_the_named_brochure_of_a_bound_file(app_ctx, tmp_path):
+    # The bound file's project is named for the second brochure's brand, as a sales kit often is.
+    bound = brochure(tmp_path, "Cedar Kit", bound_pages())
+    other = brochure(
+        tmp_path,
+        "Birch Lane",
+        {1: "BIRCH LANE\nSector 952", 2: "PRICE LIST\nBasic Sale Price: Rs. 18,250 per sq ft"},
+    )
+    answer = answer_question(f"Compare the per sq ft price of {other} and Cedar Royal Residences.")
+    assert f"{bound} (Cedar Royal Residences): " in answer.answer and "21,500" in answer.answer, answer.answer
+    assert "18,250" in answer.answer

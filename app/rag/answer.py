@@ -177,7 +177,7 @@ def _answer_listing(session: Session, question: str, max_chars: int) -> Answer |
         # A brochure file holding two projects lists each that answers, under its title.
         parts = [SectionMatch(part, ()) for part in corpus_stats(session, project_id).sections]
         for part in parts or [None]:
-            label = f"{project.name} ({part.section.title})" if part and part.section.title else project.name
+            label = _label(project, part)
             ask = lambda budget, p=project, w=part: _answer(session, question, p, budget, within=w)  # noqa: E731
             asks.append((label, ask))
     found: list[tuple[str, Callable[[int], Answer], Answer]] = []
@@ -222,6 +222,11 @@ def _clip(line: str, width: int) -> str:
     return cut[: cut.rfind(" ")].rstrip(" ;,:") + "…" if " " in cut else cut + "…"
 
 
+def _label(project: Project, part: SectionMatch | None) -> str:
+    """A project's name, with the title of the brochure of a bound file that answers."""
+    return f"{project.name} ({part.section.title})" if part and part.section.title else project.name
+
+
 def _answer_each_project(
     session: Session, question: str, named: list[tuple[Project, list[str]]], max_chars: int
 ) -> Answer:
@@ -229,17 +234,27 @@ def _answer_each_project(
     each from its own brochures, side by side, each with its citation. ``named``: each project
     with where the question names it."""
     projects = [project for project, _ in named]
-
-    def ask(project: Project, budget: int) -> Answer:
+    asks: list[tuple[str, Callable[[int], Answer]]] = []
+    for project, runs in named:
         # The other projects' mentions ("Cedar Park Grand Suites Type B") are not asked of this one.
         own = question
-        for other, runs in named:
-            for run in runs if other.id != project.id else []:
+        for other, other_runs in named:
+            for run in other_runs if other.id != project.id else []:
                 own = own.replace(run, " ")
         others = set().union(*(project_words(p) for p in projects if p.id != project.id)) - COMMON_NAME_WORDS
-        return _answer(session, own, project, budget, drop=others)
-
-    return _side_by_side([(p.name, lambda budget, p=p: ask(p, budget)) for p in projects], None, max_chars)
+        # "…and Cedar Royal Residences": the mention may name one brochure of a bound file.
+        parts = match_sections(" ".join(runs), corpus_stats(session, project.id).sections)
+        within = parts[0] if len(parts) == 1 else None
+        label = _label(project, within)
+        asks.append(
+            (
+                label,
+                lambda budget, p=project, q=own, d=others, w=within: _answer(
+                    session, q, p, budget, drop=d, within=w
+                ),
+            )
+        )
+    return _side_by_side(asks, None, max_chars)
 
 
 def _answer_each_section(
