@@ -1086,3 +1086,19 @@ def test_a_tiered_club_has_levels_and_a_bath_is_a_bathroom(app_ctx, tmp_path):
     assert levels.answered and "four-tiered" in levels.answer, levels.answer
     baths = answer_question("How many bathrooms does the 4 BHK have?", project=name)
     assert baths.answered and "5 Bath" in baths.answer, baths.answer
+
+
+def test_a_question_about_every_tower_gets_each_towers_row(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Champa Court",
+        {
+            1: "CHAMPA COURT\nSector 951, Gurugram",
+            2: "POSSESSION\nTower Lotus & Tower Iris — September 2030\nTower Fern & Tower Moss — March 2031\n"
+            "RERA completion date: 31.12.2031 (all towers)",
+        },
+    )
+    answer = answer_question("What are the possession dates for all four towers?", project=name)
+    assert answer.answered and "September 2030" in answer.answer and "March 2031" in answer.answer, (
+        answer.answer
+    )

@@ -158,7 +158,7 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
     return answer
 
 
-LISTING_LIMIT = 8
+LISTING_LIMIT = 12
 LISTING_PAGES = 24
 LISTING_BLOCK_CHARS = 140  # below this a project's line no longer reads
 

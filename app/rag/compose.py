@@ -551,14 +551,23 @@ def find_evidence(
         return None
     hit = hits[best.page_index]
     # Sibling lines on the same page that answer as well (e.g. every unit type of a master plan).
+    # "…for all four towers": every row on the page that gives the figure, whatever it scores.
+    every_row = EVERY_ROW_RE.search(analysis.question) is not None
+
+    def row_of_its_own(c: _Candidate) -> bool:
+        text = " ".join(c.unit)
+        return bool(qualifiers(text)) and (shape is None or re.search(shape, text, re.I) is not None)
+
     siblings = sorted(
         (
             c
             for c in candidates
             if c.page_index == best.page_index
             and c is not best
-            and c.groups >= best.groups
-            and c.score >= SIBLING_RATIO * best.score
+            and (
+                (c.groups >= best.groups and c.score >= SIBLING_RATIO * best.score)
+                or (every_row and row_of_its_own(c))
+            )
         ),
         key=lambda c: -c.score,
     )[:MAX_SIBLINGS]
@@ -582,6 +591,9 @@ def find_evidence(
 
 
 LONG_ROW = 200
+EVERY_ROW_RE = re.compile(
+    r"\b(?:all|each|every|both)\s+(?:the\s+)?(?:\w+\s+)?(?:towers?|phases?|blocks?|wings?|types?)\b", re.I
+)
 
 
 def _cells_asked(line: str, asked: set[str]) -> str:

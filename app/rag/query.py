@@ -536,7 +536,7 @@ def analyze(
         # "What is DUE on offer of possession?", "the 4 BHK UNIT": words that say what happens
         # to the thing asked about, or repeat what a configuration is, help rank but are not
         # required on the answer's line.
-        optional = any(
+        optional = token in NUMBER_WORDS or any(  # ("all FOUR towers" counts what it names)
             word in PREDICATE_WORDS
             or word in ENTITY_NOUNS
             or word in KIND_WORDS
