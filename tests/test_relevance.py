@@ -1102,3 +1102,34 @@ def test_a_question_about_every_tower_gets_each_towers_row(app_ctx, tmp_path):
     assert answer.answered and "September 2030" in answer.answer and "March 2031" in answer.answer, (
         answer.answer
     )
+
+
+def test_hindi_words_typed_with_or_without_nukta_and_a_measure_is_no_count(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Sheesham Residences",
+        {
+            1: "SHEESHAM RESIDENCES\nSector 950, Gurugram\nThe tower holds 36 residences, two to a floor.",
+            2: "KEY FACTS\nLocation : Plot 7, Sector 950, Gurugram\nLand Area : 1.9 acres\nFloors : G+18\n"
+            "Clubhouse : 9,000 sq ft",
+        },
+    )
+    land = answer_question("ज़मीन कितने एकड़ की है?", project=name)
+    assert land.answered and "1.9 acres" in land.answer, land.answer
+    floors = answer_question("कितनी मंज़िलें हैं?", project=name)  # (dictionary spells मंजिलें)
+    assert floors.answered and "G+18" in floors.answer, floors.answer
+    club = answer_question("क्लब हाउस कितना बड़ा है?", project=name)
+    assert club.answered and "9,000" in club.answer, club.answer
+
+
+def test_the_projects_own_name_asks_nothing_of_the_facts(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Peepal Residences",
+        {
+            1: "PEEPAL RESIDENCES\nSector 949, Gurugram\n36 residences in one tower",
+            2: "Land Area : 2.2 acres",
+        },
+    )
+    answer = answer_question(f"How many acres of land does {name} have?", project=name)
+    assert answer.answered and "2.2 acres" in answer.answer and "36" not in answer.answer, answer.answer

@@ -370,7 +370,11 @@ def _answer(
 
     # A project-wide fact does not answer for one phase or tower; a unit type's area facts do.
     whole_project = focus is not None and not set(rows) - {"type"}
-    fact = fact_answer(session, analysis, project_id, stats, section) if whole_project else None
+    fact = (
+        fact_answer(session, analysis, project_id, stats, section, project_words(focus))
+        if whole_project
+        else None
+    )
     if fact is not None:
         body, citations = fact
         return Answer(finish(body, citations, max_chars), True, citations, "facts")

@@ -12,7 +12,14 @@ from app.models import Fact
 from app.rag.citations import Citation, CitedText
 from app.rag.corpus_stats import CorpusStats
 from app.rag.language import is_yes_no
-from app.rag.query import INTENT_PATTERNS, NUMBER_WORDS, QueryAnalysis, content_groups, tokenize
+from app.rag.query import (
+    INTENT_PATTERNS,
+    NUMBER_WORDS,
+    QueryAnalysis,
+    content_groups,
+    normalize_token,
+    tokenize,
+)
 from app.rag.sections import Section
 
 # (intent or None, question pattern, fact key, sentence template)
@@ -42,6 +49,7 @@ FACT_RULES: list[tuple[str | None, str, str, str]] = [
     (
         "area",
         r"\b(land|site|plot) (area|size)\b|\bhow big is the (project|land|site)\b|\bproject (land|area)\b"
+        r"|\bacres? of (land|site)\b"
         r"|\b(total|overall) area\b(?!.*\b(\d?bhks?|units?|flats?|apartments?|penthouses?|types?|club\w*"
         r"|towers?|villas?|plots?|homes?|residences?)\b)",
         "land_area",
@@ -174,14 +182,20 @@ def fact_answer(
     project_id: int,
     stats: CorpusStats | None = None,
     within: Section | None = None,
+    drop: frozenset[str] | set[str] = frozenset(),
 ) -> CitedText | None:
-    """Answer from a single unambiguous fact, curated facts first.
+    """Answer from a single unambiguous fact, curated facts first (``drop``: the words of the
+    project's name, which ask nothing: "Cedar Residences" does not ask how many residences).
 
     When a brochure holds several projects (several values for one key), names in the
     question ("Royal Residences") pick the value printed in that project's pages; ``within``,
     the part of a bound brochure file the question names, keeps its pages' facts only.
     """
-    question = analysis.question.lower()
+    question = re.sub(
+        r"[a-z0-9]+",
+        lambda m: " " if normalize_token(m.group()) in drop else m.group(),
+        analysis.question.lower(),
+    )
     for intent, pattern, key, template in FACT_RULES:
         # The fact must be what is asked first: "how far is it from the Sector 55 metro" asks a
         # distance, not the sector the project is in.

@@ -27,6 +27,9 @@ TOKEN_RE = re.compile(r"[\u0900-\u097F\u200c\u200d]+|[A-Za-z0-9]+(?:[.:/,&+'-][A
 
 # Question words: (Hinglish or Hindi, English). The English goes to the front of the question.
 QUESTION_WORDS: dict[str, str] = {
+    "कितना बड़ा": "how big",
+    "कितनी बड़ी": "how big",
+    "कितने बड़े": "how big",
     "kitna": "how much",
     "kitni": "how much",
     "kitne": "how many",
@@ -445,6 +448,10 @@ WORDS: dict[str, str] = {
     "कार": "car",
     "क्लब": "club",
     "क्लबहाउस": "clubhouse",
+    "क्लब हाउस": "clubhouse",
+    "बड़ा": "big",
+    "बड़ी": "big",
+    "बड़े": "big",
     "हाउस": "house",
     "स्विमिंग": "swimming",
     "पूल": "pool",
@@ -517,10 +524,16 @@ WEAK_MARKERS = frozenset("ka ki ke se pe par tak ye yeh bhi kar paas saal din".s
 # What Hindi verbs of getting and paying become: too general to be what a question asks about.
 GENERIC_VERBS = frozenset({"", "available", "payable", "cost", "total", "also", "not"})
 
-# Keys in the form ``normalise_text`` gives the question: NFC writes a nukta letter (ज़, ड़) as the
-# letter plus the nukta sign, however it was typed.
+NUKTA = "\u093c"
+
+
+def _without_nukta(text: str) -> str:
+    """ "मंज़िलें" and "मंजिलें" are one word: investors type the nukta (ज़, ड़) or leave it out."""
+    return unicodedata.normalize("NFC", text).replace(NUKTA, "")
+
+
 QUESTION_WORDS, POSTPOSITIONS, WORDS = (
-    {unicodedata.normalize("NFC", key): english for key, english in table.items()}
+    {_without_nukta(key): english for key, english in table.items()}
     for table in (QUESTION_WORDS, POSTPOSITIONS, WORDS)
 )
 _PHRASE_TABLES = (QUESTION_WORDS, POSTPOSITIONS, WORDS)
@@ -569,7 +582,7 @@ def _translate(tokens: list[str]) -> list[Item]:
     i = 0
     while i < len(tokens):
         for size in range(min(_LONGEST_PHRASE, len(tokens) - i), 0, -1):
-            phrase = " ".join(tokens[i : i + size]).lower()
+            phrase = _without_nukta(" ".join(tokens[i : i + size]).lower())
             if phrase in QUESTION_WORDS:
                 items.append(("q", QUESTION_WORDS[phrase]))
             elif phrase in POSTPOSITIONS:

@@ -159,7 +159,10 @@ INTENT_PATTERNS: list[tuple[str, str]] = [
     ),
     (
         "count",
-        r"\bhow many\b|\b(?:more|fewer|most|fewest|number of|total)\s+"
+        # ("how many acres" asks for a measure, not a count)
+        r"\bhow many\b(?!\s+(?:acres?|sq|square|km|kms|kilomet\w*|minutes?|mins?|hours?|hrs?|years?|yrs?"
+        r"|metres?|meters?|feet|ft|lakhs?|crores?|rupees|percent)\b)"
+        r"|\b(?:more|fewer|most|fewest|number of|total|how much)\s+"
         r"(?:units|towers|floors|homes|apartments|residences|flats|storeys|villas|plots)\b",
     ),
     ("location", r"\b(where|located|location|sectors?|address)\b"),
