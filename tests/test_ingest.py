@@ -471,7 +471,7 @@ def test_a_file_is_read_again_whole_when_the_reader_changed(app_ctx, tmp_path):
 
     from app.commands.catalog import ingest_files
     from app.extensions import db
-    from app.models import Chunk, Document
+    from app.models import Chunk, Document, Fact
     from app.rag.ingest import DOCUMENT_VERSION
     from tests.test_retrieval import write_jsonl
 
@@ -481,6 +481,15 @@ def test_a_file_is_read_again_whole_when_the_reader_changed(app_ctx, tmp_path):
     ingest_files(name, [str(path)], progress=False)
     latest = select(Document).where(Document.source == "Larch_Gate.pdf").order_by(Document.id.desc())
     first = db.session.scalar(latest)
+    curated = Fact(
+        project_id=first.project_id,
+        document_id=first.id,
+        key="possession",
+        value="Q1 2031",
+        page=2,
+        origin="curated",
+    )
+    db.session.add(curated)
     db.session.execute(update(Chunk).where(Chunk.document_id == first.id).values(text="stale"))
     db.session.execute(update(Document).where(Document.id == first.id).values(facts_version="olderreadr"))
     db.session.commit()
@@ -493,3 +502,5 @@ def test_a_file_is_read_again_whole_when_the_reader_changed(app_ctx, tmp_path):
     texts = db.session.scalars(select(Chunk.text).where(Chunk.document_id == second.id)).all()
     assert "POSSESSION: March 2031" in "\n".join(texts) and "stale" not in texts
     assert db.session.scalar(select(Document).where(Document.id == first.id)) is None
+    kept = db.session.scalar(select(Fact).where(Fact.origin == "curated", Fact.value == "Q1 2031"))
+    assert kept is not None and kept.document_id == second.id  # the team's fact follows the new read

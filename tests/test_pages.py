@@ -356,3 +356,4 @@ def test_letters_ocr_read_as_digits_are_mended_and_figures_are_not():
         "Floors G+45, T1, 32ND, A1B, 2,450 sq ft",
     ]
     assert clean_text("MASTER BEDR00M 4500 x 3900, A100B") == "MASTER BEDROOM 4500 x 3900, A100B"
+    assert clean_text("Plot SCO10B, Sector10A, Unit FLAT101C") == "Plot SCO10B, Sector10A, Unit FLAT101C"

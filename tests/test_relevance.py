@@ -1133,3 +1133,31 @@ def test_the_projects_own_name_asks_nothing_of_the_facts(app_ctx, tmp_path):
     )
     answer = answer_question(f"How many acres of land does {name} have?", project=name)
     assert answer.answered and "2.2 acres" in answer.answer and "36" not in answer.answer, answer.answer
+
+
+def test_cutting_a_long_row_keeps_figures_whole_and_unit_types_are_asked_plainly(app_ctx, tmp_path):
+    items = ", ".join(f"Room no. {n} in teak" for n in range(1, 9))
+    name = brochure(
+        tmp_path,
+        "Gulmohar Crest",
+        {
+            1: "GULMOHAR CREST\nSector 947, Gurugram",
+            2: "CLUB\n<table><tr><th>Name</th><th>Amenities</th><th>Timings</th></tr>"
+            f"<tr><td>Club Gulmohar</td><td>Features: {items}, clubhouse of 42,000 sq ft, squash court</td>"
+            "<td>6 am to 11 pm daily</td></tr></table>",
+            3: "RESIDENCE TYPES\n<table><tr><th>Type</th><th>Configuration</th></tr>"
+            "<tr><td>A</td><td>3 BHK</td></tr><tr><td>B</td><td>4 BHK</td></tr></table>",
+        },
+    )
+    club = answer_question("How big is the clubhouse?", project=name)
+    assert "42,000 sq ft" in club.answer, club.answer
+    types = answer_question("What unit types do you have?", project=name)
+    assert types.answered and "3 BHK" in types.answer and "4 BHK" in types.answer, types.answer
+
+
+def test_a_tower_amenity_is_not_a_tower_and_a_degree_is_not_a_phase(app_ctx, tmp_path):
+    from app.rag.rows import qualifiers
+
+    assert qualifiers("Does the tower gym have a sauna?") == {}
+    assert qualifiers("Dr. Rao, Ph.D, architect") == {}
+    assert qualifiers("Tower: Jal | June 2029") == {"tower": {"jal"}}

@@ -121,3 +121,16 @@ def test_a_comparison_with_another_project_keeps_the_named_brochure_of_a_bound_f
     answer = answer_question(f"Compare the per sq ft price of {other} and Cedar Royal Residences.")
     assert f"{bound} (Cedar Royal Residences): " in answer.answer and "21,500" in answer.answer, answer.answer
     assert "18,250" in answer.answer
+
+
+def test_a_file_of_three_brochures_growing_in_size_splits_in_three():
+    pages = {}
+    for first, last, name in ((1, 8, "ALDER COURT"), (9, 20, "BIRCH HEIGHTS"), (21, 40, "CEDAR GROVE")):
+        for page in range(first, last + 1):
+            pages[page] = (
+                f"{name}\nPage {page} of the brochure" if (page - first) % 3 == 0 else f"Page {page}"
+            )
+        pages[last] += f"\n{name.title()} by its developer"
+    parts = find_sections(3, pages)
+    assert [(p.first, p.last) for p in parts] == [(1, 8), (9, 20), (21, 40)]
+    assert [p.title for p in parts] == ["Alder Court", "Birch Heights", "Cedar Grove"]

@@ -66,7 +66,7 @@ class Document(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     page_count: Mapped[int] = mapped_column(Integer)
     image_only_pages: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list, server_default="{}")
-    # The fact extractor that read the file (see app.rag.facts.FACTS_VERSION)
+    # The text reader and fact extractor that read the file (see app.rag.ingest.DOCUMENT_VERSION)
     facts_version: Mapped[str | None] = mapped_column(String(16))
     ingested_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import partial
 
 from flask import current_app
 from sqlalchemy import select
@@ -35,7 +36,7 @@ from app.rag.project_focus import (
     question_projects,
 )
 from app.rag.project_listing import cross_project_answer
-from app.rag.query import LISTING_RE, OVERVIEW_RE, STOPWORDS, analyze, is_overview, tokenize
+from app.rag.query import LISTING_RE, OVERVIEW_RE, STOPWORDS, analyze, is_overview, tokenize, without_words
 from app.rag.retrieve import search_pages
 from app.rag.rows import missing_rows, qualifiers
 from app.rag.sections import SectionMatch, match_sections
@@ -98,7 +99,8 @@ def _name_reader(session: Session, focus: Project | None) -> NameReader:
     stats = corpus_stats(session, focus.id) if focus else None
     if stats is not None:
         phrases += [part.title for part in stats.sections if part.title]
-    key = (tuple(phrases), focus.id if focus else None, id(stats))
+    size = (stats.pages, len(stats.vocabulary)) if stats else (0, 0)
+    key = (tuple(phrases), focus.id if focus else None, *size)
     if key not in _readers:
         if len(_readers) >= 64:
             _readers.clear()
@@ -130,7 +132,8 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
     if hindi and focus is not None:
         question = to_english(original, _name_reader(session, focus))
     drop = project_words(focus) if focus else set()
-    if hindi and not OVERVIEW_RE.search(question) and not analyze(question, drop=drop).terms:
+    read = analyze(question, drop=drop)
+    if hindi and not OVERVIEW_RE.search(question) and not read.terms and not read.intents:
         # Nothing read but the project's name (or not even that): the Hindi words that asked
         # were none the tables know. Not an overview, whatever the name.
         answer = Answer(refusal_text(focus), False, [], "none", focus.name if focus else None)
@@ -171,17 +174,18 @@ def _answer_listing(session: Session, question: str, max_chars: int) -> Answer |
     hits = search_pages(session, analysis, _embedder(), None, pages=LISTING_PAGES)
     ranked = list(dict.fromkeys(hit.project_id for hit in hits))
     projects = {p.id: p for p in session.scalars(select(Project).where(Project.id.in_(ranked)))}
-    asks: list[tuple[str, Callable[[int], Answer]]] = []
-    for project_id in ranked:
-        project = projects[project_id]
-        # A brochure file holding two projects lists each that answers, under its title.
-        parts = [SectionMatch(part, ()) for part in corpus_stats(session, project_id).sections]
-        for part in parts or [None]:
-            label = _label(project, part)
-            ask = lambda budget, p=project, w=part: _answer(session, question, p, budget, within=w)  # noqa: E731
-            asks.append((label, ask))
+
+    def asks() -> Iterator[tuple[str, Callable[[int], Answer]]]:
+        """Each project to ask, best first (its statistics read only when it is reached)."""
+        for project_id in ranked:
+            project = projects[project_id]
+            # A brochure file holding two projects lists each that answers, under its title.
+            parts = [SectionMatch(part, ()) for part in corpus_stats(session, project_id).sections]
+            for part in parts or [None]:
+                yield _label(project, part), partial(_ask_within, session, question, project, part)
+
     found: list[tuple[str, Callable[[int], Answer], Answer]] = []
-    for label, ask in asks:
+    for label, ask in asks():
         answer = ask(max_chars)
         if answer.answered and answer.route != "facts":
             found.append((label, ask, answer))
@@ -212,6 +216,12 @@ def _answer_listing(session: Session, question: str, max_chars: int) -> Answer |
             answer = shorter if shorter.answered else answer
         blocks.append(f"{label}: {answer.answer}")
     return Answer("\n\n".join(blocks), True, citations, found[0][2].route)
+
+
+def _ask_within(
+    session: Session, question: str, project: Project, part: SectionMatch | None, budget: int
+) -> Answer:
+    return _answer(session, question, project, budget, within=part)
 
 
 def _clip(line: str, width: int) -> str:
@@ -291,7 +301,8 @@ def _side_by_side(
             blocks.append(f"{label}: {answer.answer}")
             citations.extend(c for c in answer.citations if c not in citations)
         else:
-            blocks.append(f"{label}: not in the brochures I have.")
+            said = "price on request." if answer.route == ON_REQUEST else "not in the brochures I have."
+            blocks.append(f"{label}: {said}")
     if not answered:
         return Answer(refusal_text(focus), False, [], "none")
     return Answer("\n\n".join(blocks), True, citations, answered[0].route)
@@ -359,8 +370,10 @@ def _answer(
             body, citations = structured
             return Answer(finish(body, citations, max_chars), True, citations, "sql")
 
-    rows = qualifiers(question)
-    if stats is not None and stats.rows is not None and missing_rows(stats.rows, question):
+    # Row labels are read without the project's name ("how many tower Nilaya Heights in?").
+    unnamed = without_words(question, project_words(focus)) if focus else question
+    rows = qualifiers(unnamed)
+    if stats is not None and stats.rows is not None and missing_rows(stats.rows, unnamed):
         return Answer(refusal_text(focus), False, [], "none")  # "Phase 3" of a two-phase project
 
     overview = project_overview(session, focus.id, section) if focus and is_overview(analysis) else None
@@ -385,7 +398,7 @@ def _answer(
         # Goa villa does not answer for plots in Manesar. (Distances and RERA numbers are asked
         # of every page: a map page may name only the cities around.)
         hits = [hit for hit in hits if not is_foreign_text(_page_head(hit.text), stats.cities)]
-    table = table_answer(session, analysis, hits)
+    table = table_answer(session, analysis, hits, section)
     if table is not None:
         body, citations = table
         return Answer(finish(body, citations, max_chars), True, citations, "tables")
@@ -398,7 +411,7 @@ def _answer(
     if evidence is None:
         return Answer(refusal_text(focus), False, [], "none")
     if analysis.primary_intent in ("price", "charges") and _price_on_request(evidence.lines):
-        return Answer(ON_REQUEST_TEXT, False, [], "none")
+        return Answer(ON_REQUEST_TEXT, False, [], ON_REQUEST)
     citations = [Citation(evidence.document, evidence.page)]
     route = "tables" if evidence.from_table else "documents"
     body = finish(render_evidence(evidence), citations, max_chars)
@@ -408,6 +421,7 @@ def _answer(
 PAGE_HEAD_LINES = 3
 ON_REQUEST_RE = re.compile(r"\b(?:on|upon|price on) request\b|\bto be announced\b|\bTBA\b", re.I)
 AMOUNT_RE = re.compile(r"(?:₹|\brs\.?|\binr)\s*\d|\d[\d,.]*\s*(?:/-|lakhs?|lacs?|l\b|crores?|cr\b)", re.I)
+ON_REQUEST = "on_request"  # the route of an answer saying a price is given on request
 ON_REQUEST_TEXT = (
     "The brochure gives that price as “on request”, so I won't guess a figure. "
     "Would you like an advisor to confirm it for you? Reply CONNECT."

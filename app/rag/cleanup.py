@@ -1,14 +1,18 @@
 """Clean OCR and markup text of a brochure page without ever rewriting a figure.
 
 Cleaning removes markup, image placeholders and OCR repetitions (a line, or a short block of
-lines, printed again and again), mends letters OCR read as digits inside a word ("P0SSESSION",
-"HIGHL1GHTS") and normalises whitespace; figures, commas, ₹ and % stay as printed.
+lines, printed again and again), mends letters OCR read as digits inside a word when that makes
+an English word ("P0SSESSION", "HIGHL1GHTS"; a code such as "SCO10B" stays) and normalises
+whitespace; figures, commas, ₹ and % stay as printed.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html import unescape
+
+from spellchecker import SpellChecker
 
 _MAX_REPEAT_BLOCK = 10  # longest line block we look for when collapsing OCR loops
 
@@ -46,12 +50,22 @@ def clean_text(raw: str) -> str:
 
 
 def _mend_letters(match: re.Match) -> str:
+    """A word with its misread 0/1 read as letters, when that makes an English word; a code
+    ("SCO10B", "A1B") stays as printed."""
     word = match.group()
-    letters = re.sub(r"[01]", "", word)
-    if len(letters) < 3:
-        return word  # "A1B": a code, not a word
-    upper = letters.isupper()
-    return word.replace("0", "O" if upper else "o").replace("1", "I" if upper else "l")
+    upper = re.sub(r"[01]", "", word).isupper()
+    mended = word.replace("0", "O" if upper else "o").replace("1", "I" if upper else "l")
+    return mended if len(mended) >= 4 and is_english_word(mended.lower()) else word
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> SpellChecker:
+    return SpellChecker()
+
+
+def is_english_word(word: str) -> bool:
+    """Whether ``word`` (lower case) is in the English word list, however rare ("cushion")."""
+    return _dictionary()[word] > 0 or _dictionary()[word.rstrip("s")] > 0
 
 
 def clean_one_line(raw: str) -> str:

@@ -614,7 +614,7 @@ def _items_asked(cell: str, asked: set[str]) -> str:
     label, items = ("", cell)
     if re.match(r"^[^:]{1,40}: ", cell):
         label, items = cell.split(": ", 1)
-    parts = [p.strip() for p in re.split(r"[;,]", items) if p.strip()]
+    parts = [p.strip() for p in re.split(r";|,(?!\d)", items) if p.strip()]  # (not "42,000")
     chosen = [p for p in parts if asked & set(tokenize(p))]
     if not chosen or len(chosen) == len(parts) or len(items) > 60 * len(parts):
         return cell  # nothing to cut, or sentences rather than items

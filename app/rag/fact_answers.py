@@ -17,8 +17,8 @@ from app.rag.query import (
     NUMBER_WORDS,
     QueryAnalysis,
     content_groups,
-    normalize_token,
     tokenize,
+    without_words,
 )
 from app.rag.sections import Section
 
@@ -40,7 +40,7 @@ FACT_RULES: list[tuple[str | None, str, str, str]] = [
     (
         None,
         # (not "Cedar Residences Type B", a unit type's name)
-        r"\b((unit|residence|apartment|home|flat|villa)s? types?(?!\s*[a-z0-9]{1,2}\b)|configurations?"
+        r"\b((unit|residence|apartment|home|flat|villa)s? types?(?!\s+(?:[a-z]|\d{1,2})\b)|configurations?"
         r"|typolog\w*|unit mix|bhk options|types? of (units|apartments|homes|residences|flats|villas))\b",
         "unit_types",
         "Unit types: {value}.",
@@ -76,8 +76,13 @@ def _settle(facts: list[Fact]) -> Fact | None:
         )  # "4 towers" over "Four towers"
     if not facts:
         return None
-    # Lists: the longest holds every other ("3BHK, 4BHK" is in "3BHK + STUDY, 4BHK, PENTHOUSE").
-    as_sets = [({v.split("+")[0].replace(" ", "") for v in f.value.lower().split(",")}, f) for f in facts]
+    # Lists: the longest holds every other (unit types by their base: "3BHK, 4BHK" is in
+    # "3BHK + STUDY, 4BHK, PENTHOUSE").
+    unit_list = facts[0].key == "unit_types"
+    as_sets = [
+        ({(v.split("+")[0] if unit_list else v).replace(" ", "") for v in f.value.lower().split(",")}, f)
+        for f in facts
+    ]
     widest = max(as_sets, key=lambda item: (len(item[0]), len(item[1].value)))
     if all(other <= widest[0] for other, _ in as_sets):
         return widest[1]
@@ -191,11 +196,7 @@ def fact_answer(
     question ("Royal Residences") pick the value printed in that project's pages; ``within``,
     the part of a bound brochure file the question names, keeps its pages' facts only.
     """
-    question = re.sub(
-        r"[a-z0-9]+",
-        lambda m: " " if normalize_token(m.group()) in drop else m.group(),
-        analysis.question.lower(),
-    )
+    question = without_words(analysis.question.lower(), drop)
     for intent, pattern, key, template in FACT_RULES:
         # The fact must be what is asked first: "how far is it from the Sector 55 metro" asks a
         # distance, not the sector the project is in.
@@ -274,7 +275,7 @@ OVERVIEW_FACTS: tuple[tuple[str, str], ...] = (
     ("club_size", "Clubhouse"),
 )
 # "carpet_area:4BHK+SERVANT TYPE 2" is a 4 BHK + SERVANT home.
-UNIT_KEY_RE = re.compile(r"^carpet_area:(\d(?:\.5)?BHK(?:\+\w+)?|PENTHOUSE|VILLA|STUDIO)\b", re.I)
+UNIT_KEY_RE = re.compile(r"^carpet_area:(\d(?:\.5)?BHK(?:\+\w+)*|PENTHOUSE|VILLA|STUDIO)\b", re.I)
 
 
 def project_overview(session: Session, project_id: int, within: Section | None = None) -> CitedText | None:

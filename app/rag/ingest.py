@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Chunk, Document, DocumentTable, Fact, Project
-from app.rag import chunking, cleanup, readers
+from app.rag import chunking, cleanup, readers, tables
 from app.rag.chunking import chunk_page
 from app.rag.embed import Embedder
 from app.rag.facts import FACTS_VERSION, extract_facts
@@ -35,7 +35,7 @@ def _reader_version() -> str:
     """A fingerprint of the code that turns a file into page text and chunks: when it changes,
     files already ingested are read again on their next ingest."""
     digest = hashlib.sha256()
-    for module in (readers.__file__, cleanup.__file__, chunking.__file__):
+    for module in (readers.__file__, cleanup.__file__, chunking.__file__, tables.__file__):
         digest.update(Path(module).read_bytes())
     return digest.hexdigest()[:8]
 
@@ -146,10 +146,15 @@ def store_document(
             return IngestResult(doc.source, "unchanged", pages=same_bytes.page_count)
         if (same_bytes.facts_version or "").startswith(READ_VERSION):
             return _refresh_facts(session, project, same_bytes, parsed)
-    # The same file read by an older reader is read again whole, as a changed file would be.
-    previous = same_bytes or session.scalar(
+    # The same file read by an older reader is read again whole, as a changed file would be
+    # (and a file of that name holding other bytes is replaced with it).
+    by_name = session.scalar(
         select(Document).where(Document.project_id == project.id, Document.source == doc.source)
     )
+    if same_bytes is not None and by_name is not None and by_name.id != same_bytes.id:
+        session.delete(by_name)
+        session.flush()
+    previous = same_bytes or by_name
     status = "added"
     curated: list[int] = []
     if previous is not None:

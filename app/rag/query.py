@@ -210,6 +210,11 @@ def normalize_token(token: str) -> str:
     return token
 
 
+def without_words(text: str, words: set[str] | frozenset[str]) -> str:
+    """``text`` with the words whose normal form is in ``words`` blanked out (a project's name)."""
+    return re.sub(r"[A-Za-z0-9]+", lambda m: " " if normalize_token(m.group()) in words else m.group(), text)
+
+
 def tokenize(text: str) -> list[str]:
     """Normalised word tokens of ``text`` ("3BHK", "3 BHK" and "three-bedroom" give "3bhk")."""
     text = BEDROOM_RE.sub(lambda m: f" {NUMBER_WORDS.get(m.group(1).lower(), m.group(1))}bhk ", text)
@@ -557,9 +562,9 @@ def analyze(
     for first, second in zip(tokens, tokens[1:], strict=False):
         add((first, second), 0.6, group, optional=True)
         group += 1
-    if "count" not in detect_intents(question):
-        _unit_nouns_optional(terms, all_tokens)
     intents = detect_intents(question)
+    if "count" not in intents:
+        _unit_nouns_optional(terms, all_tokens)
     reference = INCLUDED_IN_RE.search(joined_all := " ".join(all_tokens))
     if reference and not re.match(r"(?:what|which|how|who|where|when|why)\b", joined_all):
         # …and the kind of figure it asks for is that of what it asks about, not of the BSP.

@@ -16,15 +16,19 @@ QUALIFIER_RE = re.compile(
 )
 ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "vi": "6"}
 TOWER_CODE_RE = re.compile(r"\bt-?(\d{1,2})\b", re.I)
-NAMED_TOWER_RE = re.compile(r"\btower(?:\s*[:–-]\s*|\s+)([a-z]{3,})\b", re.I)  # "Tower: Jal" in a table
+# "Tower Orchid"; a three-letter name only as a label ("Tower: Jal", "TOWER JAL - JULY 2031"),
+# not "the tower gym"
+NAMED_TOWER_RE = re.compile(
+    r"\btower(?:\s*[:–-]\s*([a-z]{3,})\b|\s+([a-z]{4,})\b|\s+([a-z]{3})\b(?=\s*(?:[-–:|&,/]|$)))", re.I | re.M
+)
 NOT_A_NAME = frozenset(
     "with having which that where when from near each every their these those the and for are has "
-    "its one two six ten all any has was will can incl".split()
+    "its one two six ten all any was will can incl".split()
 )
 
 
 # WhatsApp shorthand for a row: "ph2", "ph-1", "twr B".
-ROW_SHORTHAND_RE = re.compile(r"\b(ph|twr|blk)\.?\s*-?\s*(\d{1,2}|[a-z])\b", re.I)
+ROW_SHORTHAND_RE = re.compile(r"\b(ph|twr|blk)\.?\s*-?\s*(\d{1,2}|(?<!ph\.)(?<!ph)[a-z])\b", re.I)
 ROW_SHORTHAND = {"ph": "phase", "twr": "tower", "blk": "block"}
 
 
@@ -43,7 +47,8 @@ def qualifiers(text: str) -> dict[str, set[str]]:
         found.setdefault(kind, set()).add(_value(value))
     for value in TOWER_CODE_RE.findall(text):
         found.setdefault("tower", set()).add(_value(value))
-    for value in NAMED_TOWER_RE.findall(text):
+    for labelled, named, short in NAMED_TOWER_RE.findall(text):
+        value = labelled or named or short
         if value.lower() not in NOT_A_NAME:
             found.setdefault("tower", set()).add(value.lower())
     return found

@@ -139,26 +139,42 @@ def _telling(piece: tuple[str, ...]) -> bool:
 
 
 def _split(titles: dict[tuple[str, ...], list[int]], first: int, last: int) -> list[tuple[int, int]]:
-    """Page ranges of the parts between ``first`` and ``last``, split where two titles meet."""
-    inside = {phrase: [p for p in found if first <= p <= last] for phrase, found in titles.items()}
-    inside = {phrase: found for phrase, found in inside.items() if len(found) >= 2}
-    best: tuple[float, int] | None = None
-    for boundary in sorted({found[0] for found in inside.values()}):
-        before, after = boundary - first, last - boundary + 1
-        if before < MIN_SECTION_PAGES or after < MIN_SECTION_PAGES:
-            continue
-        left = max(
-            (f[-1] - f[0] + 1 for f in inside.values() if f[-1] < boundary and f[0] < first + COVER_PAGES),
-            default=0,
-        )
-        right = max((f[-1] - f[0] + 1 for f in inside.values() if f[0] == boundary), default=0)
-        if left >= MIN_SPREAD * before and right >= MIN_SPREAD * after:
-            score = left / before + right / after
-            if best is None or score > best[0]:
-                best = (score, boundary)
-    if best is None:
-        return [(first, last)]
-    return _split(titles, first, best[1] - 1) + _split(titles, best[1], last)
+    """Page ranges of the parts between ``first`` and ``last``: split at the first page where a
+    title of the part before gives way to a title opening a part of its own."""
+    parts: dict[int, list[tuple[int, int]]] = {}  # the parts from a page to ``last``, worked out once
+
+    def from_page(start: int) -> list[tuple[int, int]]:
+        if start in parts:
+            return parts[start]
+        inside = {phrase: [p for p in found if start <= p <= last] for phrase, found in titles.items()}
+        inside = {phrase: found for phrase, found in inside.items() if len(found) >= 2}
+        found_parts = [(start, last)]
+        for boundary in sorted({found[0] for found in inside.values()}):
+            before = boundary - start
+            if before < MIN_SECTION_PAGES or last - boundary + 1 < MIN_SECTION_PAGES:
+                continue
+            left = max(
+                (
+                    f[-1] - f[0] + 1
+                    for f in inside.values()
+                    if f[-1] < boundary and f[0] < start + COVER_PAGES
+                ),
+                default=0,
+            )
+            if left < MIN_SPREAD * before:
+                continue
+            rest = from_page(boundary)
+            end = rest[0][1]  # the part the boundary opens ends where the next one begins
+            right = max(
+                (f[-1] - f[0] + 1 for f in inside.values() if f[0] == boundary and f[-1] <= end), default=0
+            )
+            if right >= MIN_SPREAD * (end - boundary + 1):
+                found_parts = [(start, boundary - 1), *rest]
+                break
+        parts[start] = found_parts
+        return found_parts
+
+    return from_page(first)
 
 
 def match_sections(question: str, sections: list[Section]) -> list[SectionMatch]:

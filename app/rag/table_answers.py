@@ -11,6 +11,7 @@ from app.models import Document, DocumentTable
 from app.rag.citations import Citation, CitedText
 from app.rag.query import QueryAnalysis
 from app.rag.retrieve import PageHit
+from app.rag.sections import Section
 
 TABLE_KIND_WORDS = {
     "payment",
@@ -55,12 +56,12 @@ PLANS_RE = re.compile(
 )
 
 
-def _plans_offered(session: Session, hits: list[PageHit]) -> CitedText | None:
-    """The names of the payment plans a project's brochures print, each with its page; None
-    when they print fewer than two."""
+def _plans_offered(session: Session, hits: list[PageHit], within: Section | None) -> CitedText | None:
+    """The names of the payment plans a project's brochures (or the part of a bound file
+    ``within``) print, each with its page; None when they print fewer than two."""
     project_id = hits[0].project_id
     tables = session.execute(
-        select(DocumentTable.caption, DocumentTable.page, Document.source)
+        select(DocumentTable.caption, DocumentTable.page, Document.source, Document.id)
         .join(Document, Document.id == DocumentTable.document_id)
         .where(DocumentTable.project_id == project_id, DocumentTable.kind == "payment_plan")
         .order_by(Document.id, DocumentTable.page, DocumentTable.id)
@@ -68,8 +69,8 @@ def _plans_offered(session: Session, hits: list[PageHit]) -> CitedText | None:
     named = list(
         {
             caption.strip().lower(): (caption.strip().rstrip(":"), page, source)
-            for caption, page, source in tables
-            if caption.strip()
+            for caption, page, source, document_id in tables
+            if caption.strip() and (within is None or within.holds(document_id, page))
         }.values()
     )
     if len(named) < 2:
@@ -97,7 +98,9 @@ def render_table(caption: str, rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def table_answer(session: Session, analysis: QueryAnalysis, hits: list[PageHit]) -> CitedText | None:
+def table_answer(
+    session: Session, analysis: QueryAnalysis, hits: list[PageHit], within: Section | None = None
+) -> CitedText | None:
     """A whole payment plan or price list, when the question asks for the table itself."""
     question = analysis.question.lower()
     if re.search(r"payment (plan|schedule)|\b(clp|plp)\b|linked plan", question):
@@ -118,7 +121,7 @@ def table_answer(session: Session, analysis: QueryAnalysis, hits: list[PageHit])
         return None  # a question about one row ("booking amount") is answered line by line
     plan_hint = next((name for name, words in PLAN_NAMES.items() if any(w in question for w in words)), None)
     if kinds == ("payment_plan",) and not plan_hint and PLANS_RE.search(question) and hits:
-        offered = _plans_offered(session, hits)
+        offered = _plans_offered(session, hits, within)
         if offered is not None:
             return offered
     found = _table_for(session, hits, kinds, plan_hint)

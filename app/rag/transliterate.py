@@ -39,13 +39,13 @@ WITH_NUKTA = {"ज": "s", "फ": "f", "क": "k", "ख": "k", "ग": "g", "ड":
 LATIN_SOUNDS = (
     ("ph", "f"),
     ("sh", "s"),
-    ("ch", "c"),
     ("th", "t"),
     ("ck", "k"),
     ("gh", "g"),
     ("kh", "k"),
     ("dh", "d"),
     ("bh", "b"),
+    ("jh", "j"),
     ("qu", "k"),
     ("x", "ks"),
     ("q", "k"),
@@ -69,10 +69,13 @@ def devanagari_skeleton(word: str) -> str:
 def latin_skeleton(word: str) -> str:
     """The consonant classes of an English word ("Residences" → "rsdns")."""
     word = re.sub(r"[^a-z]", "", word.lower())
-    word = re.sub(r"c(?=[eiy])", "s", word)  # a soft c
+    word = re.sub(r"c(?=[eiy])", "s", word)  # a soft c ("Residences")
+    word = re.sub(r"(?<=[a-z])g(?=e|y)", "j", word)  # a soft g ("Regency", "Village"; not "Geeta")
+    word = word.replace("ght", "t")  # a silent gh ("Heights")
+    word = word.replace("chh", "\0").replace("ch", "\0")  # च/छ, kept apart from a hard c
     for spelling, sound in LATIN_SOUNDS:
         word = word.replace(spelling, sound)
-    word = word.replace("c", "k")
+    word = word.replace("c", "k").replace("\0", "c")
     return _squeeze(re.sub(r"[aeiouy]", "", word))
 
 
