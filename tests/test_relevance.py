@@ -1161,3 +1161,17 @@ def test_a_tower_amenity_is_not_a_tower_and_a_degree_is_not_a_phase(app_ctx, tmp
     assert qualifiers("Does the tower gym have a sauna?") == {}
     assert qualifiers("Dr. Rao, Ph.D, architect") == {}
     assert qualifiers("Tower: Jal | June 2029") == {"tower": {"jal"}}
+
+
+def test_a_question_the_brochure_asks_itself_is_answered_by_the_line_after_it(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Ashoka Farms",
+        {
+            1: "ASHOKA FARMS\nSector 943, Sohna",
+            2: "FREQUENTLY ASKED\nWhen will plots be handed over?\nPossession is targeted for March 2027.\n"
+            "Can NRIs buy a plot?\nYes, subject to FEMA rules; payments through NRE/NRO accounts.",
+        },
+    )
+    answer = answer_question("Can NRIs buy a plot?", project=name)
+    assert answer.answered and "FEMA" in answer.answer, answer.answer

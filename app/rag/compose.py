@@ -419,6 +419,13 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
             if index == 0 and len(lines) > 3 and len(lines[0]) <= 80 and "|" not in lines[0]:
                 continue  # the page title is context for the lines below, not an answer
             unit_ids = _attach_values(lines, index, shape, blocks)
+            if (
+                lines[index].rstrip().endswith("?")
+                and index + 1 < len(lines)
+                and blocks[index + 1] == blocks[index]
+            ):
+                # A question the brochure asks itself ("Can NRIs buy?") is answered by the line after it.
+                unit_ids = sorted({*unit_ids, index + 1})
             matched = terms.match([t for i in unit_ids for t in line_tokens[i]])
             groups = frozenset(matched)
             label_groups = label_groups_of[labels[index]] - groups if labels[index] else frozenset()
