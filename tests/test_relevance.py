@@ -1175,3 +1175,18 @@ def test_a_question_the_brochure_asks_itself_is_answered_by_the_line_after_it(ap
     )
     answer = answer_question("Can NRIs buy a plot?", project=name)
     assert answer.answered and "FEMA" in answer.answer, answer.answer
+
+
+def test_a_bare_price_question_is_answered_with_the_base_price_not_a_charge(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Kanak Towers",
+        {
+            1: "KANAK TOWERS\nSector 942, Noida",
+            2: "PLC & FLOOR RISE\nExpressway facing | Charge (₹ per sq ft): 350\n"
+            "Corner unit | Charge (₹ per sq ft): 150",
+            3: "PRICE SHEET\nType A (3 BHK) | BSP (₹ per sq ft): 11,450 | Basic Cost (₹): 2,16,97,750",
+        },
+    )
+    answer = answer_question("psf?", project=name)
+    assert answer.answered and "11,450" in answer.answer and "350" not in answer.answer, answer.answer

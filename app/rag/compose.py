@@ -392,6 +392,7 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
     focus = analysis.focus
     focus_on_pages = focus is not None and any(focus in page[5] for page in pages)
     content = content_groups(analysis)
+    bare_price = analysis.primary_intent == "price" and not content
     kind_shapes = {
         t.group: KIND_WORD_SHAPES[t.tokens[0]]
         for t in analysis.terms
@@ -476,6 +477,12 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
                 + 0.8 * sum(weights[g] for g in label_groups)
                 + 0.35 * sum(weights[g] for g in page_groups - groups - label_groups)
             )
+            if bare_price:
+                # "psf?", "rate?": the base price, not a location charge or a deposit per sq ft.
+                said = " ".join([labels[index], *unit])
+                score += BASE_PRICE_BONUS * (
+                    bool(BASE_PRICE_RE.search(said)) - bool(OTHER_CHARGE_RE.search(said))
+                )
             if focus is not None and focus in groups:
                 score += weights.get(focus, 0.0)
             if content <= groups | label_groups:
@@ -598,6 +605,13 @@ def find_evidence(
 
 
 LONG_ROW = 200
+BASE_PRICE_BONUS = 2.0
+BASE_PRICE_RE = re.compile(r"\b(bsp|basic (sale )?price|base price|basic rate|sale price)\b", re.I)
+OTHER_CHARGE_RE = re.compile(
+    r"\b(plc|preferential|floor rise|edc|idc|ifms|ifmd|gst|stamp|parking|club|maintenance|deposit|"
+    r"power backup)\b",
+    re.I,
+)
 EVERY_ROW_RE = re.compile(
     r"\b(?:all|each|every|both)\s+(?:the\s+)?(?:\w+\s+)?(?:towers?|phases?|blocks?|wings?|types?)\b", re.I
 )
