@@ -1190,3 +1190,20 @@ def test_a_bare_price_question_is_answered_with_the_base_price_not_a_charge(app_
     )
     answer = answer_question("psf?", project=name)
     assert answer.answered and "11,450" in answer.answer and "350" not in answer.answer, answer.answer
+
+
+def test_a_developer_named_on_the_cover_and_in_full_later_is_one_developer(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Arjun Enclave",
+        {
+            1: "ARJUN ENCLAVE\nSector 941, Noida\nA Varuna Buildcon Development",
+            2: "TYPE B | 3 BHK + Study\n<table><tr><th>Area</th><th>sq ft</th><th>sq m</th></tr>"
+            "<tr><td>Carpet Area</td><td>1,430</td><td>132.85</td></tr></table>",
+            3: "DISCLAIMER\nDeveloped by Varuna Buildcon Private Limited, Noida.",
+        },
+    )
+    developer = answer_question("developr name?", project=name)  # a letter left out
+    assert developer.answered and "Varuna Buildcon Private Limited" in developer.answer, developer.answer
+    area = answer_question("What is the carpet area of the Type B 3 BHK + Study?", project=name)
+    assert area.answered and "1,430" in area.answer, area.answer

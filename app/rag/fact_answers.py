@@ -76,6 +76,10 @@ def _settle(facts: list[Fact]) -> Fact | None:
         )  # "4 towers" over "Four towers"
     if not facts:
         return None
+    # A name and its full form ("Maheshwar Buildcon" and "Maheshwar Buildcon Private Limited").
+    fullest = max(facts, key=lambda f: len(f.value))
+    if all(_same_value(fullest.value).startswith(_same_value(f.value)) for f in facts):
+        return fullest
     # Lists: the longest holds every other (unit types by their base: "3BHK, 4BHK" is in
     # "3BHK + STUDY, 4BHK, PENTHOUSE").
     unit_list = facts[0].key == "unit_types"

@@ -268,7 +268,19 @@ def _line_facts(page: Page) -> list[ExtractedFact]:
         for offset, line in page_lines(page.text):
             if match := re.fullmatch(r"by\s+(?P<v>[A-Z0-9][\w&. ]{1,40})", line.strip(), _I):
                 facts.append(fact_at("developer", match.group("v"), page, offset, offset + len(line)))
+            # "A Prakriti Infracon Ltd. Project", "- an Oriel Infrastructure creation -"
+            elif match := COVER_MAKER_RE.fullmatch(line.strip()):
+                facts.append(fact_at("developer", match.group("v").strip(), page, offset, offset + len(line)))
     return facts
+
+
+# A cover's maker line names a company: its last word is a company's ("Ltd.", "Infracon").
+COVER_MAKER_RE = re.compile(
+    r"[-–—\s]*(?i:an?)\s+(?P<v>(?:[A-Z][\w&.]*\s+){0,4}"
+    r"(?:Ltd\.?|Limited|LLP|Group|Infra\w*|Developers?|Builders?|Build\w+|Realty|Realtors|Estates?|Properties"
+    r"|Homes|Housing|Constructions?|Projects|Corporation|Corp\.?|Company|Co\.)"
+    r")\s+(?i:project|development|creation|offering)[-–—\s]*"
+)
 
 
 def _price_facts(page: Page) -> list[ExtractedFact]:

@@ -187,6 +187,7 @@ FIGURE_SHAPES: dict[str, str] = {
     "count": r"\b\d+\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve)\b",
     # "3,575 sq. ft.", or a table cell whose header carries the unit: "Super Area (sq. ft.): 3,575"
     "area": r"\d[\d,]*(\.\d+)?\s*(sq|acre|sqm|sqft|m2|ft)|acre|\((sq|sqm|sqft|m2)[^)]*\)\s*:\s*\d"
+    r"|\b(sq\.?\s*(ft|m|yd)|sqft|sqm)\s*:\s*\d"  # a column headed by the unit: "sq ft: 1,430"
     r"|\d\s*[x×]\s*\d|\d\s*['’]\s*-?\s*\d",  # a room's size: "6200 x 5900", "20'-4\" x 19'-4\""
     "charges": rf"(₹|{MONEY_WORDS}|\d+\s*%|\d+\s*l\b|as per actual)",
     "payment": rf"(\d+\s*%|₹|{_words('rs', 'lakhs?')})",
@@ -309,6 +310,8 @@ LEXICON = frozenset(
 )
 
 
+_LONG_LEXICON = frozenset(w for w in LEXICON if len(w) >= 6 and w.isalpha())
+
 # Words that say what happens to the thing asked about ("how much is payable on…", "what is
 # included in…"), never the thing itself.
 PREDICATE_WORDS = frozenset(
@@ -404,7 +407,7 @@ def _names_project(token: str, project_words: set[str]) -> bool:
         len(token) >= 5
         and not is_common_english(token)  # "power" is not a misspelt "Tower"
         and any(
-            len(word) >= 5 and Levenshtein.distance(token, word, score_cutoff=1) <= 1
+            len(word) >= 5 and OSA.distance(token, word, score_cutoff=1) <= 1  # ("hieghts")
             for word in project_words
         )
     )
@@ -413,8 +416,9 @@ def _names_project(token: str, project_words: set[str]) -> bool:
 def correct_typo(token: str, vocabulary: frozenset[str]) -> str | None:
     """The brochure word closest to a misspelt ``token``: one edit away (a swapped pair of letters
     is one edit) for words of up to six letters, two for longer ones. Ties go to a word with the
-    same first letter, then the alphabetically first, so the same question always reads the same
-    way."""
+    same first letter, then to one not shorter than the typed word (a letter left out is the
+    commoner slip: "developr" is "developer", not "develop"), then the alphabetically first, so
+    the same question always reads the same way."""
     cutoff = 1 if len(token) <= 6 else 2
     # (OSA: a swapped pair of letters is one edit: "aera" is "area")
     matches = process.extract(token, vocabulary, scorer=OSA.distance, score_cutoff=cutoff, limit=None)
@@ -422,7 +426,7 @@ def correct_typo(token: str, vocabulary: frozenset[str]) -> str | None:
         return None
     best = min(distance for _, distance, _ in matches)
     closest = [word for word, distance, _ in matches if distance == best]
-    return min(closest, key=lambda word: (word[0] != token[0], word))
+    return min(closest, key=lambda word: (word[0] != token[0], len(word) < len(token), word))
 
 
 def _expand_contraction(match: re.Match) -> str:
@@ -536,7 +540,10 @@ def analyze(
             and token not in LEXICON
             and not is_common_english(token)
         ):
-            match = correct_typo(token, vocabulary)
+            # a brochure's word, else a word of investor jargon ("developr")
+            match = correct_typo(token, vocabulary) or (
+                correct_typo(token, _LONG_LEXICON) if len(token) >= 6 else None
+            )
             if match and len(token) == 3 and match[0] != token[0]:
                 match = None  # three letters say too little to guess from a different start
             if match and ((match,) in seen or match in _STOPWORDS_NORMALISED):
@@ -562,7 +569,10 @@ def analyze(
     for first, second in zip(tokens, tokens[1:], strict=False):
         add((first, second), 0.6, group, optional=True)
         group += 1
-    intents = detect_intents(question)
+    # The kind of question as corrected: "developr name?" asks who the developer is.
+    intents = detect_intents(
+        re.sub(r"[A-Za-z]+", lambda m: corrections.get(normalize_token(m.group()), m.group()), question)
+    )
     if "count" not in intents:
         _unit_nouns_optional(terms, all_tokens)
     reference = INCLUDED_IN_RE.search(joined_all := " ".join(all_tokens))
