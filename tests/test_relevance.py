@@ -1207,3 +1207,18 @@ def test_a_developer_named_on_the_cover_and_in_full_later_is_one_developer(app_c
     assert developer.answered and "Varuna Buildcon Private Limited" in developer.answer, developer.answer
     area = answer_question("What is the carpet area of the Type B 3 BHK + Study?", project=name)
     assert area.answered and "1,430" in area.answer, area.answer
+
+
+def test_a_misspelt_word_goes_to_the_closest_word_brochure_or_jargon(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Bakul Tower",
+        {
+            1: "BAKUL TOWER\nSector 940, Gurugram",
+            2: "THE RESIDENCES\nCeilings rise to 3.6 m floor to floor; the principal bedroom looks east.\n"
+            "Bedrooms are laid in engineered wooden planks.",
+        },
+    )
+    answer = answer_question("wat floorng in bedrooms?", project=name)
+    # "flooring", not the brochure's "floor": never the ceiling height
+    assert "3.6 m" not in answer.answer, answer.answer

@@ -540,10 +540,12 @@ def analyze(
             and token not in LEXICON
             and not is_common_english(token)
         ):
-            # a brochure's word, else a word of investor jargon ("developr")
-            match = correct_typo(token, vocabulary) or (
-                correct_typo(token, _LONG_LEXICON) if len(token) >= 6 else None
-            )
+            # the closest of a brochure's words and investor jargon ("developr", "floorng"), the
+            # brochure's on a tie
+            match = correct_typo(token, vocabulary)
+            jargon = correct_typo(token, _LONG_LEXICON) if len(token) >= 6 else None
+            if jargon and (match is None or OSA.distance(token, jargon) < OSA.distance(token, match)):
+                match = jargon
             if match and len(token) == 3 and match[0] != token[0]:
                 match = None  # three letters say too little to guess from a different start
             if match and ((match,) in seen or match in _STOPWORDS_NORMALISED):
