@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from app.rag.answer import answer_question
@@ -134,3 +136,28 @@ def test_a_file_of_three_brochures_growing_in_size_splits_in_three():
     parts = find_sections(3, pages)
     assert [(p.first, p.last) for p in parts] == [(1, 8), (9, 20), (21, 40)]
     assert [p.title for p in parts] == ["Alder Court", "Birch Heights", "Cedar Grove"]
+
+
+def test_the_parts_of_a_file_are_kept_at_ingest_and_filled_in_for_older_documents(app_ctx, tmp_path):
+    from sqlalchemy import select, update
+
+    from app.commands.catalog import ingest_files
+    from app.extensions import db
+    from app.models import Document
+    from tests.test_retrieval import write_jsonl
+
+    path = write_jsonl(tmp_path / "kit.jsonl", bound_pages(), source="Pine_Kit.pdf")
+    name = uuid.uuid4().hex[:6]
+    ingest_files(f"Pine Kit {name}", [str(path)], progress=False)
+    document = db.session.scalar(
+        select(Document).where(Document.source == "Pine_Kit.pdf").order_by(Document.id.desc())
+    )
+    assert [(p["first"], p["last"], p["title"]) for p in document.parts] == [
+        (1, 10, "The Aspen Residences"),
+        (11, 20, "Cedar Royal Residences"),
+    ]
+    db.session.execute(update(Document).where(Document.id == document.id).values(parts=None))
+    db.session.commit()
+    (again,) = ingest_files(f"Pine Kit {name}", [str(path)], progress=False)
+    db.session.expire_all()
+    assert again.status == "unchanged" and len(db.session.get(Document, document.id).parts) == 2

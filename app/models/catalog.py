@@ -68,6 +68,8 @@ class Document(db.Model):
     image_only_pages: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list, server_default="{}")
     # The text reader and fact extractor that read the file (see app.rag.ingest.DOCUMENT_VERSION)
     facts_version: Mapped[str | None] = mapped_column(String(16))
+    # The brochures bound in the file, found at ingest (see app.rag.sections); None: not looked into
+    parts: Mapped[list[dict] | None] = mapped_column(JSONB)
     ingested_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
     project: Mapped[Project] = relationship(back_populates="documents")

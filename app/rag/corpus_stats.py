@@ -161,10 +161,24 @@ def corpus_stats(session: Session, project_id: int | None) -> CorpusStats:
         if project_id is not None
         else ()
     )
+    # Parts found at ingest, or (a document ingested before they were) found now.
+    stored = (
+        dict(
+            session.execute(
+                select(Document.id, Document.parts).where(Document.project_id == project_id)
+            ).all()
+        )
+        if project_id is not None
+        else {}
+    )
     sections = tuple(
         section
         for document_id, texts in page_texts.items()
-        for section in find_sections(document_id, {page: "\n".join(parts) for page, parts in texts.items()})
+        for section in (
+            [Section.from_stored(document_id, part) for part in stored[document_id]]
+            if stored.get(document_id) is not None
+            else find_sections(document_id, {page: "\n".join(parts) for page, parts in texts.items()})
+        )
     )
     titles = {
         (document_id, page): next((line for part in parts for line in part.splitlines() if line.strip()), "")

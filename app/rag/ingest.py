@@ -23,6 +23,7 @@ from app.rag.chunking import chunk_page
 from app.rag.embed import Embedder
 from app.rag.facts import FACTS_VERSION, extract_facts
 from app.rag.readers import IngestError, SourceDocument, read_document
+from app.rag.sections import find_sections
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,12 @@ def _refresh_facts(
     return IngestResult(document.source, "facts refreshed", pages=document.page_count, facts=len(facts))
 
 
+def _parts(document_id: int, doc: SourceDocument) -> list[dict]:
+    return [
+        part.stored() for part in find_sections(document_id, {page.number: page.text for page in doc.pages})
+    ]
+
+
 def store_document(
     session: Session, project: Project, parsed: ParsedFile, embedder: Embedder
 ) -> IngestResult:
@@ -141,6 +148,8 @@ def store_document(
     same_bytes = session.scalar(
         select(Document).where(Document.project_id == project.id, Document.sha256 == parsed.sha256)
     )
+    if same_bytes is not None and same_bytes.parts is None:  # ingested before parts were found
+        same_bytes.parts = _parts(same_bytes.id, doc)
     if same_bytes is not None:
         if same_bytes.facts_version == DOCUMENT_VERSION:
             return IngestResult(doc.source, "unchanged", pages=same_bytes.page_count)
@@ -180,6 +189,8 @@ def store_document(
     )
     session.add(document)
     session.flush()
+    # Brochures bound in the file, found once here so a listing can name them without reading it.
+    document.parts = _parts(document.id, doc)
     if curated:
         _reattach_curated_facts(session, curated, document)
     result = IngestResult(doc.source, status, pages=len(doc.pages), image_only_pages=image_only)

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Document, Fact, Project
 from app.rag.citations import Citation, CitedText
-from app.rag.corpus_stats import corpus_stats
 from app.rag.query import QueryAnalysis
+from app.rag.sections import Section
 
 PagesByProject = dict[int, tuple[str, int, int]]  # project id -> (document, page, document id) to cite
 SECTOR_RE = re.compile(r"\bsector[\s-]*(\d{1,3}[a-z]?)\b", re.I)
@@ -123,10 +123,14 @@ def cross_project_answer(session: Session, analysis: QueryAnalysis) -> CitedText
     if not project_ids:
         return None
     names = dict(session.execute(select(Project.id, Project.name).where(Project.id.in_(project_ids))).all())
+    # A brochure file holding two projects: the one whose pages match is named too (its parts
+    # were found at ingest).
+    cited = {criteria[0][pid][2] for pid in project_ids}
+    parts = dict(session.execute(select(Document.id, Document.parts).where(Document.id.in_(cited))).all())
     for pid in project_ids:
-        # A brochure file holding two projects: the one whose pages match is named too.
         _, page, document_id = criteria[0][pid]
-        part = next((s for s in corpus_stats(session, pid).sections if s.holds(document_id, page)), None)
+        bound = [Section.from_stored(document_id, part) for part in parts.get(document_id) or ()]
+        part = next((s for s in bound if s.holds(document_id, page)), None)
         if part is not None and part.title:
             names[pid] = f"{names[pid]} ({part.title})"
     ordered = sorted(project_ids, key=lambda pid: names[pid])

@@ -40,6 +40,20 @@ class Section:
     def holds(self, document_id: int | None, page: int | None) -> bool:
         return document_id == self.document_id and page is not None and self.first <= page <= self.last
 
+    def stored(self) -> dict:
+        """The part as a document row keeps it."""
+        return {
+            "first": self.first,
+            "last": self.last,
+            "title": self.title,
+            "names": sorted(map(list, self.names)),
+        }
+
+    @classmethod
+    def from_stored(cls, document_id: int, part: dict) -> Section:
+        names = frozenset(tuple(name) for name in part["names"])
+        return cls(document_id, part["first"], part["last"], part["title"], names)
+
 
 @dataclass(frozen=True)
 class SectionMatch:
