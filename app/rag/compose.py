@@ -256,6 +256,7 @@ class _PageTerms:
     """Which term groups a page can match, worked out once per page (fuzzy matches included)."""
 
     def __init__(self, analysis: QueryAnalysis, page_set: frozenset[str]):
+        self._nearby: dict[str, frozenset[str]] = {}
         self.single: list[tuple[int, frozenset[str], bool]] = []
         self.phrases: list[tuple[int, tuple[frozenset[str], ...], bool]] = []
         best: dict[int, float] = {}
@@ -279,7 +280,7 @@ class _PageTerms:
                 if longer:
                     self.single.append((term.group, frozenset(longer), False))
             else:
-                parts = tuple(frozenset(t for t in page_set if _close(part, t)) for part in term.tokens)
+                parts = tuple(self._near(part, page_set) for part in term.tokens)
                 if all(parts):
                     self.phrases.append((term.group, parts, primary))
         # "28th floor" is on the row "26th to 31st"
@@ -288,6 +289,17 @@ class _PageTerms:
             for term in analysis.terms
             if len(term.tokens) == 1 and (m := NUMBER_TOKEN_RE.match(term.tokens[0]))
         ]
+
+    def _near(self, word: str, page_set: frozenset[str]) -> frozenset[str]:
+        """The page's words a phrase's word matches: itself, or a close spelling of a long word
+        (each word worked out once a page: phrases share their words)."""
+        if word not in self._nearby:
+            self._nearby[word] = (
+                frozenset(t for t in page_set if _close(word, t))
+                if len(word) >= 6
+                else frozenset({word} & page_set)
+            )
+        return self._nearby[word]
 
     def groups(self, tokens: list[str]) -> frozenset[int]:
         """The term groups ``tokens`` (a line, a unit or the whole page) match."""
