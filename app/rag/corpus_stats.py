@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.models import Chunk, Document, Fact
 from app.rag.query import QueryAnalysis, tokenize
 from app.rag.rows import qualifiers
-from app.rag.sections import Section, find_sections
+from app.rag.sections import Section
 
 BRAND_MIN_PAGES = 3
 ROW_KINDS = frozenset({"phase", "tower", "block", "wing", "type"})
@@ -136,11 +136,11 @@ def corpus_stats(session: Session, project_id: int | None) -> CorpusStats:
         )
     pages: dict[tuple[int, int], set[str]] = {}
     rows: dict[str, set[str]] = {}
-    page_texts: dict[int, dict[int, list[str]]] = {}  # document → page → its chunks, in order
+    titles: dict[tuple[int, int], str] = {}  # (document, page) → its first line
     for document_id, page, chunk_text in session.execute(query):
         pages.setdefault((document_id, page), set()).update(tokenize(chunk_text))
-        if project_id is not None:
-            page_texts.setdefault(document_id, {}).setdefault(page, []).append(chunk_text)
+        if project_id is not None and (document_id, page) not in titles:  # (chunks come in order)
+            titles[document_id, page] = next((line for line in chunk_text.splitlines() if line.strip()), "")
         for kind, values in qualifiers(chunk_text).items():
             rows.setdefault(kind, set()).update(values)
     frequency: dict[str, int] = {}
@@ -161,31 +161,17 @@ def corpus_stats(session: Session, project_id: int | None) -> CorpusStats:
         if project_id is not None
         else ()
     )
-    # Parts found at ingest, or (a document ingested before they were) found now.
+    # Brochures bound in a file, found at ingest (a document ingested before parts were kept gets
+    # them at its next ingest; reading them here would cost a pass over its pages per project).
     stored = (
-        dict(
-            session.execute(
-                select(Document.id, Document.parts).where(Document.project_id == project_id)
-            ).all()
-        )
+        session.execute(select(Document.id, Document.parts).where(Document.project_id == project_id)).all()
         if project_id is not None
-        else {}
+        else []
     )
     sections = tuple(
-        section
-        for document_id, texts in page_texts.items()
-        for section in (
-            [Section.from_stored(document_id, part) for part in stored[document_id]]
-            if stored.get(document_id) is not None
-            else find_sections(document_id, {page: "\n".join(parts) for page, parts in texts.items()})
-        )
+        Section.from_stored(document_id, part) for document_id, parts in stored for part in parts or ()
     )
-    titles = {
-        (document_id, page): next((line for part in parts for line in part.splitlines() if line.strip()), "")
-        for document_id, texts in page_texts.items()
-        for page, parts in texts.items()
-    }
-    stats = CorpusStats(vocab, frequency, len(pages), token_pages, printed, cities, sections, titles)
+    stats = CorpusStats(vocab, frequency, len(pages), token_pages, printed, cities, sections, titles or None)
     with _stats_lock:
         stale = [k for k in _stats_cache if k[0] == project_id]  # older versions of this entry
         for old in stale:

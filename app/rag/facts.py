@@ -98,7 +98,7 @@ _LINE_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "developer",
         re.compile(
-            r"\bdeveloped by (?:M/s\.? ?)?(?P<v>[A-Z][\w&.]*(?: [A-Z][\w&.]*){0,4}? "
+            r"\b(?i:developed by) (?:M/s\.? ?)?(?P<v>[A-Z][\w&.]*(?: [A-Z][\w&.]*){0,4}? "
             r"(?:Limited|Ltd\.?|LLP|Pvt\.? Ltd\.?))"
         ),
     ),
