@@ -12,7 +12,7 @@ from tests.test_retrieval import brochure
 
 
 def bound_pages() -> dict[int, str]:
-    """Twenty pages: the Aspen Residences on pages 1–10, the Cedar Royal Residences after."""
+    """Twenty pages: the Aspen Residences on pages 1–10, the Cedar Grand Residences after."""
     pages = {
         1: "Alder Group\nTHE ASPEN RESIDENCES\nSector 901, Gurugram",
         2: "THE ASPEN RESIDENCES\nLand area: 5.2 acres\nTwo towers of 30 floors",
@@ -24,16 +24,16 @@ def bound_pages() -> dict[int, str]:
         8: "CONSULTANTS\n\nARCHITECT\nStudio Alder\n\nSTRUCTURE\nOak Engineers",
         9: "RERA\nHARERA Registration No. RC/REP/HARERA/GGM/101/2024/11",
         10: "Alder Group builds homes across the city.",
-        11: "CEDAR ROYAL RESIDENCES\nGolf Course Extension Road",
-        12: "Cedar Royal Residences rise on a plot of 3.1 acres.\nLand area: 3.1 acres\n"
+        11: "CEDAR GRAND RESIDENCES\nGolf Course Extension Road",
+        12: "Cedar Grand Residences rise on a plot of 3.1 acres.\nLand area: 3.1 acres\n"
         "PRICE LIST\nBasic Sale Price: Rs. 21,500 per sq ft",
-        13: "CEDAR ROYAL RESIDENCES\nA sky lounge on the 40th floor\n172 units in all",
+        13: "CEDAR GRAND RESIDENCES\nA sky lounge on the 40th floor\n172 units in all",
         14: "AMENITIES\nInfinity pool, spa, squash court\nIndoor velodrome",
         15: "SPECIFICATIONS\nFlooring: engineered wood in the bedrooms",
-        16: "Life at Cedar Royal Residences is lived above the city.",
+        16: "Life at Cedar Grand Residences is lived above the city.",
         17: "UNIT PLAN\n4 BHK - 4,200 sq ft",
         18: "CONSULTANTS\n\nARCHITECT\nBirch & Partners\n\nLANDSCAPE\nFern Studio",
-        19: "CEDAR ROYAL RESIDENCES\nDeveloped by Cedar Estates Pvt. Ltd.",
+        19: "CEDAR GRAND RESIDENCES\nDeveloped by Cedar Estates Pvt. Ltd.",
         20: "RERA\nHARERA Registration No. RC/REP/HARERA/GGM/202/2024/22",
     }
     return pages
@@ -43,10 +43,10 @@ def test_a_bound_file_splits_where_one_brochures_name_gives_way_to_the_others():
     first, second = find_sections(7, bound_pages())
     assert (first.document_id, first.first, first.last) == (7, 1, 10)
     assert (second.first, second.last) == (11, 20)
-    assert first.title == "The Aspen Residences" and second.title == "Cedar Royal Residences"
-    [match] = match_sections("what is the rera no of cedar royal?", [first, second])
+    assert first.title == "The Aspen Residences" and second.title == "Cedar Grand Residences"
+    [match] = match_sections("what is the rera no of cedar grand?", [first, second])
     assert match.section == second
-    assert match.without_name("What is the RERA number of the Cedar Royal?") == "What is the RERA number of ?"
+    assert match.without_name("What is the RERA number of the Cedar Grand?") == "What is the RERA number of ?"
 
 
 def test_a_single_brochure_is_not_split_by_a_heading_it_repeats():
@@ -54,7 +54,7 @@ def test_a_single_brochure_is_not_split_by_a_heading_it_repeats():
     pages.update({12: "FLOOR PLANS\n3 BHK", 15: "FLOOR PLANS\n4 BHK", 18: "PAYMENT PLAN\n10% on booking"})
     pages.update({2: "THE NEIGHBOURHOOD\nSchools and malls", 9: "THE NEIGHBOURHOOD\nHospitals"})
     assert find_sections(1, pages) == []
-    assert find_sections(1, {1: "THE ASPEN RESIDENCES", 2: "CEDAR ROYAL RESIDENCES"}) == []
+    assert find_sections(1, {1: "THE ASPEN RESIDENCES", 2: "CEDAR GRAND RESIDENCES"}) == []
 
 
 @pytest.fixture
@@ -66,31 +66,31 @@ def test_a_question_naming_one_brochure_is_answered_from_its_pages(bound):
     aspen = answer_question("What is the RERA number of The Aspen Residences?", project=bound)
     assert aspen.answered and "101/2024/11" in aspen.answer and "202/2024" not in aspen.answer
     assert [c.page for c in aspen.citations] == [9]
-    cedar = answer_question("cedar royal rera no?", project=bound)
+    cedar = answer_question("cedar grand rera no?", project=bound)
     assert cedar.answered and "202/2024/22" in cedar.answer, cedar.answer
-    architect = answer_question("Who is the architect of Cedar Royal Residences?", project=bound)
+    architect = answer_question("Who is the architect of Cedar Grand Residences?", project=bound)
     assert architect.answered and "Birch" in architect.answer and "Studio Alder" not in architect.answer
 
 
 def test_a_fact_of_one_brochure_is_not_given_for_the_other(bound):
-    answer = answer_question("What is the land area of the Cedar Royal Residences?", project=bound)
+    answer = answer_question("What is the land area of the Cedar Grand Residences?", project=bound)
     assert answer.answered and "3.1 acres" in answer.answer and "5.2" not in answer.answer
     assert answer.citations[0].page == 12
 
 
 def test_a_question_naming_both_brochures_answers_each_with_its_label(bound):
     answer = answer_question(
-        "Which has the bigger land area - The Aspen Residences or Cedar Royal Residences?", project=bound
+        "Which has the bigger land area - The Aspen Residences or Cedar Grand Residences?", project=bound
     )
     assert answer.answered
     aspen, cedar = answer.answer.split("\n\n")[:2]
     assert aspen.startswith("The Aspen Residences:") and "5.2 acres" in aspen
-    assert cedar.startswith("Cedar Royal Residences:") and "3.1 acres" in cedar
+    assert cedar.startswith("Cedar Grand Residences:") and "3.1 acres" in cedar
 
 
 def test_which_of_two_bound_brochures_has_more_homes_gives_both_counts(bound):
     answer = answer_question(
-        "Which has more units - The Aspen Residences or Cedar Royal Residences?", project=bound
+        "Which has more units - The Aspen Residences or Cedar Grand Residences?", project=bound
     )
     assert "240 units" in answer.answer and "172 units" in answer.answer, answer.answer
 
@@ -108,7 +108,7 @@ def test_a_catalogue_listing_names_the_part_of_a_bound_file_that_answers(bound):
     assert f"{bound} (The Aspen Residences)" in sector.answer, sector.answer
     track = answer_question("Which projects have a velodrome?")
     assert f"{bound} (The Aspen Residences): " in track.answer, track.answer
-    assert f"{bound} (Cedar Royal Residences): " in track.answer, track.answer
+    assert f"{bound} (Cedar Grand Residences): " in track.answer, track.answer
     assert "Alder_Kit.pdf p.4" in track.answer and "Alder_Kit.pdf p.14" in track.answer
 
 
@@ -120,8 +120,8 @@ def test_a_comparison_with_another_project_keeps_the_named_brochure_of_a_bound_f
         "Birch Lane",
         {1: "BIRCH LANE\nSector 952", 2: "PRICE LIST\nBasic Sale Price: Rs. 18,250 per sq ft"},
     )
-    answer = answer_question(f"Compare the per sq ft price of {other} and Cedar Royal Residences.")
-    assert f"{bound} (Cedar Royal Residences): " in answer.answer and "21,500" in answer.answer, answer.answer
+    answer = answer_question(f"Compare the per sq ft price of {other} and Cedar Grand Residences.")
+    assert f"{bound} (Cedar Grand Residences): " in answer.answer and "21,500" in answer.answer, answer.answer
     assert "18,250" in answer.answer
 
 
@@ -154,7 +154,7 @@ def test_the_parts_of_a_file_are_kept_at_ingest_and_filled_in_for_older_document
     )
     assert [(p["first"], p["last"], p["title"]) for p in document.parts] == [
         (1, 10, "The Aspen Residences"),
-        (11, 20, "Cedar Royal Residences"),
+        (11, 20, "Cedar Grand Residences"),
     ]
     db.session.execute(update(Document).where(Document.id == document.id).values(parts=None))
     db.session.commit()

@@ -44,7 +44,7 @@ def test_a_hindi_question_naming_a_project_in_devanagari_finds_it(app_ctx, tmp_p
 
 def test_a_hindi_question_naming_a_bound_brochure_answers_from_its_pages(app_ctx, tmp_path):
     name = brochure(tmp_path, "Alder Kit", bound_pages())
-    answer = answer_question("सीडर रॉयल रेसिडेंसेज़ का हरेरा रजिस्ट्रेशन नंबर क्या है?", project=name)
+    answer = answer_question("सीडर ग्रैंड रेसिडेंसेज़ का हरेरा रजिस्ट्रेशन नंबर क्या है?", project=name)
     assert answer.answered and "202/2024/22" in answer.answer and "101/2024" not in answer.answer
 
 

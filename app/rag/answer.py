@@ -252,7 +252,7 @@ def _answer_each_project(
             for run in other_runs if other.id != project.id else []:
                 own = own.replace(run, " ")
         others = set().union(*(project_words(p) for p in projects if p.id != project.id)) - COMMON_NAME_WORDS
-        # "…and Cedar Royal Residences": the mention may name one brochure of a bound file.
+        # "…and Cedar Grand Residences": the mention may name one brochure of a bound file.
         parts = match_sections(" ".join(runs), corpus_stats(session, project.id).sections)
         within = parts[0] if len(parts) == 1 else None
         label = _label(project, within)
@@ -435,7 +435,7 @@ def _price_on_request(lines: list[str]) -> bool:
 
 
 def _page_head(text: str) -> str:
-    """A page's first lines, where a portfolio page names its city ("32ND Vagator / Goa's…");
+    """A page's first lines, where a portfolio page names its city ("Seaview Villas / Goa's…");
     a city in a biography further down ("offices in Delhi and Mumbai") or in a consultant's
     line ("Architect: Atelier Ruhani, Mumbai") does not make it one."""
     head = [line for line in text.splitlines() if line.strip()][:PAGE_HEAD_LINES]

@@ -45,7 +45,7 @@ LONG_LINE = 220
 SIBLING_RATIO = 0.8
 MAX_SIBLINGS = 5
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
-# A full stop that ends an abbreviation or an initial ("JHS Estate Pvt. Ltd.", "Gary E. Greene")
+# A full stop that ends an abbreviation or an initial ("Fenwick Estates Pvt. Ltd.", "Mira K. Sethi")
 # does not end the sentence.
 ABBREVIATION_RE = re.compile(
     r"(?:\b(?:pvt|ltd|co|inc|no|nos|rs|sq|ft|mt|st|dr|mr|mrs|ms|sr|jr|govt|approx|vs|etc|ph|tel|"

@@ -78,7 +78,7 @@ class CorpusStats:
         return min(known, key=lambda t: self.page_frequency[t]) if known else None
 
     def mark_brands(self, analysis: QueryAnalysis) -> None:
-        """Turn names printed across the brochure ("Royal Residences") into section hints."""
+        """Turn names printed across the brochure ("Grand Residences") into section hints."""
         groups: dict[int, list] = {}
         for term in analysis.terms:
             groups.setdefault(term.group, []).append(term)

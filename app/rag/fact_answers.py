@@ -197,7 +197,7 @@ def fact_answer(
     project's name, which ask nothing: "Cedar Residences" does not ask how many residences).
 
     When a brochure holds several projects (several values for one key), names in the
-    question ("Royal Residences") pick the value printed in that project's pages; ``within``,
+    question ("Cedar Residences") pick the value printed in that project's pages; ``within``,
     the part of a bound brochure file the question names, keeps its pages' facts only.
     """
     question = without_words(analysis.question.lower(), drop)

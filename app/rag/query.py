@@ -232,7 +232,7 @@ class Term:
     weight: float
     group: int
     optional: bool = False
-    name: bool = False  # a proper name from the question ("Royal Residences", "IGI Airport")
+    name: bool = False  # a proper name from the question ("Grand Residences", "IGI Airport")
     brand: bool = False  # a name printed across the brochure: locates the section, not the answer
 
     @property
@@ -350,7 +350,7 @@ def _starts_name(pair: list[str]) -> bool:
 
 
 def proper_name_tokens(question: str) -> set[str]:
-    """Tokens of capitalised words past the first word ("Royal Residences"), minus jargon."""
+    """Tokens of capitalised words past the first word ("Grand Residences"), minus jargon."""
     words = re.findall(r"[A-Za-z][\w'-]*", question)
     # The first word is capitalised anyway; it names something only when written in capitals
     # ("IGI airport distance?"), as acronyms are.

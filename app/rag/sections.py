@@ -2,7 +2,7 @@
 
 A developer's sales kit often binds a second project's brochure behind the first. Each part
 prints its own name on its cover and through its pages ("THE ASPEN RESIDENCES" on pages 1–16,
-"CEDAR ROYAL RESIDENCES" on pages 30–101) and never the other's. A question naming one part is
+"CEDAR GRAND RESIDENCES" on pages 30–101) and never the other's. A question naming one part is
 answered from that part's pages only: its RERA number, its land area, its architects.
 
 How a part is found, with no word list:
@@ -11,7 +11,7 @@ How a part is found, with no word list:
   from ``b`` on (its first page is ``b``), each over at least half of its part, and each part
   has at least ``MIN_SECTION_PAGES`` pages;
 - a part is named by its titles printed on its first pages (the cover) and nowhere outside it,
-  and by the pieces of those titles that are printed only inside it too ("Cedar Royal").
+  and by the pieces of those titles that are printed only inside it too ("Cedar Grand").
 """
 
 from __future__ import annotations

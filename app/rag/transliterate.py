@@ -91,7 +91,7 @@ class NameReader:
         for phrase in phrases:
             parts = phrase.split()
             skeletons = [latin_skeleton(p) for p in parts]
-            for start in range(len(parts)):  # "Estate Residences" of "The Estate Residences" too
+            for start in range(len(parts)):  # "Aspen Residences" of "The Aspen Residences" too
                 for end in range(start + 2, len(parts) + 1):
                     key = tuple(skeletons[start:end])
                     if all(key) and max(map(len, key)) >= 3:
