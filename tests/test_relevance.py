@@ -1222,3 +1222,18 @@ def test_a_misspelt_word_goes_to_the_closest_word_brochure_or_jargon(app_ctx, tm
     answer = answer_question("wat floorng in bedrooms?", project=name)
     # "flooring", not the brochure's "floor": never the ceiling height
     assert "3.6 m" not in answer.answer, answer.answer
+
+
+def test_right_next_to_asks_what_is_beside_and_homes_per_floor_are_residences(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Neem Heights",
+        {
+            1: "NEEM HEIGHTS\nSector 939, Gurugram\n• 240 residences | only 2 residences per floor",
+            2: "DISCLAIMER\nThe Company reserves the right to make changes as advised by the architect.",
+        },
+    )
+    beside = answer_question("What is right next to the plot?", project=name)
+    assert "reserves the right" not in beside.answer, beside.answer
+    homes = answer_question("How many homes share each floor?", project=name)
+    assert homes.answered and "2 residences per floor" in homes.answer, homes.answer

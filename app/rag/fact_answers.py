@@ -34,7 +34,13 @@ FACT_RULES: list[tuple[str | None, str, str, str]] = [
     ("developer", r"", "developer", "The developer is {value}."),
     ("possession", r"\bwhen\b|\bdate\b|\bexpected\b", "possession", "Possession: {value}."),
     ("count", r"\btowers?\b", "towers", "Towers: {value}."),
-    ("count", r"\b(units|apartments|homes|residences)\b", "units", "Units: {value}."),
+    # (not "how many homes share each floor": the project's total does not answer it)
+    (
+        "count",
+        r"\b(units|apartments|homes|residences)\b(?!.*\b(per|each|every|a) (floor|tower|core)\b)",
+        "units",
+        "Units: {value}.",
+    ),
     ("count", r"\b(floors|storeys|stories)\b", "floors", "Floors: {value}."),
     ("location", r"\b(where|located|location|address)\b", "location", "Location: {value}."),
     (

@@ -100,6 +100,8 @@ JARGON: dict[str, list[str]] = {
     "booking": ["booking amount", "application"],
     "floors": ["floor", "storeys"],
     "units": ["apartments", "homes"],
+    "home": ["residence", "apartment", "unit", "flat"],
+    "homes": ["residences", "apartments", "units", "flats"],
     "apartments": ["units"],
     "towers": ["tower"],
     "bhk": ["bedroom"],
@@ -310,6 +312,9 @@ LEXICON = frozenset(
 )
 
 
+RIGHT_BY_RE = re.compile(
+    r"\bright(?=\s+(?:next|beside|opposite|across|by|behind|in front|outside|at)\b)", re.I
+)
 _LONG_LEXICON = frozenset(w for w in LEXICON if len(w) >= 6 and w.isalpha())
 
 # Words that say what happens to the thing asked about ("how much is payable on…", "what is
@@ -317,7 +322,7 @@ _LONG_LEXICON = frozenset(w for w in LEXICON if len(w) >= 6 and w.isalpha())
 PREDICATE_WORDS = frozenset(
     normalize_token(w)
     for w in "payable due paid pay charged applicable required needed included incl inclusive allowed "
-    "permitted given provided offered separately separate".split()
+    "permitted given provided offered separately separate share shared".split()
 )
 # "Which FIRM is the contractor?", "village NAME?", "what are the towers CALLED?": the kind of
 # answer wanted, which the line need not name.
@@ -469,6 +474,7 @@ def analyze(
     """
     drop = drop or set()
     question = expand_row_shorthand(question)  # "ph2 psf?"
+    question = RIGHT_BY_RE.sub(" ", question)  # "what is RIGHT next to the plot": no right to look for
     expanded = IRREGULAR_NEGATIVES_RE.sub(
         lambda m: "can not" if m.group(1).lower() == "can" else "will not", question
     )
