@@ -131,9 +131,7 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
     focus, named = question_projects(session, question, project)  # "Compare A and B", whatever the focus
     if hindi and focus is not None:
         question = to_english(original, _name_reader(session, focus))
-    drop = project_words(focus) if focus else set()
-    read = analyze(question, drop=drop)
-    if hindi and not OVERVIEW_RE.search(question) and not read.terms and not read.intents:
+    if hindi and not OVERVIEW_RE.search(question) and _reads_nothing(question, focus):
         # Nothing read but the project's name (or not even that): the Hindi words that asked
         # were none the tables know. Not an overview, whatever the name.
         answer = Answer(refusal_text(focus), False, [], "none", focus.name if focus else None)
@@ -166,6 +164,12 @@ LISTING_PAGES = 24
 LISTING_BLOCK_CHARS = 140  # below this a project's line no longer reads
 
 
+def _reads_nothing(question: str, focus: Project | None) -> bool:
+    """Whether a (translated) question asks nothing once the project's name is set aside."""
+    read = analyze(question, drop=project_words(focus) if focus else set())
+    return not read.terms and not read.intents
+
+
 def _answer_listing(session: Session, question: str, max_chars: int) -> Answer | None:
     """ "Which projects have a swimming pool?": every project whose brochures answer it, each
     with its line and citation; None when none does."""
@@ -182,7 +186,7 @@ def _answer_listing(session: Session, question: str, max_chars: int) -> Answer |
             # A brochure file holding two projects lists each that answers, under its title.
             parts = [SectionMatch(part, ()) for part in corpus_stats(session, project_id).sections]
             for part in parts or [None]:
-                yield _label(project, part), partial(_ask_within, session, question, project, part)
+                yield _label(project, part), partial(_answer, session, question, project, within=part)
 
     found: list[tuple[str, Callable[[int], Answer], Answer]] = []
     for label, ask in asks():
@@ -218,12 +222,6 @@ def _answer_listing(session: Session, question: str, max_chars: int) -> Answer |
     return Answer("\n\n".join(blocks), True, citations, found[0][2].route)
 
 
-def _ask_within(
-    session: Session, question: str, project: Project, part: SectionMatch | None, budget: int
-) -> Answer:
-    return _answer(session, question, project, budget, within=part)
-
-
 def _clip(line: str, width: int) -> str:
     """``line`` cut at a word to ``width`` characters, marked with an ellipsis."""
     if len(line) <= width:
@@ -255,14 +253,8 @@ def _answer_each_project(
         # "…and Cedar Grand Residences": the mention may name one brochure of a bound file.
         parts = match_sections(" ".join(runs), corpus_stats(session, project.id).sections)
         within = parts[0] if len(parts) == 1 else None
-        label = _label(project, within)
         asks.append(
-            (
-                label,
-                lambda budget, p=project, q=own, d=others, w=within: _answer(
-                    session, q, p, budget, drop=d, within=w
-                ),
-            )
+            (_label(project, within), partial(_answer, session, own, project, drop=others, within=within))
         )
     return _side_by_side(asks, None, max_chars)
 
@@ -278,7 +270,7 @@ def _answer_each_section(
     asks = [
         (
             match.section.title or " ".join(match.phrase).title(),
-            lambda budget, match=match: _answer(session, own, focus, budget, within=match),
+            partial(_answer, session, own, focus, within=match),
         )
         for match in sections
     ]

@@ -21,6 +21,7 @@ from app.rag.query import (
     LISTING_RE,
     NUMBER_WORDS,
     STOPWORDS,
+    UNIT_TOKEN_RE,
     QueryAnalysis,
     content_groups,
     is_common_english,
@@ -53,7 +54,6 @@ ABBREVIATION_RE = re.compile(
     re.I,
 )
 TABLE_ROW_RE = re.compile(r"\S\s\|\s\S")
-BHK_TOKEN_RE = re.compile(r"^\d(\.5)?bhk+$|^studio$|^penthouse$|^villa$")
 HAS_DIGIT_RE = re.compile(r"\d")
 ALPHA_WORD_RE = re.compile(r"[A-Za-z]{3,}")
 FIGURE_UNIT_WORDS = {
@@ -267,7 +267,7 @@ class _PageTerms:
             if len(term.tokens) == 1:
                 word = term.tokens[0]
                 if word == "bhk" and primary:  # "BHK options?": any configuration: 3BHK, 4BHKK (OCR)…
-                    close = {t for t in page_set if BHK_TOKEN_RE.match(t)}
+                    close = {t for t in page_set if UNIT_TOKEN_RE.match(t)}
                 elif len(word) >= 6:
                     close = {t for t in page_set if _close(word, t)}
                 else:

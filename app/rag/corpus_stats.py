@@ -11,13 +11,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.models import Chunk, Document, Fact
-from app.rag.query import QueryAnalysis, tokenize
+from app.rag.query import UNIT_TOKEN_RE, QueryAnalysis, tokenize
 from app.rag.rows import qualifiers
 from app.rag.sections import Section
 
 BRAND_MIN_PAGES = 3
 ROW_KINDS = frozenset({"phase", "tower", "block", "wing", "type"})
-UNIT_KIND_RE = re.compile(r"^(\d(\.5)?bhk|studio|penthouse|villa|duplex|simplex)$")
 BRAND_MIN_SPREAD = 0.06
 SECTION_GAP = 30
 STATS_CACHE_SIZE = 512
@@ -87,7 +86,7 @@ class CorpusStats:
         homes = {
             token
             for term in analysis.terms
-            if term.name and any(UNIT_KIND_RE.match(t) for t in term.tokens)
+            if term.name and any(UNIT_TOKEN_RE.match(t) for t in term.tokens)
             for token in term.tokens
         }
         homes |= ROW_KINDS | {value for values in (self.rows or {}).values() for value in values}

@@ -34,6 +34,8 @@ BEDROOM_RE = re.compile(r"\b(one|two|three|four|five|six|[1-6])[\s-]*bed(?:room)
 BHK_RE = re.compile(r"\b(\d)\s*(?:\.5\s*)?-?\s*bhk\b", re.I)
 UNIT_VARIANT_RE = re.compile(r"\btype[\s-]*([a-z0-9]{1,2})\b", re.I)
 # "EDC/IDC" is two words; "02/09/2024" and "2.5" are one.
+# A word naming a kind of home, as ``tokenize`` writes it ("3bhk", "4bhkk" as OCR prints it).
+UNIT_TOKEN_RE = re.compile(r"^\d(\.5)?bhk+$|^(studio|penthouse|villa|duplex|simplex)$")
 WORD_RE = re.compile(r"[a-z0-9]+(?:(?:\.|(?<=\d)/(?=\d))[a-z0-9]+)*", re.I)
 CONTRACTION_RE = re.compile(r"(?<=[a-z])(?:n['’]t|['’](?:s|re|ll|ve|d|m))\b", re.I)  # "who's", "isn't"
 
