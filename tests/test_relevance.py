@@ -1237,3 +1237,21 @@ def test_right_next_to_asks_what_is_beside_and_homes_per_floor_are_residences(ap
     assert "reserves the right" not in beside.answer, beside.answer
     homes = answer_question("How many homes share each floor?", project=name)
     assert homes.answered and "2 residences per floor" in homes.answer, homes.answer
+
+
+def test_a_floor_plan_that_counts_its_bedrooms_answers_how_many_bedrooms(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Khejri Court",
+        {
+            4: "KHEJRI COURT\n4 BHK + STUDY\nTYPE 02\n4 Bedrooms\n5 Bath\nLiving Dining\n"
+            "Carpet Area\n2,310 sq.ft.",
+            5: "KHEJRI COURT\n3 BHK\nTYPE 01\n3 Bedrooms\n3 Bath\nCarpet Area\n1,740 sq.ft.",
+        },
+    )
+    rooms = answer_question("How many bedrooms does the 4 BHK + Study have?", project=name)
+    assert rooms.answered and "4 Bedrooms" in rooms.answer, rooms.answer
+    assert [c.page for c in rooms.citations] == [4]
+    # "a four-bedroom home" still names the kind of home, not a count of rooms
+    assert tokenize("four-bedroom home") == ["4bhk", "home"]
+    assert tokenize("4 Bedrooms") == ["4bhk", "4", "bedroom"]

@@ -30,7 +30,7 @@ NUMBER_WORDS = {
     word: str(n)
     for n, word in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())
 }
-BEDROOM_RE = re.compile(r"\b(one|two|three|four|five|six|[1-6])[\s-]*bed(?:room)?s?\b", re.I)
+BEDROOM_RE = re.compile(r"\b(one|two|three|four|five|six|[1-6])[\s-]*bed(?:room)?(s?)\b", re.I)
 BHK_RE = re.compile(r"\b(\d)\s*(?:\.5\s*)?-?\s*bhk\b", re.I)
 UNIT_VARIANT_RE = re.compile(r"\btype[\s-]*([a-z0-9]{1,2})\b", re.I)
 # "EDC/IDC" is two words; "02/09/2024" and "2.5" are one.
@@ -220,9 +220,16 @@ def without_words(text: str, words: set[str] | frozenset[str]) -> str:
     return re.sub(r"[A-Za-z0-9]+", lambda m: " " if normalize_token(m.group()) in words else m.group(), text)
 
 
+def _bedrooms(match: re.Match) -> str:
+    """ "Four-bedroom" names a kind of home; "4 Bedrooms" on a floor plan also counts its rooms."""
+    number = NUMBER_WORDS.get(match.group(1).lower(), match.group(1))
+    counted = bool(match.group(2)) and " " in match.group(0)
+    return f" {number}bhk {number} bedrooms " if counted else f" {number}bhk "
+
+
 def tokenize(text: str) -> list[str]:
     """Normalised word tokens of ``text`` ("3BHK", "3 BHK" and "three-bedroom" give "3bhk")."""
-    text = BEDROOM_RE.sub(lambda m: f" {NUMBER_WORDS.get(m.group(1).lower(), m.group(1))}bhk ", text)
+    text = BEDROOM_RE.sub(_bedrooms, text)
     text = BHK_RE.sub(lambda m: f" {m.group(1)}bhk ", text)
     return [normalize_token(t) for t in WORD_RE.findall(text.lower())]
 
