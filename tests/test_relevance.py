@@ -1255,3 +1255,20 @@ def test_a_floor_plan_that_counts_its_bedrooms_answers_how_many_bedrooms(app_ctx
     # "a four-bedroom home" still names the kind of home, not a count of rooms
     assert tokenize("four-bedroom home") == ["4bhk", "home"]
     assert tokenize("4 Bedrooms") == ["4bhk", "4", "bedroom"]
+
+
+def test_how_many_towers_counts_the_towers_a_page_labels_when_no_line_gives_the_count(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Sheesham Park",
+        {
+            3: "SITE LAYOUT\nTower-K | Entry\nTower-L\nTower-M | Club\nTower-N\nAmphitheatre\nTower-L",
+            6: "SPECIFICATIONS\nThree high-speed lifts per tower\nTower-K and Tower-L face the park",
+        },
+    )
+    towers = answer_question("How many residential towers are there?", project=name)
+    assert towers.answered and "four towers" in towers.answer, towers.answer
+    assert "Tower K, Tower L, Tower M, Tower N" in towers.answer and [c.page for c in towers.citations] == [3]
+    # Counting every tower does not answer a question about some of them or about something else.
+    assert "four towers" not in answer_question("How many lifts per tower?", project=name).answer
+    assert "four towers" not in answer_question("How many towers have 3 BHK homes?", project=name).answer

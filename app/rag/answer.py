@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from app.extensions import db
 from app.models import Project
 from app.rag.citations import Citation, CitedText, source_line, strip_source_lines
-from app.rag.compose import Evidence, find_evidence
+from app.rag.compose import Evidence, counted_labels, find_evidence
 from app.rag.corpus_stats import corpus_stats
 from app.rag.embed import Embedder, embedder_from_config
 from app.rag.fact_answers import fact_answer, project_overview
@@ -395,7 +395,7 @@ def _answer(
         body, citations = table
         return Answer(finish(body, citations, max_chars), True, citations, "tables")
 
-    evidence = find_evidence(analysis, hits, stats, avoid)
+    evidence = find_evidence(analysis, hits, stats, avoid) or counted_labels(analysis, hits)
     llm_text = _llm_answer(question, focus, hits, evidence)
     if llm_text is not None:
         text, citations = llm_text

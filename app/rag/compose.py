@@ -727,3 +727,62 @@ def _right_rows(
         if any(own.get(kind, set()) & values for kind, values in asked.items()) or names & words:
             named.append(candidate)  # "Marquise & Princess – Mar 2031" names the tower asked about
     return named or kept
+
+
+# "How many (residential) towers", not "how many lifts per tower".
+COUNTED_ROWS_RE = re.compile(
+    r"\bhow many\s+(?:(?!(?:per|in|of|for|each|every|a|an|the)\b)[a-z-]+\s+){0,2}?"
+    r"(?P<kind>tower|block|wing|phase)s?\b",
+    re.I,
+)
+COUNT_NAMES = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty"
+).split()
+
+
+def _row_order(value: str) -> tuple[int, int | str]:
+    return (0, int(value)) if value.isdigit() else (1, value)
+
+
+def counted_labels(analysis: QueryAnalysis, hits: list[PageHit]) -> Evidence | None:
+    """ "How many towers?" where no line gives the count but a page labels each tower ("Tower-A" …
+    "Tower-F" on a master plan): the labels on the page that shows most of them, counted.
+
+    Only for a question about every row of a kind: one that names a unit type or a row ("how
+    many towers have 4 BHKs", "towers in Phase 2") is not answered by counting them all."""
+    if analysis.primary_intent != "count" or analysis.bhk or analysis.unit_variant:
+        return None
+    if qualifiers(analysis.question):
+        return None
+    asked = COUNTED_ROWS_RE.search(analysis.question)
+    if asked is None:
+        return None
+    kind = asked.group("kind").lower()
+    counted = {term.group for term in analysis.terms if set(term.tokens) & {kind, *tokenize(asked.group())}}
+    others = [
+        {t for term in analysis.terms if term.group == group for t in term.tokens}
+        for group in content_groups(analysis) - counted
+    ]
+    best: tuple[int, PageHit, list[str]] | None = None
+    for hit in hits:
+        labels: dict[str, str] = {}
+        for line in _split_lines(hit.text):
+            for value in sorted(qualifiers(line).get(kind, ())):
+                labels.setdefault(value, line)
+        page_tokens = set(tokenize(hit.text))
+        about = sum(1 for words in others if words & page_tokens)
+        if len(labels) < 2 or about * 2 < len(others):
+            continue  # a page about something else the question names
+        if best is None or len(labels) > best[0]:
+            ordered = [labels[value] for value in sorted(labels, key=_row_order)]
+            best = (len(labels), hit, ordered)
+    if best is None or best[0] >= len(COUNT_NAMES):
+        return None
+    count, hit, lines = best
+    names = ", ".join(
+        f"{kind.title()} {value.upper()}"
+        for value in sorted({v for line in lines for v in qualifiers(line)[kind]}, key=_row_order)
+    )
+    summary = f"The brochure labels {COUNT_NAMES[count]} {kind}s here: {names}."
+    return Evidence(hit.document, hit.page, hit.project_id, [summary], 0.0, 1.0)
