@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -31,17 +32,25 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.config.setdefault("SQLALCHEMY_DATABASE_URI", app.config["DATABASE_URL"])
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    # A failed statement's error (logged with its traceback) shows the SQL, never the values
+    # bound to it: those are investors' messages and phone numbers.
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"hide_parameters": True})
     # A second pool on the same database whose connections stay in autocommit mode, for the
     # one-statement writes on the webhook's hot path (app/blueprints/webhooks/views.py).
     app.config.setdefault(
         "SQLALCHEMY_BINDS",
-        {AUTOCOMMIT_BIND: {"url": app.config["SQLALCHEMY_DATABASE_URI"], "isolation_level": "AUTOCOMMIT"}},
+        {
+            AUTOCOMMIT_BIND: {
+                "url": app.config["SQLALCHEMY_DATABASE_URI"],
+                "isolation_level": "AUTOCOMMIT",
+                "hide_parameters": True,
+            }
+        },
     )
     # Flask's defaults hold MAX_CONTENT_LENGTH = None, so a .get() default would never apply.
     app.config["MAX_CONTENT_LENGTH"] = app.config.get("MAX_CONTENT_LENGTH") or 4 * 1024 * 1024
 
-    from app import blueprints, errors, logs, templating
+    from app import blueprints, errors, logs, security, templating
     from app.dbpool import ping_idle_connections
     from app.extensions import csrf, db, limiter, login_manager, migrate
     from app.sessions import CookieSessions
@@ -62,6 +71,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     templating.init_app(app)
     blueprints.init_app(app)
+    security.init_app(app)
     return app
 
 
@@ -74,6 +84,14 @@ def _configure_limiter(app: Flask) -> None:
         limits_uri(app.config["REDIS_URL"]) if app.config.get("REDIS_URL") else "memory://",
     )
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Redis down must not take login and the widget with it: limits then count in this process
+    # (Flask-Limiter logs "Rate limit storage unreachable - falling back to in-memory storage")
+    # and go back to Redis once it answers again.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+
+
+REMEMBER_FOR = timedelta(days=14)  # "remember me" lasts two weeks, not Flask-Login's year
 
 
 def _cookie_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -86,6 +104,7 @@ def _cookie_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_DURATION": REMEMBER_FOR,
     }
 
 

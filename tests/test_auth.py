@@ -120,13 +120,36 @@ def test_users_create_command_makes_a_partner(runner):
     user = db.session.scalars(select(User).where(User.email == "boss@example.com")).one()
     assert user.role == "partner" and user.check_password("a long enough password")
     again = runner.invoke(
-        main, ["users", "create", "boss@example.com", "--role", "partner", "--password", "x" * 12]
+        main, ["users", "create", "boss@example.com", "--role", "partner", "--password-stdin"], input="y" * 30
     )
     assert again.exit_code != 0 and "already exists" in again.output
     short = runner.invoke(
-        main, ["users", "create", "new@example.com", "--role", "broker", "--password", "short"]
+        main, ["users", "create", "new@example.com", "--role", "broker", "--password-stdin"], input="short\n"
     )
-    assert short.exit_code != 0 and "at least 10 characters" in short.output
+    assert short.exit_code != 0 and "at least 12 characters" in short.output
+
+
+def test_users_create_takes_no_password_on_the_command_line(runner):
+    typed = runner.invoke(
+        main,
+        ["users", "create", "argv@example.com", "--role", "broker", "--password", "a long enough password"],
+    )
+    assert typed.exit_code == 2 and "No such option" in typed.output
+    assert db.session.scalar(select(User).where(User.email == "argv@example.com")) is None
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["password1234", "iloveyou2024!", "qwertyuiop123", "xxxxxxxxxxxxxxxx", "investochat2026!"],
+)
+def test_common_passwords_are_refused_whatever_their_length(runner, password):
+    result = runner.invoke(
+        main,
+        ["users", "create", "mehta@example.com", "--role", "broker", "--password-stdin"],
+        input=password + "\n",
+    )
+    assert result.exit_code != 0 and "less common password" in result.output, result.output
+    assert db.session.scalar(select(User).where(User.email == "mehta@example.com")) is None
 
 
 def test_htmx_requests_without_a_session_redirect_the_whole_page(client):

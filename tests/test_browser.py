@@ -154,8 +154,9 @@ def chromium() -> Iterator[Browser]:
 
 @dataclass
 class Browsing:
-    """Opens pages on the portal and notes what must never happen: a JavaScript error, a 5xx, or
-    a request leaving the machine (the portal loads nothing from a CDN)."""
+    """Opens pages on the portal and notes what must never happen: a JavaScript error, a 5xx, a
+    request leaving the machine (the portal loads nothing from a CDN), or anything the
+    Content-Security-Policy had to block (an inline script or style, an eval)."""
 
     browser: Browser
     base_url: str
@@ -171,7 +172,12 @@ class Browsing:
         page = context.new_page()
         page.on("pageerror", lambda error: self.problems.append(f"JavaScript error on {page.url}: {error}"))
         page.on("response", self._note_server_error)
+        page.on("console", lambda message: self._note_policy_violation(page, message))
         return page
+
+    def _note_policy_violation(self, page: Page, message) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            self.problems.append(f"blocked on {page.url}: {message.text}")
 
     def _only_local(self, route: Route, request: Request) -> None:
         if urlsplit(request.url).hostname in LOCAL_HOSTS:

@@ -421,7 +421,7 @@ INVALID_BROKER_FORMS = [
             "email": "An account for taken@example.com already exists.",
             "phone": "Phone must be a valid mobile number",
             "max_active_leads": "Max active leads must be a whole number",
-            "password": "Use a password of at least 10 characters.",
+            "password": "Use a password of at least 12 characters.",
         },
         id="every-field",
     ),

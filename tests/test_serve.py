@@ -170,8 +170,8 @@ def test_serve_syncs_airtable_both_ways(serve_env, tmp_path):
             "broker",
             "--name",
             "Meera",
-            "--password",
-            "a long enough password",
+            "--password-stdin",
+            stdin="a long enough password\n",
         )
         with serving(env, tmp_path / "serve.log") as server:
             crons = server.started("cron")

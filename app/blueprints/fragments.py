@@ -25,3 +25,16 @@ def page_or_fragment(page: str, fragment: str, /, *, status: int = 200, **contex
     response = make_response(render_template(template, **context), 200 if fragment_wanted else status)
     response.vary.update(("HX-Request", "HX-History-Restore-Request"))
     return response
+
+
+# Far beyond any list's last page, and small enough that page × page size stays a valid SQL
+# OFFSET: "?page=99999999999999999999" shows an empty page, not a database error.
+MAX_PAGE = 100_000
+
+
+def page_number(text: str | None) -> int:
+    """The page asked for: 1 for anything that is not a positive whole number, at most MAX_PAGE."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return 1
+    return min(max(int(text[:12]), 1), MAX_PAGE)

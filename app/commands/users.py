@@ -20,15 +20,19 @@ def users() -> None:
 @click.option("--role", type=click.Choice(["partner", "broker"]), required=True)
 @click.option("--name", default="", help="Display name (default: the part of the email before @).")
 @click.option(
-    "--password",
-    prompt=True,
-    hide_input=True,
-    confirmation_prompt=True,
-    help="Prompted for when not given (at least 10 characters).",
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input instead of prompting for it.",
 )
 @with_appcontext
-def create(email: str, role: str, name: str, password: str) -> None:
-    """Create a portal account."""
+def create(email: str, role: str, name: str, password_stdin: bool) -> None:
+    """Create a portal account. The password is prompted for (or read from standard input), never
+    taken on the command line, where the shell history and the process list would show it; at
+    least 12 characters and not a common one."""
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = create_user(db.session, email, role, name, password)
         db.session.commit()

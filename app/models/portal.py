@@ -51,10 +51,23 @@ class User(UserMixin, db.Model):
     max_active_leads: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     last_login_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # Part of every session and remember-me cookie; bumped to end them all (see app.portal.accounts).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     def set_password(self, password: str) -> None:
-        """Store a salted scrypt hash of ``password`` (never the password)."""
+        """Store a salted scrypt hash of ``password`` (never the password); sessions signed in
+        with the old one end."""
         self.password_hash = generate_password_hash(password, method="scrypt")
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Make every session and remember-me cookie issued so far invalid (caller commits)."""
+        self.session_version = (self.session_version or 0) + 1
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember-me cookie: the id and the
+        session version, so bumping the version ends them."""
+        return f"{self.id}:{self.session_version or 0}"
 
     def check_password(self, password: str) -> bool:
         """Whether ``password`` matches the stored hash."""

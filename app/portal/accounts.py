@@ -7,13 +7,18 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from app.channels.phones import normalize_phone
 from app.models import User
 from app.portal.pipeline import PortalError
 
+MAX_CHECKED = 100  # zxcvbn's time grows with length; a longer password is judged by its start
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD = 10
+MIN_PASSWORD = 12
+# zxcvbn's score (0–4): 3 and up resists an offline guessing attack on a slow hash; common and
+# breached passwords ("password1234", "iloveyou2024!") score 0–2 whatever their length.
+MIN_STRENGTH = 3
 # Spent on unknown emails too, so a login takes as long whether or not the account exists.
 _DUMMY_HASH = "scrypt:32768:8:1$nxpGyUypNHTekZMP$4a8b9f7c9c2d0d708c508210a523ea36867b0c10a941a5adc2332265b5ca8bbfb1e3114f55210687355ee01e920e265587e21fa37737dc3deaad36f57c676a55"  # noqa: E501
 
@@ -51,10 +56,24 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user if user.check_password(password) and user.active else None
 
 
-def validate_password(password: str) -> None:
-    """Refuse passwords that are too short to be safe."""
+def password_problem(password: str, *known: str) -> str | None:
+    """Why ``password`` is not safe enough, or None. ``known``: the account's email and name,
+    which a password must not lean on."""
     if len(password) < MIN_PASSWORD:
-        raise PortalError(f"Use a password of at least {MIN_PASSWORD} characters.")
+        return f"Use a password of at least {MIN_PASSWORD} characters."
+    words = [part for text in (*known, "investochat") for part in re.split(r"[\W_]+", text.lower()) if part]
+    strength = zxcvbn(password[:MAX_CHECKED], user_inputs=words)
+    if strength["score"] < MIN_STRENGTH:
+        hint = strength["feedback"]["warning"] or "It is too easy to guess."
+        return f"Choose a less common password. {hint.rstrip('.')}."
+    return None
+
+
+def validate_password(password: str, *known: str) -> None:
+    """Refuse passwords that are too short or too common to be safe."""
+    problem = password_problem(password, *known)
+    if problem:
+        raise PortalError(problem)
 
 
 def create_user(session: Session, email: str, role: str, name: str, password: str, **fields) -> User:
@@ -66,7 +85,7 @@ def create_user(session: Session, email: str, role: str, name: str, password: st
         raise PortalError("Role must be broker or partner.")
     if find_user(session, email) is not None:
         raise PortalError(f"An account for {email} already exists.")
-    validate_password(password)
+    validate_password(password, email, name)
     user = User(email=email, role=role, name=name.strip() or email.split("@")[0], **fields)
     user.set_password(password)
     session.add(user)
@@ -102,8 +121,10 @@ def broker_form_errors(session: Session, broker: User | None, form: BrokerForm) 
             errors["phone"] = "Phone must be a valid mobile number, e.g. +91 98100 12345."
     if not _lead_limit(form.max_active_leads):
         errors["max_active_leads"] = "Max active leads must be a whole number from 1 to 500."
-    if (broker is None or form.password) and len(form.password) < MIN_PASSWORD:
-        errors["password"] = f"Use a password of at least {MIN_PASSWORD} characters."
+    if broker is None or form.password:
+        problem = password_problem(form.password, form.email or (broker.email if broker else ""), form.name)
+        if problem:
+            errors["password"] = problem
     return errors
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import HTTPException
 
@@ -16,10 +17,16 @@ from app.portal.accounts import any_account, authenticate
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The logged-in user for a session, if still active."""
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+def load_user(session_id: str) -> User | None:
+    """The logged-in user for a session or remember-me cookie (``"<id>:<session version>"``), if
+    still active and the version is current: logout, a password change and deactivation bump it."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 @login_manager.unauthorized_handler
@@ -47,12 +54,17 @@ def _home_for(user: User) -> str:
     return url_for("partner.dashboard") if user.is_partner else url_for("broker.pool")
 
 
-def _failed_login(response) -> bool:
-    return response.status_code != 302
+def _wrong_password(response) -> bool:
+    """Only a refused password counts against a limit: not a success, and not the 429 a limit
+    itself answers (or an address would lock itself out by retrying)."""
+    return response.status_code == 401
 
 
-def _login_account() -> str:
-    return "login:" + (request.form.get("email") or "").strip().lower()
+def _account_and_address() -> str:
+    """Guesses at one account from one address: the limit that stops a password being guessed
+    does not lock the account's owner out from anywhere else."""
+    email = (request.form.get("email") or "").strip().lower()
+    return f"login:{email}:{get_remote_address()}"
 
 
 @bp.get("/")
@@ -66,15 +78,15 @@ def index():
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(
     "5 per 5 minutes",
-    key_func=_login_account,
+    key_func=_account_and_address,
     methods=["POST"],
-    deduct_when=_failed_login,
+    deduct_when=_wrong_password,
     error_message="Too many failed logins for this account. Wait a few minutes and try again.",
 )
 @limiter.limit(
     "30 per 5 minutes",
     methods=["POST"],
-    deduct_when=_failed_login,
+    deduct_when=_wrong_password,
     error_message="Too many failed logins from your network. Wait a few minutes and try again.",
 )
 def login():
@@ -104,7 +116,9 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """End the session."""
+    """End the session, and every other session and remember-me cookie of this account."""
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     flash("You are logged out.")
     return redirect(url_for("auth.login"))

@@ -62,12 +62,6 @@ def read_pool_filters(args: Mapping[str, str]) -> PoolFilters:
     )
 
 
-def read_page(args: Mapping[str, str]) -> int:
-    """The page number asked for (1 when missing or not a positive number)."""
-    text = args.get("page", "1")
-    return max(int(text), 1) if text.isdigit() else 1
-
-
 def read_stage_change(form: Mapping[str, str]) -> tuple[StageChange, dict[str, str]]:
     """The stage change asked for, and the problems reading it (by field).
 

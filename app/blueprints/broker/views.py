@@ -7,9 +7,9 @@ from flask_login import current_user
 
 from app.blueprints.auth.access import role_required
 from app.blueprints.broker import bp
-from app.blueprints.broker.forms import AREAS, read_page, read_pool_filters
+from app.blueprints.broker.forms import AREAS, read_pool_filters
 from app.blueprints.broker.rendering import lead_rows, render
-from app.blueprints.fragments import wants_fragment
+from app.blueprints.fragments import page_number, wants_fragment
 from app.conversation.parsers import TIMELINES
 from app.extensions import db
 from app.models import Lead
@@ -42,7 +42,7 @@ def pool():
         min_budget=filters.min_budget,
         timeline=filters.timeline or None,
     )
-    page = pool_page(db.session, query, read_page(request.args), PER_PAGE)
+    page = pool_page(db.session, query, page_number(request.args.get("page")), PER_PAGE)
     return render(
         "broker/pool.html",
         "broker/_pool.html",
@@ -120,7 +120,10 @@ def release(lead_id: int):
 def my_leads():
     """The broker's claimed leads with their pipeline stage, open ones first."""
     page = db.paginate(
-        my_leads_query(current_user), page=read_page(request.args), per_page=PER_PAGE, error_out=False
+        my_leads_query(current_user),
+        page=page_number(request.args.get("page")),
+        per_page=PER_PAGE,
+        error_out=False,
     )
     return render(
         "broker/my_leads.html",

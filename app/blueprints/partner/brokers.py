@@ -80,6 +80,8 @@ def edit_broker(broker_id: int):
 def _set_active(broker_id: int, active: bool):
     broker = _broker_or_404(broker_id)
     broker.active = active
+    if not active:
+        broker.end_sessions()  # so a copied cookie does not come back on reactivation
     db.session.commit()
     if not wants_fragment():
         flash(f"{broker.name} can log in again." if active else f"{broker.name} can no longer log in.")

@@ -8,10 +8,10 @@ from flask import flash, redirect, request, url_for
 from sqlalchemy.orm import joinedload
 
 from app.blueprints.auth.access import role_required
-from app.blueprints.fragments import page_or_fragment, wants_fragment
+from app.blueprints.fragments import page_number, page_or_fragment, wants_fragment
 from app.blueprints.partner import bp
 from app.blueprints.partner.forms import revenue_target
-from app.blueprints.partner.listing import PER_PAGE, DealFilters, deal_query, filter_choices, page_number
+from app.blueprints.partner.listing import PER_PAGE, DealFilters, deal_query, filter_choices
 from app.blueprints.partner.responses import csv_download
 from app.extensions import db
 from app.models import Deal

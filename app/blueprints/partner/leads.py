@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.blueprints.auth.access import role_required
-from app.blueprints.fragments import page_or_fragment, wants_fragment
+from app.blueprints.fragments import page_number, page_or_fragment, wants_fragment
 from app.blueprints.lead_pages import lead_context
 from app.blueprints.partner import bp
-from app.blueprints.partner.listing import PER_PAGE, LeadFilters, filter_choices, lead_query, page_number
+from app.blueprints.partner.listing import PER_PAGE, LeadFilters, filter_choices, lead_query
 from app.blueprints.partner.responses import csv_download
 from app.extensions import db
 from app.models import Lead, User

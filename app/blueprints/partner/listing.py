@@ -176,8 +176,3 @@ def filter_choices(session: Session) -> dict:
         "pipelines": PIPELINE_CHOICES,
         "sorts": LEAD_SORTS,
     }
-
-
-def page_number(text: str | None) -> int:
-    """The page asked for; 1 for anything that is not a positive whole number."""
-    return int(text) if text and text.isdigit() and int(text) > 0 else 1

@@ -1,0 +1,130 @@
+"""Security rules below the HTTP layer: sessions that end on a password change or deactivation,
+strong passwords, HSTS in production, limits that survive Redis going away, and SQL errors that
+never show the values bound to them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from app.extensions import db, limiter
+from tests.conftest import _test_app
+from tests.portal_helpers import PASSWORD, csrf_token, login, make_user
+from tests.served import ROOT, free_port
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits(app_ctx):
+    limiter.reset()
+    yield
+    limiter.reset()
+
+
+def _second_browser(app, client):
+    """Another browser holding copies of ``client``'s cookies (a stolen or synced cookie)."""
+    other = app.test_client()
+    for name in ("session", "remember_token"):
+        cookie = client.get_cookie(name)
+        if cookie is not None:
+            other.set_cookie(name, cookie.value)
+    return other
+
+
+def test_a_password_the_partner_sets_ends_the_brokers_sessions(app, client):
+    broker = make_user("changed@example.com")
+    make_user("boss@example.com", "partner")
+    assert login(client, "changed@example.com").status_code == 302
+    copy = _second_browser(app, client)
+    assert copy.get("/broker/").status_code == 200
+
+    partner = app.test_client()
+    assert login(partner, "boss@example.com").status_code == 302
+    form = {
+        "name": "Changed",
+        "phone": "",
+        "areas": [],
+        "max_active_leads": "10",
+        "password": "an entirely new passphrase",
+        "csrf_token": csrf_token(partner, f"/partner/brokers/{broker.id}/edit"),
+    }
+    assert partner.post(f"/partner/brokers/{broker.id}/edit", data=form).status_code in (200, 302)
+    assert copy.get("/broker/").status_code == 302
+    assert client.get("/broker/").status_code == 302
+
+
+def test_deactivation_ends_sessions_and_reactivation_does_not_bring_them_back(app, client):
+    broker = make_user("paused@example.com")
+    make_user("boss2@example.com", "partner")
+    assert login(client, "paused@example.com").status_code == 302
+    partner = app.test_client()
+    assert login(partner, "boss2@example.com").status_code == 302
+    token = csrf_token(partner, "/partner/brokers")
+    assert (
+        partner.post(f"/partner/brokers/{broker.id}/deactivate", data={"csrf_token": token}).status_code
+        == 302
+    )
+    assert client.get("/broker/").status_code == 302
+    assert (
+        partner.post(f"/partner/brokers/{broker.id}/reactivate", data={"csrf_token": token}).status_code
+        == 302
+    )
+    assert client.get("/broker/").status_code == 302  # the old cookie stays dead
+    fresh = app.test_client()
+    assert login(fresh, "paused@example.com").status_code == 302  # a new login works
+
+
+def test_hsts_is_sent_in_production_only(database_url, redis_url, monkeypatch):
+    monkeypatch.setenv("INVESTOCHAT_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "k" * 8 + "Q2v9LmT4xR7pW1sZ8nB3cF6hJ0dG5aY")
+    monkeypatch.setenv("WHATSAPP_APP_SECRET", "app-secret-for-tests")
+    production = _test_app(database_url, redis_url)
+    response = production.test_client().get("/login", base_url="https://portal.example")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+REDIS_DOWN_LOGIN = """
+import sys
+from tests.conftest import _test_app
+from tests.portal_helpers import login
+
+app = _test_app(sys.argv[1], sys.argv[2])
+client = app.test_client()
+print(login(client, "redisdown@example.com", "not the password").status_code)
+print(login(client, "redisdown@example.com").status_code)
+"""
+
+
+def test_login_keeps_working_when_redis_is_down(app_ctx, database_url):
+    """In a process of its own: the app's rate limiter is one per process."""
+    make_user("redisdown@example.com")
+    db.session.commit()
+    dead_redis = f"redis://127.0.0.1:{free_port()}/0"
+    done = subprocess.run(
+        [sys.executable, "-c", REDIS_DOWN_LOGIN, database_url, dead_redis],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["401", "302"], done.stdout + done.stderr
+    assert "falling back to in-memory storage" in done.stderr
+
+
+def test_a_failed_statement_never_shows_the_values_bound_to_it(app_ctx):
+    secret = "my aadhaar is in this message"
+    with pytest.raises(DBAPIError) as failure:
+        db.session.execute(text("SELECT length(:value) / 0"), {"value": secret})
+    db.session.rollback()
+    assert secret not in str(failure.value)
+    assert "hidden due to hide_parameters" in str(failure.value)
+
+
+def test_the_password_helper_is_not_a_weak_password():
+    from app.portal.accounts import password_problem
+
+    assert password_problem(PASSWORD) is None
