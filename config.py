@@ -21,7 +21,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     data_dir = Path(env.get("INVESTOCHAT_DATA_DIR") or BASE_DIR / "instance").resolve()
     environment = env.get("INVESTOCHAT_ENV") or env.get("FLASK_ENV") or "development"
     return {
-        "ENV_NAME": environment,
+        "ENV_NAME": environment_name(environment),
         "SECRET_KEY": env.get("SECRET_KEY", ""),
         "DATA_DIR": str(data_dir),
         "DATABASE_URL": env.get("DATABASE_URL", ""),
@@ -54,6 +54,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "WIDGET_ALLOWED_ORIGINS": env.get("WIDGET_ALLOWED_ORIGINS", ""),
         "WIDGET_START_LIMIT": env.get("WIDGET_START_LIMIT", "10/hour"),
         "WIDGET_MESSAGE_LIMIT": env.get("WIDGET_MESSAGE_LIMIT", "30/minute"),
+        # HTTP API
+        "ASK_RATE_LIMIT": env.get("ASK_RATE_LIMIT", "60/minute"),
+        "API_TOKENS": [token.strip() for token in env.get("API_TOKENS", "").split(",") if token.strip()],
         # Conversation
         "SENDER_RATE_LIMIT": env.get("SENDER_RATE_LIMIT", "20/minute"),
         "QUALIFY_AFTER_QUESTIONS": int(env.get("QUALIFY_AFTER_QUESTIONS", "2")),
@@ -73,6 +76,30 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     }
 
 
+ENVIRONMENTS = {
+    "development": "development",
+    "dev": "development",
+    "test": "test",
+    "testing": "test",
+    "production": "production",
+    "prod": "production",
+}
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message says which and what to do."""
+
+
+def environment_name(text: str) -> str:
+    """The deployment's environment, read strictly: " Production " is production, and a name we
+    do not know is an error (a typo must not quietly run production as development)."""
+    name = ENVIRONMENTS.get(text.strip().lower())
+    if name is None:
+        known = ", ".join(sorted({key for key in ENVIRONMENTS}))
+        raise SettingsError(f"INVESTOCHAT_ENV={text!r} is not an environment this app knows ({known}).")
+    return name
+
+
 def is_production(settings: Mapping[str, Any]) -> bool:
     """True when the deployment says it is production (stricter checks apply)."""
-    return str(settings.get("ENV_NAME", "")).lower() in {"production", "prod"}
+    return settings.get("ENV_NAME") == "production"

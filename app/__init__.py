@@ -114,6 +114,22 @@ def _migrations_dir():
     return Path(__file__).resolve().parent.parent / "migrations"
 
 
+MIN_KEY_LENGTH = 32
+MIN_KEY_SYMBOLS = 10  # a random key of 32 characters uses many; "aaaa…" or "1212…" does not
+KEY_RECIPE = 'python -c "import secrets; print(secrets.token_urlsafe(48))"'
+
+
+def _weak_key(key: str) -> str | None:
+    """Why ``key`` cannot sign production sessions, or None."""
+    if not key:
+        return "must be set"
+    if len(key) < MIN_KEY_LENGTH:
+        return f"must be at least {MIN_KEY_LENGTH} characters"
+    if len(set(key)) < MIN_KEY_SYMBOLS:
+        return "must be random (it repeats a few characters)"
+    return None
+
+
 def _check_settings(app: Flask) -> None:
     if not app.config.get("DATABASE_URL") and not app.config.get("SQLALCHEMY_DATABASE_URI"):
         raise RuntimeError(
@@ -125,9 +141,11 @@ def _check_settings(app: Flask) -> None:
             raise RuntimeError(
                 "WHATSAPP_APP_SECRET must be set in production: webhook signatures are verified with it."
             )
+    if is_production(app.config):
+        problem = _weak_key(app.config.get("SECRET_KEY") or "")
+        if problem:
+            raise RuntimeError(f"SECRET_KEY {problem} in production; make one with `{KEY_RECIPE}`.")
     if not app.config.get("SECRET_KEY"):
-        if is_production(app.config):
-            raise RuntimeError("SECRET_KEY must be set in production.")
         # Development default: sessions do not survive a restart, which is fine for a laptop.
         import secrets
 

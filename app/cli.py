@@ -14,9 +14,13 @@ from app import create_app
 
 def _app_from_environment():
     from app import embedded
+    from config import SettingsError
 
-    embedded.ensure_services()
-    return create_app()
+    try:
+        embedded.ensure_services()
+        return create_app()
+    except (SettingsError, RuntimeError) as exc:  # a setting to fix: one clear line, no traceback
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.group(cls=FlaskGroup, create_app=_app_from_environment, add_version_option=False)

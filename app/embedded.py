@@ -107,11 +107,19 @@ def ensure_services(environ: MutableMapping[str, str] | None = None) -> None:
     """Fill ``DATABASE_URL`` and ``REDIS_URL`` with embedded servers when they are unset (and, in
     development, ``SECRET_KEY`` with a key kept in the data folder)."""
     env = os.environ if environ is None else environ
-    from config import is_production, load_settings
+    from config import SettingsError, is_production, load_settings
 
     settings = load_settings(env)
     data_dir = settings["DATA_DIR"]
-    if not env.get("SECRET_KEY") and not is_production(settings):
+    if is_production(settings):
+        missing = [name for name in ("DATABASE_URL", "REDIS_URL") if not env.get(name)]
+        if missing:
+            # Embedded servers are for a laptop: production data lives on servers someone backs up.
+            raise SettingsError(
+                f"{' and '.join(missing)} must be set in production (no embedded servers there)."
+            )
+        return
+    if not env.get("SECRET_KEY"):
         env["SECRET_KEY"] = development_secret(data_dir)
     if not env.get("DATABASE_URL"):
         env["DATABASE_URL"] = postgres_url(data_dir)

@@ -29,6 +29,7 @@ WORKER_NICE = 19
 # webhook's waits for PostgreSQL's commit and Redis. Sync (1) by default: on 2 shared cores the
 # benchmark has not shown a consistent gain yet.
 WEB_THREADS = 1
+GAVE_UP = 1  # serve's exit code when a child kept exiting and everything was stopped
 
 
 def background_priority() -> None:
@@ -66,6 +67,7 @@ class Supervisor:
         self.children = children
         self.env = env
         self._stopping = False
+        self._gave_up = False
 
     @classmethod
     def for_app(
@@ -99,6 +101,8 @@ class Supervisor:
                 f"{host}:{port}",
                 "--access-logfile",
                 "-",
+                "--logger-class",
+                "app.access_log.AccessLogger",  # no webhook token in the access log
                 "--graceful-timeout",
                 "5",
                 "wsgi:app",
@@ -139,7 +143,9 @@ class Supervisor:
         self._stopping = True
 
     def run(self) -> int:
-        """Run until asked to stop; returns the exit code for the CLI."""
+        """Run until asked to stop; returns the exit code for the CLI: 0 for a requested stop,
+        GAVE_UP when a child kept exiting (a process manager must see a failure, not a clean
+        stop)."""
         signal.signal(signal.SIGINT, self._handle_signal)
         signal.signal(signal.SIGTERM, self._handle_signal)
         for child in self.children:
@@ -152,7 +158,7 @@ class Supervisor:
                         self._restart(child)
         finally:
             self.stop()
-        return 0
+        return GAVE_UP if self._gave_up else 0
 
     def _restart(self, child: Child) -> None:
         now = time.monotonic()
@@ -160,6 +166,7 @@ class Supervisor:
         if len(child.restarts) > 5:
             log.error("%s keeps exiting (code %s); stopping everything", child.name, child.process.returncode)
             self._stopping = True
+            self._gave_up = True
             return
         log.warning("%s exited with code %s; restarting", child.name, child.process.returncode)
         self._signal_group(child, signal.SIGTERM)  # e.g. the scheduler of a killed RQ worker

@@ -77,6 +77,8 @@ def _test_app(database_url: str, redis_url: str) -> Flask:
             "SECRET_KEY": "test-secret",
             "OPENAI_API_KEY": "",
             "RQ_QUEUE": "investochat-test",
+            # The suite asks many questions from one address; tests/test_api.py tests the limit.
+            "ASK_RATE_LIMIT": "10000/minute",
         }
     )
     application.test_client_class = ServedClient

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from app.commands.catalog import DEMO_DIR, DEMO_PROJECT, ingest_files
+from app.extensions import limiter
 
 DEMO_SOURCE = "Aravali_Crest_Brochure.pdf"
 
@@ -132,3 +133,41 @@ def test_an_oversized_body_is_refused(demo_client):
     response = demo_client.post("/api/ask", data=payload, content_type="application/json")
     assert response.status_code == 413
     assert response.is_json
+
+
+@pytest.fixture
+def api_settings(app):
+    """Lets a test change the API's settings; puts them back afterwards (and empties the limits)."""
+    saved = {key: app.config[key] for key in ("ASK_RATE_LIMIT", "API_TOKENS")}
+    limiter.reset()
+    yield app.config
+    app.config.update(saved)
+    limiter.reset()
+
+
+def _ask(client, **headers):
+    return client.post("/api/ask", json={"question": "What is the payment plan?"}, headers=headers)
+
+
+def test_each_address_may_ask_only_so_often(demo_client, api_settings):
+    api_settings["ASK_RATE_LIMIT"] = "2/minute"
+    codes = [_ask(demo_client).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+    refused = _ask(demo_client)
+    assert refused.is_json and int(refused.headers["Retry-After"]) > 0
+    other = demo_client.post(
+        "/api/ask",
+        json={"question": "What is the payment plan?"},
+        environ_base={"REMOTE_ADDR": "198.51.100.4"},
+    )
+    assert other.status_code == 200  # another address has its own allowance
+
+
+def test_with_api_tokens_set_a_bearer_token_is_required(demo_client, api_settings):
+    api_settings["API_TOKENS"] = ["first-token-3f9a", "second-token-77c2"]
+    for headers in ({}, {"Authorization": "Bearer wrong-token"}, {"Authorization": "first-token-3f9a"}):
+        refused = _ask(demo_client, **headers)
+        assert refused.status_code == 401 and refused.is_json
+        assert refused.headers["WWW-Authenticate"].startswith("Bearer")
+        assert "Authorization: Bearer" in refused.get_json()["message"]
+    assert _ask(demo_client, Authorization="Bearer second-token-77c2").status_code == 200

@@ -4,6 +4,7 @@ never show the values bound to them."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -11,8 +12,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from app import create_app
 from app.extensions import db, limiter
-from tests.conftest import _test_app
 from tests.portal_helpers import PASSWORD, csrf_token, login, make_user
 from tests.served import ROOT, free_port
 
@@ -77,11 +78,23 @@ def test_deactivation_ends_sessions_and_reactivation_does_not_bring_them_back(ap
     assert login(fresh, "paused@example.com").status_code == 302  # a new login works
 
 
-def test_hsts_is_sent_in_production_only(database_url, redis_url, monkeypatch):
-    monkeypatch.setenv("INVESTOCHAT_ENV", "production")
-    monkeypatch.setenv("SECRET_KEY", "k" * 8 + "Q2v9LmT4xR7pW1sZ8nB3cF6hJ0dG5aY")
-    monkeypatch.setenv("WHATSAPP_APP_SECRET", "app-secret-for-tests")
-    production = _test_app(database_url, redis_url)
+STRONG_KEY = "Q2v9LmT4xR7pW1sZ8nB3cF6hJ0dG5aYk"
+
+
+def _production_app(database_url: str, redis_url: str, key: str = STRONG_KEY):
+    return create_app(
+        {
+            "ENV_NAME": "production",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": key,
+            "WHATSAPP_APP_SECRET": "app-secret-for-tests",
+        }
+    )
+
+
+def test_hsts_is_sent_in_production_only(database_url, redis_url):
+    production = _production_app(database_url, redis_url)
     response = production.test_client().get("/login", base_url="https://portal.example")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
 
@@ -128,3 +141,49 @@ def test_the_password_helper_is_not_a_weak_password():
     from app.portal.accounts import password_problem
 
     assert password_problem(PASSWORD) is None
+
+
+def test_environment_names_are_read_strictly():
+    from config import SettingsError, environment_name
+
+    assert environment_name(" Production ") == "production"
+    assert environment_name("prod") == "production" and environment_name("dev") == "development"
+    with pytest.raises(SettingsError, match="not an environment this app knows"):
+        environment_name("staging")
+
+
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [("a", "at least 32 characters"), ("ab" * 20, "must be random"), ("", "must be set")],
+)
+def test_production_refuses_a_weak_signing_key(database_url, redis_url, key, problem):
+    with pytest.raises(RuntimeError, match=problem):
+        _production_app(database_url, redis_url, key)
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_production_without_database_and_redis_urls_refuses_to_start(tmp_path):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "REDIS_URL", "INVESTOCHAT_ENV", "FLASK_ENV")
+    }
+    env.update(
+        INVESTOCHAT_ENV="production",
+        SECRET_KEY=STRONG_KEY,
+        WHATSAPP_APP_SECRET="app-secret-for-tests",
+        INVESTOCHAT_DATA_DIR=str(tmp_path),
+    )
+    done = _cli(env, "db", "current")
+    assert done.returncode == 1
+    assert "DATABASE_URL and REDIS_URL must be set in production" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert list(tmp_path.iterdir()) == []  # no embedded server was started in the data folder
+
+    typo = _cli({**env, "INVESTOCHAT_ENV": "Prodution"}, "db", "current")
+    assert typo.returncode == 1 and "'Prodution' is not an environment" in typo.stderr

@@ -26,9 +26,11 @@ from sqlalchemy.engine import make_url
 from tests.served import (
     DEMO_PROJECT,
     ROOT,
+    SERVE_OPTIONS,
     STOP_TIMEOUT,
     ServedTree,
     demo_databases,
+    free_port,
     responds,
     run_cli,
     served_env,
@@ -232,3 +234,23 @@ def test_long_lived_processes_keep_their_startup_objects_out_of_the_collector(se
 
     assert done.returncode == 0, done.stderr
     assert int(done.stdout.split()[-1]) > 10_000  # the app's objects, not a handful
+
+
+def test_serve_exits_non_zero_when_it_gives_up_on_a_child_that_keeps_exiting(serve_env, tmp_path):
+    """Redis unreachable: the dispatcher and the worker exit as soon as they start; serve restarts
+    them, then stops everything and says so with its exit code (a process manager then sees a
+    failure to act on, not a clean stop)."""
+    env = {**serve_env, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    log = tmp_path / "serve.log"
+    with log.open("w") as output:
+        done = subprocess.run(
+            [sys.executable, "-m", "app", "serve", *SERVE_OPTIONS, "--port", str(free_port())],
+            env=env,
+            cwd=ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            timeout=240,
+        )
+    text = log.read_text()
+    assert "keeps exiting" in text, text[-3000:]
+    assert done.returncode != 0

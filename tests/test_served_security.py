@@ -143,3 +143,13 @@ def test_poison_query_strings_get_a_clear_answer_never_a_server_error(tree):
     status, _, body = partner.request("/partner/leads?q=%00")
     assert status == 400 and "NUL character" in body
     assert "Traceback" not in tree.log_tail()
+
+
+def test_a_token_in_the_query_string_never_reaches_the_access_log(tree):
+    secret = "wati-shared-token-4c1d9e"
+    status, _, _ = Visitor(tree).request(f"/webhooks/wati?token={secret}&page=2")
+    assert status in (403, 405)
+    tree.wait(lambda: "/webhooks/wati?" in tree.log_tail(), "the access log line")
+    log = tree.log_tail()
+    assert secret not in log
+    assert "/webhooks/wati?token=[redacted]&page=2" in log
