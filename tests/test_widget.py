@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from app.cli import main
 from app.conversation.service import lead_for
-from app.extensions import db
+from app.extensions import db, limiter
 from app.models import Activity, InboundEvent, Lead, Message, OutboxEvent
 from app.widget.conversations import CONSENT, issue_token, read_token
 from tests.fakes.graph_server import FakeGraph
@@ -33,11 +33,16 @@ def widget(app_ctx, runner):
     """The demo project loaded, generous rate limits, and WhatsApp pointed at a fake Graph."""
     assert runner.invoke(main, ["demo", "load"]).exit_code == 0
     config = app_ctx.config
-    keys = ("WIDGET_START_LIMIT", "WIDGET_MESSAGE_LIMIT", "WIDGET_ALLOWED_ORIGINS")
+    keys = ("WIDGET_START_LIMIT", "WIDGET_MESSAGE_LIMIT", "WIDGET_PHONE_LIMIT", "WIDGET_ALLOWED_ORIGINS")
     saved = {key: config.get(key) for key in keys}
     with FakeGraph() as graph:
         saved |= {key: config.get(key) for key in graph.config()}
-        config.update(graph.config(), WIDGET_START_LIMIT="1000/minute", WIDGET_MESSAGE_LIMIT="1000/minute")
+        config.update(
+            graph.config(),
+            WIDGET_START_LIMIT="1000/minute",
+            WIDGET_MESSAGE_LIMIT="1000/minute",
+            WIDGET_PHONE_LIMIT="1000/minute",
+        )
         yield graph
     config.update(saved)
 
@@ -344,3 +349,49 @@ def test_behind_a_trusted_proxy_each_visitor_has_their_own_limit(database_url, r
     assert start_from(visitor) == 200
     assert start_from(visitor) == 429
     assert start_from(neighbour) == 200  # another visitor behind the same proxy
+
+
+def test_another_site_cannot_start_chats_or_send_messages(client, widget, app_ctx):
+    app_ctx.config["WIDGET_ALLOWED_ORIGINS"] = "https://www.developer.example"
+    data = {"name": "Meera Kapoor", "phone": "98111 55507", "consent": "yes", "project": PROJECT}
+    hostile = client.post("/widget/start", data=data, headers={**HTMX, "Origin": "https://evil.example"})
+    assert hostile.status_code == 403
+    assert "website it belongs to" in hostile.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Lead)) == 0
+
+    own = client.post("/widget/start", data=data, headers={**HTMX, "Origin": "http://localhost"})
+    token = token_of(own)
+    sent = client.post(
+        "/widget/messages",
+        data={"text": "price?", "mid": uuid.uuid4().hex},
+        headers={**HTMX, "X-Widget-Token": token, "Origin": "https://evil.example"},
+    )
+    assert sent.status_code == 403
+    listed = client.post(
+        "/widget/start", data=data, headers={**HTMX, "Origin": "https://www.developer.example"}
+    )
+    assert listed.status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(Lead)) == 2
+
+
+def test_one_number_can_start_only_so_many_chats_from_any_address(client, widget, app_ctx):
+    app_ctx.config["WIDGET_PHONE_LIMIT"] = "2/day"
+    limiter.reset()
+    codes = [
+        client.post(
+            "/widget/start",
+            data={"name": "Meera Kapoor", "phone": phone, "consent": "yes"},
+            headers=HTMX,
+            environ_base={"REMOTE_ADDR": address},
+        ).status_code
+        for phone, address in (
+            ("98111 55508", "198.51.100.1"),
+            ("+91 9811155508", "198.51.100.2"),
+            ("0091-98111-55508", "198.51.100.3"),
+        )
+    ]
+    assert codes == [200, 200, 429]
+    other_number = client.post(
+        "/widget/start", data={"name": "Ravi", "phone": "98111 55509", "consent": "yes"}, headers=HTMX
+    )
+    assert other_number.status_code == 200

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.blueprints.fragments import page_or_fragment
 from app.blueprints.widget import bp
+from app.channels.phones import normalize_phone
 from app.conversation.unanswered import FAILED
 from app.extensions import db, limiter
 from app.models import Lead, Message, Project
@@ -61,6 +62,35 @@ def _project_name(project: Project | None) -> str | None:
     return project.name if project else None
 
 
+def _per_phone() -> str:
+    """The rate-limit key of a start: the number typed, however it is spaced, so a page cannot
+    have many visitors (or one script from many addresses) start chats for one number."""
+    typed = request.form.get("phone", "")
+    try:
+        number = normalize_phone(typed)
+    except ValueError:
+        number = "".join(ch for ch in typed if ch.isdigit())[-15:] or "none"
+    return f"widget-phone:{number}"
+
+
+@bp.before_request
+def _same_origin_posts():
+    """Only our own pages (the widget's iframe) and the sites in WIDGET_ALLOWED_ORIGINS may post
+    to the widget: a hostile page must not make its visitors' browsers create leads. A browser
+    always sends Origin with a cross-site POST; a client without one is no browser driven by
+    another site, and the rate limits still apply to it."""
+    if request.method != "POST":
+        return None
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return None
+    allowed = {request.host_url.rstrip("/"), *current_app.config.get("WIDGET_ALLOWED_ORIGINS", "").split()}
+    if origin.rstrip("/") not in allowed:
+        current_app.logger.warning("widget POST from another site refused (Origin %s)", origin[:100])
+        abort(403, description="This chat can only be used from the website it belongs to.")
+    return None
+
+
 @bp.get("/")
 def page():
     """The widget: the start form (or, through widget.js, a conversation resumed)."""
@@ -72,6 +102,7 @@ def page():
 
 @bp.post("/start")
 @limiter.limit(lambda: current_app.config["WIDGET_START_LIMIT"])
+@limiter.limit(lambda: current_app.config["WIDGET_PHONE_LIMIT"], key_func=_per_phone)
 def start():
     """Name, phone and consent in; the chat, holding its conversation token, out."""
     form = request.form
