@@ -21,7 +21,7 @@ from app.airtable.setup import check_base, setup_base
 from app.cli import main
 from app.extensions import db
 from app.models import Activity, Deal, Lead, OutboxEvent
-from tests.fakes.airtable_server import FakeAirtable
+from tests.fakes.airtable_server import MERGE_FIELD_TYPES, FakeAirtable
 from tests.portal_helpers import CSRF_RE, login, make_user
 from tests.whatsapp_helpers import QUALIFYING_REPLIES
 
@@ -203,6 +203,115 @@ def test_a_record_the_partner_deleted_comes_back_whole_when_the_lead_changes(bas
     assert len(rows) == 1
     assert rows[0]["fields"]["Partner Notes"] == "Prefers a call after 6 pm"
     assert rows[0]["fields"]["Phone"] == lead.phone and rows[0]["fields"]["Score"] == 4  # not only the change
+
+
+# -- brokers ---------------------------------------------------------------------------------
+
+
+def broker_row(base: FakeAirtable, broker) -> dict | None:
+    """The broker's record in Brokers (found by its Broker ID), or None."""
+    return base.find(base.base_id, BROKERS, "Broker ID", f"B-{broker.id:06d}")
+
+
+def merge_fields_sent(base: FakeAirtable) -> set[tuple[str, ...]]:
+    """Every ``fieldsToMergeOn`` the app has sent so far."""
+    bodies = [r.body for r in base.requests if r.method in ("PATCH", "PUT") and isinstance(r.body, dict)]
+    return {tuple(b["performUpsert"]["fieldsToMergeOn"]) for b in bodies if b.get("performUpsert")}
+
+
+def test_every_table_is_upserted_on_a_field_type_airtable_merges_on():
+    for table in TABLES:
+        key = table.field(table.key)
+        assert key.type in MERGE_FIELD_TYPES, f"{table.name} is keyed on {key.name} ({key.type})"
+
+
+def test_brokers_reach_airtable_keyed_on_their_broker_id(base, app_ctx):
+    asha = make_user(
+        "asha.kapoor@brokers.test", name="Asha Kapoor", phone="+919811160001", areas=["Golf Course Road"]
+    )
+    make_user("dev.malhotra@brokers.test", name="Dev Malhotra")
+
+    result = run_push(app_ctx)
+
+    assert result.error is None and result.records[BROKERS] == 2
+    fields = broker_row(base, asha)["fields"]
+    assert fields["Email"] == "asha.kapoor@brokers.test" and fields["Name"] == "Asha Kapoor"
+    assert fields["Phone"] == "+919811160001" and fields["Areas"] == "Golf Course Road"
+    assert fields["Max Active Leads"] == 10 and fields["Active"] is True
+    assert ("Broker ID",) in merge_fields_sent(base) and ("Email",) not in merge_fields_sent(base)
+
+    asha.email = "asha@brokers.test"  # a new login: still the same broker, the same record
+    assert run_push(app_ctx).error is None
+    assert len(base.records(base.base_id, BROKERS)) == 2
+    assert broker_row(base, asha)["fields"]["Email"] == "asha@brokers.test"
+
+
+def test_a_deal_typed_in_airtable_keeps_the_broker_picked_there(base, runner, app_ctx):
+    owner = make_user("neel.shah@brokers.test", name="Neel Shah")
+    closer = make_user("ritu.verma@brokers.test", name="Ritu Verma")
+    lead, lead_row = pushed_lead(base, runner, app_ctx, "+91 98111 42005", broker_id=owner.id)
+    assert lead_row["fields"]["Assigned Broker"] == [broker_row(base, owner)["id"]]
+    fields = {
+        "Lead": [lead_row["id"]],
+        "Broker": [broker_row(base, closer)["id"]],
+        "Project": "Aravali Crest",
+        "Unit Type": "3 BHK",
+        "Deal Value": 42_000_000,
+    }
+    record_id = base.add_record(base.base_id, DEALS, fields)
+
+    result = run_pull(app_ctx)
+
+    assert result.error is None and result.deals_created == 1
+    deal = db.session.scalars(select(Deal).where(Deal.lead_id == lead.id)).one()
+    assert deal.broker_id == closer.id
+    assert base.record(base.base_id, DEALS, record_id)["fields"]["Broker"] == [broker_row(base, closer)["id"]]
+
+    base.edit_record(base.base_id, DEALS, record_id, {"Broker": [broker_row(base, owner)["id"]]})
+    run_pull(app_ctx)
+    db.session.refresh(deal)
+    assert deal.broker_id == owner.id
+
+
+def build_base_without_broker_ids(airtable: FakeAirtable) -> None:
+    """The partner's base as the first setup made it: Brokers without the Broker ID field."""
+    table_ids: dict[str, str] = {}
+    for table in TABLES:
+        fields = [spec.definition(table_ids) for spec in table.fields if spec.name != "Broker ID"]
+        table_ids[table.name] = airtable.create_table(airtable.base_id, table.name, fields)
+
+
+def test_an_older_base_gets_the_broker_id_from_setup_and_keeps_the_brokers_typed_there(
+    airtable, runner, app_ctx
+):
+    build_base_without_broker_ids(airtable)
+    meera = make_user("meera.iyer@brokers.test", name="Meera Iyer")
+    typed = airtable.add_record(
+        airtable.base_id, BROKERS, {"Email": "Meera.Iyer@brokers.test", "Name": "Meera"}
+    )
+    lead = converse(runner, "+91 98111 42006")
+
+    before_setup = run_push(app_ctx)
+    assert "Broker ID" in before_setup.error and "investochat airtable setup" in before_setup.error
+    row = airtable_row(airtable, lead)  # the leads went through all the same
+    airtable.edit_record(airtable.base_id, LEADS, row["id"], {"Assigned Broker": [typed]})
+
+    db.session.commit()  # the command runs in an app context of its own
+    setup = runner.invoke(main, ["airtable", "setup"])
+    assert setup.exit_code == 0, setup.output
+    assert "created field 'Brokers.Broker ID' (singleLineText)" in setup.output
+    assert (
+        f"Brokers: filled in Broker ID B-{meera.id:06d} of the record of Meera.Iyer@brokers.test"
+        in setup.output
+    )
+
+    assert run_push(app_ctx).error is None
+    brokers = airtable.records(airtable.base_id, BROKERS)
+    assert [b["id"] for b in brokers] == [typed]  # updated in place, not copied
+    assert brokers[0]["fields"]["Name"] == "Meera Iyer"
+    assert run_pull(app_ctx).error is None
+    db.session.refresh(lead)
+    assert lead.broker_id == meera.id
 
 
 # -- faults ----------------------------------------------------------------------------------
@@ -395,6 +504,7 @@ def test_the_guide_lists_every_field_with_its_owner(partner):
         assert table.name in page
         for spec in table.fields:
             assert spec.name in page
+    assert "Broker ID (key)" in page and "Email (key)" not in page
     assert "Shared" in page and "App" in page
 
 

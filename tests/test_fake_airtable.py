@@ -145,9 +145,9 @@ def test_batch_create_sends_chunks_of_ten(leads: Table, airtable: FakeAirtable) 
 def test_more_than_ten_records_in_one_request_is_rejected(
     api: Api, leads: Table, airtable: FakeAirtable, method: str
 ) -> None:
-    body: dict[str, Any] = {"records": [{"fields": {"Phone": f"+91{i}"}} for i in range(11)]}
+    body: dict[str, Any] = {"records": [{"fields": {"Name": f"Lead {i}"}} for i in range(11)]}
     if method == "PATCH":
-        body["performUpsert"] = {"fieldsToMergeOn": ["Phone"]}
+        body["performUpsert"] = {"fieldsToMergeOn": ["Name"]}
 
     with pytest.raises(requests.HTTPError) as excinfo:
         api.request(method, leads.urls.records, json=body)
@@ -159,36 +159,116 @@ def test_more_than_ten_records_in_one_request_is_rejected(
 
 def test_batch_upsert_creates_then_updates_on_the_merge_key(leads: Table, airtable: FakeAirtable) -> None:
     first = leads.batch_upsert(
-        [{"fields": {"Phone": "+919811111111", "Status": "New"}}, {"fields": {"Phone": "+919822222222"}}],
-        key_fields=["Phone"],
+        [
+            {"fields": {"Name": "Kavya Menon", "Phone": "+919811111111", "Status": "New"}},
+            {"fields": {"Name": "Rohan Bhatt", "Phone": "+919822222222"}},
+        ],
+        key_fields=["Name"],
     )
     assert len(first["createdRecords"]) == 2 and first["updatedRecords"] == []
     assert [record["id"] for record in first["records"]] == first["createdRecords"]
 
     second = leads.batch_upsert(
         [
-            {"fields": {"Phone": "+919822222222", "Status": "Hot"}},
-            {"fields": {"Phone": "+919811111111", "Budget": 3}},
+            {"fields": {"Name": "Rohan Bhatt", "Status": "Hot"}},
+            {"fields": {"Name": "Kavya Menon", "Budget": 3}},
         ],
-        key_fields=["Phone"],
+        key_fields=["Name"],
     )
 
     assert second["createdRecords"] == []
     assert second["updatedRecords"] == list(reversed(first["createdRecords"]))
     assert len(airtable.records(airtable.base_id, "Leads")) == 2
-    kept = airtable.find(airtable.base_id, "Leads", "Phone", "+919811111111")
-    assert kept is not None and kept["fields"] == {"Phone": "+919811111111", "Status": "New", "Budget": 3}
+    kept = airtable.find(airtable.base_id, "Leads", "Name", "Kavya Menon")
+    assert kept is not None
+    assert kept["fields"] == {"Name": "Kavya Menon", "Phone": "+919811111111", "Status": "New", "Budget": 3}
     upserts = [r.body for r in airtable.requests if r.method == "PATCH"]
-    assert all(body["performUpsert"] == {"fieldsToMergeOn": ["Phone"]} for body in upserts)
+    assert all(body["performUpsert"] == {"fieldsToMergeOn": ["Name"]} for body in upserts)
 
 
 def test_upsert_with_two_matching_records_is_refused(leads: Table, airtable: FakeAirtable) -> None:
     for _ in range(2):
-        airtable.add_record(airtable.base_id, "Leads", {"Phone": "+919833333333"})
+        airtable.add_record(airtable.base_id, "Leads", {"Name": "Ishaan Rao"})
     with pytest.raises(requests.HTTPError) as excinfo:
-        leads.batch_upsert([{"fields": {"Phone": "+919833333333", "Status": "Hot"}}], key_fields=["Phone"])
+        leads.batch_upsert([{"fields": {"Name": "Ishaan Rao", "Status": "Hot"}}], key_fields=["Name"])
     assert _error(excinfo)[0] == 422
+    assert _error_type(excinfo) == "MULTIPLE_MATCHES_FOR_UPSERT"
     assert all("Status" not in r["fields"] for r in airtable.records(airtable.base_id, "Leads"))
+
+
+# Airtable's reference for updating records: merge fields are "number, text, long text, single
+# select, multiple select, date" and never computed.
+MERGE_KEYS: dict[str, tuple[dict[str, Any], Any]] = {
+    "singleLineText": ({}, "B-000007"),
+    "multilineText": ({}, "Tower C, unit 1402"),
+    "number": ({"precision": 0}, 42),
+    "singleSelect": ({"choices": [{"name": "Gold"}]}, "Gold"),
+    "multipleSelects": ({"choices": [{"name": "Sector 65"}]}, ["Sector 65"]),
+    "date": ({"dateFormat": {"name": "iso"}}, "2025-03-01"),
+}
+REFUSED_MERGE_KEYS: dict[str, tuple[dict[str, Any], Any]] = {
+    "email": ({}, "meera@brokers.test"),
+    "phoneNumber": ({}, "+919811150001"),
+    "url": ({}, "https://aravali-crest.example/brochure"),
+    "currency": ({"precision": 2, "symbol": "₹"}, 50_000_000),
+    "dateTime": (
+        {"dateFormat": {"name": "iso"}, "timeFormat": {"name": "24hour"}, "timeZone": "utc"},
+        "2025-03-01T09:00:00.000Z",
+    ),
+    "checkbox": ({"color": "greenBright", "icon": "check"}, True),
+}
+
+
+def _keyed_table(api: Api, airtable: FakeAirtable, field_type: str, options: dict[str, Any]) -> Table:
+    """A table whose second field, "Key", is of ``field_type``."""
+    key: dict[str, Any] = {"name": "Key", "type": field_type}
+    if options:
+        key["options"] = options
+    fields = [{"name": "Label", "type": "singleLineText"}, key]
+    return api.base(airtable.base_id).create_table(f"Keyed {field_type}", fields)
+
+
+@pytest.mark.parametrize("field_type", MERGE_KEYS)
+def test_upserts_merge_on_the_documented_field_types(
+    api: Api, airtable: FakeAirtable, field_type: str
+) -> None:
+    options, value = MERGE_KEYS[field_type]
+    table = _keyed_table(api, airtable, field_type, options)
+
+    first = table.batch_upsert([{"fields": {"Key": value, "Label": "first"}}], key_fields=["Key"])
+    second = table.batch_upsert([{"fields": {"Key": value, "Label": "second"}}], key_fields=["Key"])
+
+    assert second["updatedRecords"] == first["createdRecords"]
+    assert [r["fields"]["Label"] for r in airtable.records(airtable.base_id, table.id)] == ["second"]
+
+
+@pytest.mark.parametrize("field_type", REFUSED_MERGE_KEYS)
+def test_upserts_on_any_other_field_type_are_refused_with_422(
+    api: Api, airtable: FakeAirtable, field_type: str
+) -> None:
+    options, value = REFUSED_MERGE_KEYS[field_type]
+    table = _keyed_table(api, airtable, field_type, options)
+
+    with pytest.raises(requests.HTTPError) as excinfo:
+        table.batch_upsert([{"fields": {"Key": value, "Label": "first"}}], key_fields=["Key"])
+
+    status, body = _error(excinfo)
+    assert status == 422
+    assert body["error"]["type"] == "INVALID_REQUEST_UNKNOWN"
+    assert f'"Key" ({field_type}) cannot be used in fieldsToMergeOn' in body["error"]["message"]
+    assert airtable.records(airtable.base_id, table.id) == []
+
+
+def test_a_computed_field_is_no_merge_key(api: Api, airtable: FakeAirtable) -> None:
+    airtable.create_table(
+        airtable.base_id,
+        "Computed",
+        [{"name": "Label", "type": "singleLineText"}, {"name": "No", "type": "autoNumber"}],
+    )
+    body = {"records": [{"fields": {"No": 1, "Label": "x"}}], "performUpsert": {"fieldsToMergeOn": ["No"]}}
+    with pytest.raises(requests.HTTPError) as excinfo:
+        api.request("PATCH", api.table(airtable.base_id, "Computed").urls.records, json=body)
+    assert _error(excinfo)[0] == 422 and "(autoNumber)" in _error(excinfo)[1]["error"]["message"]
 
 
 def test_update_and_replace_one_record(leads: Table, airtable: FakeAirtable) -> None:

@@ -115,6 +115,8 @@ def classify(exc: requests.HTTPError) -> SyncError:
         error = (body or {}).get("error") if isinstance(body, dict) else None
         if isinstance(error, dict):
             detail = f"{error.get('type', '')}: {error.get('message', '')}".strip(": ")
+            if error.get("type") == "UNKNOWN_FIELD_NAME":  # a base set up by an older version
+                detail += "; run `investochat airtable setup` to add the missing field"
         elif isinstance(error, str):
             detail = error
         elif isinstance(body, dict) and body.get("errors"):

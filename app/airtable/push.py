@@ -4,8 +4,9 @@ Each run takes the due outbox events in id order, renders the rows they touch fr
 database as it is now (so replaying an event sends today's truth, not a stale snapshot), and
 upserts (``app.airtable.writer``) only the fields that differ from what Airtable last held —
 brokers first, then leads, deals, and the leads' activity log. Upserts are keyed on stable
-fields (a broker's email, "Lead ID", "Deal ID", "Activity ID"), at most 10 records a request, so
-a run that dies half-way is simply run again: nothing is created twice.
+text fields the app writes ("Broker ID", "Lead ID", "Deal ID", "Activity ID"; Airtable cannot
+merge on an email), at most 10 records a request, so a run that dies half-way is simply run
+again: nothing is created twice.
 
 Failures: a 429 pauses all requests to the base for ``AIRTABLE_RATE_LIMIT_PAUSE`` seconds
 (Airtable's 30); a 5xx or a network error puts the events back with an exponential back-off;

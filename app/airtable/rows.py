@@ -31,6 +31,11 @@ def lead_key(lead_id: int) -> str:
     return f"IC-{lead_id:06d}"
 
 
+def broker_key(user_id: int) -> str:
+    """The stable "Broker ID" of a broker (B-000012): unlike the email, it never changes."""
+    return f"B-{user_id:06d}"
+
+
 def deal_key(deal_id: int) -> str:
     return f"D-{deal_id:06d}"
 
@@ -83,6 +88,7 @@ def broker_fields(user: User) -> dict[str, Any]:
         "Areas": ", ".join(user.areas or []),
         "Max Active Leads": user.max_active_leads,
         "Active": bool(user.active),
+        "Broker ID": broker_key(user.id),
     }
 
 

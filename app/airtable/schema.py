@@ -72,17 +72,39 @@ class Field:
         return body
 
 
+# The field types Airtable can upsert on (``performUpsert.fieldsToMergeOn``), from its reference
+# for updating records: number, text, long text, single select, multiple select, date.
+MERGE_KEY_TYPES = frozenset(
+    {"number", "singleLineText", "multilineText", "singleSelect", "multipleSelects", "date"}
+)
+
+
 @dataclass(frozen=True)
 class Table:
-    """One Airtable table: its key field (first, the primary field) and the rest."""
+    """One Airtable table: its fields (the first is the primary field, the one Airtable shows
+    for a linked record) and the key the sync upserts on (the primary field unless named)."""
 
     name: str
     fields: tuple[Field, ...]
     description: str = ""
+    key_field: str = ""
+
+    def __post_init__(self) -> None:
+        key = self.field(self.key)
+        if key is None or key.type not in MERGE_KEY_TYPES:
+            raise ValueError(
+                f"{self.name}: the key {self.key!r} must be a field of a type Airtable can upsert on "
+                f"({', '.join(sorted(MERGE_KEY_TYPES))})"
+            )
 
     @property
     def key(self) -> str:
-        return self.fields[0].name
+        """The field records are matched on: app-written, unique, of a type in MERGE_KEY_TYPES."""
+        return self.key_field or self.fields[0].name
+
+    def field(self, name: str) -> Field | None:
+        """The field called ``name``, or None."""
+        return next((f for f in self.fields if f.name == name), None)
 
     def fields_named(self) -> list[str]:
         return [f.name for f in self.fields]
@@ -95,14 +117,19 @@ TABLES: tuple[Table, ...] = (
     Table(
         BROKERS,
         (
-            Field("Email", "email", note="The broker's login; the key the sync matches on"),
+            Field("Email", "email", note="The broker's login, shown when you pick a broker"),
             Field("Name", "singleLineText"),
             Field("Phone", "phoneNumber"),
             Field("Areas", "singleLineText", note="Localities the broker covers"),
             Field("Max Active Leads", "number", options=_INTEGER),
             Field("Active", "checkbox", options=_CHECKBOX, note="Unticked: the broker can no longer log in"),
+            # Airtable cannot upsert on an email field, and a login may change: the app's own id.
+            Field(
+                "Broker ID", "singleLineText", note="The app's reference (B-000012); the key. Leave it as is"
+            ),
         ),
         "Brokers who work InvestoChat leads (kept by the app; edit them in the portal).",
+        key_field="Broker ID",
     ),
     Table(
         LEADS,

@@ -2,7 +2,8 @@
 
 ``check`` reads the base's schema and names each problem in one line; ``setup`` creates the
 missing tables and fields through the metadata API (it never deletes or retypes anything the
-partner made: a field of the wrong type is reported for the partner to fix).
+partner made: a field of the wrong type is reported for the partner to fix), then gives broker
+records typed into a base set up before it had a "Broker ID" the Broker ID of their broker.
 """
 
 from __future__ import annotations
@@ -10,8 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pyairtable import Api
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from app.airtable.schema import LAST_MODIFIED_FIELD, TABLES, Table
+from app.airtable.rows import broker_key
+from app.airtable.schema import BROKERS, LAST_MODIFIED_FIELD, TABLES, TABLES_BY_NAME, Table
+from app.models import User
 
 
 @dataclass(frozen=True)
@@ -106,3 +111,31 @@ def _add_fields(
         handle.create_field(body["name"], body["type"], options=body.get("options"))
         created.append(f"created field '{table.name}.{spec.name}' ({spec.type})")
     return created
+
+
+def adopt_brokers(session: Session, api: Api, base_id: str) -> list[str]:
+    """Fill in the Broker ID of broker records without one whose email is an InvestoChat broker's
+    (as the partner may have typed them before the base had the field), so the next push updates
+    those records instead of adding copies; returns what was filled in, one line each."""
+    spec = TABLES_BY_NAME[BROKERS]
+    key = spec.key
+    if _schema(api, base_id).get(BROKERS, {}).get("fields", {}).get(key) != spec.field(key).type:
+        return []  # missing or mistyped: ``check`` reports it
+    table = api.table(base_id, BROKERS)
+    records = table.all(fields=["Email", key])
+    taken = {record["fields"][key] for record in records if record["fields"].get(key)}
+    brokers = dict(
+        session.execute(select(func.lower(User.email), User.id).where(User.role == "broker")).all()
+    )
+    updates, filled = [], []
+    for record in records:
+        email = str(record["fields"].get("Email") or "")
+        user_id = brokers.get(email.strip().lower())
+        if record["fields"].get(key) or user_id is None or broker_key(user_id) in taken:
+            continue  # has its key, is no broker of ours, or the broker already has a record
+        taken.add(broker_key(user_id))
+        updates.append({"id": record["id"], "fields": {key: broker_key(user_id)}})
+        filled.append(f"{BROKERS}: filled in {key} {broker_key(user_id)} of the record of {email}")
+    if updates:
+        table.batch_update(updates)
+    return filled

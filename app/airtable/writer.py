@@ -2,7 +2,7 @@
 
 ``Writer.upsert`` sends only the fields that differ from what Airtable last held (the record's
 ``AirtableRecord.fields``), 10 records a request, upserted on the table's key field ("Lead ID",
-"Deal ID", a broker's email ...) so a run that dies half-way is simply run again; it then
+"Deal ID", "Broker ID" ...) so a run that dies half-way is simply run again; it then
 records each record's id and the fields it now holds. A record Airtable refuses for a reason
 retrying cannot fix is set aside and noted (``refused_leads``); one it cannot take now (a 429, a
 5xx, the network) raises ``SyncError`` for the caller to retry the whole round later.

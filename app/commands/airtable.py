@@ -55,11 +55,12 @@ def check() -> None:
 @with_appcontext
 def setup() -> None:
     """Create the missing tables and fields through the metadata API."""
-    from app.airtable.setup import check_base, setup_base
+    from app.airtable.setup import adopt_brokers, check_base, setup_base
 
     api, base_id = _api()
     try:
         created = setup_base(api, base_id)
+        created += adopt_brokers(db.session, api, base_id)
         remaining = check_base(api, base_id)
     except SyncError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -2,9 +2,11 @@
 
     with FakeAirtable() as airtable:
         api = airtable.api(retry_strategy=None)          # or pass airtable.config() to the app
-        table = api.base(airtable.base_id).create_table("Leads", [{"name": "Phone", "type": "phoneNumber"}])
-        table.batch_upsert([{"fields": {"Phone": "+919812345678"}}], key_fields=["Phone"])
-        row = airtable.find(airtable.base_id, "Leads", "Phone", "+919812345678")
+        fields = [{"name": "Lead ID", "type": "singleLineText"}, {"name": "Phone", "type": "phoneNumber"}]
+        table = api.base(airtable.base_id).create_table("Leads", fields)
+        lead = {"fields": {"Lead ID": "IC-000001", "Phone": "+919812345678"}}
+        table.batch_upsert([lead], key_fields=["Lead ID"])  # a text merge key, as Airtable requires
+        row = airtable.find(airtable.base_id, "Leads", "Lead ID", "IC-000001")
         airtable.edit_record(airtable.base_id, "Leads", row["id"], {"Phone": "+919800000000"})
 
 ``api_url`` is what ``pyairtable.Api(token, endpoint_url=...)`` takes (the client appends
@@ -25,11 +27,15 @@ Records API, ``/v0/{baseId}/{tableIdOrName}``:
   deletes one record; ``POST`` creates one (``{"fields"}``) or up to 10 (``{"records"}``);
   ``PATCH/PUT`` with ``{"records"}`` updates up to 10, or upserts with ``performUpsert:
   {"fieldsToMergeOn": [1-3 fields]}`` and answers ``{"records", "createdRecords",
-  "updatedRecords"}``; ``DELETE ?records[]=`` deletes up to 10. Writes honour ``typecast`` and
-  ``returnFieldsByFieldId``, are validated as a whole before anything is stored (a select
-  option ``typecast`` adds stays even if the write is then refused), and store only what
-  changes: writing a field's current value leaves its change time alone. Empty
-  values (``None``, ``""``, ``[]``, ``false``) are left out of answers, as Airtable does.
+  "updatedRecords"}``; ``DELETE ?records[]=`` deletes up to 10. As Airtable's reference for
+  updating records says, a merge field must be a number, text, long text, single select,
+  multiple select or date field (``MERGE_FIELD_TYPES``; never a computed one): an upsert on a
+  field of any other type (email, phone number, currency, link ...) is refused with 422, in
+  every table. Writes honour ``typecast`` and ``returnFieldsByFieldId``, are validated as a
+  whole before anything is stored (a select option ``typecast`` adds stays even if the write is
+  then refused), and store only what changes: writing a field's current value leaves its
+  change time alone. Empty values (``None``, ``""``, ``[]``, ``false``) are left out of
+  answers, as Airtable does.
 
 Metadata API, ``/v0/meta/...``: ``GET bases``, ``GET whoami``, ``GET bases/{id}/tables`` (with
 ``include=visibleFieldIds``), ``POST bases/{id}/tables``, ``PATCH bases/{id}/tables/{table}``,
@@ -59,9 +65,12 @@ an unknown table 403 ``INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND`` (what personal a
 get); an unknown base or record 404 ``{"error": "NOT_FOUND"}``; an unknown field 422
 ``UNKNOWN_FIELD_NAME``; a value the field cannot hold 422 ``INVALID_VALUE_FOR_COLUMN``; a new
 select option without ``typecast`` 422 ``INVALID_MULTIPLE_CHOICE_OPTIONS``; more than 10 (or
-no) records 422 ``INVALID_RECORDS``; going over ``rate_limit`` requests in any one second on a
-base 429 ``{"errors": [{"error": "RATE_LIMIT_REACHED", ...}]}``. The type names of the rarer
-errors (duplicate names, bad field options, several upsert matches) are the fake's own.
+no) records 422 ``INVALID_RECORDS``; a merge field of a type upserts cannot merge on 422
+``INVALID_REQUEST_UNKNOWN``, naming the field and its type; going over ``rate_limit`` requests
+in any one second on a base 429 ``{"errors": [{"error": "RATE_LIMIT_REACHED", ...}]}``. The
+type names of the rarer errors (duplicate names, bad field options, several upsert matches, a
+merge field's type: Airtable's reference documents the rule and the 422, not the type name) are
+the fake's own.
 
 Faults: ``fail_next(status, times)`` answers the next requests with an error (429 with the
 rate-limit body), ``down()``/``up()`` make every request 503 until switched back, ``latency``
@@ -139,6 +148,11 @@ OTHER_TYPES = frozenset(
     }
 )
 FIELD_TYPES = TEXT_TYPES | NUMBER_TYPES | COMPUTED_TYPES | OTHER_TYPES
+# The field types ``performUpsert.fieldsToMergeOn`` may name, from Airtable's reference for
+# updating records: "number, text, long text, single select, multiple select, date".
+MERGE_FIELD_TYPES = frozenset(
+    {"number", "singleLineText", "multilineText", "singleSelect", "multipleSelects", "date"}
+)
 # Options Airtable insists on when a field of the type is created over the API.
 REQUIRED_OPTIONS: dict[str, tuple[str, ...]] = {
     "number": ("precision",),
@@ -1346,7 +1360,14 @@ class FakeAirtable(FakeHTTPService):
         merge_on = perform.get("fieldsToMergeOn") if isinstance(perform, dict) else None
         if not isinstance(merge_on, list) or not 1 <= len(merge_on) <= MAX_MERGE_FIELDS:
             raise _bad_request(f"fieldsToMergeOn must list 1 to {MAX_MERGE_FIELDS} fields")
-        merge_ids = [table.require_field(name).id for name in merge_on]
+        merge_fields = [table.require_field(name) for name in merge_on]
+        for merge_field in merge_fields:
+            if merge_field.type not in MERGE_FIELD_TYPES:
+                raise _bad_request(
+                    f'field "{merge_field.name}" ({merge_field.type}) cannot be used in fieldsToMergeOn; '
+                    "merge fields must be number, text, long text, single select, multiple select or date"
+                )
+        merge_ids = [merge_field.id for merge_field in merge_fields]
         planned: list[tuple[_Record | None, dict[str, Any]]] = []
         keys_in_request: set[tuple[str, ...]] = set()
         for item in items:
@@ -1596,6 +1617,7 @@ __all__ = [
     "AirtableRequest",
     "FakeAirtable",
     "MAX_RECORDS_PER_REQUEST",
+    "MERGE_FIELD_TYPES",
     "RATE_LIMIT_BODY",
     "TEST_BASE_ID",
     "TEST_TOKEN",
