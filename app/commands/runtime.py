@@ -1,8 +1,9 @@
 """Commands that run the product: ``serve`` (web, dispatcher and workers under one supervisor),
-``worker`` and ``dispatch``."""
+and each of its processes on its own: ``web``, ``worker`` and ``dispatch``."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -88,6 +89,36 @@ def _has_accounts() -> bool:
         db.session.remove()
 
 
+@click.command("web")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface (0.0.0.0 in a container).")
+@click.option("--port", default=5000, show_default=True, type=int, help="HTTP port.")
+@click.option("--web-processes", default=2, show_default=True, type=int, help="gunicorn processes.")
+@click.option(
+    "--web-threads",
+    default=None,
+    type=int,
+    help="Threads per gunicorn process (more than 1: gthread workers).  [default: 1]",
+)
+@with_appcontext
+def web(host: str, port: int, web_processes: int, web_threads: int | None) -> None:
+    """Run only the web app, gunicorn started exactly as serve starts it (its access log keeps
+    tokens out), in place of this command: for containers and process managers that run the
+    dispatcher, the workers and cron as processes of their own."""
+    from app.supervisor import WEB_THREADS, Supervisor
+
+    supervisor = Supervisor.for_app(
+        current_app,
+        host=host,
+        port=port,
+        workers=0,
+        web_processes=web_processes,
+        web_threads=WEB_THREADS if web_threads is None else web_threads,
+    )
+    [gunicorn] = [child for child in supervisor.children if child.name == "web"]
+    # exec, not a child: gunicorn gets this process id, so a container's stop signal reaches it.
+    os.execve(gunicorn.argv[0], gunicorn.argv, supervisor.env)
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
 @with_appcontext
@@ -108,4 +139,4 @@ def dispatch() -> None:
     run_dispatcher(current_app)
 
 
-COMMANDS = [serve, worker, dispatch]
+COMMANDS = [serve, web, worker, dispatch]

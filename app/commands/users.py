@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import with_appcontext
 
@@ -30,7 +32,7 @@ def create(email: str, role: str, name: str, password_stdin: bool) -> None:
     taken on the command line, where the shell history and the process list would show it; at
     least 12 characters and not a common one."""
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
