@@ -38,6 +38,7 @@ def _import(module: str):
     except ImportError as exc:
         raise RuntimeError(NOT_INSTALLED) from exc
 
+
 DEFAULT_DATABASE = "investochat"
 _handles: dict[str, object] = {}
 

@@ -28,10 +28,11 @@ from app.channels import (
 from app.channels.posting import retry_after_seconds
 from tests.fakes.graph_server import FakeGraph
 from tests.shared_data import PAYLOADS_DIR, require
-from tests.whatsapp_helpers import meta_envelope, sign, text_message
+from tests.whatsapp_helpers import meta_envelope, meta_text, sign, text_message, user_id_text
 
 SECRET = "test-app-secret"
 LEAD = "+919812345678"
+USER_ID = "IN.7302945518862616"  # a business-scoped user id (invented)
 
 
 @pytest.fixture
@@ -206,6 +207,98 @@ def test_revoke_from_a_real_number_is_other() -> None:
     [message] = parse_webhook(envelope)[0]
     assert (message.kind, message.text, message.phone) == ("other", None, "+972987654321")
     assert message.raw["revoke"]["original_message_id"] == "<ORIGINAL_WHATSAPP_MESSAGE_ID>"
+
+
+# -- business-scoped user ids, numbers libphonenumber cannot place, ads ------------------------
+
+
+def test_a_user_with_a_username_and_no_phone_is_known_by_the_user_id() -> None:
+    payload = user_id_text("wamid.BSUID-ONLY", "Price of a 4 BHK?", USER_ID, username="kavya.invests")
+
+    [message] = parse_webhook(payload)[0]
+
+    assert (message.phone, message.user_id, message.username) == (None, USER_ID, "kavya.invests")
+    assert (message.profile_name, message.kind, message.text) == ("Kavya Iyer", "text", "Price of a 4 BHK?")
+
+
+def test_with_the_phone_too_the_user_id_comes_from_the_contact() -> None:
+    payload = meta_text("wamid.BOTH", "hello", "919812345678")
+    payload["entry"][0]["changes"][0]["value"]["contacts"][0]["user_id"] = USER_ID
+
+    [message] = parse_webhook(payload)[0]
+
+    assert (message.phone, message.user_id, message.profile_name) == (LEAD, USER_ID, "Rohan Mehta")
+
+
+def test_a_message_with_neither_a_phone_nor_a_user_id_is_skipped(caplog: pytest.LogCaptureFixture) -> None:
+    nobody = user_id_text("wamid.NOBODY", "hello", USER_ID)
+    message = nobody["entry"][0]["changes"][0]["value"]["messages"][0]
+    message["from_user_id"] = "<BSUID>"  # not a user id, and no "from"
+    nobody["entry"][0]["changes"][0]["value"]["contacts"] = []
+
+    with caplog.at_level(logging.WARNING):
+        assert parse_webhook(nobody) == ([], [])
+    assert "no 'from' and no business-scoped 'from_user_id'" in caplog.text
+
+
+def test_a_status_of_a_message_sent_to_a_user_id_names_that_user_id() -> None:
+    status = {"id": "wamid.OUT", "status": "delivered", "timestamp": "1700000000"}
+    status["recipient_user_id"] = USER_ID  # no recipient_id: the message went to the user id
+
+    [update] = parse_webhook(meta_envelope(statuses=[status]))[1]
+
+    assert (update.status, update.recipient) == ("delivered", USER_ID)
+
+
+def test_a_mexican_id_libphonenumber_rejects_is_kept_as_whatsapp_gave_it() -> None:
+    [message] = parse_webhook(meta_text("wamid.MX", "Hola", "5215512345678"))[0]
+
+    assert message.phone == "+5215512345678"
+
+
+def test_a_click_to_whatsapp_referral_is_kept_without_its_media_links() -> None:
+    [message] = parse_webhook(_envelope("message.json", "referral"))[0]
+
+    assert message.referral == {
+        "source_url": "AD_OR_POST_FB_URL",
+        "source_id": "ADID",
+        "source_type": "ad or post",
+        "headline": "AD_TITLE",
+        "body": "AD_DESCRIPTION",
+        "media_type": "image or video",
+        "ctwa_clid": "CTWA_CLID",
+    }
+
+
+def test_send_to_a_user_id_goes_in_recipient_not_to(graph: FakeGraph, channel: MetaCloudChannel) -> None:
+    result = channel.send_text(USER_ID, "Hello Kavya")
+
+    [sent] = graph.sent
+    assert "to" not in sent.payload and sent.payload["recipient"] == USER_ID
+    assert sent.payload["text"]["body"] == "Hello Kavya" and result.provider_message_id == sent.message_id
+
+
+def test_send_to_a_number_libphonenumber_rejects_uses_whatsapps_digits(
+    graph: FakeGraph, channel: MetaCloudChannel
+) -> None:
+    channel.send_text("+5215512345678", "Hola")
+
+    assert graph.sent[0].payload["to"] == "5215512345678"
+
+
+def test_an_authentication_template_to_a_user_id_is_refused_with_131062(
+    graph: FakeGraph, channel: MetaCloudChannel
+) -> None:
+    graph.authentication_templates.add("login_code")
+
+    with pytest.raises(SendError) as refused:
+        channel.send_template(USER_ID, "login_code", "en", ["482913"])
+
+    error = refused.value
+    assert (error.code, error.user_id_refused, error.retryable) == (131062, True, False)
+    assert "Business-scoped User ID" in str(error)
+    channel.send_template(LEAD, "login_code", "en", ["482913"])  # a phone number takes it
+    assert [m.to for m in graph.sent] == ["919812345678"]
 
 
 # -- batches and malformed input -------------------------------------------------------------

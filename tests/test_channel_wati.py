@@ -16,6 +16,7 @@ from app.channels import PayloadError, SendError, WatiChannel, parse_wati_webhoo
 from tests.fakes.wati_server import FakeWati
 
 LEAD = "+919812345678"
+USER_ID = "IN.4028119374650156"  # a business-scoped user id (invented)
 
 
 @pytest.fixture
@@ -213,6 +214,42 @@ def test_a_list_of_events_skips_the_malformed_ones(caplog: pytest.LogCaptureFixt
     assert len([r for r in caplog.records if r.message.startswith("Skipped a malformed Wati event")]) == 4
 
 
+def test_a_bsuid_message_without_a_phone_is_known_by_its_user_id() -> None:
+    event = _message(eventType="message_bsuid", waId=None, bsuid=USER_ID, username="@ravi.k")
+    event["parentBsuid"] = "IN.ENT.5566778899"
+
+    [message] = parse_wati_webhook(event)[0]
+
+    assert (message.phone, message.user_id, message.username) == (None, USER_ID, "@ravi.k")
+    assert (message.kind, message.text, message.profile_name) == ("text", "hello", "Ravi")
+
+
+def test_a_bsuid_message_with_the_phone_carries_both() -> None:
+    [message] = parse_wati_webhook(_message(eventType="message_bsuid", bsuid=USER_ID))[0]
+
+    assert (message.phone, message.user_id) == (LEAD, USER_ID)
+
+
+@pytest.mark.parametrize(
+    ("event_type", "status"),
+    [
+        ("sentMessageDELIVERED_v2_bsuid", "delivered"),
+        ("sentMessageREAD_v2_bsuid", "read"),
+        ("sessionMessageSent_v2_bsuid", "sent"),
+        ("templateMessageSent_v2_bsuid", "sent"),
+        ("templateMessageFailed_bsuid", "failed"),
+    ],
+)
+def test_bsuid_statuses_are_read_like_the_plain_ones(event_type: str, status: str) -> None:
+    [update] = parse_wati_webhook(_status_event(event_type, waId=None, bsuid=USER_ID))[1]
+
+    assert (update.message_id, update.status, update.recipient) == ("wamid.out1", status, USER_ID)
+
+
+def test_our_own_bsuid_messages_are_ignored() -> None:
+    assert parse_wati_webhook(_message(eventType="message_bsuid", owner=True, bsuid=USER_ID)) == ([], [])
+
+
 @pytest.mark.parametrize("payload", [None, "message", 42, {}, {"eventType": 5}, {"waId": "919812345678"}])
 def test_malformed_body_raises_payload_error(payload: Any) -> None:
     with pytest.raises(PayloadError):
@@ -230,6 +267,16 @@ def test_send_text(wati: FakeWati, channel: WatiChannel) -> None:
     assert request.headers["authorization"] == "Bearer test-wati-token"
     assert request.body is None
     assert result.provider_message_id == wati.sent[0].message_id
+
+
+def test_send_text_to_a_user_id_puts_it_where_the_number_goes(wati: FakeWati, channel: WatiChannel) -> None:
+    channel.send_text(USER_ID, "Hello Ravi")
+    channel.send_buttons(USER_ID, "Book a visit?", [("yes", "Yes"), ("no", "Not now")])
+
+    first, second = wati.requests
+    assert first.path == f"/12345/api/v1/sendSessionMessage/{USER_ID}"
+    assert second.query == {"whatsappNumber": USER_ID}
+    assert [m.to for m in wati.sent] == [USER_ID, USER_ID]
 
 
 def test_send_buttons(wati: FakeWati, channel: WatiChannel) -> None:

@@ -1,12 +1,15 @@
 """Delivering replies through the real Meta channel against a fake Graph API on loopback.
 
 Retries and backoff, Retry-After, the 24-hour window and templates, read timeouts (never
-retried), ordering, the no-credentials mode and the recovery of replies left in ``sending``.
+retried), ordering, the no-credentials mode and the recovery of replies left in ``sending``;
+replies to a user known only by a business-scoped user id (and WhatsApp's 131062), and a status
+WhatsApp reports before the send has returned the reply's id.
 ``deliver_replies`` commits as it goes, as in a worker; the tables are emptied after each test.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -16,10 +19,11 @@ from sqlalchemy import select
 
 from app.channels.providers import channel_from_config
 from app.conversation.delivery import MAX_ATTEMPTS, TemplateSettings, deliver_messages, deliver_replies
+from app.conversation.unanswered import unanswered_messages
 from app.extensions import db
-from app.models import Lead, Message
+from app.models import EarlyStatus, Lead, Message
 from tests.fakes.graph_server import FakeGraph
-from tests.whatsapp_helpers import empty_queue
+from tests.whatsapp_helpers import APP_SECRET, body_of, empty_queue, meta_envelope, post_signed
 from workers.queues import get_queue
 from workers.recovery import recover_stalled
 from workers.tasks import send_replies
@@ -28,8 +32,10 @@ QUEUE = f"investochat-delivery-{uuid.uuid4().hex[:8]}"
 NO_TEMPLATE = TemplateSettings(None)
 PHONE = "+919810000201"
 WA_ID = PHONE.removeprefix("+")
+USER_ID = "IN.5500112233445566"  # a business-scoped user id (invented)
 WHATSAPP_KEYS = (
     "RQ_QUEUE",
+    "WHATSAPP_APP_SECRET",
     "WHATSAPP_PROVIDER",
     "WHATSAPP_API_BASE_URL",
     "WHATSAPP_API_VERSION",
@@ -60,19 +66,32 @@ def settings(app_ctx, graph):
     config.update(saved)
 
 
-def conversation(*replies: str | dict, phone: str = PHONE, last_inbound_at: datetime | None = None) -> int:
+def conversation(
+    *replies: str | dict,
+    phone: str | None = PHONE,
+    user_id: str | None = None,
+    last_inbound_at: datetime | None = None,
+) -> int:
     """A processed inbound message with pending replies (given in sequence order); its id.
 
     A reply is its body, or a dict of Message fields. Rows are inserted last-first, so row ids
-    run against the sequence and only ``sequence`` can put them in order.
+    run against the sequence and only ``sequence`` can put them in order. A lead known only by a
+    business-scoped user id has ``phone=None, user_id=...``.
     """
     now = datetime.now(UTC)
-    lead = Lead(phone=phone, name="Rohan Mehta", stage="engaged", last_inbound_at=last_inbound_at or now)
+    lead = Lead(
+        phone=phone,
+        whatsapp_user_id=user_id,
+        name="Rohan Mehta",
+        stage="engaged",
+        last_inbound_at=last_inbound_at or now,
+    )
     db.session.add(lead)
     db.session.flush()
     inbound = Message(
         lead_id=lead.id,
         phone=phone,
+        whatsapp_user_id=user_id,
         direction="in",
         provider="meta",
         provider_message_id=f"wamid.IN-{uuid.uuid4().hex}",
@@ -91,6 +110,7 @@ def conversation(*replies: str | dict, phone: str = PHONE, last_inbound_at: date
             Message(
                 lead_id=lead.id,
                 phone=phone,
+                whatsapp_user_id=user_id,
                 direction="out",
                 provider="meta",
                 kind="text",
@@ -341,3 +361,107 @@ def test_a_reply_left_in_sending_is_marked_failed_by_recovery_and_never_sent(set
     assert report["sent"] == 1
     assert bodies(graph) == ["Would you like an advisor to call you?"]
     assert [r.status for r in replies_to(stuck_id)] == ["failed", "sent"]
+
+
+# -- a user known only by a business-scoped user id ------------------------------------------------
+
+REFUSED_FOR_USER_IDS = "Business-scoped User ID (BSUID) recipients are not supported for this message."
+
+
+def test_a_reply_to_a_user_known_only_by_a_user_id_goes_to_recipient(settings, graph):
+    inbound_id = conversation("Payment plan: 10% on booking.", phone=None, user_id=USER_ID)
+
+    report = send_replies(inbound_id)
+
+    [sent] = graph.sent
+    assert report["sent"] == 1 and sent.to == USER_ID
+    assert sent.payload["recipient"] == USER_ID and "to" not in sent.payload
+    [reply] = replies_to(inbound_id)
+    assert reply.status == "sent" and reply.provider_message_id == sent.message_id
+
+
+def test_buttons_refused_for_a_user_id_are_sent_again_as_plain_text(settings, graph):
+    buttons = {"buttons": [["timeline:immediate", "Immediately"], ["timeline:1-3 months", "In 1-3 months"]]}
+    inbound_id = conversation(
+        {"body": "When are you planning to buy?", "interactive": buttons}, phone=None, user_id=USER_ID
+    )
+    graph.fail_next(400, code=131062, message=REFUSED_FOR_USER_IDS)
+
+    report = send_replies(inbound_id)
+
+    refused, plain = sorted(replies_to(inbound_id), key=lambda reply: reply.id)
+    assert (refused.status, refused.error_code) == ("failed", 131062)
+    assert "sent as plain text instead" in refused.error and REFUSED_FOR_USER_IDS in refused.error
+    [sent] = graph.sent
+    assert sent.payload["recipient"] == USER_ID and sent.payload["type"] == "text"
+    assert sent.payload["text"]["body"] == "When are you planning to buy?\n\n• Immediately\n• In 1-3 months"
+    assert (plain.status, plain.provider_message_id, plain.sequence) == (
+        "sent",
+        sent.message_id,
+        refused.sequence,
+    )
+    assert report == {"sent": 1, "recorded": 0, "failed": 0, "retry_in": None}
+    assert db.session.get(Message, inbound_id).status == "processed"  # the investor was answered
+
+
+def test_a_template_refused_for_a_user_id_fails_and_the_partner_sees_the_message(settings, graph):
+    settings.update(WHATSAPP_TEMPLATE_NAME="visit_code")
+    graph.authentication_templates.add("visit_code")
+    two_days_ago = datetime.now(UTC) - timedelta(days=2)
+    inbound_id = conversation(
+        "Your site visit is confirmed.", phone=None, user_id=USER_ID, last_inbound_at=two_days_ago
+    )
+
+    report = send_replies(inbound_id)
+
+    [reply] = replies_to(inbound_id)
+    assert report["failed"] == 1 and graph.sent == []
+    assert (reply.status, reply.error_code) == ("failed", 131062)
+    assert "131062" in reply.error and "left unanswered" in reply.error
+    inbound = db.session.get(Message, inbound_id)
+    assert inbound.status == "failed" and "131062" in inbound.error
+    assert [m.message_id for m in unanswered_messages(db.session)] == [inbound_id]
+    assert send_replies(inbound_id)["failed"] == 0 and len(graph.requests) == 1  # final, not retried
+
+
+# -- a status that arrives before the send has returned the reply's id ---------------------------
+
+
+def test_a_status_reported_before_the_send_returns_is_applied_once_the_id_is_known(settings, graph, client):
+    settings.update(WHATSAPP_APP_SECRET=APP_SECRET)
+    inbound_id = conversation("Possession is expected in December 2029.")
+    acknowledged = []
+
+    def report_delivery_at_once(message) -> None:
+        """WhatsApp reports the message delivered before our send has its answer."""
+        status = {"id": message.message_id, "status": "delivered", "timestamp": str(int(time.time()))}
+        answer = post_signed(client, body_of(meta_envelope(statuses=[{**status, "recipient_id": WA_ID}])))
+        acknowledged.append(answer.get_json())
+
+    graph.on_accept = report_delivery_at_once
+
+    report = send_replies(inbound_id)
+
+    assert acknowledged == [{"received": 0, "new": 0, "duplicates": 0, "statuses": 1}]
+    [reply] = replies_to(inbound_id)
+    assert report["sent"] == 1 and reply.provider_message_id == graph.sent[0].message_id
+    assert reply.status == "delivered"
+    assert db.session.scalars(select(EarlyStatus)).all() == []
+
+
+def test_an_early_status_nobody_claims_is_dropped_after_a_day(settings, graph, client):
+    settings.update(WHATSAPP_APP_SECRET=APP_SECRET)
+    long_ago = datetime.now(UTC) - timedelta(days=2)
+    db.session.add(
+        EarlyStatus(
+            provider_message_id="wamid.NOT-OURS", status="read", rank=5, at=long_ago, received_at=long_ago
+        )
+    )
+    db.session.commit()
+    status = {"id": "wamid.NOT-OURS-EITHER", "status": "sent", "timestamp": str(int(time.time()))}
+
+    post_signed(client, body_of(meta_envelope(statuses=[status])))
+
+    db.session.expire_all()
+    kept = db.session.scalars(select(EarlyStatus.provider_message_id)).all()
+    assert kept == ["wamid.NOT-OURS-EITHER"]

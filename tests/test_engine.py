@@ -217,6 +217,16 @@ def test_media_gets_a_polite_text_only_reply(engine):
     assert len(out.replies) == 1 and "only read text" in out.replies[0].body
 
 
+def test_media_with_a_question_in_its_caption_gets_the_question_answered(engine, brochures):
+    caption = "What is the payment plan of Aravali Crest?"
+
+    out = say(engine, LeadState(lead_id=7, stage=ENGAGED), caption, kind="media")
+
+    [reply] = out.replies
+    assert "only read text" not in reply.body and reply.body.startswith(f"Answer to: {caption}")
+    assert brochures.asked[-1][0] == caption and out.state.questions_answered == 1
+
+
 def test_engine_does_not_mutate_the_state_it_was_given(engine):
     state = qualifying(pending_question="budget")
     say(engine, state, "skip")

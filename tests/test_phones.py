@@ -2,7 +2,8 @@
 
 import pytest
 
-from app.channels.phones import from_wa_id, mask_phone, normalize_phone, phone_or_id, to_wa_id
+from app.channels.phones import from_wa_id, is_recognized, mask_phone, normalize_phone, phone_or_id, to_wa_id
+from app.channels.user_ids import is_user_id, user_id_or_none
 
 
 @pytest.mark.parametrize(
@@ -78,6 +79,34 @@ def test_lenient_still_refuses_impossible_numbers() -> None:
 )
 def test_from_wa_id(wa_id: str, expected: str) -> None:
     assert from_wa_id(wa_id) == expected
+
+
+def test_a_whatsapp_id_libphonenumber_cannot_place_is_kept_and_sent_back_as_given() -> None:
+    # Mexico's mobile ids still carry the "1" after 52, which libphonenumber no longer accepts.
+    assert not is_recognized("+5215512345678") and is_recognized("+919812345678")
+    assert from_wa_id("5215512345678") == "+5215512345678"
+    assert to_wa_id("+5215512345678") == "5215512345678"
+    with pytest.raises(ValueError):
+        from_wa_id("52155")  # too short to be anyone's number
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("IN.1648738043044942", True),
+        ("US.ENT.11815799212886844830", True),
+        ("BR.abcDEF123", True),
+        ("in.1648738043044942", False),
+        ("IN1648738043044942", False),
+        ("919812345678", False),
+        ("IN." + "7" * 129, False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_business_scoped_user_ids(value: object, expected: bool) -> None:
+    assert is_user_id(value) is expected
+    assert user_id_or_none(value) == (value if expected else None)
 
 
 @pytest.mark.parametrize(

@@ -168,3 +168,38 @@ def test_a_wati_server_error_is_retried_and_the_reply_sent_once(client, wati, ru
         [greeting] = fake.sent
         assert greeting.payload["messageText"].startswith("Hello Priya!")
         assert len(fake.requests) == 2
+
+
+def test_a_bsuid_message_without_a_phone_is_answered_through_wati_to_the_user_id(client, wati):
+    user_id = "IN.8800776655443322"
+    with FakeWati() as fake:
+        wati.update(fake.config(), WHATSAPP_PROVIDER="wati")
+        event = {
+            **wati_text("wamid.WATI-BSUID", "hello", WA_ID, name="Farah Khan"),
+            "eventType": "message_bsuid",
+            "waId": None,
+            "bsuid": user_id,
+            "parentBsuid": "IN.ENT.1122334455",
+            "username": "@farah.k",
+        }
+
+        assert post(client, event, header=TOKEN).get_json()["new"] == 1
+        [inbound] = stored("wamid.WATI-BSUID")
+        assert (inbound.phone, inbound.whatsapp_user_id) == (None, user_id)
+        assert process_message(inbound.id) == 1
+
+        [greeting] = fake.sent
+        assert greeting.to == user_id and greeting.path.endswith(f"/api/v1/sendSessionMessage/{user_id}")
+        assert greeting.payload["messageText"].startswith("Hello Farah!")
+        lead = db.session.get(Message, inbound.id).lead
+        assert (lead.phone, lead.whatsapp_user_id, lead.whatsapp_username) == (None, user_id, "@farah.k")
+        read = {
+            "eventType": "sentMessageREAD_v2_bsuid",
+            "whatsappMessageId": greeting.message_id,
+            "bsuid": user_id,
+            "timestamp": "1764064900",
+        }
+        assert post(client, read, header=TOKEN).get_json()["statuses"] == 1
+        db.session.expire_all()
+        [reply] = db.session.scalars(select(Message).where(Message.in_reply_to_id == inbound.id))
+        assert reply.status == "read"

@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.cli import main
+from app.conversation.statuses import apply_early_statuses
 from app.extensions import db
-from app.models import Activity, InboundEvent, Lead, Message, OutboxEvent
+from app.models import Activity, EarlyStatus, InboundEvent, Lead, Message, OutboxEvent
 from tests.shared_data import PAYLOADS_DIR, require
 from tests.whatsapp_helpers import meta_envelope, meta_text, post_signed, sign, sweep, text_message
 from workers.inbound_jobs import job_id
@@ -172,6 +173,87 @@ def test_several_statuses_in_one_delivery_apply_the_furthest_along_once(client, 
     error = db.session.scalar(select(Message.error).where(Message.provider_message_id == "wamid.OUTC"))
     assert error == "Re-engagement message"
     assert count(InboundEvent, InboundEvent.statuses == 6) == 1
+
+
+OUTSIDE_WINDOW = {
+    "code": 131047,
+    "title": "Re-engagement message",
+    "message": "Re-engagement message",
+    "error_data": {
+        "details": "Message failed to send because more than 24 hours have passed since the customer "
+        "last replied to this number."
+    },
+}
+OUTSIDE_WINDOW_TEXT = (
+    "Re-engagement message: Message failed to send because more than 24 hours have passed since the "
+    "customer last replied to this number."
+)
+
+
+def status_update(message_id: str, status: str, at: int, errors: list | None = None) -> dict:
+    row = {"id": message_id, "status": status, "timestamp": str(at), "recipient_id": LEAD}
+    return row | ({"errors": errors} if errors else {})
+
+
+def reply_row(message_id: str) -> Message:
+    db.session.expire_all()
+    return db.session.scalars(select(Message).where(Message.provider_message_id == message_id)).one()
+
+
+def test_a_delivered_after_a_failure_keeps_the_failures_code_and_details(client, whatsapp):
+    db.session.add(sent_reply("wamid.OUTF"))
+    db.session.flush()
+
+    post(
+        client, meta_envelope(statuses=[status_update("wamid.OUTF", "failed", 1764064900, [OUTSIDE_WINDOW])])
+    )
+    failed = reply_row("wamid.OUTF")
+    assert (failed.status, failed.error, failed.error_code) == ("failed", OUTSIDE_WINDOW_TEXT, 131047)
+    post(client, meta_envelope(statuses=[status_update("wamid.OUTF", "delivered", 1764064960)]))
+
+    reply = reply_row("wamid.OUTF")
+    assert (reply.status, reply.error, reply.error_code) == ("delivered", OUTSIDE_WINDOW_TEXT, 131047)
+
+
+def test_a_failure_and_a_delivery_in_one_batch_keep_the_failure(client, whatsapp):
+    db.session.add(sent_reply("wamid.OUTG"))
+    db.session.flush()
+    statuses = [
+        status_update("wamid.OUTG", "failed", 1764064900, [OUTSIDE_WINDOW]),
+        status_update("wamid.OUTG", "delivered", 1764064960),
+    ]
+
+    post(client, meta_envelope(statuses=statuses))
+
+    reply = reply_row("wamid.OUTG")
+    assert (reply.status, reply.error, reply.error_code) == ("delivered", OUTSIDE_WINDOW_TEXT, 131047)
+
+
+def test_a_failure_reported_after_read_is_still_recorded(client, whatsapp):
+    db.session.add(sent_reply("wamid.OUTH", "read"))
+    db.session.flush()
+
+    post(
+        client, meta_envelope(statuses=[status_update("wamid.OUTH", "failed", 1764064990, [OUTSIDE_WINDOW])])
+    )
+
+    reply = reply_row("wamid.OUTH")
+    assert (reply.status, reply.error, reply.error_code) == ("read", OUTSIDE_WINDOW_TEXT, 131047)
+
+
+def test_a_status_for_no_message_yet_is_kept_for_when_one_has_its_id(client, whatsapp):
+    post(client, meta_envelope(statuses=[status_update("wamid.LATER", "read", 1764064990)]))
+
+    kept = db.session.scalars(
+        select(EarlyStatus).where(EarlyStatus.provider_message_id == "wamid.LATER")
+    ).one()
+    assert (kept.status, kept.rank) == ("read", 5)
+    db.session.add(sent_reply("wamid.LATER"))
+    db.session.commit()
+    assert apply_early_statuses(db.session, ["wamid.LATER"]) == 1
+    db.session.commit()
+    assert reply_row("wamid.LATER").status == "read"
+    assert count(EarlyStatus) == 0
 
 
 def test_the_raw_event_loses_pii_from_text_but_keeps_ids_and_numbers_that_look_like_it(client, whatsapp):

@@ -46,6 +46,7 @@ from tests.whatsapp_helpers import (
     sign,
     sweep,
     text_message,
+    user_id_text,
 )
 from workers.inbound_jobs import job_id
 from workers.queues import get_queue
@@ -362,6 +363,27 @@ def test_unsigned_or_wrongly_signed_webhooks_are_refused_and_never_answered(stac
         assert session.scalar(select(func.count()).where(Message.phone == e164(wa_id))) == 0
         leaked = text("SELECT count(*) FROM inbound_events WHERE payload::text LIKE '%E2E-FORGED%'")
         assert session.scalar(leaked) == 0
+
+
+def test_a_user_known_only_by_a_user_id_is_answered_through_recipient(stack):
+    user_id = "IN.6011223344556677"  # WhatsApp withholds this user's phone: no "from", no "wa_id"
+    payload = user_id_text("wamid.E2E-BSUID", QUESTION, user_id, username="nikhil.builds", name="Nikhil Sen")
+
+    status, body = stack.post(*signed(payload))
+
+    assert status == 200 and body["new"] == 1
+    stack.wait(lambda: stack.sent_to(user_id), "the answer being sent to the user id")
+    settle(stack)
+    [answer] = stack.sent_to(user_id)
+    assert answer.payload["recipient"] == user_id and "to" not in answer.payload
+    text = answer.payload["text"]["body"]
+    assert text.startswith("Hello Nikhil!") and text.endswith(f"{SOURCE} p.6")
+    inbound, replies = conversation(stack, "wamid.E2E-BSUID")
+    assert (inbound.phone, inbound.whatsapp_user_id, inbound.status) == (None, user_id, "processed")
+    assert [(r.status, r.provider_message_id) for r in replies] == [("sent", answer.message_id)]
+    with stack.session() as session:
+        lead = session.scalars(select(Lead).where(Lead.whatsapp_user_id == user_id)).one()
+        assert (lead.phone, lead.whatsapp_username, lead.name) == (None, "nikhil.builds", "Nikhil Sen")
 
 
 # -- a worker killed in the middle of a job --------------------------------------------------

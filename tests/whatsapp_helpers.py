@@ -101,6 +101,34 @@ def meta_text(message_id: str, text: str, wa_id: str, name: str = "Rohan Mehta")
     return meta_envelope(text_message(message_id, text, wa_id), name=name)
 
 
+def user_id_text(
+    message_id: str,
+    text: str,
+    user_id: str,
+    *,
+    username: str | None = None,
+    wa_id: str | None = None,
+    name: str = "Kavya Iyer",
+) -> dict[str, Any]:
+    """A webhook body with one text, sent now, from a user known by their business-scoped user id:
+    with their phone (``wa_id``) too, or — as WhatsApp sends it for some users with a username —
+    without (no ``from``, no ``wa_id``)."""
+    message = {
+        "from_user_id": user_id,
+        "id": message_id,
+        "timestamp": str(int(time.time())),
+        "type": "text",
+        "text": {"body": text},
+    }
+    profile = {"name": name, **({"username": username} if username else {})}
+    contact: dict[str, Any] = {"profile": profile, "user_id": user_id}
+    if wa_id:
+        message["from"] = contact["wa_id"] = wa_id
+    envelope = meta_envelope(message, name=name)
+    envelope["entry"][0]["changes"][0]["value"]["contacts"] = [contact]
+    return envelope
+
+
 def body_of(payload: dict[str, Any]) -> bytes:
     """The exact bytes to POST (and sign)."""
     return json.dumps(payload).encode()

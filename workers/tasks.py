@@ -42,10 +42,12 @@ def process_message(message_id: int) -> int:
     sent, so a worker that dies in between leaves them for ``workers.recovery.recover_stalled``; a send that
     fails with a retryable error reschedules itself as a ``send_replies`` job.
     """
-    phone = db.session.scalar(select(Message.phone).where(Message.id == message_id))
-    if phone is None:
+    sender = db.session.execute(
+        select(Message.phone, Message.whatsapp_user_id).where(Message.id == message_id)
+    ).one_or_none()
+    if sender is None or not any(sender):
         return 0
-    rate_limited = not _limiter().allow(phone)
+    rate_limited = not _limiter().allow(sender.phone or sender.whatsapp_user_id)
     engine = build_engine(db.session, current_app.config)
     now = datetime.now(UTC)
     replies = process_inbound(db.session, message_id, engine, rate_limited=rate_limited, now=now)

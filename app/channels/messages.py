@@ -18,15 +18,20 @@ from typing import Protocol
 # 130429 throughput limit (80 msg/s), 131056 too many messages to the same user.
 RETRYABLE_CODES = frozenset({2, 4, 80007, 130429, 131056})
 OUTSIDE_WINDOW_CODE = 131047  # more than 24 h since the user last wrote: only templates allowed
+USER_ID_REFUSED_CODE = 131062  # this kind of message cannot go to a business-scoped user id
 
 
 @dataclass(frozen=True)
 class InboundMessage:
-    """One message a WhatsApp user sent us, whichever provider delivered it."""
+    """One message a WhatsApp user sent us, whichever provider delivered it.
+
+    The sender is known by ``phone``, by ``user_id`` (WhatsApp's business-scoped user id), or
+    both; a user who adopted a WhatsApp username may come with the user id alone.
+    """
 
     provider: str  # "meta" | "wati"
     message_id: str  # provider id (wamid...)
-    phone: str  # sender in E.164 ("+919812345678")
+    phone: str | None  # sender in E.164 ("+919812345678"), when WhatsApp shares it
     profile_name: str | None
     sent_at: datetime  # tz-aware UTC, from the provider timestamp
     # "text" | "button" | "list" | "media" | "reaction" | "location" | "contacts" | "unsupported"
@@ -36,6 +41,11 @@ class InboundMessage:
     reply_id: str | None  # button/list reply id (interactive) or quick-reply payload
     raw: dict  # the message object as received
     conversation: str | None = None  # the chat widget's thread (web messages only)
+    user_id: str | None = None  # business-scoped user id ("IN.1648738043044942"), when given
+    username: str | None = None  # the sender's WhatsApp username, when they adopted one
+    # A click-to-WhatsApp ad or post the message came from: source_id (the ad id), source_type,
+    # source_url, headline, body, media_type, ctwa_clid (the click id), as the provider gave them.
+    referral: dict | None = None
 
     @classmethod
     def typed(
@@ -72,7 +82,9 @@ class StatusUpdate:
     message_id: str
     status: str  # lower case; "sent" | "delivered" | "read" | "failed" | other as given
     at: datetime
-    recipient: str | None  # E.164 when it is a phone number, else the provider's id as given
+    # E.164 when it is a phone number, else the provider's id as given (a group, a business-scoped
+    # user id when the message went to one)
+    recipient: str | None
     errors: list[dict] = field(default_factory=list)
 
 
@@ -120,6 +132,12 @@ class SendError(Exception):
         """True for error 131047: the 24-hour window is closed, only a template can be sent."""
         return self.code == OUTSIDE_WINDOW_CODE
 
+    @property
+    def user_id_refused(self) -> bool:
+        """True for error 131062: this kind of message cannot be sent to a business-scoped user id
+        (an authentication template, say); another kind, or the phone number, may get through."""
+        return self.code == USER_ID_REFUSED_CODE
+
     def __repr__(self) -> str:
         return (
             f"SendError({self.message!r}, status={self.status}, code={self.code}, "
@@ -128,7 +146,8 @@ class SendError(Exception):
 
 
 class Channel(Protocol):
-    """A WhatsApp provider that can send. ``to`` is a phone number, E.164 preferred."""
+    """A WhatsApp provider that can send. ``to`` is a phone number (E.164 preferred) or, for a
+    user whose number WhatsApp withholds, their business-scoped user id (``app.channels.user_ids``)."""
 
     name: str
 

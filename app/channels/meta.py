@@ -3,11 +3,15 @@
 Webhook: Meta POSTs ``{"object": "whatsapp_business_account", "entry": [{"changes": [{"field":
 "messages", "value": {...}}]}]}``; one POST may batch up to 1000 messages and statuses, may
 arrive more than once (Meta retries for 7 days) and out of order. ``parse_webhook`` returns
-every update in order and leaves de-duplication (by ``message_id``) to the caller.
+every update in order and leaves de-duplication (by ``message_id``) to the caller. A sender is
+known by the phone number (``from``, ``contacts[].wa_id``), by the business-scoped user id
+(``from_user_id``, ``contacts[].user_id``), or both: a user with a WhatsApp username may come with
+the user id alone (``app.channels.user_ids``).
 
 Sending: ``MetaCloudChannel`` POSTs once per call to ``/{version}/{phone_number_id}/messages``.
 It never retries by itself: the worker that calls it owns retries and backoff, guided by
-``SendError.retryable`` and ``SendError.retry_after``.
+``SendError.retryable`` and ``SendError.retry_after``. A phone number goes in ``to``; a
+business-scoped user id, for a user whose number is withheld, in ``recipient``.
 """
 
 from __future__ import annotations
@@ -23,9 +27,17 @@ import httpx2
 
 from app.channels.limits import check_buttons, check_list, check_template, check_text
 from app.channels.messages import InboundMessage, OutboundResult, PayloadError, SendError, StatusUpdate
-from app.channels.payloads import MEDIA_TYPES, SIMPLE_KINDS, clean_errors, parse_each, parse_unix_time
+from app.channels.payloads import (
+    MEDIA_TYPES,
+    SIMPLE_KINDS,
+    clean_errors,
+    clean_referral,
+    parse_each,
+    parse_unix_time,
+)
 from app.channels.phones import from_wa_id, phone_or_id, to_wa_id
 from app.channels.posting import json_body, post_once, refusal
+from app.channels.user_ids import is_user_id, user_id_or_none
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +65,9 @@ def parse_webhook(payload: Any) -> tuple[list[InboundMessage], list[StatusUpdate
 
     Raises ``PayloadError`` when the envelope itself is wrong (not an object with
     ``object: whatsapp_business_account`` and an ``entry`` list of ``changes`` lists). Inside a
-    valid envelope a single malformed message or status (no id, unreadable timestamp, sender
-    that is not a phone number) is skipped with a warning in the log and the rest are returned,
+    valid envelope a single malformed message or status (no id, unreadable timestamp, a ``from``
+    that is not a phone number, no sender at all) is skipped with a warning in the log and the
+    rest are returned,
     so one odd item never makes Meta re-deliver the whole batch. Changes for other webhook fields
     (template status, account updates) are ignored.
     """
@@ -63,8 +76,7 @@ def parse_webhook(payload: Any) -> tuple[list[InboundMessage], list[StatusUpdate
     for value in _message_values(payload):
         if value.get("errors"):
             log.warning("WhatsApp reported errors in a webhook: %s", clean_errors(value["errors"]))
-        names = _profile_names(value.get("contacts"))
-        parse_message = partial(_inbound, names=names)
+        parse_message = partial(_inbound, contacts=_contacts(value.get("contacts")))
         messages += parse_each(_items(value, "messages"), parse_message, "WhatsApp message")
         statuses += parse_each(_items(value, "statuses"), _status, "WhatsApp status")
     return messages, statuses
@@ -94,35 +106,51 @@ def _items(value: Mapping[str, Any], key: str) -> list[Any]:
     return items if isinstance(items, list) else [items]  # a non-list is one malformed item
 
 
-def _profile_names(contacts: Any) -> dict[str, str]:
-    names: dict[str, str] = {}
+def _contacts(contacts: Any) -> dict[str, Mapping[str, Any]]:
+    """A change's contacts by phone (``wa_id``) and by business-scoped user id (``user_id``);
+    the two kinds of key never look alike."""
+    found: dict[str, Mapping[str, Any]] = {}
     for contact in contacts if isinstance(contacts, list) else []:
-        if isinstance(contact, Mapping) and isinstance(contact.get("profile"), Mapping):
-            name = contact["profile"].get("name")
-            if isinstance(name, str) and name and isinstance(contact.get("wa_id"), str):
-                names[contact["wa_id"]] = name
-    return names
+        if isinstance(contact, Mapping):
+            for key in (contact.get("wa_id"), user_id_or_none(contact.get("user_id"))):
+                if isinstance(key, str) and key:
+                    found[key] = contact
+    return found
 
 
-def _inbound(message: Any, names: Mapping[str, str]) -> InboundMessage:
+def _inbound(message: Any, contacts: Mapping[str, Mapping[str, Any]]) -> InboundMessage:
     if not isinstance(message, Mapping):
         raise TypeError("the message is not a JSON object")
     message_id = message["id"]
     if not isinstance(message_id, str) or not message_id:
         raise ValueError("the message has no id")
-    sender = message["from"]
+    sender = message.get("from")  # withheld for some users with a username
+    phone = None if sender is None else from_wa_id(sender)
+    user_id = user_id_or_none(message.get("from_user_id"))
+    contact = contacts.get(sender or "") or contacts.get(user_id or "") or {}
+    user_id = user_id or user_id_or_none(contact.get("user_id"))
+    if phone is None and user_id is None:
+        raise ValueError("the message names no sender: no 'from' and no business-scoped 'from_user_id'")
+    profile = contact.get("profile") if isinstance(contact.get("profile"), Mapping) else {}
     kind, text, reply_id = _kind_text_reply(message)
     return InboundMessage(
         provider=PROVIDER,
         message_id=message_id,
-        phone=from_wa_id(sender),
-        profile_name=names.get(sender),
+        phone=phone,
+        profile_name=_text(profile.get("name")),
         sent_at=parse_unix_time(message["timestamp"]),
         kind=kind,
         text=text,
         reply_id=reply_id,
         raw=dict(message),
+        user_id=user_id,
+        username=_text(profile.get("username")),
+        referral=clean_referral(message.get("referral")),
     )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _kind_text_reply(message: Mapping[str, Any]) -> tuple[str, str | None, str | None]:
@@ -165,7 +193,7 @@ def _status(status: Any) -> StatusUpdate:
         message_id=message_id,
         status=state.lower(),
         at=parse_unix_time(status["timestamp"]),
-        recipient=phone_or_id(status.get("recipient_id")),
+        recipient=phone_or_id(status.get("recipient_id")) or user_id_or_none(status.get("recipient_user_id")),
         errors=clean_errors(status.get("errors")),
     )
 
@@ -255,10 +283,13 @@ class MetaCloudChannel:
         return self._send(to, "template", template)
 
     def _send(self, to: str, kind: str, content: dict[str, Any]) -> OutboundResult:
+        # A business-scoped user id goes in "recipient"; Meta answers 131062 for a kind of
+        # message it cannot take (SendError.user_id_refused).
+        address = {"recipient": to} if is_user_id(to) else {"to": to_wa_id(to)}
         payload = {
             "messaging_product": "whatsapp",
             "recipient_type": "individual",
-            "to": to_wa_id(to),
+            **address,
             "type": kind,
             kind: content,
         }

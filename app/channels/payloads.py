@@ -19,6 +19,10 @@ MEDIA_TYPES = frozenset({"image", "video", "document", "audio", "voice", "sticke
 # Message types with nothing for the bot to read, kept under their own kind; any other type
 # (order, edit, revoke, request_welcome, types added later) is stored as "other".
 SIMPLE_KINDS = {"location": "location", "contacts": "contacts", "unsupported": "unsupported"}
+# What a click-to-WhatsApp referral says about the ad or post the message came from (Meta's
+# ``referral`` object): the ad id, its kind, its link, headline and text, and the click id.
+REFERRAL_KEYS = ("source_id", "source_type", "source_url", "headline", "body", "media_type", "ctwa_clid")
+MAX_REFERRAL_VALUE = 2000
 
 
 def parse_unix_time(value: Any) -> datetime:
@@ -49,3 +53,12 @@ def parse_each(items: Iterable[Any], parse: Callable[[Any], T], what: str) -> li
 def clean_errors(value: Any) -> list[dict]:
     """The provider's ``errors`` list, keeping only the objects in it."""
     return [dict(item) for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
+
+
+def clean_referral(value: Any) -> dict[str, str] | None:
+    """The ``REFERRAL_KEYS`` of a referral object that hold text (each cut to 2000 characters);
+    None when there is no referral or nothing in it."""
+    if not isinstance(value, Mapping):
+        return None
+    kept = {key: value[key][:MAX_REFERRAL_VALUE] for key in REFERRAL_KEYS if isinstance(value.get(key), str)}
+    return {key: text for key, text in kept.items() if text.strip()} or None

@@ -8,6 +8,11 @@ Two strictnesses:
   number (right length for the country). libphonenumber's range tables lag behind newly issued
   number series, and dropping a real lead's message over stale metadata is worse than storing
   an odd-looking number that WhatsApp already vouches for.
+
+Beyond even that, a WhatsApp id that libphonenumber cannot place at all (Mexico's mobile ids
+still carry the old ``1`` after ``52``: ``5215512345678``) is kept as WhatsApp gave it, in E.164
+form, and replies go back to exactly those digits; ``is_recognized`` tells the two apart, so the
+lead can be flagged for the broker to check the number.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ import phonenumbers
 # (which libphonenumber would happily convert) and placeholders like "<PHONE>" are refused.
 _PHONE_CHARS = re.compile(r"\(?\+?[\d\s().\-/]+")
 _DIGITS = re.compile(r"\D")
+# E.164: at most 15 digits; fewer than 7 is no one's phone number.
+_WA_ID = re.compile(r"\+?[1-9]\d{6,14}")
 MASK = "•"
 
 
@@ -63,12 +70,30 @@ def normalize_phone(raw: str, default_region: str = "IN", *, strict: bool = True
 def from_wa_id(wa_id: str) -> str:
     """A WhatsApp id (international digits without ``+``, e.g. ``919812345678``) as E.164.
 
-    Lenient (``strict=False``): WhatsApp already proved the number exists. Cached, because a
-    webhook batch repeats the same few senders many times.
+    Lenient (``strict=False``): WhatsApp already proved the number exists. An id libphonenumber
+    cannot place (7 to 15 digits, no leading zero) is returned as ``+`` and its digits unchanged
+    rather than refused (see ``is_recognized``). Cached, because a webhook batch repeats the same
+    few senders many times.
     """
     if not isinstance(wa_id, str) or not wa_id.strip().lstrip("+").isdigit():
         raise ValueError(f"{wa_id!r} is not a WhatsApp id; expected international digits like 919812345678.")
-    return normalize_phone("+" + wa_id.strip().lstrip("+"), strict=False)
+    digits = wa_id.strip().lstrip("+")
+    try:
+        return normalize_phone("+" + digits, strict=False)
+    except ValueError:
+        if _WA_ID.fullmatch(digits):
+            return "+" + digits
+        raise
+
+
+def is_recognized(phone: str) -> bool:
+    """Whether libphonenumber accepts ``phone`` as a possible number (``from_wa_id`` keeps some
+    WhatsApp ids it does not)."""
+    try:
+        normalize_phone(phone, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def phone_or_id(wa_id: object) -> str | None:
@@ -82,8 +107,18 @@ def phone_or_id(wa_id: object) -> str | None:
 
 
 def to_wa_id(phone: str, default_region: str = "IN") -> str:
-    """The digits WhatsApp APIs want in ``to``/``whatsappNumber``: E.164 without the ``+``."""
-    return normalize_phone(phone, default_region, strict=False)[1:]
+    """The digits WhatsApp APIs want in ``to``/``whatsappNumber``: E.164 without the ``+``.
+
+    A number libphonenumber cannot place but given in full international form (``+`` and 7 to 15
+    digits, as ``from_wa_id`` keeps WhatsApp's own ids) goes back as those digits.
+    """
+    try:
+        return normalize_phone(phone, default_region, strict=False)[1:]
+    except ValueError:
+        text = phone.strip() if isinstance(phone, str) else ""
+        if text.startswith("+") and _WA_ID.fullmatch(text):
+            return text[1:]
+        raise
 
 
 def mask_phone(e164: str) -> str:

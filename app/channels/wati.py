@@ -21,7 +21,13 @@ Shapes assumed, from Wati's public API reference (docs.wati.io, the v1 tenant en
   ``sentMessageDELIVERED/READ/REPLIED(_v2)`` and ``template/sessionMessageFailed`` (with
   ``failedCode``, ``failedDetail``) are statuses of our sends, keyed by ``whatsappMessageId``,
   else ``localMessageId``, else ``id`` — so a template send, answered with only a
-  ``localMessageId``, may not match statuses that carry a wamid. Other events are ignored.
+  ``localMessageId``, may not match statuses that carry a wamid. Every event also comes in a
+  business-scoped-user-id-first version named ``…_bsuid`` (``message_bsuid``,
+  ``sessionMessageSent_v2_bsuid``, ``sentMessageREAD_v2_bsuid`` …) carrying ``bsuid``,
+  ``parentBsuid`` and ``username``, where ``waId`` (the phone) may be missing; it is read like
+  the plain event, the sender known by ``bsuid`` when ``waId`` is absent. Other events are ignored.
+* Sending to a user known only by a business-scoped user id puts the BSUID where the number goes
+  (the ``{waId}`` of the path, ``whatsappNumber``), as Wati's BSUID-aware endpoints take it.
 
 Wati's buttons and list rows carry no ids we choose, so a reply comes back with the *title*: the
 channel insists on unique titles, and callers should match Wati replies on ``text``. Wati signs
@@ -42,9 +48,17 @@ import httpx2
 
 from app.channels.limits import check_buttons, check_list, check_template, check_text
 from app.channels.messages import InboundMessage, OutboundResult, PayloadError, SendError, StatusUpdate
-from app.channels.payloads import MEDIA_TYPES, SIMPLE_KINDS, clean_errors, parse_each, parse_unix_time
+from app.channels.payloads import (
+    MEDIA_TYPES,
+    SIMPLE_KINDS,
+    clean_errors,
+    clean_referral,
+    parse_each,
+    parse_unix_time,
+)
 from app.channels.phones import from_wa_id, phone_or_id, to_wa_id
 from app.channels.posting import json_body, post_once, refusal
+from app.channels.user_ids import is_user_id, user_id_or_none
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +72,8 @@ _STATUS_EVENTS = {
     "templateMessageFailed": "failed",
     "sessionMessageFailed": "failed",
 }
-_VERSION_SUFFIX = re.compile(r"_v\d+$")  # "sentMessageREAD_v2" means what "sentMessageREAD" means
+# "sentMessageREAD_v2" and "sentMessageREAD_v2_bsuid" mean what "sentMessageREAD" means.
+_VERSION_SUFFIX = re.compile(r"(?:_v\d+)?(?:_bsuid)?$")
 
 
 def verify_wati_token(expected: str, provided: str | None) -> bool:
@@ -75,8 +90,9 @@ def parse_wati_webhook(payload: Any) -> tuple[list[InboundMessage], list[StatusU
     """The inbound messages and statuses in a Wati webhook body (one event, or a list of them).
 
     Raises ``PayloadError`` for a body that is not a Wati event (no ``eventType``). A malformed
-    event inside a list, or an event with an unusable field (sender that is not a phone number,
-    no timestamp), is skipped with a warning in the log; unknown event types are ignored.
+    event inside a list, or an event with an unusable field (a ``waId`` that is not a phone
+    number, no sender at all, no timestamp), is skipped with a warning in the log; unknown event
+    types are ignored.
     """
     if isinstance(payload, Mapping):
         if not isinstance(payload.get("eventType"), str):
@@ -95,9 +111,9 @@ def _event(event: Any) -> InboundMessage | StatusUpdate | None:
     if not isinstance(event, Mapping) or not isinstance(event.get("eventType"), str):
         raise TypeError("the event is not a JSON object with an 'eventType'")
     event_type = event["eventType"]
-    if event_type == "message":
-        return None if event.get("owner") is True else _inbound(event)
     name = _VERSION_SUFFIX.sub("", event_type)
+    if name == "message":
+        return None if event.get("owner") is True else _inbound(event)
     status = _STATUS_EVENTS.get(name)
     if name.startswith("sentMessage") and name != "sentMessage":  # sentMessageDELIVERED -> delivered
         status = name.removeprefix("sentMessage").lower()
@@ -108,17 +124,22 @@ def _event(event: Any) -> InboundMessage | StatusUpdate | None:
 
 
 def _inbound(event: Mapping[str, Any]) -> InboundMessage:
+    wa_id, user_id = event.get("waId"), user_id_or_none(event.get("bsuid"))
+    phone = None if wa_id in (None, "") and user_id else from_wa_id(wa_id)
     kind, text, reply_id = _kind_text_reply(event)
     return InboundMessage(
         provider=PROVIDER,
         message_id=_first_id(event, "whatsappMessageId", "id"),
-        phone=from_wa_id(event["waId"]),
+        phone=phone,
         profile_name=event.get("senderName") or None,
         sent_at=_event_time(event),
         kind=kind,
         text=text,
         reply_id=reply_id,
         raw=dict(event),
+        user_id=user_id,
+        username=event.get("username") if isinstance(event.get("username"), str) else None,
+        referral=clean_referral(event.get("referral")),
     )
 
 
@@ -159,7 +180,7 @@ def _status(event: Mapping[str, Any], status: str) -> StatusUpdate:
         message_id=_first_id(event, "whatsappMessageId", "localMessageId", "id"),
         status=status,
         at=_event_time(event),
-        recipient=phone_or_id(event.get("waId")),
+        recipient=phone_or_id(event.get("waId")) or user_id_or_none(event.get("bsuid")),
         errors=errors,
     )
 
@@ -223,8 +244,7 @@ class WatiChannel:
     def send_text(self, to: str, body: str) -> OutboundResult:
         """Send a session (free-form) text; only inside the 24-hour window."""
         check_text(body)
-        wa_id = to_wa_id(to)
-        return self._post(f"/api/v1/sendSessionMessage/{wa_id}", params={"messageText": body})
+        return self._post(f"/api/v1/sendSessionMessage/{_target(to)}", params={"messageText": body})
 
     def send_buttons(self, to: str, body: str, buttons: Sequence[tuple[str, str]]) -> OutboundResult:
         """Send reply buttons; Wati takes only titles, so titles must be unique."""
@@ -260,7 +280,7 @@ class WatiChannel:
 
     def _post(self, path: str, *, to: str | None = None, **kwargs: Any) -> OutboundResult:
         if to is not None:
-            kwargs["params"] = {"whatsappNumber": to_wa_id(to)}
+            kwargs["params"] = {"whatsappNumber": _target(to)}
         request = {"provider": PROVIDER, "label": LABEL, "headers": self._headers, **kwargs}
         response = post_once(self._client, self.api_url + path, **request)
         body = json_body(response)
@@ -282,6 +302,11 @@ class WatiChannel:
             message_id = f"wati-local-{uuid.uuid4().hex}"
             log.warning("%s accepted a message without returning an id; recorded as %s.", LABEL, message_id)
         return OutboundResult(provider_message_id=message_id)
+
+
+def _target(to: str) -> str:
+    """Whom a send goes to, as Wati takes it: the phone's digits, or a business-scoped user id."""
+    return to if is_user_id(to) else to_wa_id(to)
 
 
 def _check_unique_titles(what: str, titles: list[str]) -> None:

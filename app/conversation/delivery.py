@@ -3,6 +3,11 @@
 Each reply row moves pending → sending → sent (or recorded / skipped / failed). The move to
 ``sending`` is committed *before* the provider is called, so a retried job or a worker that dies
 mid-call never sends the same reply twice; a row left in ``sending`` is reported, not resent.
+
+A reply goes to the phone number, or to the business-scoped user id when WhatsApp withholds the
+number. WhatsApp refuses some kinds of message to a user id (error 131062): reply buttons or a
+list are then sent again as plain text; anything else is marked failed with the reason, and the
+message it answered is listed for the partner as unanswered, so it is never silently dropped.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.channels.messages import Channel, OutboundResult, SendError
+from app.conversation.statuses import apply_early_statuses
+from app.conversation.unanswered import mark_unanswered
 from app.models import Lead, Message
 
 log = logging.getLogger(__name__)
@@ -52,12 +59,20 @@ def template_from_config(config: Mapping[str, Any]) -> TemplateSettings:
     )
 
 
+def _address(message: Message) -> str:
+    """Whom a reply goes to: the phone number, else the business-scoped user id."""
+    address = message.phone or message.whatsapp_user_id
+    if not address:
+        raise ValueError("The reply has neither a phone number nor a WhatsApp user id to go to.")
+    return address
+
+
 def _sender(
     channel: Channel, message: Message, outside_window: bool, template: TemplateSettings
 ) -> Callable[[], OutboundResult]:
     """The provider call for ``message``, reading the row now (a commit expires it, and reading
     it again after would cost a query)."""
-    to = message.phone
+    to = _address(message)
     if outside_window:
         return partial(channel.send_template, to, template.name or "", template.language, ())
     interactive = message.interactive or {}
@@ -95,8 +110,10 @@ def deliver_messages(
 ) -> DeliveryReport:
     """Send outbound messages in the given order, each at most once. Commits as it goes."""
     report = DeliveryReport()
-    templated: set[str] = set()  # phones the template went to in this run
-    for message_id in ids:
+    templated: set[str] = set()  # addresses the template went to in this run
+    queue = list(ids)
+    while queue:
+        message_id = queue.pop(0)
         now = now or datetime.now(UTC)
         message = session.scalars(
             select(Message).where(Message.id == message_id).with_for_update(skip_locked=True)
@@ -113,24 +130,38 @@ def deliver_messages(
             continue
         lead = session.get(Lead, message.lead_id) if message.lead_id else None
         outside = bool(lead and lead.last_inbound_at and now - lead.last_inbound_at > WINDOW)
+        address = message.phone or message.whatsapp_user_id
         if outside and not template.name:
             message.status, message.status_at = "skipped", now
             message.error = "Outside the 24-hour window and no WHATSAPP_TEMPLATE_NAME is configured."
             session.commit()
             report.failed += 1
             continue
-        if outside and message.phone in templated:  # one template stands in for all of them
+        if outside and address in templated:  # one template stands in for all of them
             message.status, message.status_at = "skipped", now
             message.error = "Outside the 24-hour window: the template was sent once instead of this reply."
             session.commit()
             report.failed += 1
             continue
-        send = _sender(channel, message, outside, template)
+        try:
+            send = _sender(channel, message, outside, template)
+        except ValueError as error:  # nobody to send it to
+            message.status, message.status_at, message.error = "failed", now, str(error)
+            session.commit()
+            report.failed += 1
+            continue
         message.status, message.attempts, message.status_at = "sending", message.attempts + 1, now
         session.commit()  # the at-most-once guard: from here on this row is never sent again
         try:
             provider_id = send().provider_message_id
         except SendError as error:
+            if error.user_id_refused:
+                fallback = _refused_for_user_id(session, message, error, outside)
+                if fallback is None:
+                    report.failed += 1
+                else:
+                    queue.insert(0, fallback)
+                continue
             retry = _after_failure(session, message, error, template)
             if retry is not None:
                 report.retry_in = retry
@@ -145,10 +176,64 @@ def deliver_messages(
         message.status, message.provider_message_id = "sent", provider_id
         message.sent_at = message.status_at = datetime.now(UTC)
         session.commit()
+        # A status WhatsApp sent before this id was known is applied now (app.conversation.statuses).
+        apply_early_statuses(session, [provider_id])
+        session.commit()
         report.sent += 1
         if outside:
-            templated.add(message.phone)
+            templated.add(address)
     return report
+
+
+def _refused_for_user_id(session: Session, message: Message, error: SendError, outside: bool) -> int | None:
+    """Handle WhatsApp's 131062 (this kind of message cannot go to a business-scoped user id):
+    reply buttons or a list come back as a plain-text reply, to be sent next (its id returned);
+    anything else fails, and the message it answered is listed as unanswered (caller counts)."""
+    message.status, message.status_at, message.error_code = "failed", datetime.now(UTC), error.code
+    interactive = message.interactive or {}
+    if not outside and (interactive.get("buttons") or interactive.get("rows")):
+        message.error = (
+            "WhatsApp cannot deliver reply buttons or a list to this user, known only by a "
+            f"business-scoped user id (131062); sent as plain text instead. {error}"
+        )
+        fallback = Message(
+            lead_id=message.lead_id,
+            phone=message.phone,
+            whatsapp_user_id=message.whatsapp_user_id,
+            direction="out",
+            provider=message.provider,
+            kind="text",
+            body=plain_text(message.body, interactive),
+            in_reply_to_id=message.in_reply_to_id,
+            conversation=message.conversation,
+            sequence=message.sequence,
+            route=message.route,
+            answered=message.answered,
+            status="pending",
+        )
+        session.add(fallback)
+        session.commit()
+        return fallback.id
+    what = "the template" if outside else "this reply"
+    message.error = (
+        f"WhatsApp refused {what} for this user, known only by a business-scoped user id (131062), "
+        f"and there is no plain-text form of it to send instead: the investor is left unanswered. {error}"
+    )
+    if message.in_reply_to_id:
+        mark_unanswered(session, message.in_reply_to_id, message.error)
+    session.commit()
+    log.warning("reply %s not delivered: %s", message.id, message.error)
+    return None
+
+
+def plain_text(body: str, interactive: Mapping[str, Any]) -> str:
+    """A reply-buttons or list message as plain text: the body, then one line per option (the
+    investor types their choice; the engine reads it like a tap)."""
+    if interactive.get("buttons"):
+        options = [f"• {title}" for _, title in interactive["buttons"]]
+    else:
+        options = [f"• {title}" + (f" — {about}" if about else "") for _, title, about in interactive["rows"]]
+    return body + "\n\n" + "\n".join(options)
 
 
 def _after_failure(
@@ -156,6 +241,7 @@ def _after_failure(
 ) -> float | None:
     """Record a failed send; returns seconds to wait before retrying, or None when final."""
     message.error = f"{error.status or ''} {error.code or ''} {error}".strip()
+    message.error_code = error.code
     message.status_at = datetime.now(UTC)
     if error.outside_window and not template.name:
         message.status = "skipped"

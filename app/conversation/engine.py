@@ -93,7 +93,7 @@ class Engine:
             kinds = "/".join(sorted({k.upper() if k == "pan" else k.title() for k in message.pii_removed}))
             out.replies.append(Reply(say("pii_warning", lang, kinds=kinds)))
             out.activities.append(("pii_redacted", {"kinds": sorted(message.pii_removed)}))
-        if message.kind == "media":
+        if message.kind == "media" and not text:  # a caption is read like any text
             out.replies.append(Reply(say("media", lang)))
             return out
         if not text and not message.reply_id:

@@ -2,7 +2,8 @@
 
 This is the fast part of a webhook request: one SQL statement. Everything slow (answering,
 sending) happens in workers; the statement announces the new ids to the dispatcher
-(``workers.dispatch``), which queues their jobs.
+(``workers.dispatch``), which queues their jobs. Statuses are read as ``app.conversation.statuses``
+says; one that names no message yet is kept for when its reply has an id (a second statement).
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from app.channels.messages import InboundMessage, StatusUpdate
+from app.conversation.names import display_name
 from app.conversation.pii import redact_pii
+from app.conversation.statuses import apply_early_statuses, best_per_message, move_replies, status_row
 
 # New actionable message ids go out as PostgreSQL notifications on this channel, comma-separated,
 # at most NOTIFY_CHUNK per notification (int4 ids: 500 stay well under the 8000-byte limit).
@@ -25,17 +28,6 @@ INBOX_CHANNEL = "investochat_inbox"
 NOTIFY_CHUNK = 500
 # Kinds the engine acts on; everything else is stored and skipped.
 ACTIONABLE = frozenset({"text", "button", "list", "media"})
-# A status only moves forward: a late "delivered" never overwrites "read".
-STATUS_RANK = {
-    "pending": 0,
-    "retrying": 0,
-    "sending": 1,
-    "recorded": 1,
-    "sent": 2,
-    "failed": 3,
-    "delivered": 4,
-    "read": 5,
-}
 
 
 # The raw event, every message in it and every status go to the database in one statement (the
@@ -45,39 +37,36 @@ STATUS_RANK = {
 # before the insert: ON CONFLICT alone would wait for a worker's open transaction that is
 # updating that message (a worker at background priority, under load), and hold up the ack. Of
 # several statuses for one message, the furthest along applies, and only if it moves the message
-# forward. With ``notify``, the new ids are announced to the dispatcher (``workers.dispatch``);
-# PostgreSQL delivers a notification only when its transaction commits, so no job sees an
-# uncommitted row.
-_CURRENT_RANK = "CASE m.status {} ELSE 0 END".format(
-    " ".join(f"WHEN '{status}' THEN {rank}" for status, rank in STATUS_RANK.items())
-)
+# forward, and the latest error among them is kept (``app.conversation.statuses``); a status
+# that names no message at all is kept in ``early_statuses``. With ``notify``, the new ids are
+# announced to the dispatcher (``workers.dispatch``); PostgreSQL delivers a notification only
+# when its transaction commits, so no job sees an uncommitted row.
+_STATUS_ROWS = """jsonb_to_recordset(:statuses) AS x(
+    message_id text, status text, at timestamptz, error text, error_code int, rank int)"""
 _RECORD = text(f"""
     WITH event AS (
         INSERT INTO inbound_events (provider, payload, messages, statuses)
         VALUES (:provider, :payload, :message_count, :status_count)
     ),
-    moved AS (
-        UPDATE messages AS m
-        SET status = s.status, status_at = s.at, error = coalesce(s.error, m.error)
-        FROM (SELECT DISTINCT ON (message_id) message_id, status, at, error, rank
-              FROM jsonb_to_recordset(:statuses)
-                   AS x(message_id text, status text, at timestamptz, error text, rank int)
-              ORDER BY message_id, rank DESC, at DESC) AS s
-        WHERE m.provider_message_id = s.message_id AND m.direction = 'out'
-          AND {_CURRENT_RANK} < s.rank
-        RETURNING 1
+    statuses AS ({best_per_message(_STATUS_ROWS)}),
+    moved AS ({move_replies("statuses")}),
+    early AS (
+        INSERT INTO early_statuses (provider_message_id, status, rank, at, error, error_code)
+        SELECT s.message_id, s.status, s.rank, s.at, s.error, s.error_code FROM statuses AS s
+        WHERE (SELECT true FROM messages AS known WHERE known.provider_message_id = s.message_id) IS NULL
+        RETURNING provider_message_id
     ),
     inserted AS (
-        INSERT INTO messages (phone, direction, provider, provider_message_id, kind, body, reply_id,
-                              pii_removed, status, status_at, processed_at, interactive, sequence,
-                              conversation)
-        SELECT m.phone, 'in', :provider, m.provider_message_id, m.kind, m.body, m.reply_id,
-               m.pii_removed, m.status, m.status_at, m.processed_at, m.interactive, 0,
-               m.conversation
+        INSERT INTO messages (phone, whatsapp_user_id, direction, provider, provider_message_id, kind,
+                              body, reply_id, pii_removed, status, status_at, processed_at,
+                              interactive, sequence, conversation)
+        SELECT m.phone, m.whatsapp_user_id, 'in', :provider, m.provider_message_id, m.kind,
+               m.body, m.reply_id, m.pii_removed, m.status, m.status_at, m.processed_at,
+               m.interactive, 0, m.conversation
         FROM jsonb_to_recordset(:messages) AS m(
-            phone text, provider_message_id text, kind text, body text, reply_id text,
-            pii_removed text[], status text, status_at timestamptz, processed_at timestamptz,
-            interactive jsonb, conversation text)
+            phone text, whatsapp_user_id text, provider_message_id text, kind text, body text,
+            reply_id text, pii_removed text[], status text, status_at timestamptz,
+            processed_at timestamptz, interactive jsonb, conversation text)
         -- a correlated scalar subquery always runs as one index lookup per message; NOT EXISTS
         -- may be planned as an anti-join over the whole table
         WHERE (SELECT true FROM messages AS known
@@ -88,6 +77,7 @@ _RECORD = text(f"""
     SELECT coalesce((SELECT array_agg(id ORDER BY id) FROM inserted WHERE status = 'received'),
                     '{{}}') AS new_ids,
            (SELECT count(*) FROM moved) AS statuses_applied,
+           coalesce((SELECT array_agg(provider_message_id) FROM early), '{{}}') AS early_ids,
            -- selected so that it runs; the count itself is not needed
            (SELECT count(pg_notify(:channel, ids))
             FROM (SELECT string_agg(id::text, ',' ORDER BY id) AS ids
@@ -115,6 +105,10 @@ class Recorded:
 IDENTIFIER_KEYS = frozenset({
     "id", "wa_id", "from", "recipient_id", "phone_number_id", "display_phone_number", "timestamp",
     "waId", "whatsappMessageId", "localMessageId", "conversationId", "ticketId", "created",
+    # Business-scoped user ids ("IN.1648738043044942": a Luhn-valid run is common), usernames,
+    # and a click-to-WhatsApp ad's ids.
+    "user_id", "from_user_id", "recipient_user_id", "parent_user_id", "from_parent_user_id",
+    "recipient_parent_user_id", "bsuid", "parentBsuid", "username", "source_id", "ctwa_clid",
 })  # fmt: skip
 
 
@@ -143,7 +137,8 @@ def record_delivery(
     One statement: on an autocommit connection it is its own transaction (the webhook's case);
     otherwise the caller commits. A re-delivered message id is a no-op. With ``notify`` the new
     ids are announced on ``INBOX_CHANNEL`` when the transaction commits, for the dispatcher to
-    enqueue; without, the caller processes them itself (``investochat chat``).
+    enqueue; without, the caller processes them itself (``investochat chat``). A status naming
+    no message yet costs a second statement, which applies it if its reply got the id meanwhile.
     """
     now = datetime.now(UTC)
     row = connection.execute(
@@ -156,19 +151,24 @@ def record_delivery(
             "message_count": len(messages),
             "status_count": len(statuses),
             "messages": [_message_row(message, now) for message in messages],
-            "statuses": [update for status in statuses if (update := _status_row(status))],
+            "statuses": [update for status in statuses if (update := status_row(status))],
         },
     ).one()
+    if row.early_ids:  # after the commit above: a reply that took the id meanwhile is seen now
+        apply_early_statuses(connection, row.early_ids, prune=True)
     new_ids = list(row.new_ids)  # ascending: ids grow in insertion order, the order they came in
     return Recorded(new_ids, _duplicates(messages, new_ids), row.statuses_applied)
 
 
 def _message_row(message: InboundMessage, now: datetime) -> dict[str, Any]:
-    """One message as a JSON object for ``_RECORD`` (PII removed from the text)."""
+    """One message as a JSON object for ``_RECORD`` (PII removed from the text and the profile name)."""
     redaction = redact_pii(message.text or "")
+    profile = display_name(message.profile_name)  # stored as the lead's name is: no Aadhaar in it
     actionable = message.kind in ACTIONABLE
+    sender = {"profile_name": profile, "username": message.username, "referral": message.referral}
     return {
         "phone": message.phone,
+        "whatsapp_user_id": message.user_id,
         "provider_message_id": message.message_id,
         "kind": message.kind,
         "body": redaction.text,
@@ -177,7 +177,8 @@ def _message_row(message: InboundMessage, now: datetime) -> dict[str, Any]:
         "status": "received" if actionable else "skipped",
         "status_at": message.sent_at.isoformat(),
         "processed_at": None if actionable else now.isoformat(),
-        "interactive": {"profile_name": message.profile_name} if message.profile_name else None,
+        # What the worker needs about the sender: kept here, since the raw event is not read again.
+        "interactive": {key: value for key, value in sender.items() if value} or None,
         "conversation": message.conversation,
     }
 
@@ -185,18 +186,3 @@ def _message_row(message: InboundMessage, now: datetime) -> dict[str, Any]:
 def _duplicates(messages: Sequence[InboundMessage], new_ids: list[int]) -> int:
     actionable = [m for m in messages if m.kind in ACTIONABLE]
     return max(0, len(actionable) - len(new_ids))
-
-
-def _status_row(status: StatusUpdate) -> dict[str, Any] | None:
-    """One status as a JSON object for ``_RECORD``; None for a status we do not track."""
-    rank = STATUS_RANK.get(status.status)
-    if rank is None:
-        return None
-    error = "; ".join(str(e.get("title") or e.get("message") or e) for e in status.errors) or None
-    return {
-        "message_id": status.message_id,
-        "status": status.status,
-        "at": status.at.isoformat(),
-        "error": error,
-        "rank": rank,
-    }

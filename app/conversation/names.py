@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from app.conversation.pii import strip_pii
+
 # Titles people put before their name; greeting someone as "Dr." or "Shri" reads as a bug.
 TITLES = frozenset(
     {
@@ -37,11 +39,12 @@ def _trim(word: str) -> str:
 
 
 def display_name(raw: str | None) -> str | None:
-    """``raw`` with blank space and invisible characters trimmed, or None when nothing that
-    could be a name is left (blank, "~", only emoji or digits)."""
+    """``raw`` with any Aadhaar, PAN or card number typed into it removed, blank space and
+    invisible characters trimmed; None when nothing that could be a name is left (blank, "~",
+    only emoji or digits)."""
     if raw is None:
         return None
-    text = unicodedata.normalize("NFKC", raw)
+    text = unicodedata.normalize("NFKC", strip_pii(raw))
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
     if not any(ch.isalpha() for ch in text):
         return None

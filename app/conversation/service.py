@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from app.channels.phones import is_recognized
 from app.conversation.engine import Engine, EngineSettings
 from app.conversation.names import display_name
 from app.conversation.state import AnswerResult, Incoming, LeadState, Outcome
@@ -62,21 +63,63 @@ def build_engine(session: Session, config: Mapping[str, Any]) -> Engine:
     return Engine(answer, settings)
 
 
-def lead_for(session: Session, phone: str, name: str | None, channel: str) -> Lead:
-    """The lead for ``phone`` on a messaging channel, created on first contact, locked for this
-    transaction. (Widget conversations have leads of their own: ``app.widget``.) A profile name
-    with nothing name-like in it (blank, "~", emoji) is not stored."""
+def lead_for(
+    session: Session,
+    phone: str | None,
+    name: str | None,
+    channel: str,
+    *,
+    user_id: str | None = None,
+    username: str | None = None,
+) -> Lead:
+    """The lead of a messaging-channel sender, created on first contact, locked for this
+    transaction. (Widget conversations have leads of their own: ``app.widget``.)
+
+    The sender is known by ``phone``, by WhatsApp's business-scoped ``user_id``, or both; the
+    user id finds the lead first, since WhatsApp may withhold the phone of the same person, and
+    whichever of the two the lead lacks is filled in (a phone only when no other lead has it).
+    A phone libphonenumber cannot place is stored and flagged (``Lead.phone_unrecognized``). A
+    profile name with nothing name-like in it (blank, "~", emoji) is not stored.
+    """
+    if phone is None and user_id is None:
+        raise ValueError("A message from nobody: it has neither a phone number nor a WhatsApp user id.")
     name = display_name(name)
+    unrecognized = phone is not None and not is_recognized(phone)
     messaging = Lead.web_conversation.is_(None)
-    session.execute(
+    session.execute(  # a conflict on the phone or on the user id: the lead exists
         insert(Lead)
-        .values(phone=phone, name=name, channel=channel, stage=NEW)
-        .on_conflict_do_nothing(index_elements=["phone"], index_where=messaging)
+        .values(
+            phone=phone,
+            phone_unrecognized=unrecognized,
+            whatsapp_user_id=user_id,
+            whatsapp_username=username,
+            name=name,
+            channel=channel,
+            stage=NEW,
+        )
+        .on_conflict_do_nothing()
     )
-    lead = session.scalars(select(Lead).where(Lead.phone == phone, messaging).with_for_update()).one()
+    known_by = [Lead.phone == phone] if phone else []
+    known_by += [Lead.whatsapp_user_id == user_id] if user_id else []
+    found = session.scalars(select(Lead).where(messaging, or_(*known_by)).with_for_update()).all()
+    lead = next((lead for lead in found if user_id and lead.whatsapp_user_id == user_id), found[0])
+    if user_id and lead.whatsapp_user_id is None:
+        lead.whatsapp_user_id = user_id
+    if phone and lead.phone is None and len(found) == 1:
+        lead.phone, lead.phone_unrecognized = phone, unrecognized
+    if username and lead.whatsapp_username != username:  # a user may change their username
+        lead.whatsapp_username = username
     if name and not lead.name:
         lead.name = name
     return lead
+
+
+def remember_referral(session: Session, lead: Lead, referral: Mapping[str, Any], at: datetime) -> None:
+    """Keep the click-to-WhatsApp ad or post the lead just came from (the latest wins; each one
+    is on the lead's timeline)."""
+    lead.referral = {**referral, "received_at": at.isoformat()}
+    detail = {key: referral[key] for key in ("source_id", "headline", "ctwa_clid") if key in referral}
+    session.add(Activity(lead_id=lead.id, kind="ad_referral", detail=detail, actor="bot"))
 
 
 def state_of(lead: Lead) -> LeadState:
@@ -109,6 +152,7 @@ def lead_snapshot(lead: Lead) -> dict[str, Any]:
     return {
         "lead_id": lead.id,
         "phone": lead.phone,
+        "whatsapp_user_id": lead.whatsapp_user_id,
         "name": lead.name,
         "stage": lead.stage,
         "budget_min_inr": str(lead.budget_min_inr) if lead.budget_min_inr is not None else None,
@@ -143,6 +187,7 @@ def persist_outcome(session: Session, lead: Lead, inbound: Message, outcome: Out
             # Where it stands: the lead's thread, after the message it answers.
             lead_id=lead.id,
             phone=lead.phone,
+            whatsapp_user_id=lead.whatsapp_user_id,
             conversation=inbound.conversation,
             in_reply_to_id=inbound.id,
             sequence=sequence,
@@ -195,13 +240,17 @@ def process_inbound(
             select(Lead).where(Lead.web_conversation == inbound.conversation).with_for_update()
         ).one()
     else:
-        profile = (inbound.interactive or {}).get("profile_name")
+        sender = inbound.interactive or {}
         lead = lead_for(
             session,
             inbound.phone,
-            profile,
+            sender.get("profile_name"),
             "whatsapp" if inbound.provider in ("meta", "wati") else inbound.provider,
+            user_id=inbound.whatsapp_user_id,
+            username=sender.get("username"),
         )
+        if sender.get("referral"):
+            remember_referral(session, lead, sender["referral"], inbound.status_at or now)
     incoming = Incoming(
         text=inbound.body,
         kind=inbound.kind,

@@ -5,7 +5,8 @@ A ``process_message`` job that keeps failing (a bug, a database fault) would oth
 investor with no reply and the message ``received`` for ever, visible to no one. When the
 worker gives up (``workers.tasks.process_message_failed``), the message is marked ``failed``
 with the reason, a short holding reply goes out through the same channel, and the partner's
-dashboard lists the message (``unanswered_messages``).
+dashboard lists the message (``unanswered_messages``). So does a message whose reply WhatsApp
+refused outright (``mark_unanswered``, from delivery).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def give_up_on(session: Session, message_id: int, reason: str, now: datetime | N
     reply = Message(
         lead_id=inbound.lead_id,
         phone=inbound.phone,
+        whatsapp_user_id=inbound.whatsapp_user_id,
         direction="out",
         provider=inbound.provider,
         kind="text",
@@ -56,11 +58,23 @@ def give_up_on(session: Session, message_id: int, reason: str, now: datetime | N
     return reply
 
 
+def mark_unanswered(session: Session, message_id: int, reason: str, now: datetime | None = None) -> None:
+    """List an answered inbound message as unanswered after all: its reply could not be
+    delivered (``reason`` says why). The caller commits."""
+    inbound = session.get(Message, message_id)
+    if inbound is not None and inbound.direction == "in":
+        inbound.status, inbound.status_at, inbound.error = FAILED, now or datetime.now(UTC), reason
+
+
 def _lead_id(session: Session, inbound: Message) -> int | None:
     """The lead the message belongs to, when it exists (a first message may have failed before
     its lead was made)."""
     if inbound.conversation:
         return session.scalar(select(Lead.id).where(Lead.web_conversation == inbound.conversation))
+    if inbound.whatsapp_user_id:
+        by_user_id = select(Lead.id).where(Lead.whatsapp_user_id == inbound.whatsapp_user_id)
+        if (lead_id := session.scalar(by_user_id)) is not None or inbound.phone is None:
+            return lead_id
     return session.scalar(select(Lead.id).where(Lead.phone == inbound.phone, Lead.web_conversation.is_(None)))
 
 
@@ -71,7 +85,7 @@ class UnansweredMessage:
     message_id: int
     lead_id: int | None
     lead_name: str | None
-    phone: str
+    phone: str  # or the business-scoped user id, when WhatsApp withholds the number
     text: str
     reason: str | None
     received_at: datetime
@@ -87,6 +101,14 @@ def unanswered_messages(session: Session, limit: int = 20) -> list[UnansweredMes
         .limit(limit)
     )
     return [
-        UnansweredMessage(m.id, m.lead_id, name, m.phone, m.body, m.error, m.status_at or m.created_at)
+        UnansweredMessage(
+            m.id,
+            m.lead_id,
+            name,
+            m.phone or m.whatsapp_user_id or "",
+            m.body,
+            m.error,
+            m.status_at or m.created_at,
+        )
         for m, name in rows
     ]

@@ -1,7 +1,7 @@
 """SQLAlchemy models, one module per aggregate; imported here so Alembic sees every table."""
 
 from app.models.catalog import Chunk, Document, DocumentTable, Fact, Project
-from app.models.leads import Activity, InboundEvent, Lead, Message, OutboxEvent
+from app.models.leads import Activity, EarlyStatus, InboundEvent, Lead, Message, OutboxEvent
 from app.models.portal import Deal, Notification, RevenueTarget, User
 from app.models.sync import AirtableRecord, SyncState
 
@@ -12,6 +12,7 @@ __all__ = [
     "Deal",
     "Document",
     "DocumentTable",
+    "EarlyStatus",
     "Fact",
     "InboundEvent",
     "Lead",

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Computed,
     Date,
     ForeignKey,
@@ -58,6 +59,9 @@ CONTACT_STAGES = ("contacted", "site_visit")
 CONTACTED_OR_LATER = ("contacted", "site_visit", "negotiating", "won")
 SITE_VISIT_OR_LATER = ("site_visit", "negotiating", "won")
 
+# A business-scoped user id: two letters, ".", "ENT." for a parent id, up to 128 characters.
+USER_ID_LENGTH = 140
+
 SCORE_SQL = (
     "(CASE WHEN budget_min_inr IS NOT NULL OR budget_max_inr IS NOT NULL THEN 1 ELSE 0 END)"
     " + (CASE WHEN cardinality(areas) > 0 THEN 1 ELSE 0 END)"
@@ -67,13 +71,20 @@ SCORE_SQL = (
 
 
 class Lead(db.Model):
-    """An investor who wrote to us, with the four qualification answers."""
+    """An investor who wrote to us, with the four qualification answers.
+
+    A WhatsApp lead is known by its phone number, its business-scoped user id (WhatsApp withholds
+    the number of some users with a username: ``app.channels.user_ids``), or both.
+    """
 
     __tablename__ = "leads"
     __table_args__ = (
         # One lead per phone among the leads a messaging channel vouches for; a widget
         # conversation (an unverified number) has a lead of its own.
         Index("ux_leads_phone", "phone", unique=True, postgresql_where=text("web_conversation IS NULL")),
+        # And one per business-scoped user id (only WhatsApp leads have one).
+        Index("ux_leads_whatsapp_user_id", "whatsapp_user_id", unique=True),
+        CheckConstraint("phone IS NOT NULL OR whatsapp_user_id IS NOT NULL", name="ck_leads_reachable"),
         Index("ix_leads_created", "created_at"),
         # The broker pool reads only unclaimed pool leads (app.portal.pipeline.pool_query).
         Index(
@@ -107,9 +118,18 @@ class Lead(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    phone: Mapped[str | None] = mapped_column(String(20))  # E.164; None when WhatsApp withholds it
+    # The number is WhatsApp's own id but libphonenumber cannot place it (e.g. Mexico's 521…):
+    # kept, answered, and flagged for the broker to check.
+    phone_unrecognized: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # WhatsApp's business-scoped user id ("IN.1648738043044942") and username, when given.
+    whatsapp_user_id: Mapped[str | None] = mapped_column(String(USER_ID_LENGTH))
+    whatsapp_username: Mapped[str | None] = mapped_column(String(100))
     name: Mapped[str | None] = mapped_column(String(200))
     channel: Mapped[str] = mapped_column(String(20), default="whatsapp")
+    # The click-to-WhatsApp ad or post the investor last came from (app.channels.payloads
+    # REFERRAL_KEYS, and received_at), shown to the partner.
+    referral: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     # The chat widget conversation this lead came from (app/widget), if it did.
     web_conversation: Mapped[str | None] = mapped_column(String(36), unique=True)
     stage: Mapped[str] = mapped_column(String(30), default=NEW, index=True)
@@ -192,7 +212,9 @@ class Message(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"))
-    phone: Mapped[str] = mapped_column(String(20))
+    # Who it is from or to: the phone number, the business-scoped user id, or both (as the lead).
+    phone: Mapped[str | None] = mapped_column(String(20))
+    whatsapp_user_id: Mapped[str | None] = mapped_column(String(USER_ID_LENGTH))
     direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
     provider: Mapped[str] = mapped_column(String(20))  # "meta" | "wati" | "cli" | "web"
     provider_message_id: Mapped[str | None] = mapped_column(String(200), unique=True)
@@ -209,13 +231,36 @@ class Message(db.Model):
     latency_ms: Mapped[float | None] = mapped_column(Numeric(10, 1))
     status: Mapped[str] = mapped_column(String(20))
     status_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # Why it failed, kept when a later status moves it on: the provider's words and error code.
     error: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
     processed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
     lead = relationship("Lead")
+
+
+class EarlyStatus(db.Model):
+    """A delivery status that named no message we know yet: WhatsApp can report a reply before
+    the send that made it has returned its id. Applied, then deleted, once a reply takes that id
+    (``app.conversation.statuses``); one nobody claims is dropped after a day."""
+
+    __tablename__ = "early_statuses"
+    __table_args__ = (
+        Index("ix_early_statuses_message", "provider_message_id"),
+        Index("ix_early_statuses_received", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_message_id: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    rank: Mapped[int] = mapped_column(SmallInteger)
+    at: Mapped[datetime] = mapped_column(Timestamp)
+    error: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
 
 class InboundEvent(db.Model):

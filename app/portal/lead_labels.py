@@ -13,8 +13,14 @@ def budget_label(lead: Lead) -> str:
     return format_inr_range(lead.budget_min_inr, lead.budget_max_inr)
 
 
+NO_PHONE = "not shared on WhatsApp"
+
+
 def phone_for(lead: Lead, user: User) -> str:
-    """The phone number, masked until the viewer has claimed the lead (the partner sees it)."""
+    """The phone number, masked until the viewer has claimed the lead (the partner sees it);
+    ``NO_PHONE`` for a WhatsApp user whose number WhatsApp withholds."""
+    if lead.phone is None:
+        return NO_PHONE
     if user.is_partner or lead.broker_id == user.id:
         return lead.phone
     return mask_phone(lead.phone)

@@ -16,6 +16,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.conversation.pii import redact_pii
 from app.extensions import db
 from app.models import Project
 from app.rag.citations import Citation, CitedText, source_line, strip_source_lines
@@ -116,7 +117,11 @@ def _embedder() -> Embedder:
 
 
 def answer_question(question: str, project: str | None = None, *, session: Session | None = None) -> Answer:
-    """Answer ``question`` from the brochures of ``project`` (or the project it names)."""
+    """Answer ``question`` from the brochures of ``project`` (or the project it names).
+
+    Any Aadhaar, PAN, card number, CVV or OTP in ``question`` is redacted first, whoever asks
+    (``/api/ask``, the widget, WhatsApp, the CLI): none reaches the embedder or the LLM."""
+    question = redact_pii(question).text
     started = time.perf_counter()
     session = session or db.session
     config = current_app.config

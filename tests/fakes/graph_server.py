@@ -5,12 +5,18 @@
         channel.send_text("+919812345678", "Hello")
         assert graph.sent[0].payload["text"]["body"] == "Hello"
 
-It checks what Meta checks first (path, bearer token, ``messaging_product``, ``to``) and
-answers like Meta: ``{"messaging_product", "contacts": [{"input", "wa_id"}], "messages":
-[{"id": "wamid.<uuid>"}]}``. ``fail_next(status, times, code=None, retry_after=None)`` scripts
-Meta-shaped errors (500; 429 with ``Retry-After``; 400 with code 131047), ``latency`` delays
-every answer (a client that gives up meanwhile still had its message accepted, as with the
-real API), and ``wait_for(n)`` blocks until ``n`` messages were accepted (asynchronous workers).
+It checks what Meta checks first (path, bearer token, ``messaging_product``, ``to`` — or
+``recipient``, a business-scoped user id, for a user whose number is withheld) and answers like
+Meta: ``{"messaging_product", "contacts": [{"input", "wa_id"}], "messages": [{"id":
+"wamid.<uuid>"}]}`` (``user_id`` instead of ``wa_id`` for a ``recipient``). A template named in
+``authentication_templates`` sent to a ``recipient`` is refused with Meta's 131062, as Meta
+refuses authentication templates to business-scoped user ids. ``fail_next(status, times,
+code=None, retry_after=None)`` scripts Meta-shaped errors (500; 429 with ``Retry-After``; 400
+with code 131047), ``latency`` delays every answer (a client that gives up meanwhile still had
+its message accepted, as with the real API), ``wait_for(n)`` blocks until ``n`` messages
+were accepted (asynchronous workers), and ``on_accept(message)``, when set, runs after a message
+is accepted and before the answer leaves (WhatsApp may report a message's status before the
+send that made it has returned).
 
 ``FakeHTTPService`` (requests recorded, failures scripted, messages accepted) is shared with
 the fake Wati and Airtable servers; serving itself is ``loopback.LoopbackServer``.
@@ -18,10 +24,12 @@ the fake Wati and Airtable servers; serving itself is ``loopback.LoopbackServer`
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -34,6 +42,9 @@ TEST_ACCESS_TOKEN = "test-graph-token"
 API_VERSION = "v21.0"
 # Meta's usual code for each kind of failure, when a test does not pick one.
 DEFAULT_CODES = {400: 100, 401: 190, 403: 10, 404: 100, 429: 130429}
+# A business-scoped user id, as Meta documents it: country, ".", optional "ENT.", 1-128 characters.
+USER_ID = re.compile(r"[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}")
+USER_ID_REFUSED = 131062
 
 Answer = tuple[int, Any, dict[str, str]]  # HTTP status, JSON body, extra headers
 
@@ -110,6 +121,8 @@ class FakeHTTPService(LoopbackServer):
         self._accepted: list[AcceptedMessage] = []
         self._failures: deque[Failure] = deque()
         self._changed = threading.Condition()
+        # Runs after each accepted message, before the answer is sent (see the module docstring).
+        self.on_accept: Callable[[AcceptedMessage], None] | None = None
 
     @property
     def sent(self) -> list[AcceptedMessage]:
@@ -134,9 +147,12 @@ class FakeHTTPService(LoopbackServer):
     def accept(self, to: str, payload: Any, path: str = "", message_id: str | None = None) -> str:
         """Record an accepted message; returns its id (``wamid.<uuid>`` unless given)."""
         message_id = message_id or f"wamid.{uuid.uuid4().hex}"
+        accepted = AcceptedMessage(message_id, to, payload, path)
         with self._changed:
-            self._accepted.append(AcceptedMessage(message_id, to, payload, path))
+            self._accepted.append(accepted)
             self._changed.notify_all()
+        if self.on_accept is not None:
+            self.on_accept(accepted)
         return message_id
 
     def new_request(
@@ -177,6 +193,8 @@ class FakeGraph(FakeHTTPService):
         super().__init__(latency)
         self.phone_number_id = phone_number_id
         self.access_token = access_token
+        # Templates Meta files as authentication templates: refused to business-scoped user ids.
+        self.authentication_templates: set[str] = set()
 
     @property
     def base_url(self) -> str:
@@ -229,10 +247,22 @@ class FakeGraph(FakeHTTPService):
             return _meta_error(401, 190, "Invalid OAuth access token - Cannot parse access token")
         if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
             return _meta_error(400, 100, "The parameter messaging_product is required.")
-        if not isinstance(body.get("to"), str) or not body["to"].isdigit():
-            return _meta_error(400, 100, "The parameter to is required and must be digits.")
-        message_id = self.accept(body["to"], body, request.path)
-        contacts = [{"input": body["to"], "wa_id": body["to"]}]
+        if "to" in body:  # "to" wins over "recipient", as with Meta
+            if not isinstance(body["to"], str) or not body["to"].isdigit():
+                return _meta_error(400, 100, "The parameter to must be the phone number's digits.")
+            to, contacts = body["to"], [{"input": body["to"], "wa_id": body["to"]}]
+        elif isinstance(body.get("recipient"), str) and USER_ID.fullmatch(body["recipient"]):
+            to, contacts = body["recipient"], [{"input": body["recipient"], "user_id": body["recipient"]}]
+            template = body.get("template") if body.get("type") == "template" else None
+            if isinstance(template, dict) and template.get("name") in self.authentication_templates:
+                return _meta_error(
+                    400,
+                    USER_ID_REFUSED,
+                    "Business-scoped User ID (BSUID) recipients are not supported for this message.",
+                )
+        else:
+            return _meta_error(400, 100, "The parameter to (a phone) or recipient (a user id) is required.")
+        message_id = self.accept(to, body, request.path)
         return (
             200,
             {"messaging_product": "whatsapp", "contacts": contacts, "messages": [{"id": message_id}]},

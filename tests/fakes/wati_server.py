@@ -10,14 +10,16 @@ Endpoints under ``/{tenant}/api/v1/``, as ``app/channels/wati.py`` documents the
 {"whatsappMessageId", "id", ...}}``; ``sendInteractiveButtonsMessage`` and
 ``sendInteractiveListMessage`` (``?whatsappNumber=`` + JSON) answer the same shape;
 ``sendTemplateMessage`` answers Wati's ``{"result": true, "receivers": [{"localMessageId",
-"waId", "isValidWhatsAppNumber": true, "errors": []}]}``. A missing or wrong bearer token gets
-401 with an empty body, like Wati. ``sent[i].payload`` is the query (session text) or JSON body.
-``fail_next(status, times, info=None, retry_after=None)`` scripts failures; ``status=200`` gives
-Wati's soft failure ``{"result": false, "info": ...}``.
+"waId", "isValidWhatsAppNumber": true, "errors": []}]}``. The number may also be a
+business-scoped user id (``IN.1648738043044942``), for a user whose phone WhatsApp withholds.
+A missing or wrong bearer token gets 401 with an empty body, like Wati. ``sent[i].payload`` is
+the query (session text) or JSON body. ``fail_next(status, times, info=None, retry_after=None)``
+scripts failures; ``status=200`` gives Wati's soft failure ``{"result": false, "info": ...}``.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -26,6 +28,7 @@ from tests.fakes.graph_server import Answer, Failure, FakeHTTPService, RecordedR
 
 TEST_TENANT = "12345"
 TEST_TOKEN = "test-wati-token"
+USER_ID = re.compile(r"[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}")  # a business-scoped user id
 ENDPOINTS = (
     "sendSessionMessage",
     "sendInteractiveButtonsMessage",
@@ -95,7 +98,7 @@ class FakeWati(FakeHTTPService):
         return self._message_sent(wa_id, body, request.path)
 
     def _message_sent(self, wa_id: str, payload: Any, path: str) -> Answer:
-        if not wa_id.isdigit():
+        if not _reachable(wa_id):
             return (
                 200,
                 {"result": False, "info": "Invalid WhatsApp number.", "validWhatsAppNumber": False},
@@ -106,13 +109,18 @@ class FakeWati(FakeHTTPService):
         return 200, {"result": True, "message": {**message, "statusString": "SENT"}}, {}
 
     def _template_sent(self, wa_id: str, payload: Any, path: str) -> Answer:
-        valid = wa_id.isdigit()
+        valid = _reachable(wa_id)
         local_id = str(uuid.uuid4())
         if valid:
             self.accept(wa_id, payload, path, message_id=local_id)
         receiver = {"localMessageId": local_id, "waId": wa_id, "isValidWhatsAppNumber": valid, "errors": []}
         answer = {"result": valid, "error": None, "templateName": payload.get("template_name")}
         return 200, {**answer, "receivers": [receiver], "parameters": payload.get("parameters", [])}, {}
+
+
+def _reachable(wa_id: str) -> bool:
+    """A phone number's digits or a business-scoped user id."""
+    return wa_id.isdigit() or USER_ID.fullmatch(wa_id) is not None
 
 
 def _check_body(endpoint: str, body: dict[str, Any]) -> str | None:
