@@ -83,8 +83,10 @@ def connect(data_dir: Path, reuse: bool) -> tuple[str, str]:
 def ingest_corpus() -> int:
     """Ingest the shared brochures under their README project names; returns chunks added."""
     if not CORPUS_DIR.is_dir():
-        print(f"Shared corpus not found at {CORPUS_DIR} (set INVESTOCHAT_SHARED_DIR to the "
-              "shared/ folder); continuing with synthetic data only.")
+        print(
+            f"Shared corpus not found at {CORPUS_DIR} (set INVESTOCHAT_SHARED_DIR to the "
+            "shared/ folder); continuing with synthetic data only."
+        )
         return 0
     chunks = 0
     for file_name, project in sorted(corpus_projects(CORPUS_DIR).items()):
@@ -128,16 +130,24 @@ def query_mix(total: int, projects: list[synthetic.SyntheticProject]) -> list[Be
     known = {name.lower() for name in db.session.scalars(select(Project.name))}
     dev = []
     if EVAL_FILE.exists():
-        dev = [BenchQuery("corpus", q.question, q.project) for q in load_questions(EVAL_FILE)
-               if q.project is None or q.project.lower() in known][: total // 2]
+        dev = [
+            BenchQuery("corpus", q.question, q.project)
+            for q in load_questions(EVAL_FILE)
+            if q.project is None or q.project.lower() in known
+        ][: total // 2]
     rest = total - len(dev)
     listing, cross = rest // 10, rest * 3 // 10
-    mix = dev + [BenchQuery("synthetic", rng.choice(synthetic.PROJECT_QUESTIONS)(p, rng), p.name)
-                 for p in rng.choices(projects, k=rest - listing - cross)]
-    mix += [BenchQuery("cross-search", rng.choice(synthetic.CROSS_QUESTIONS)(rng), None)
-            for _ in range(cross)]
-    mix += [BenchQuery("cross-listing", rng.choice(synthetic.LISTING_QUESTIONS)(p, rng), None)
-            for p in rng.choices(projects, k=listing)]
+    mix = dev + [
+        BenchQuery("synthetic", rng.choice(synthetic.PROJECT_QUESTIONS)(p, rng), p.name)
+        for p in rng.choices(projects, k=rest - listing - cross)
+    ]
+    mix += [
+        BenchQuery("cross-search", rng.choice(synthetic.CROSS_QUESTIONS)(rng), None) for _ in range(cross)
+    ]
+    mix += [
+        BenchQuery("cross-listing", rng.choice(synthetic.LISTING_QUESTIONS)(p, rng), None)
+        for p in rng.choices(projects, k=listing)
+    ]
     rng.shuffle(mix)
     return mix
 
@@ -179,10 +189,17 @@ def latency_rows(timings: list[dict]) -> list[dict]:
         values = [t["ms"] for t in items]
         if values:
             p95 = percentile(values, 95)
-            rows.append({"group": group, "n": len(items), "p50": percentile(values, 50),
-                         "p95": p95, "p99": percentile(values, 99),
-                         "result": "PASS" if p95 <= TARGET_P95_MS else "MISS",
-                         "routes": dict(Counter(t["route"] for t in items).most_common())})
+            rows.append(
+                {
+                    "group": group,
+                    "n": len(items),
+                    "p50": percentile(values, 50),
+                    "p95": p95,
+                    "p99": percentile(values, 99),
+                    "result": "PASS" if p95 <= TARGET_P95_MS else "MISS",
+                    "routes": dict(Counter(t["route"] for t in items).most_common()),
+                }
+            )
     return rows
 
 
@@ -208,8 +225,7 @@ def timed(run: Callable[[], object]) -> tuple[float, object, str]:
 
 def summarize(ms: list[float], plans: Counter, **extra: float) -> dict:
     """p50/p95 of one retrieval mode with the plans it used."""
-    return {"p50": percentile(ms, 50), "p95": percentile(ms, 95), **extra,
-            "plans": dict(plans.most_common())}
+    return {"p50": percentile(ms, 50), "p95": percentile(ms, 95), **extra, "plans": dict(plans.most_common())}
 
 
 def compare_vector(questions: list[str], k: int = 10) -> dict[str, dict]:
@@ -225,9 +241,16 @@ def compare_vector(questions: list[str], k: int = 10) -> dict[str, dict]:
             runs[mode][1].append(set(ids))
             runs[mode][2][plan] += 1
     exact = runs[EXACT][1]
-    return {mode: summarize(ms, plans, recall_at_10=statistics.mean(
-                len(got & truth) / max(1, len(truth)) for got, truth in zip(ids, exact, strict=True)))
-            for mode, (ms, ids, plans) in runs.items()}
+    return {
+        mode: summarize(
+            ms,
+            plans,
+            recall_at_10=statistics.mean(
+                len(got & truth) / max(1, len(truth)) for got, truth in zip(ids, exact, strict=True)
+            ),
+        )
+        for mode, (ms, ids, plans) in runs.items()
+    }
 
 
 def compare_full_text(questions: list[str]) -> dict[str, dict]:
@@ -242,8 +265,7 @@ def compare_full_text(questions: list[str]) -> dict[str, dict]:
     for question in questions:
         analysis = analyze(question)
         patterns = [f"%{word}%" for word in analysis.search_words()] or ["%"]
-        calls = (partial(full_text_ranking, session, analysis, None, DEPTH),
-                 partial(ilike_scan, patterns))
+        calls = (partial(full_text_ranking, session, analysis, None, DEPTH), partial(ilike_scan, patterns))
         for (ms, plans), call in zip(runs.values(), calls, strict=True):
             elapsed, _, plan = timed(call)
             ms.append(elapsed)
@@ -263,8 +285,10 @@ def profile(timings: list[dict], per_group: int = 3, top: int = 14) -> str:
         for item in slowest[:per_group]:
             profiler.runcall(answer_question, item["question"], project=item["project"])
             db.session.remove()
-        out.write(f"\n--- profile: {per_group} slowest '{row['group']}' questions, e.g. "
-                  f"{slowest[0]['question']!r} ({slowest[0]['ms']:.0f} ms) ---\n")
+        out.write(
+            f"\n--- profile: {per_group} slowest '{row['group']}' questions, e.g. "
+            f"{slowest[0]['question']!r} ({slowest[0]['ms']:.0f} ms) ---\n"
+        )
         stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
         stats.print_stats(r"app[/\\]rag|psycopg[/\\]cursor\.py.*\(execute\)", top)
     return out.getvalue()
@@ -273,19 +297,25 @@ def profile(timings: list[dict], per_group: int = 3, top: int = 14) -> str:
 def print_summary(info: dict, rows: list[dict], timings: list[dict], compared: dict) -> None:
     """The compact tables printed at the end of a run."""
     print("\n== InvestoChat retrieval benchmark ==")
-    print(f"chunks: {info['synthetic_chunks'] + info['corpus_chunks']:,} "
-          f"({info['synthetic_chunks']:,} synthetic in {info['synthetic_projects']} projects, "
-          f"{info['corpus_chunks']:,} from the shared corpus)")
+    print(
+        f"chunks: {info['synthetic_chunks'] + info['corpus_chunks']:,} "
+        f"({info['synthetic_chunks']:,} synthetic in {info['synthetic_projects']} projects, "
+        f"{info['corpus_chunks']:,} from the shared corpus)"
+    )
     if info.get("load_seconds"):
         print("load (s): " + ", ".join(f"{k} {v:.1f}" for k, v in info["load_seconds"].items()))
-    print(f"corpus_stats cache, cold build: all chunks {info['cold']['stats_all_ms']:,.0f} ms, "
-          f"one project {info['cold']['stats_per_project_ms']:.1f} ms")
+    print(
+        f"corpus_stats cache, cold build: all chunks {info['cold']['stats_all_ms']:,.0f} ms, "
+        f"one project {info['cold']['stats_per_project_ms']:.1f} ms"
+    )
     print(f"\nanswer_question latency (ms), target p95 <= {TARGET_P95_MS:.0f} ms")
     print(f"{'group':<14}{'n':>5}{'p50':>9}{'p95':>9}{'p99':>9}  result  routes")
     for r in rows:
         routes = ", ".join(f"{k} {v}" for k, v in r["routes"].items())
-        print(f"{r['group']:<14}{r['n']:>5}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}"
-              f"  {r['result']:<6}  {routes}")
+        print(
+            f"{r['group']:<14}{r['n']:>5}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}"
+            f"  {r['result']:<6}  {routes}"
+        )
     for t in sorted(timings, key=lambda t: -t["ms"])[:3]:
         print(f"  slow: {t['ms']:,.0f} ms {t['group']} {t['question']!r}")
     print(f"\nretrieval alone, all projects, {info['compared']} queries (ms)")
@@ -295,8 +325,10 @@ def print_summary(info: dict, rows: list[dict], timings: list[dict], compared: d
         plans = "; ".join(f"{plan} x{n}" for plan, n in result["plans"].items())
         print(f"  {name:<44}{result['p50']:>8.1f}{result['p95']:>9.1f}  {recall:<9}  {plans}")
     hnsw, text = compared["HNSW ef_search=40 (default)"], compared["full text (tsv @@, ts_rank_cd)"]
-    print(f"  speed-up: HNSW {compared[EXACT]['p50'] / hnsw['p50']:.1f}x over the exact scan, "
-          f"full text {compared['ILIKE scan']['p50'] / text['p50']:.1f}x over ILIKE (p50)")
+    print(
+        f"  speed-up: HNSW {compared[EXACT]['p50'] / hnsw['p50']:.1f}x over the exact scan, "
+        f"full text {compared['ILIKE scan']['p50'] / text['p50']:.1f}x over ILIKE (p50)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -313,8 +345,15 @@ def main(argv: list[str] | None = None) -> int:
 
     url, host = connect(args.data_dir, args.reuse)
     redis_url = embedded.redis_url(args.data_dir, name="redis-bench.db")
-    app = create_app({"DATABASE_URL": url, "SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": redis_url,
-                      "OPENAI_API_KEY": "", "LOG_LEVEL": "WARNING"})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "REDIS_URL": redis_url,
+            "OPENAI_API_KEY": "",
+            "LOG_LEVEL": "WARNING",
+        }
+    )
     projects = synthetic.make_projects(args.projects, args.chunks, random.Random(SEED))
     with app.app_context():
         upgrade()
@@ -334,8 +373,13 @@ def main(argv: list[str] | None = None) -> int:
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     out = results / f"retrieval-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    payload = {"args": {k: str(v) for k, v in vars(args).items()}, **info, "latency": rows,
-               "retrieval": compared, "timings": timings}
+    payload = {
+        "args": {k: str(v) for k, v in vars(args).items()},
+        **info,
+        "latency": rows,
+        "retrieval": compared,
+        "timings": timings,
+    }
     out.write_text(json.dumps(payload, indent=1))
     print(f"\nwrote {out.relative_to(ROOT)}")
     return 0 if rows[-1]["result"] == "PASS" else 1

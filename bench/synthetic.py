@@ -19,48 +19,140 @@ import psycopg
 from app.rag.embed import Embedder
 
 STYLES = ("Heights", "Residences", "Greens", "Towers", "Estates", "Gardens", "Park", "Crest")
-DEVELOPERS = ("Aurelian Buildwell", "Kestrel Infratech", "Northstar Realty", "Vetiver Homes",
-              "Saffron Estates", "Meridian Landbase", "Oakridge Developers", "Lumen Infra")
-CORRIDORS = ("Golf Course Extension Road", "Dwarka Expressway", "Southern Peripheral Road",
-             "Sohna Road", "NH-48", "New Gurugram", "Noida Expressway", "Yamuna Expressway")
+DEVELOPERS = (
+    "Aurelian Buildwell",
+    "Kestrel Infratech",
+    "Northstar Realty",
+    "Vetiver Homes",
+    "Saffron Estates",
+    "Meridian Landbase",
+    "Oakridge Developers",
+    "Lumen Infra",
+)
+CORRIDORS = (
+    "Golf Course Extension Road",
+    "Dwarka Expressway",
+    "Southern Peripheral Road",
+    "Sohna Road",
+    "NH-48",
+    "New Gurugram",
+    "Noida Expressway",
+    "Yamuna Expressway",
+)
 CITIES = ("Gurugram", "Noida", "Greater Noida", "Faridabad")
-LANDMARKS = ("IGI Airport", "Cyber Hub", "Rapid Metro", "Golf Course Road", "Ambience Mall",
-             "Medanta Medicity", "Aravalli Biodiversity Park", "Artemis Hospital", "Aerocity",
-             "Jewar Airport", "Delhi-Mumbai Expressway", "Udyog Vihar", "Sector 55-56 Metro")
-AMENITIES = ("infinity-edge pool", "temperature-controlled lap pool", "kids' splash pool",
-             "jogging track", "squash court", "tennis court", "cricket practice pitch",
-             "yoga deck", "meditation garden", "banquet hall", "co-working lounge", "mini theatre",
-             "spa and sauna", "indoor games room", "pet park", "amphitheatre", "library",
-             "senior citizens' garden", "cycling track", "basketball court", "skating rink",
-             "creche", "convenience store", "rooftop cafe")
-UNIT_TYPES = ("2 BHK", "2 BHK + Study", "3 BHK", "3 BHK + Servant", "3.5 BHK", "4 BHK",
-              "4 BHK + Servant", "5 BHK Penthouse", "Duplex Penthouse")
-ROOMS = ("Living & Dining", "Master Bedroom", "Bedroom 2", "Bedroom 3", "Kitchen", "Utility",
-         "Servant Room", "Toilet", "Powder Room", "Balcony", "Sun Deck")
-FLOORING = (("Living/Dining", "imported Italian marble"), ("Bedrooms", "vitrified tiles"),
-            ("Master Bedroom", "laminated wooden flooring"), ("Kitchen", "anti-skid tiles"),
-            ("Toilets", "anti-skid tiles, granite counters"), ("Balconies", "weather-proof tiles"))
-SPECIFICATIONS = ("Modular kitchen with hob, chimney and RO", "VRV air-conditioning throughout",
-                  "Double-glazed UPVC windows", "Wooden wardrobes in all bedrooms",
-                  "Video door phone and home automation", "100% power back-up for common areas",
-                  "Three-tier security with CCTV surveillance", "High-speed lifts with ARD",
-                  "Fire fighting system as per NBC norms", "Rain water harvesting and STP")
-MILESTONES = ("On booking", "Within 30 days of booking", "Within 60 days of booking",
-              "Within 90 days of booking", "On start of excavation", "On casting of raft",
-              "On completion of 5th floor roof slab", "On completion of 10th floor roof slab",
-              "On completion of 20th floor roof slab", "On completion of top floor roof slab",
-              "On completion of brick work", "On completion of internal plaster",
-              "On completion of flooring", "On application of occupation certificate",
-              "On offer of possession")
-PROSE = ("Wake up to sweeping views of the Aravallis from every living room.",
-         "Every residence is a corner home, open on three sides to light and breeze.",
-         "Only four apartments to a floor, with private lift lobbies for each home.",
-         "Eighty per cent of the land is left open for landscaped greens.",
-         "A central park of manicured lawns links every tower to the clubhouse.",
-         "Tall ceilings and wide sun decks bring the outdoors in.",
-         "Schools, hospitals and malls are a short drive away.",
-         "A gated community designed for families who value privacy and space.",
-         "Artist's impression; actual product may vary. Furniture is not part of the offering.")
+LANDMARKS = (
+    "IGI Airport",
+    "Cyber Hub",
+    "Rapid Metro",
+    "Golf Course Road",
+    "Ambience Mall",
+    "Medanta Medicity",
+    "Aravalli Biodiversity Park",
+    "Artemis Hospital",
+    "Aerocity",
+    "Jewar Airport",
+    "Delhi-Mumbai Expressway",
+    "Udyog Vihar",
+    "Sector 55-56 Metro",
+)
+AMENITIES = (
+    "infinity-edge pool",
+    "temperature-controlled lap pool",
+    "kids' splash pool",
+    "jogging track",
+    "squash court",
+    "tennis court",
+    "cricket practice pitch",
+    "yoga deck",
+    "meditation garden",
+    "banquet hall",
+    "co-working lounge",
+    "mini theatre",
+    "spa and sauna",
+    "indoor games room",
+    "pet park",
+    "amphitheatre",
+    "library",
+    "senior citizens' garden",
+    "cycling track",
+    "basketball court",
+    "skating rink",
+    "creche",
+    "convenience store",
+    "rooftop cafe",
+)
+UNIT_TYPES = (
+    "2 BHK",
+    "2 BHK + Study",
+    "3 BHK",
+    "3 BHK + Servant",
+    "3.5 BHK",
+    "4 BHK",
+    "4 BHK + Servant",
+    "5 BHK Penthouse",
+    "Duplex Penthouse",
+)
+ROOMS = (
+    "Living & Dining",
+    "Master Bedroom",
+    "Bedroom 2",
+    "Bedroom 3",
+    "Kitchen",
+    "Utility",
+    "Servant Room",
+    "Toilet",
+    "Powder Room",
+    "Balcony",
+    "Sun Deck",
+)
+FLOORING = (
+    ("Living/Dining", "imported Italian marble"),
+    ("Bedrooms", "vitrified tiles"),
+    ("Master Bedroom", "laminated wooden flooring"),
+    ("Kitchen", "anti-skid tiles"),
+    ("Toilets", "anti-skid tiles, granite counters"),
+    ("Balconies", "weather-proof tiles"),
+)
+SPECIFICATIONS = (
+    "Modular kitchen with hob, chimney and RO",
+    "VRV air-conditioning throughout",
+    "Double-glazed UPVC windows",
+    "Wooden wardrobes in all bedrooms",
+    "Video door phone and home automation",
+    "100% power back-up for common areas",
+    "Three-tier security with CCTV surveillance",
+    "High-speed lifts with ARD",
+    "Fire fighting system as per NBC norms",
+    "Rain water harvesting and STP",
+)
+MILESTONES = (
+    "On booking",
+    "Within 30 days of booking",
+    "Within 60 days of booking",
+    "Within 90 days of booking",
+    "On start of excavation",
+    "On casting of raft",
+    "On completion of 5th floor roof slab",
+    "On completion of 10th floor roof slab",
+    "On completion of 20th floor roof slab",
+    "On completion of top floor roof slab",
+    "On completion of brick work",
+    "On completion of internal plaster",
+    "On completion of flooring",
+    "On application of occupation certificate",
+    "On offer of possession",
+)
+PROSE = (
+    "Wake up to sweeping views of the Aravallis from every living room.",
+    "Every residence is a corner home, open on three sides to light and breeze.",
+    "Only four apartments to a floor, with private lift lobbies for each home.",
+    "Eighty per cent of the land is left open for landscaped greens.",
+    "A central park of manicured lawns links every tower to the clubhouse.",
+    "Tall ceilings and wide sun decks bring the outdoors in.",
+    "Schools, hospitals and malls are a short drive away.",
+    "A gated community designed for families who value privacy and space.",
+    "Artist's impression; actual product may vary. Furniture is not part of the offering.",
+)
 MONTHS = ("March", "June", "September", "December")
 
 
@@ -108,43 +200,62 @@ def make_projects(count: int, total_chunks: int, rng: random.Random) -> list[Syn
     projects = []
     for i, chunks in enumerate(counts, start=1):
         sector = f"Sector {rng.randint(37, 115)}{rng.choice(['', '', '', 'A'])}"
-        projects.append(SyntheticProject(
-            name=f"Synthetic {STYLES[i % len(STYLES)]} {i}",
-            developer=rng.choice(DEVELOPERS), sector=sector, corridor=rng.choice(CORRIDORS),
-            city=rng.choice(CITIES), units=sorted(rng.sample(UNIT_TYPES, rng.randint(2, 4))),
-            amenities=rng.sample(AMENITIES, 10), psf=rng.randrange(11_000, 32_000, 250),
-            towers=rng.randint(2, 12), floors=rng.randint(14, 52),
-            acres=round(rng.uniform(3, 30), 2),
-            possession=f"{rng.choice(MONTHS)} {rng.randint(2026, 2031)}",
-            rera=f"RC/REP/HARERA/GGM/{rng.randint(400, 999)}/{rng.randint(100, 750)}/2025/"
-                 f"{rng.randint(1, 99)}",
-            chunk_count=chunks,
-        ))
+        projects.append(
+            SyntheticProject(
+                name=f"Synthetic {STYLES[i % len(STYLES)]} {i}",
+                developer=rng.choice(DEVELOPERS),
+                sector=sector,
+                corridor=rng.choice(CORRIDORS),
+                city=rng.choice(CITIES),
+                units=sorted(rng.sample(UNIT_TYPES, rng.randint(2, 4))),
+                amenities=rng.sample(AMENITIES, 10),
+                psf=rng.randrange(11_000, 32_000, 250),
+                towers=rng.randint(2, 12),
+                floors=rng.randint(14, 52),
+                acres=round(rng.uniform(3, 30), 2),
+                possession=f"{rng.choice(MONTHS)} {rng.randint(2026, 2031)}",
+                rera=f"RC/REP/HARERA/GGM/{rng.randint(400, 999)}/{rng.randint(100, 750)}/2025/"
+                f"{rng.randint(1, 99)}",
+                chunk_count=chunks,
+            )
+        )
     return projects
 
 
 def _overview(p: SyntheticProject, r: random.Random) -> list[str]:
     homes = p.towers * p.floors * r.choice((2, 4))
-    return [p.name.upper(), f"{p.name} by {p.developer}: {p.acres} acres in {p.sector}, "
-            f"{p.corridor}, {p.city}.",
-            f"{p.towers} towers | G+{p.floors} floors | {homes} residences",
-            f"Configurations: {', '.join(p.units)}", *r.sample(PROSE, 3)]
+    return [
+        p.name.upper(),
+        f"{p.name} by {p.developer}: {p.acres} acres in {p.sector}, {p.corridor}, {p.city}.",
+        f"{p.towers} towers | G+{p.floors} floors | {homes} residences",
+        f"Configurations: {', '.join(p.units)}",
+        *r.sample(PROSE, 3),
+    ]
 
 
 def _location(p: SyntheticProject, r: random.Random) -> list[str]:
     lines = ["LOCATION ADVANTAGE", f"{p.sector}, {p.corridor}, {p.city}"]
     for landmark in r.sample(LANDMARKS, 6):
-        lines.append(r.choice((f"{r.randint(3, 45)} mins to {landmark}",
-                               f"{r.randint(1, 40)}.{r.randint(0, 9)} km from {landmark}")))
+        lines.append(
+            r.choice(
+                (
+                    f"{r.randint(3, 45)} mins to {landmark}",
+                    f"{r.randint(1, 40)}.{r.randint(0, 9)} km from {landmark}",
+                )
+            )
+        )
     return lines + [r.choice(PROSE)]
 
 
 def _unit_plan(p: SyntheticProject, r: random.Random) -> list[str]:
     carpet = r.uniform(900, 4200)
-    lines = [f"{r.choice(p.units).upper()} | TYPE {r.choice('ABCDE')}",
-             f"RERA Carpet Area: {carpet:,.2f} sq ft ({carpet / 10.764:.2f} sq m)",
-             f"Balcony Area: {r.randint(80, 450)} sq ft",
-             f"Super Area: {inr(int(carpet * r.uniform(1.3, 1.45)))} sq ft"]
+    lines = [
+        f"{r.choice(p.units).upper()} | TYPE {r.choice('ABCDE')}",
+        f"RERA Carpet Area: {carpet:,.2f} sq ft ({carpet / 10.764:.2f} sq m)",
+        f"Balcony Area: {r.randint(80, 450)} sq ft",
+        f"Super Area: {inr(int(carpet * r.uniform(1.3, 1.45)))} sq ft",
+    ]
+
     def feet() -> str:
         return f"{r.randint(8, 24)}'{r.randint(0, 11)}\""
 
@@ -153,8 +264,11 @@ def _unit_plan(p: SyntheticProject, r: random.Random) -> list[str]:
 
 def _amenities(p: SyntheticProject, r: random.Random) -> list[str]:
     size = inr(r.randrange(20_000, 90_000, 500))
-    return ["CLUBHOUSE & AMENITIES", f"A {size} sq ft clubhouse with {p.amenities[0]} and "
-            f"{p.amenities[1]}.", *(f"• {a.capitalize()}" for a in r.sample(p.amenities, 7))]
+    return [
+        "CLUBHOUSE & AMENITIES",
+        f"A {size} sq ft clubhouse with {p.amenities[0]} and {p.amenities[1]}.",
+        *(f"• {a.capitalize()}" for a in r.sample(p.amenities, 7)),
+    ]
 
 
 def _specifications(p: SyntheticProject, r: random.Random) -> list[str]:
@@ -177,29 +291,48 @@ def _price_list(p: SyntheticProject, r: random.Random) -> list[str]:
     for unit in r.sample(p.units, min(3, len(p.units))):
         area = r.randint(1400, 5200)
         lines.append(f"{unit}: Super Area {inr(area)} sq ft | Total ₹ {area * p.psf / 1e7:.2f} Cr*")
-    return lines + [f"PLC (park facing): ₹ {inr(r.randrange(250, 1500, 50))} per sq ft",
-                    f"IFMS: ₹ {r.randrange(50, 300, 25)} per sq ft",
-                    f"EDC & IDC: ₹ {inr(r.randrange(400, 900, 5))} per sq ft",
-                    f"Car parking: ₹ {r.randint(3, 12)} Lakh per covered parking",
-                    f"Booking amount: ₹ {inr(r.randrange(500_000, 2_500_000, 100_000))}",
-                    "*Prices subject to change without notice; GST extra as applicable."]
+    return lines + [
+        f"PLC (park facing): ₹ {inr(r.randrange(250, 1500, 50))} per sq ft",
+        f"IFMS: ₹ {r.randrange(50, 300, 25)} per sq ft",
+        f"EDC & IDC: ₹ {inr(r.randrange(400, 900, 5))} per sq ft",
+        f"Car parking: ₹ {r.randint(3, 12)} Lakh per covered parking",
+        f"Booking amount: ₹ {inr(r.randrange(500_000, 2_500_000, 100_000))}",
+        "*Prices subject to change without notice; GST extra as applicable.",
+    ]
 
 
 def _legal(p: SyntheticProject, r: random.Random) -> list[str]:
-    return ["PROJECT DETAILS", f"HRERA Registration No.: {p.rera}",
-            f"DTCP Licence No. {r.randint(10, 180)} of {r.randint(2012, 2024)}",
-            f"Expected possession: {p.possession}", f"Developed by {p.developer}", PROSE[-1]]
+    return [
+        "PROJECT DETAILS",
+        f"HRERA Registration No.: {p.rera}",
+        f"DTCP Licence No. {r.randint(10, 180)} of {r.randint(2012, 2024)}",
+        f"Expected possession: {p.possession}",
+        f"Developed by {p.developer}",
+        PROSE[-1],
+    ]
 
 
 def _lifestyle(p: SyntheticProject, r: random.Random) -> list[str]:
-    return [r.choice(("A LIFE WELL LIVED", "NATURE AT YOUR DOORSTEP", "CRAFTED FOR FAMILIES")),
-            *r.sample(PROSE, 4), f"Discover {p.name} on {p.corridor}."]
+    return [
+        r.choice(("A LIFE WELL LIVED", "NATURE AT YOUR DOORSTEP", "CRAFTED FOR FAMILIES")),
+        *r.sample(PROSE, 4),
+        f"Discover {p.name} on {p.corridor}.",
+    ]
 
 
 PageKind = Callable[[SyntheticProject, random.Random], list[str]]
 PAGE_KINDS: tuple[PageKind, ...] = (
-    _overview, _location, _unit_plan, _unit_plan, _amenities, _specifications, _payment_plan,
-    _price_list, _legal, _lifestyle, _lifestyle,
+    _overview,
+    _location,
+    _unit_plan,
+    _unit_plan,
+    _amenities,
+    _specifications,
+    _payment_plan,
+    _price_list,
+    _legal,
+    _lifestyle,
+    _lifestyle,
 )
 
 
@@ -266,7 +399,9 @@ def vector_text(vector: list[float]) -> str:
 
 
 def load(
-    conn: psycopg.Connection, projects: list[SyntheticProject], embedder: Embedder,
+    conn: psycopg.Connection,
+    projects: list[SyntheticProject],
+    embedder: Embedder,
     report: Callable[[str], None] = print,
 ) -> dict[str, float]:
     """Insert the projects, one document each and every chunk (COPY), in one transaction.
@@ -276,9 +411,12 @@ def load(
     and analysed. ``conn`` must be in autocommit mode. Returns seconds spent per phase.
     """
     seconds: dict[str, float] = {"embed": 0.0}
-    rows = [(index, number, ordinal, text) for index, project in enumerate(projects)
-            for number, page in enumerate(project.pages, start=1)
-            for ordinal, text in enumerate(page)]
+    rows = [
+        (index, number, ordinal, text)
+        for index, project in enumerate(projects)
+        for number, page in enumerate(project.pages, start=1)
+        for ordinal, text in enumerate(page)
+    ]
     with conn.transaction(), conn.cursor() as cur:
         ids = []
         for project in projects:
@@ -286,8 +424,10 @@ def load(
             sql = "INSERT INTO projects (name, slug, aliases) VALUES (%s, %s, '{}') RETURNING id"
             project_id = cur.execute(sql, (project.name, slug)).fetchone()[0]
             digest = hashlib.sha256(repr(project.pages).encode()).hexdigest()
-            sql = ("INSERT INTO documents (project_id, source, sha256, page_count, image_only_pages)"
-                   " VALUES (%s, %s, %s, %s, '{}') RETURNING id")
+            sql = (
+                "INSERT INTO documents (project_id, source, sha256, page_count, image_only_pages)"
+                " VALUES (%s, %s, %s, %s, '{}') RETURNING id"
+            )
             document_id = cur.execute(sql, (project_id, project.source, digest, len(project.pages)))
             ids.append((document_id.fetchone()[0], project_id))
         sql = "SELECT indexname, indexdef FROM pg_indexes WHERE indexname = ANY(%s)"
@@ -303,8 +443,18 @@ def load(
                 seconds["embed"] += time.perf_counter() - embed_started
                 for (index, page, ordinal, text), vector in zip(batch, vectors, strict=True):
                     document_id, project_id = ids[index]
-                    copy.write_row((document_id, project_id, page, ordinal, text,
-                                    vector_text(vector), embedder.name, embedder.dimension))
+                    copy.write_row(
+                        (
+                            document_id,
+                            project_id,
+                            page,
+                            ordinal,
+                            text,
+                            vector_text(vector),
+                            embedder.name,
+                            embedder.dimension,
+                        )
+                    )
                 done = start + len(batch)
                 if done % 10_000 < 2500 or done == len(rows):
                     rate = done / (time.perf_counter() - started)

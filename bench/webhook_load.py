@@ -56,7 +56,7 @@ from app.rag.evaluate import percentile  # noqa: E402
 from app.supervisor import WEB_THREADS, WORKER_NICE, background_priority  # noqa: E402
 from tests.fakes.graph_server import FakeGraph  # noqa: E402
 from workers.inbound_jobs import enqueue_messages  # noqa: E402
-from workers.queues import get_queue  # noqa: E402
+from workers.queues import get_queue, job_id, send_job_id  # noqa: E402
 
 DATABASE = "investochat_bench_webhook"
 SECRET = "bench-app-secret"
@@ -504,7 +504,7 @@ class JobClock:
     job exists only when a send had to be retried, and is then timed too."""
 
     def __init__(self, queue, message_ids: list[str]) -> None:
-        self.redis, self.pending = queue.connection, set(message_ids)
+        self.redis, self.pending, self.queue_name = queue.connection, set(message_ids), queue.name
         self.ids: dict[str, int] = {}
         self.times: dict[str, list[tuple[float, float, float] | None]] = {}
 
@@ -515,8 +515,9 @@ class JobClock:
             self.ids |= dict(db.session.execute(query, {"m": unknown}).all())
             db.session.rollback()
         for message_id in [m for m in self.pending if m in self.ids]:
-            if process := self._times(f"process-{self.ids[message_id]}"):
-                self.times[message_id] = [process, self._times(f"send-{self.ids[message_id]}")]
+            if process := self._times(job_id(self.queue_name, self.ids[message_id])):
+                sent = self._times(send_job_id(self.queue_name, self.ids[message_id]))
+                self.times[message_id] = [process, sent]
                 self.pending.discard(message_id)
 
     def _times(self, job_id: str) -> tuple[float, float, float] | None:

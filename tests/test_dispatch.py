@@ -149,7 +149,7 @@ def test_the_dispatcher_enqueues_each_stored_message_once(committed):
     with running(dispatcher):
         post(app, *texts(prefix, 2))
         post(app, *texts(prefix, 1, start=2), *texts(prefix, 2))  # one new, two re-delivered
-        expected = [job_id(mid) for mid in ids_of(app, prefix)]
+        expected = [job_id(queue.name, mid) for mid in ids_of(app, prefix)]
         wait_until(lambda: sorted(queue.job_ids) == sorted(expected), "the three jobs being queued")
         assert dispatcher.sweep() == 0  # every stored message has its job
 
@@ -172,7 +172,7 @@ def test_ids_wait_while_redis_is_down_and_are_enqueued_when_it_is_back(committed
         dispatcher.queue = queue  # Redis is back
         dispatcher.step(listener, wait=10)  # returns once the back-off allows another attempt
 
-    assert dispatcher.waiting == [] and queue.job_ids == [job_id(mid) for mid in stored]
+    assert dispatcher.waiting == [] and queue.job_ids == [job_id(queue.name, mid) for mid in stored]
 
 
 def test_the_sweep_enqueues_what_no_notification_brought_and_leaves_the_rest(committed):
@@ -186,19 +186,21 @@ def test_the_sweep_enqueues_what_no_notification_brought_and_leaves_the_rest(com
             .where(Message.id == processed)
             .values(processed_at=db.func.now(), status="processed")
         )
-        queue.enqueue_call("workers.tasks.process_message", args=(queued,), job_id=job_id(queued))
+        queue.enqueue_call("workers.tasks.process_message", args=(queued,), job_id=job_id(queue.name, queued))
         assert unqueued_messages(connection, queue) == []  # all younger than the grace period
         assert unqueued_messages(connection, queue, timedelta(0)) == [first]
 
     dispatcher = Dispatcher(app, grace=timedelta(0))
     assert dispatcher.sweep() == 1
     assert dispatcher.sweep() == 0
-    assert sorted(queue.job_ids) == sorted([job_id(queued), job_id(first)])
+    assert sorted(queue.job_ids) == sorted([job_id(queue.name, queued), job_id(queue.name, first)])
 
-    queue.fetch_job(job_id(first)).delete()  # Redis lost the job (e.g. restarted without its data)
+    queue.fetch_job(
+        job_id(queue.name, first)
+    ).delete()  # Redis lost the job (e.g. restarted without its data)
     # Sweeps in between take the ids this dispatcher enqueued as queued; the full one checks them.
     assert [dispatcher.sweep() for _ in range(FULL_SWEEP - 2)] == [0] * (FULL_SWEEP - 3) + [1]
-    assert job_id(first) in queue.job_ids
+    assert job_id(queue.name, first) in queue.job_ids
 
 
 def test_the_dispatcher_reconnects_after_losing_the_database(committed):
@@ -218,7 +220,9 @@ def test_the_dispatcher_reconnects_after_losing_the_database(committed):
         post(app, *texts(prefix, 1))  # stored while the dispatcher may be reconnecting
         wait_until(lambda: listener_pids() not in ([], [old]), "the dispatcher listening again")
         [stored] = ids_of(app, prefix)
-        wait_until(lambda: queue.job_ids == [job_id(stored)], "the message being queued after the outage")
+        wait_until(
+            lambda: queue.job_ids == [job_id(queue.name, stored)], "the message being queued after the outage"
+        )
 
 
 def test_a_redelivery_does_not_wait_for_a_worker_updating_that_message(committed):

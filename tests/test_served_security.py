@@ -4,6 +4,7 @@ serve` tree (gunicorn): cookies and client addresses as a browser and a proxy se
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -11,13 +12,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from app.portal.accounts import create_user
 from tests.portal_helpers import CSRF_RE, PASSWORD
 from tests.served import ServedTree, demo_databases, served_env, serving
+from tests.whatsapp_helpers import APP_SECRET, body_of, meta_envelope, sign, text_message
 
 PARTNER = "partner@guarded.example"
 OTHER = "second@guarded.example"
@@ -78,8 +80,9 @@ def tree(database_url, redis_url, tmp_path_factory) -> Iterator[ServedTree]:
             create_user(session, OTHER, "partner", "Second Partner", PASSWORD)
             session.commit()
         engine.dispose()
-        env = served_env(database, redis_url, data_dir, TRUSTED_PROXIES="1")
+        env = served_env(database, redis_url, data_dir, TRUSTED_PROXIES="1", WHATSAPP_APP_SECRET=APP_SECRET)
         with serving(env, data_dir / "serve.log") as served:
+            served.database = database
             yield served
 
 
@@ -153,3 +156,45 @@ def test_a_token_in_the_query_string_never_reaches_the_access_log(tree):
     log = tree.log_tail()
     assert secret not in log
     assert "/webhooks/wati?token=[redacted]&page=2" in log
+
+
+def _post_webhook(tree: ServedTree, raw: bytes) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        tree.url("/webhooks/whatsapp"),
+        data=raw,
+        headers={"Content-Type": "application/json", "X-Hub-Signature-256": sign(raw)},
+    )
+    try:
+        response = urllib.request.urlopen(request, timeout=30)
+    except urllib.error.HTTPError as error:
+        response = error
+    with response:
+        return response.status, json.loads(response.read())
+
+
+def test_a_nul_in_one_message_does_not_cost_the_batch_and_deep_nesting_is_a_clear_400(tree):
+    batch = meta_envelope(
+        text_message("wamid.NUL.1", "price\x00 of a 4 BHK?", "919811177701"),
+        text_message("wamid.NUL.2", "payment plan?", "919811177702"),
+    )
+    status, body = _post_webhook(tree, body_of(batch))
+    assert status == 200 and body["received"] == 2 and body["new"] == 2, body
+    engine = create_engine(tree.database, poolclass=NullPool)
+    with engine.connect() as connection:
+        stored = dict(
+            connection.execute(
+                text(
+                    "SELECT provider_message_id, body FROM messages"
+                    " WHERE provider_message_id LIKE 'wamid.NUL.%'"
+                )
+            ).all()
+        )
+    engine.dispose()
+    assert stored == {"wamid.NUL.1": "price of a 4 BHK?", "wamid.NUL.2": "payment plan?"}
+
+    for depth in (40, 5000):  # past the limit, and past what a recursive parser survives
+        nested = '{"a": ' * depth + "1" + "}" * depth
+        raw = ('{"object": "whatsapp_business_account", "entry": [' + nested + "]}").encode()
+        status, body = _post_webhook(tree, raw)
+        assert status == 400 and "levels deep" in body["message"], (depth, body)
+    assert "Traceback" not in tree.log_tail()

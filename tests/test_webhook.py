@@ -81,7 +81,7 @@ def test_signed_text_is_stored_once_and_queued_once_even_when_delivered_three_ti
     message_id = db.session.scalar(select(Message.id).where(Message.provider_message_id == "wamid.ONCE"))
     assert sweep(queue) == [message_id]
     assert sweep(queue) == []  # its job is queued: a second sweep leaves it
-    assert queue.job_ids == [job_id(message_id)]
+    assert queue.job_ids == [job_id(queue.name, message_id)]
 
 
 def test_malformed_json_is_a_400_and_nothing_is_stored(client, whatsapp):

@@ -165,13 +165,16 @@ def test_a_starting_worker_reruns_started_jobs_but_never_queues_a_waiting_one_tw
         post_signed(client, body_of(meta_text(f"wamid.RECOVER-{n}", "Hello", f"91981000041{n}")))
     waiting, started = stored("wamid.RECOVER-1"), stored("wamid.RECOVER-2")
     assert sorted(sweep(queue)) == [waiting.id, started.id]
-    queue.fetch_job(job_id(started.id)).set_status("started")  # taken by a worker that then died
-    queue.remove(job_id(started.id))
+    queue.fetch_job(job_id(queue.name, started.id)).set_status("started")  # taken by a worker that then died
+    queue.remove(job_id(queue.name, started.id))
 
     recovered = recover_stalled()
 
     assert recovered["reprocessed"] == 1
-    assert queue.job_ids == [job_id(waiting.id), job_id(started.id)]  # each once, in order
+    assert queue.job_ids == [
+        job_id(queue.name, waiting.id),
+        job_id(queue.name, started.id),
+    ]  # each once, in order
 
 
 # -- `investochat serve` as real processes -----------------------------------------------------

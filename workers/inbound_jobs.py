@@ -14,6 +14,7 @@ from datetime import timedelta
 from rq import Callback, Queue
 from sqlalchemy import Connection, text
 
+from workers.queues import job_id
 from workers.tasks import process_message, process_message_failed, process_retry
 
 SWEEP_GRACE = timedelta(seconds=5)  # younger messages are left to their notification
@@ -25,11 +26,6 @@ _UNPROCESSED = text("""
     WHERE direction = 'in' AND processed_at IS NULL AND status = 'received'
       AND created_at < clock_timestamp() - :grace
     ORDER BY id""")
-
-
-def job_id(message_id: int) -> str:
-    """The id of the job processing one message (so a message has at most one job queued)."""
-    return f"process-{message_id}"
 
 
 def enqueue_messages(queue: Queue, message_ids: Sequence[int]) -> None:
@@ -44,7 +40,7 @@ def enqueue_messages(queue: Queue, message_ids: Sequence[int]) -> None:
     queue.enqueue_many(
         [
             queue.prepare_data(
-                process_message, (mid,), job_id=job_id(mid), retry=retry, on_failure=on_failure
+                process_message, (mid,), job_id=job_id(queue.name, mid), retry=retry, on_failure=on_failure
             )
             for mid in message_ids
         ]
@@ -71,7 +67,7 @@ def unqueued_messages(
         return []
     pipe = queue.connection.pipeline(transaction=False)
     for mid in ids:
-        pipe.hget(queue.job_class.key_for(job_id(mid)), "status")
+        pipe.hget(queue.job_class.key_for(job_id(queue.name, mid)), "status")
     return [
         mid
         for mid, status in zip(ids, pipe.execute(), strict=True)

@@ -37,3 +37,15 @@ def get_queue(config: Mapping[str, Any]) -> Queue:
         if key not in _queues:
             _queues[key] = Queue(config["RQ_QUEUE"], connection=connection)
         return _queues[key]
+
+
+def job_id(queue_name: str, message_id: int) -> str:
+    """The id of the job processing one message (so a message has at most one job queued). RQ's
+    job ids are global to the Redis, so the queue's name is part of it: two deployments sharing a
+    Redis under different ``RQ_QUEUE`` names number their messages from 1 alike."""
+    return f"process-{queue_name}-{message_id}"
+
+
+def send_job_id(queue_name: str, message_id: int) -> str:
+    """The id of the job sending the replies to one message (namespaced like ``job_id``)."""
+    return f"send-{queue_name}-{message_id}"

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models import Message
 from workers.inbound_jobs import enqueue_messages, unqueued_messages
-from workers.queues import get_queue
+from workers.queues import get_queue, send_job_id
 from workers.tasks import send_replies
 
 # A reply still "sending" after this long was cut off mid-send: whether it left is unknown.
@@ -33,7 +33,7 @@ def recover_stalled() -> dict:
         .distinct()
     ).all()
     for inbound_id in waiting:
-        queue.enqueue(send_replies, inbound_id, job_id=f"send-{inbound_id}")
+        queue.enqueue(send_replies, inbound_id, job_id=send_job_id(queue.name, inbound_id))
     stuck = db.session.execute(
         update(Message)
         .where(

@@ -18,7 +18,7 @@ from app.conversation.service import build_engine, process_inbound
 from app.conversation.unanswered import give_up_on
 from app.extensions import db
 from app.models import Lead, Message
-from workers.queues import get_queue
+from workers.queues import get_queue, send_job_id
 
 log = logging.getLogger(__name__)
 # Seconds before each new try of a ``process_message`` job that raised; after the last, the bot
@@ -108,7 +108,8 @@ def _send_now(inbound_id: int) -> None:
     except Exception:  # the replies are committed: a separate job can still send them once
         log.exception("sending the replies to message %s failed; queued a send job", inbound_id)
         db.session.rollback()
-        get_queue(current_app.config).enqueue(send_replies, inbound_id, job_id=f"send-{inbound_id}")
+        queue = get_queue(current_app.config)
+        queue.enqueue(send_replies, inbound_id, job_id=send_job_id(queue.name, inbound_id))
 
 
 def notify_brokers(lead_id: int) -> int:

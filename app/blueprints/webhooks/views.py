@@ -38,11 +38,45 @@ def verify_subscription():
     return request.args.get("hub.challenge", ""), 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
+# A WhatsApp webhook nests a handful of levels; far deeper is an attack on the parser or the
+# database, refused before either sees it.
+MAX_DEPTH = 32
+NUL = "\x00"
+
+
 def _load_json(raw: bytes):
+    """The body as JSON, with NUL characters taken out of every string (PostgreSQL cannot store
+    them, and one must not make the provider re-deliver a whole batch); 400 for a body that is
+    not JSON or nests too deeply."""
     try:
-        return json.loads(raw)
+        payload = json.loads(raw)
+    except RecursionError:
+        abort(400, description=f"The body nests more than {MAX_DEPTH} levels deep.")
     except ValueError:
         abort(400, description="The body is not valid JSON.")
+    return _cleaned(payload, strip_nul=b"\\u0000" in raw)
+
+
+def _cleaned(payload, *, strip_nul: bool):
+    """``payload`` checked for depth (iteratively: no recursion to exhaust) and, when asked, with
+    NUL characters removed from its strings, keys included."""
+    root = [payload]
+    stack = [(root, 0, 0)]
+    while stack:
+        container, key, depth = stack.pop()
+        value = container[key]
+        if depth > MAX_DEPTH:
+            abort(400, description=f"The body nests more than {MAX_DEPTH} levels deep.")
+        if isinstance(value, str):
+            if strip_nul and NUL in value:
+                container[key] = value.replace(NUL, "")
+        elif isinstance(value, list):
+            stack.extend((value, index, depth + 1) for index in range(len(value)))
+        elif isinstance(value, dict):
+            if strip_nul and any(NUL in name for name in value):
+                value = container[key] = {name.replace(NUL, ""): item for name, item in value.items()}
+            stack.extend((value, name, depth + 1) for name in value)
+    return root[0]
 
 
 def _record(provider: str, payload, parse) -> tuple:
