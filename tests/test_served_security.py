@@ -198,3 +198,23 @@ def test_a_nul_in_one_message_does_not_cost_the_batch_and_deep_nesting_is_a_clea
         status, body = _post_webhook(tree, raw)
         assert status == 400 and "levels deep" in body["message"], (depth, body)
     assert "Traceback" not in tree.log_tail()
+
+
+def test_a_hostile_page_cannot_start_widget_chats_through_its_visitors_browsers(tree):
+    form = urllib.parse.urlencode({"name": "Meera Kapoor", "phone": "98111 55571", "consent": "yes"}).encode()
+
+    def start(origin: str) -> int:
+        request = urllib.request.Request(tree.url("/widget/start"), data=form, headers={"Origin": origin})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    assert start("https://evil.example") == 403
+    assert start(tree.url("").rstrip("/")) == 200  # the widget's own iframe
+    engine = create_engine(tree.database, poolclass=NullPool)
+    with engine.connect() as connection:
+        leads = connection.execute(text("SELECT count(*) FROM leads WHERE phone = '+919811155571'")).scalar()
+    engine.dispose()
+    assert leads == 1
