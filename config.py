@@ -55,6 +55,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "WIDGET_START_LIMIT": env.get("WIDGET_START_LIMIT", "10/hour"),
         "WIDGET_MESSAGE_LIMIT": env.get("WIDGET_MESSAGE_LIMIT", "30/minute"),
         "WIDGET_PHONE_LIMIT": env.get("WIDGET_PHONE_LIMIT", "5/day"),
+        "WHATSAPP_OTP_TEMPLATE": env.get("WHATSAPP_OTP_TEMPLATE", ""),
+        "WHATSAPP_OTP_LANGUAGE": env.get("WHATSAPP_OTP_LANGUAGE", "en"),
         # HTTP API
         "ASK_RATE_LIMIT": env.get("ASK_RATE_LIMIT", "60/minute"),
         "API_TOKENS": [token.strip() for token in env.get("API_TOKENS", "").split(",") if token.strip()],

@@ -276,6 +276,10 @@ def test_a_lead_from_the_website_chat_warns_that_its_number_is_unverified(portal
     body = text(portal.get(f"/broker/leads/{web.id}"))
     assert "the website chat" in body and "not verified" in body
     assert "<dd>WhatsApp</dd>" in whatsapp and "not verified" not in whatsapp
+    web.phone_verified_at = datetime.now(UTC)
+    db.session.commit()
+    verified = text(portal.get(f"/broker/leads/{web.id}"))
+    assert "number verified by a code" in verified and "not verified" not in verified
 
 
 def test_second_broker_gets_409_already_claimed(app_ctx, claimed):

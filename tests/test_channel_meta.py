@@ -297,7 +297,29 @@ def test_an_authentication_template_to_a_user_id_is_refused_with_131062(
     error = refused.value
     assert (error.code, error.user_id_refused, error.retryable) == (131062, True, False)
     assert "Business-scoped User ID" in str(error)
-    channel.send_template(LEAD, "login_code", "en", ["482913"])  # a phone number takes it
+    channel.send_code(LEAD, "login_code", "en", "482913")  # a phone number takes it
+
+
+def test_a_one_time_code_fills_the_body_and_the_copy_code_button(
+    graph: FakeGraph, channel: MetaCloudChannel
+) -> None:
+    graph.authentication_templates.add("login_code")
+
+    channel.send_code(LEAD, "login_code", "en_US", "104729")
+
+    code = [{"type": "text", "text": "104729"}]
+    components = [
+        {"type": "body", "parameters": code},
+        {"type": "button", "sub_type": "url", "index": "0", "parameters": code},
+    ]
+    assert graph.sent[0].payload["template"] == {
+        "name": "login_code",
+        "language": {"code": "en_US"},
+        "components": components,
+    }
+    with pytest.raises(SendError) as refused:  # the body alone is not enough for such a template
+        channel.send_template(LEAD, "login_code", "en", ["104729"])
+    assert refused.value.code == 132000
     assert [m.to for m in graph.sent] == ["919812345678"]
 
 

@@ -323,6 +323,14 @@ def test_send_template(wati: FakeWati, channel: WatiChannel) -> None:
     assert result.provider_message_id == wati.sent[0].message_id  # Wati's localMessageId
 
 
+def test_a_one_time_code_goes_as_the_templates_first_parameter(wati: FakeWati, channel: WatiChannel) -> None:
+    channel.send_code(LEAD, "login_code", "en", "104729")
+    [request] = wati.requests
+    assert request.path == "/12345/api/v1/sendTemplateMessage"
+    assert request.body["template_name"] == "login_code"
+    assert request.body["parameters"] == [{"name": "1", "value": "104729"}]
+
+
 INVALID_SENDS: dict[str, Callable[[WatiChannel], object]] = {
     "4 buttons": lambda c: c.send_buttons(LEAD, "Pick", [(f"b{i}", f"B{i}") for i in range(4)]),
     "long button title": lambda c: c.send_buttons(LEAD, "Pick", [("a", "x" * 21)]),

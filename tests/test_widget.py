@@ -395,3 +395,132 @@ def test_one_number_can_start_only_so_many_chats_from_any_address(client, widget
         "/widget/start", data={"name": "Ravi", "phone": "98111 55509", "consent": "yes"}, headers=HTMX
     )
     assert other_number.status_code == 200
+
+
+# --- a one-time code on WhatsApp proves the number (WHATSAPP_OTP_TEMPLATE) ---
+
+
+@pytest.fixture
+def otp(widget, app_ctx):
+    """Codes sent as the approved authentication template "login_code" through the fake Graph."""
+    widget.authentication_templates.add("login_code")
+    app_ctx.config["WHATSAPP_OTP_TEMPLATE"] = "login_code"
+    yield widget
+    app_ctx.config["WHATSAPP_OTP_TEMPLATE"] = ""
+
+
+def code_sent(graph, index=-1) -> str:
+    """The code in a sent authentication template (the fake checks body and button agree)."""
+    [body] = [c for c in graph.sent[index].payload["template"]["components"] if c["type"] == "body"]
+    return body["parameters"][0]["text"]
+
+
+def verify(client, token, code):
+    return client.post("/widget/verify", data={"code": code}, headers={**HTMX, "X-Widget-Token": token})
+
+
+def the_lead() -> Lead:
+    db.session.expire_all()
+    return db.session.scalars(select(Lead).where(Lead.channel == "web")).one()
+
+
+def test_with_a_code_template_the_chat_takes_questions_only_after_the_code(client, otp):
+    started = start(client)
+    token = token_of(started)
+    page = started.get_data(as_text=True)
+    assert 'action="/widget/verify"' in page or 'hx-post="/widget/verify"' in page
+    assert "ending 5501" in page and 'name="text"' not in page
+    [sent] = otp.sent
+    assert sent.to == "919811155501" and sent.payload["template"]["name"] == "login_code"
+    code = code_sent(otp)
+    assert re.fullmatch(r"\d{6}", code)
+    assert code not in str(the_lead().phone_code_digest)  # only an HMAC is kept
+
+    early = say(client, token, "price?")
+    assert "code we sent" in early.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(Message)) == 0
+    assert "6-digit code to your WhatsApp" in resume(client, token)
+
+    wrong = "000000" if code != "000000" else "111111"
+    refused = verify(client, token, wrong).get_data(as_text=True)
+    assert "not right. 4 tries left" in refused and the_lead().phone_verified_at is None
+
+    accepted = verify(client, token, f" {code[:3]} {code[3:]} ").get_data(as_text=True)
+    assert "your number is confirmed" in accepted and 'name="text"' in accepted
+    lead = the_lead()
+    assert lead.phone_verified_at is not None and lead.phone_code_digest is None
+    kinds = db.session.scalars(select(Activity.kind).where(Activity.lead_id == lead.id)).all()
+    assert "phone_verified" in kinds
+    assert say(client, token, "price?").status_code == 200
+    assert db.session.scalar(select(func.count()).select_from(Message)) == 1
+    assert 'name="text"' in resume(client, token)
+
+
+def test_a_verified_number_is_recorded_on_the_investors_whatsapp_lead(client, otp):
+    whatsapp = lead_for(db.session, PHONE, "Meera", "meta")
+    db.session.commit()
+    token = token_of(start(client))
+    verify(client, token, code_sent(otp))
+    web = the_lead()
+    [activity] = db.session.scalars(
+        select(Activity).where(Activity.lead_id == whatsapp.id, Activity.kind == "website_chat")
+    ).all()
+    assert activity.detail["web_lead_id"] == web.id
+    assert activity.detail["conversation"] == web.web_conversation
+
+
+def test_five_wrong_codes_use_the_code_up_and_a_new_one_replaces_it(client, otp):
+    token = token_of(start(client))
+    first = code_sent(otp)
+    wrong = "000000" if first != "000000" else "111111"
+    for _ in range(5):
+        verify(client, token, wrong)
+    exhausted = verify(client, token, first).get_data(as_text=True)
+    assert "Too many wrong tries" in exhausted and the_lead().phone_verified_at is None
+
+    renewed = client.post("/widget/verify/resend", headers={**HTMX, "X-Widget-Token": token})
+    assert "new code is on its way" in renewed.get_data(as_text=True)
+    second = code_sent(otp)
+    assert len(otp.sent) == 2
+    if second != first:  # the old code stops working
+        assert "not right" in verify(client, token, first).get_data(as_text=True)
+    assert "confirmed" in verify(client, token, second).get_data(as_text=True)
+
+
+def test_an_expired_code_is_refused(client, otp):
+    token = token_of(start(client))
+    code = code_sent(otp)
+    lead = the_lead()
+    lead.phone_code_expires_at = datetime.now(UTC) - timedelta(seconds=1)
+    db.session.commit()
+    assert "has expired" in verify(client, token, code).get_data(as_text=True)
+    assert the_lead().phone_verified_at is None
+
+
+def test_a_code_whatsapp_refuses_says_so_and_can_be_sent_again(client, otp):
+    otp.fail_next(400, code=131026, message="Message undeliverable")
+    started = start(client)
+    page = started.get_data(as_text=True)
+    assert started.status_code == 200 and "could not send a code" in page
+    token = token_of(started)
+    assert the_lead().phone_code_digest is None  # nothing to guess
+    assert "has expired" in verify(client, token, "123456").get_data(as_text=True)
+    client.post("/widget/verify/resend", headers={**HTMX, "X-Widget-Token": token})
+    assert "confirmed" in verify(client, token, code_sent(otp)).get_data(as_text=True)
+
+
+def test_new_codes_are_limited_per_conversation(client, otp):
+    limiter.reset()
+    token = token_of(start(client))
+    statuses = [
+        client.post("/widget/verify/resend", headers={**HTMX, "X-Widget-Token": token}).status_code
+        for _ in range(4)
+    ]
+    assert statuses == [200, 200, 200, 429]
+    assert len(otp.sent) == 4  # the first code and three new ones
+
+
+def test_without_a_code_template_no_code_is_asked(client, widget):
+    page = start(client).get_data(as_text=True)
+    assert 'name="text"' in page and "/widget/verify" not in page
+    assert widget.sent == []

@@ -37,6 +37,7 @@ from tests.browser_support import (
     playwright_sync_api,
     throwaway_database,
 )
+from tests.fakes.graph_server import FakeGraph
 
 sync_api = playwright_sync_api()
 pytestmark = NEEDS_CHROMIUM
@@ -175,15 +176,21 @@ def browsing(chromium) -> Iterator[Browsing]:
     context.close()
 
 
-def test_an_investor_chats_in_the_embedded_widget_and_resumes_after_a_reload(site, browsing):
+def start_chat(site: Site, browsing: Browsing, name: str, number: str):
+    """Open the developer's page, open the widget and start a chat; the page and the chat frame."""
     page = browsing.page()
     page.goto(site.developer_page)
     page.get_by_role("button", name="Ask about this project").click()
     chat = page.frame_locator("iframe[data-investochat=frame]")
-    chat.get_by_label("Your name").fill("Meera Kapoor")
-    chat.get_by_label("Mobile number").fill("98111 66601")
+    chat.get_by_label("Your name").fill(name)
+    chat.get_by_label("Mobile number").fill(number)
     chat.get_by_label("An InvestoChat advisor may call").check()
     chat.get_by_role("button", name="Start chatting").click()
+    return page, chat
+
+
+def test_an_investor_chats_in_the_embedded_widget_and_resumes_after_a_reload(site, browsing):
+    page, chat = start_chat(site, browsing, "Meera Kapoor", "98111 66601")
     expect(chat.get_by_text("Chatting as Meera Kapoor")).to_be_visible()
 
     chat.get_by_label("Your message").fill("What is the payment plan?")
@@ -208,6 +215,36 @@ def test_an_investor_chats_in_the_embedded_widget_and_resumes_after_a_reload(sit
         lead = db.session.scalars(select(Lead).where(Lead.phone == PHONE)).one()
         assert (lead.name, lead.channel, lead.project.name) == ("Meera Kapoor", "web", DEMO_PROJECT)
         assert lead.questions_answered == 1
+        db.session.remove()
+
+
+def test_with_a_code_template_the_visitor_proves_the_number_before_asking(site, browsing):
+    with FakeGraph() as graph:
+        graph.authentication_templates.add("login_code")
+        settings = {**graph.config(), "WHATSAPP_OTP_TEMPLATE": "login_code"}
+        saved = {key: site.app.config.get(key) for key in settings}
+        site.app.config.update(settings)
+        try:
+            page, chat = start_chat(site, browsing, "Kabir Sethi", "98111 66602")
+            expect(chat.get_by_text("number ending 6602")).to_be_visible()
+            expect(chat.get_by_label("Your message")).to_have_count(0)
+            [sent] = graph.wait_for(1)
+            assert sent.to == "919811166602"
+            [body] = [c for c in sent.payload["template"]["components"] if c["type"] == "body"]
+            shoot(page, "code")
+
+            chat.get_by_label("Code from WhatsApp").fill(body["parameters"][0]["text"])
+            chat.get_by_role("button", name="Confirm").click()
+            expect(chat.get_by_text("your number is confirmed")).to_be_visible()
+            chat.get_by_label("Your message").fill("What is the payment plan?")
+            chat.get_by_role("button", name="Send").click()
+            expect(chat.locator(".bubble.bot").filter(has_text="On booking: 10% of BSP")).to_be_visible()
+        finally:
+            site.app.config.update(saved)
+    assert browsing.problems == []
+    with site.app.app_context():
+        lead = db.session.scalars(select(Lead).where(Lead.phone == "+919811166602")).one()
+        assert lead.phone_verified_at is not None
         db.session.remove()
 
 

@@ -278,6 +278,10 @@ class WatiChannel:
         payload = {"template_name": name, "broadcast_name": self.broadcast_name, "parameters": values}
         return self._post("/api/v1/sendTemplateMessage", to=to, json=payload)
 
+    def send_code(self, to: str, name: str, language: str, code: str) -> OutboundResult:
+        """Send a one-time code with an approved authentication template (its {{1}})."""
+        return self.send_template(to, name, language, [code])
+
     def _post(self, path: str, *, to: str | None = None, **kwargs: Any) -> OutboundResult:
         if to is not None:
             kwargs["params"] = {"whatsappNumber": _target(to)}

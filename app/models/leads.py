@@ -122,6 +122,12 @@ class Lead(db.Model):
     # The number is WhatsApp's own id but libphonenumber cannot place it (e.g. Mexico's 521…):
     # kept, answered, and flagged for the broker to check.
     phone_unrecognized: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # A website visitor's number, proved by a code sent to it on WhatsApp (app.widget.verification):
+    # when it was typed back, and the pending code's HMAC, guesses and expiry.
+    phone_verified_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    phone_code_digest: Mapped[str | None] = mapped_column(String(64))
+    phone_code_tries: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    phone_code_expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
     # WhatsApp's business-scoped user id ("IN.1648738043044942") and username, when given.
     whatsapp_user_id: Mapped[str | None] = mapped_column(String(USER_ID_LENGTH))
     whatsapp_username: Mapped[str | None] = mapped_column(String(100))

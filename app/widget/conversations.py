@@ -52,6 +52,7 @@ class WidgetConversation:
     lead_id: int
     phone: str  # E.164
     name: str
+    verified: bool = False  # the visitor typed back the code sent to the number (app.widget.verification)
 
 
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
@@ -82,7 +83,8 @@ def conversation_for(session: Session, conversation_id: str | None) -> WidgetCon
     lead = session.scalars(select(Lead).where(Lead.web_conversation == conversation_id)).one_or_none()
     if lead is None:
         return None
-    return WidgetConversation(conversation_id, lead.id, lead.phone, lead.name or "")
+    verified = lead.phone_verified_at is not None
+    return WidgetConversation(conversation_id, lead.id, lead.phone, lead.name or "", verified)
 
 
 def known_project(session: Session, name: str | None) -> Project | None:

@@ -10,7 +10,9 @@ It checks what Meta checks first (path, bearer token, ``messaging_product``, ``t
 Meta: ``{"messaging_product", "contacts": [{"input", "wa_id"}], "messages": [{"id":
 "wamid.<uuid>"}]}`` (``user_id`` instead of ``wa_id`` for a ``recipient``). A template named in
 ``authentication_templates`` sent to a ``recipient`` is refused with Meta's 131062, as Meta
-refuses authentication templates to business-scoped user ids. ``fail_next(status, times,
+refuses authentication templates to business-scoped user ids; to a phone, such a template must
+carry its code in the body and in the copy-code (url) button, the same code in both, or it is
+refused with 132000 as Meta refuses a parameter count that does not match. ``fail_next(status, times,
 code=None, retry_after=None)`` scripts Meta-shaped errors (500; 429 with ``Retry-After``; 400
 with code 131047), ``latency`` delays every answer (a client that gives up meanwhile still had
 its message accepted, as with the real API), ``wait_for(n)`` blocks until ``n`` messages
@@ -262,6 +264,12 @@ class FakeGraph(FakeHTTPService):
                 )
         else:
             return _meta_error(400, 100, "The parameter to (a phone) or recipient (a user id) is required.")
+        template = body.get("template") if body.get("type") == "template" else None
+        if isinstance(template, dict) and template.get("name") in self.authentication_templates:
+            if not _code_in_body_and_button(template):
+                return _meta_error(
+                    400, 132000, "Number of parameters does not match the expected number of params"
+                )
         message_id = self.accept(to, body, request.path)
         return (
             200,
@@ -272,6 +280,17 @@ class FakeGraph(FakeHTTPService):
     def error_answer(self, failure: Failure) -> Answer:
         status, body, _ = _meta_error(failure.status, failure.code or 100, failure.message)
         return status, body, failure.headers
+
+
+def _code_in_body_and_button(template: dict) -> bool:
+    """An authentication template's parameters: one code in the body, the same in the button."""
+    codes = {}
+    for component in template.get("components") or []:
+        kind = component.get("type") if component.get("type") == "body" else component.get("sub_type")
+        texts = [parameter.get("text") for parameter in component.get("parameters") or []]
+        if len(texts) == 1 and isinstance(texts[0], str):
+            codes[kind] = texts[0]
+    return set(codes) == {"body", "url"} and codes["body"] == codes["url"]
 
 
 def _meta_error(status: int, code: int, message: str) -> Answer:

@@ -18,6 +18,7 @@ from app.channels.phones import normalize_phone
 from app.conversation.unanswered import FAILED
 from app.extensions import db, limiter
 from app.models import Lead, Message, Project
+from app.widget import verification
 from app.widget.conversations import (
     CONSENT,
     WidgetConversation,
@@ -37,6 +38,12 @@ TOKEN_HEADER = "X-Widget-Token"
 # and when it stops checking (a reload checks again).
 PATIENCE = timedelta(seconds=45)
 GIVE_UP = timedelta(minutes=10)
+# New codes one conversation may ask for (the first is sent at the start).
+RESEND_LIMIT = "3 per 10 minutes"
+CODE_ERRORS = {
+    verification.EXPIRED: "That code has expired. Ask for a new one below.",
+    verification.TOO_MANY: "Too many wrong tries. Ask for a new code below.",
+}
 # Scripts and styles from this origin only (htmx adds its one inline style); framed only where
 # WIDGET_ALLOWED_ORIGINS says.
 POLICY = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
@@ -56,6 +63,25 @@ def _conversation() -> WidgetConversation:
 def _per_conversation() -> str:
     """The rate-limit key of a widget message: its conversation (a token works from any address)."""
     return f"widget:{_conversation_id() or get_remote_address()}"
+
+
+def _needs_code(conversation: WidgetConversation) -> bool:
+    """Whether the chat waits for the code sent to the visitor's WhatsApp (WHATSAPP_OTP_TEMPLATE)."""
+    return verification.enabled(current_app.config) and not conversation.verified
+
+
+def _send_code(conversation: WidgetConversation) -> str | None:
+    """Send a new code and commit; None when it went, else why not (in the visitor's words)."""
+    try:
+        verification.send_code(current_app.config, db.session, conversation)
+    except verification.CodeNotSent as error:
+        db.session.rollback()
+        current_app.logger.warning(
+            "widget code for lead %s not sent: %s", conversation.lead_id, error.__cause__
+        )
+        return str(error)
+    db.session.commit()
+    return None
 
 
 def _project_name(project: Project | None) -> str | None:
@@ -129,6 +155,8 @@ def start():
         )
     db.session.commit()
     token = issue_token(current_app.config["SECRET_KEY"], conversation.id)
+    needs_code = _needs_code(conversation)
+    code_error = _send_code(conversation) if needs_code else None
     return page_or_fragment(
         "widget/page.html",
         "widget/_chat.html",
@@ -136,6 +164,8 @@ def start():
         conversation=conversation,
         token=token,
         messages=[],
+        needs_code=needs_code,
+        code_error=code_error,
         **context,
     )
 
@@ -152,7 +182,42 @@ def resume():
         token=request.headers[TOKEN_HEADER],
         project=project,
         messages=thread(db.session, conversation.id),
+        needs_code=_needs_code(conversation),
     )
+
+
+@bp.post("/verify")
+@limiter.limit(lambda: current_app.config["WIDGET_MESSAGE_LIMIT"], key_func=_per_conversation)
+def verify():
+    """The code the visitor typed in; the box to ask questions out once it is right, else the
+    code form again saying what was wrong."""
+    conversation = _conversation()
+    result = verification.check_code(
+        current_app.config, db.session, conversation, request.form.get("code", "")
+    )
+    db.session.commit()  # a wrong guess counts
+    if result == verification.VERIFIED:
+        return render_template(
+            "widget/_composer.html", notice="Thank you, your number is confirmed. Ask away."
+        )
+    if result == verification.WRONG:
+        left = verification.tries_left(db.session, conversation)
+        error = f"That code is not right. {left} {'try' if left == 1 else 'tries'} left."
+    else:
+        error = CODE_ERRORS[result]
+    return render_template("widget/_verify.html", conversation=conversation, code_error=error)
+
+
+@bp.post("/verify/resend")
+@limiter.limit(RESEND_LIMIT, key_func=_per_conversation)
+def resend_code():
+    """A new code to the visitor's WhatsApp (the old one stops working)."""
+    conversation = _conversation()
+    if not _needs_code(conversation):
+        return render_template("widget/_composer.html")
+    error = _send_code(conversation)
+    note = None if error else "A new code is on its way to your WhatsApp."
+    return render_template("widget/_verify.html", conversation=conversation, code_error=error, code_note=note)
 
 
 @bp.post("/messages")
@@ -162,6 +227,9 @@ def send():
     """A message (typed, or an option picked) in; its bubble and a poller for the replies out.
     A form sent again answers 204: the first answer already showed it."""
     conversation = _conversation()
+    if _needs_code(conversation):
+        error = "Please type the code we sent to your WhatsApp first."
+        return render_template("widget/_sent.html", error=error, message=None)
     form = request.form
     try:
         message_id, new = post_message(
