@@ -64,6 +64,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SENDER_RATE_LIMIT": env.get("SENDER_RATE_LIMIT", "20/minute"),
         "QUALIFY_AFTER_QUESTIONS": int(env.get("QUALIFY_AFTER_QUESTIONS", "2")),
         "PORTAL_URL": env.get("PORTAL_URL", ""),
+        # Broker alerts (app.portal.notify): a WhatsApp utility template and email
+        "WHATSAPP_BROKER_ALERT_TEMPLATE": env.get("WHATSAPP_BROKER_ALERT_TEMPLATE", ""),
+        "WHATSAPP_BROKER_ALERT_LANGUAGE": env.get("WHATSAPP_BROKER_ALERT_LANGUAGE", "en"),
+        "SMTP_URL": env.get("SMTP_URL", ""),
+        "MAIL_FROM": env.get("MAIL_FROM", ""),
         "BROKER_CALL_WINDOW": env.get("BROKER_CALL_WINDOW", "within 2 hours (9 am – 9 pm IST)"),
         # Airtable (sync is off unless both the key and the base are set)
         "AIRTABLE_API_KEY": env.get("AIRTABLE_API_KEY", ""),

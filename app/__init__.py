@@ -141,6 +141,13 @@ def _check_settings(app: Flask) -> None:
             raise RuntimeError(
                 "WHATSAPP_APP_SECRET must be set in production: webhook signatures are verified with it."
             )
+    if app.config.get("SMTP_URL"):
+        from app.mail import MailSettings
+
+        try:
+            MailSettings.from_config(app.config)
+        except ValueError as error:
+            raise RuntimeError(str(error)) from None
     if is_production(app.config):
         problem = _weak_key(app.config.get("SECRET_KEY") or "")
         if problem:

@@ -45,13 +45,13 @@ TARGET_SECONDS = 25.0
 PHYSICAL_RECORDS_PER_SECOND = 50  # 10 records a request x 5 requests a second
 
 
-def fresh_database(data_dir: Path) -> str:
-    """Drop and recreate the bench database; returns its URL."""
+def fresh_database(data_dir: Path, name: str = DATABASE) -> str:
+    """Drop and recreate a bench database (this one's by default); returns its URL."""
     base = embedded.postgres_url(data_dir, database="postgres")
     host = unquote(base.split("host=", 1)[1])
     with psycopg.connect(host=host, user="postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
-    return embedded.postgres_url(data_dir, database=DATABASE)
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return embedded.postgres_url(data_dir, database=name)
 
 
 def make_leads(count: int, activities: int) -> None:

@@ -158,6 +158,17 @@ def test_another_brokers_lead_is_not_found(app_ctx, claimed):
     assert portal_lead_untouched(claimed)
 
 
+def test_a_notification_for_a_lead_another_broker_claimed_opens_a_friendly_page(app_ctx, claimed):
+    sunil = make_user("sunil@brokers.example")
+    db.session.add(Notification(user_id=sunil.id, lead_id=claimed.id, body="New lead"))
+    db.session.commit()
+    other = Portal(app_ctx, "sunil@brokers.example")
+    response = other.get(f"/broker/leads/{claimed.id}")
+    body = text(response)
+    assert response.status_code == 410 and "Another broker claimed this lead" in body
+    assert claimed.name not in body and claimed.phone not in body
+
+
 def portal_lead_untouched(lead: Lead) -> bool:
     db.session.refresh(lead)
     return lead.pipeline is None and activities(lead) == ["claimed"]
@@ -180,6 +191,18 @@ def test_pool_shows_leads_with_masked_phones(portal):
     assert "Asha Mehta" in body and "₹3 Cr – ₹5 Cr" in body and "Golf Course Road" in body
     assert lead.phone not in body
     assert mask_phone(lead.phone) in body
+
+
+def test_the_pool_tells_a_lead_who_asked_for_a_broker_from_one_who_said_not_now(portal):
+    make_lead("Asked Lead", stage="broker_requested")
+    make_lead("Not Now Lead", stage="qualified")
+    body = text(portal.get("/broker/"))
+    asked = body[body.index("Asked Lead") :]
+    asked = asked[: asked.index("</tr>")]
+    waiting = body[body.index("Not Now Lead") :]
+    waiting = waiting[: waiting.index("</tr>")]
+    assert "Asked for a broker" in asked and "has not asked for a call" not in asked
+    assert "has not asked for a call" in waiting and "Asked for a broker" not in waiting
 
 
 def test_pool_answers_htmx_with_the_fragment(portal):
@@ -352,6 +375,28 @@ def test_stage_changes_record_activities_and_outbox_events(portal, claimed):
     assert events[1]["site_visit_on"] == visit.isoformat() and events[3]["reason"] == "Bought elsewhere"
     closed = text(portal.get(f"/broker/leads/{claimed.id}"))
     assert "This lead is closed." in closed and 'name="stage"' not in closed
+
+
+def test_a_site_visit_cannot_be_scheduled_in_the_past(portal, claimed):
+    url = f"/broker/leads/{claimed.id}/stage"
+    yesterday = date.today() - timedelta(days=2)
+    response = portal.post(url, {"stage": "site_visit", "site_visit_on": str(yesterday)}, htmx=True)
+    assert response.status_code == 422 and "pick today or a later date" in text(response)
+    db.session.refresh(claimed)
+    assert claimed.pipeline is None and claimed.site_visit_on is None
+
+
+def test_the_owners_page_dials_and_whatsapps_in_one_tap_and_prefills_the_deal(portal, claimed):
+    body = text(portal.get(f"/broker/leads/{claimed.id}"))
+    digits = claimed.phone.lstrip("+")
+    assert f'href="tel:{claimed.phone}"' in body and f'href="https://wa.me/{digits}"' in body
+    assert f"+91 {digits[2:7]} {digits[7:]}" in body  # the number grouped as people read it
+    assert (
+        'id="deal-unit_type" name="unit_type" placeholder="4 BHK" maxlength="60"\n           value="4 BHK"'
+        in body
+    )
+    assert 'hx-confirm="Log this deal and mark the lead won?' in body
+    assert 'data-for-stage="site_visit"' in body and 'min="' in body
 
 
 def test_site_visit_needs_a_date_shown_next_to_the_field(portal, claimed):

@@ -264,7 +264,10 @@ def test_broker_claims_and_wins_a_lead_and_the_partner_sees_the_revenue(portal, 
     row.get_by_role("link", name="open lead").click()
     expect(page).to_have_url(f"{portal.base_url}/broker/leads/{lead.id}")
     expect(page.get_by_role("heading", level=1)).to_have_text(lead.name)
-    expect(page.locator("dl.answers").first).to_contain_text(lead.phone)
+    # The claimed lead's number in full, grouped as people read it, and one tap to call or WhatsApp.
+    expect(page.locator("dl.answers").first).to_contain_text(f"+91 {lead.phone[3:8]} {lead.phone[8:]}")
+    expect(page.locator(f'a[href="tel:{lead.phone}"]')).to_be_visible()
+    expect(page.locator(f'a[href="https://wa.me/{lead.phone[1:]}"]')).to_be_visible()
     shoot(page, "03-lead-opened")
 
     # Site visit scheduled, with its date.
@@ -280,12 +283,20 @@ def test_broker_claims_and_wins_a_lead_and_the_partner_sees_the_revenue(portal, 
     page.get_by_label("Project", exact=True).fill("Trevoc 56")
     page.get_by_label("Unit type").fill("4 BHK")
     page.get_by_label("Deal value").fill("5 Cr")
+    asked: list[str] = []
+
+    def confirm(dialog) -> None:  # "mark won" asks first
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", confirm)
     page.get_by_role("button", name="Log deal and mark won").click()
     # The deal's figures, in order: deal value, the broker's commission, the platform's.
     expect(page.locator("#deals dd.money")).to_have_text(
         ["₹5,00,00,000 · ₹5 Cr", "₹10,00,000 · ₹10 L", "₹2,50,000 · ₹2.5 L"]
     )
     expect(page.locator("#pipeline")).to_contain_text("Stage: Won")
+    assert asked == ["Log this deal and mark the lead won? A won lead is closed."]
     shoot(page, "05-deal-logged")
 
     page.get_by_role("button", name="Log out").click()
@@ -332,7 +343,7 @@ def test_pool_and_lead_pages_fit_a_phone(portal, browsing, shoot):
 
     held = portal.held_lead
     page.goto(f"/broker/leads/{held.id}")
-    expect(page.locator("dl.answers").first).to_contain_text(held.phone)
+    expect(page.locator("dl.answers").first).to_contain_text(f"+91 {held.phone[3:8]} {held.phone[8:]}")
     expect(page.get_by_role("button", name="Update stage")).to_be_visible()
     shoot(page, "mobile-lead")
     no_horizontal_overflow(page)

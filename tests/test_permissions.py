@@ -58,6 +58,7 @@ FORMS = {
     "contacted": {"stage": "contacted"},
     "visit, no date": {"stage": "site_visit"},
     "note": {"note": "Wants a high floor"},
+    "pause": {"paused": "1"},
     "deal": DEAL,
     "new broker": {
         "name": "Kabir Broker",
@@ -95,6 +96,7 @@ MATRIX = [
     Row("POST", "broker.move_stage",         "a_lead",    "visit, no date", (LOGIN, 422, 404, 403)),
     Row("POST", "broker.move_stage",         "pool_lead", "contacted",      (LOGIN, 404, 404, 403)),
     Row("POST", "broker.add_note",           "a_lead",    "note",           (LOGIN, 303, 404, 403)),
+    Row("POST", "broker.set_assistant",      "a_lead",    "pause",          (LOGIN, 303, 404, 403)),
     Row("POST", "broker.log_deal",           "a_lead",    "deal",           (LOGIN, 303, 404, 403)),
     Row("POST", "broker.log_deal",           "won_lead",  "deal",           (LOGIN, 422, 404, 403)),
     Row("GET",  "partner.dashboard",         "",          "",               (LOGIN, 403, 403, 200)),

@@ -8,10 +8,11 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.models import Message
+from app.models import Alert, Message
+from app.portal.alerts import leads_with_waiting_alerts
 from workers.inbound_jobs import enqueue_messages, unqueued_messages
 from workers.queues import get_queue, send_job_id
-from workers.tasks import send_replies
+from workers.tasks import send_alerts, send_replies
 
 # A reply still "sending" after this long was cut off mid-send: whether it left is unknown.
 STUCK_SENDING = timedelta(minutes=2)
@@ -29,11 +30,23 @@ def recover_stalled() -> dict:
     enqueue_messages(queue, unprocessed)
     waiting = db.session.scalars(
         select(Message.in_reply_to_id)
-        .where(Message.direction == "out", Message.status.in_(("pending", "retrying")))
+        .where(
+            Message.direction == "out",
+            Message.status.in_(("pending", "retrying")),
+            Message.in_reply_to_id.is_not(None),
+        )
         .distinct()
     ).all()
     for inbound_id in waiting:
         queue.enqueue(send_replies, inbound_id, job_id=send_job_id(queue.name, inbound_id))
+    alerting = leads_with_waiting_alerts(db.session)
+    for lead_id in alerting:
+        queue.enqueue(send_alerts, lead_id)
+    stuck_emails = db.session.execute(
+        update(Alert)
+        .where(Alert.status == "sending", Alert.status_at < datetime.now(UTC) - STUCK_SENDING)
+        .values(status="failed", error="Delivery unknown: the worker stopped mid-send; not resent.")
+    ).rowcount
     stuck = db.session.execute(
         update(Message)
         .where(
@@ -47,4 +60,9 @@ def recover_stalled() -> dict:
         )
     ).rowcount
     db.session.commit()
-    return {"reprocessed": len(unprocessed), "redelivered": len(waiting), "unknown": stuck}
+    return {
+        "reprocessed": len(unprocessed),
+        "redelivered": len(waiting),
+        "alerts": len(alerting),
+        "unknown": stuck + stuck_emails,
+    }

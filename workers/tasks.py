@@ -12,7 +12,7 @@ from rq.job import Job
 from sqlalchemy import select
 
 from app.channels.providers import shared_channel
-from app.conversation.delivery import deliver_messages, deliver_replies, template_from_config
+from app.conversation.delivery import deliver_replies, template_from_config
 from app.conversation.ratelimit import SenderLimiter
 from app.conversation.service import build_engine, process_inbound
 from app.conversation.unanswered import give_up_on
@@ -113,18 +113,26 @@ def _send_now(inbound_id: int) -> None:
 
 
 def notify_brokers(lead_id: int) -> int:
-    """Tell matching brokers about a lead that asked for one: in the portal and on WhatsApp."""
+    """Tell matching brokers about a lead that asked for one: in the portal, on WhatsApp and by
+    email; returns how many alerts it created (none when run again)."""
     from app.portal.notify import notify_brokers as notify
 
     config = current_app.config
-    messages = notify(
-        db.session, lead_id, config.get("WHATSAPP_PROVIDER", "meta"), config.get("PORTAL_URL", "")
-    )
+    alerts = notify(db.session, lead_id, config.get("WHATSAPP_PROVIDER", "meta"), config)
     db.session.commit()
-    if messages:
-        ids = [m.id for m in messages]
-        deliver_messages(db.session, ids, shared_channel(config), template_from_config(config))
-    return len(messages)
+    if alerts:
+        send_alerts(lead_id)
+    return len(alerts)
+
+
+def send_alerts(lead_id: int) -> None:
+    """Deliver a lead's waiting broker alerts; schedules itself again for the ones to retry."""
+    from app.portal.alerts import deliver_alerts
+
+    config = current_app.config
+    retry_in = deliver_alerts(db.session, lead_id, config)
+    if retry_in is not None:
+        get_queue(config).enqueue_in(timedelta(seconds=retry_in), send_alerts, lead_id)
 
 
 def send_replies(inbound_id: int) -> dict:

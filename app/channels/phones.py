@@ -121,6 +121,17 @@ def to_wa_id(phone: str, default_region: str = "IN") -> str:
         raise
 
 
+def dial_links(e164: str) -> tuple[str, str, str] | None:
+    """The number as people read it ("+91 98123 45678"), a ``tel:`` link and a ``wa.me`` link;
+    None for a number the phone library cannot place (shown as stored, without links)."""
+    number = _parse(e164, None)
+    if number is None or not phonenumbers.is_possible_number(number):
+        return None
+    shown = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    digits = e164.lstrip("+")
+    return shown, f"tel:{e164}", f"https://wa.me/{digits}"
+
+
 def mask_phone(e164: str) -> str:
     """A phone number safe for logs and screens: ``+919812345678`` -> ``+91 98•••••678``.
 

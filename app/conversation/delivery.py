@@ -76,6 +76,9 @@ def _sender(
     if outside_window:
         return partial(channel.send_template, to, template.name or "", template.language, ())
     interactive = message.interactive or {}
+    if message.kind == "template" and interactive.get("template"):  # e.g. a broker's new-lead alert
+        spec = interactive["template"]
+        return partial(channel.send_template, to, spec["name"], spec["language"], tuple(spec["parameters"]))
     if interactive.get("buttons"):
         buttons = [tuple(b) for b in interactive["buttons"]]
         return partial(channel.send_buttons, to, message.body, buttons)

@@ -29,6 +29,7 @@ from app.models.leads import (
     QUALIFIED,
     QUALIFYING,
 )
+from app.rag.answer import ADVISOR_OFFER, PART_ADVISOR_OFFER
 from app.rag.language import ENGLISH, to_english
 from app.rag.query import FIGURE_SHAPES, detect_intents
 
@@ -110,6 +111,11 @@ class Engine:
             if intent == "greeting" or not text:
                 return out
 
+        # A broker owns the lead: qualification is over; the bot answers brochure questions
+        # (unless the broker paused it) and passes the rest to the broker.
+        if out.state.broker_owned:
+            return self._with_broker(out, text, intent)
+
         # 3. A qualification question is pending.
         if out.state.pending_question:
             return self._qualifying(out, text, message.reply_id, intent, now)
@@ -152,6 +158,30 @@ class Engine:
             out.replies.append(Reply(say("opted_out", out.state.language)))
         return out
 
+    def _with_broker(self, out: Outcome, text: str, intent: str | None) -> Outcome:
+        state, lang = out.state, out.state.language
+        state.pending_question = None
+        if not text:
+            return out
+        if state.assistant_paused:
+            out.broker_notes.append(text)
+            return out
+        if intent == "connect":
+            out.broker_notes.append(text)
+            out.replies.append(Reply(say("with_advisor", lang)))
+            return out
+        if intent == "greeting":
+            out.replies.append(Reply(self._greeting(state.name, lang, short=True)))
+            return out
+        if intent == "no":
+            out.replies.append(Reply(say("no_problem", lang)))
+            return out
+        result = self._answer(out, text)
+        if not result.answered or PART_ADVISOR_OFFER in result.text:
+            out.broker_notes.append(text)
+            out.activities.append(("passed_to_broker", {"answered_in_part": result.answered}))
+        return out
+
     def _answer(self, out: Outcome, text: str) -> AnswerResult:
         projects = self.settings.projects
         # With one project in the catalogue, every question is about it.
@@ -166,6 +196,14 @@ class Engine:
             # "What is the RERA number?" with no project named yet: ask which, rather than refuse.
             example = f"{text.rstrip(' ?')} — {projects[0]}"
             body = say("which_project", out.state.language, projects=", ".join(projects[:6]), example=example)
+        elif not result.answered and out.state.broker_owned:
+            project = result.project or out.state.project
+            named = say("for_project", out.state.language, project=project) if project else ""
+            body = say("passed_to_advisor", out.state.language, for_project=named)
+        elif out.state.broker_owned:  # an offer to connect, to someone who has an advisor
+            confirm = say("advisor_will_confirm", out.state.language)
+            body = body.replace(ADVISOR_OFFER, confirm)
+            body = body.replace(PART_ADVISOR_OFFER, "your advisor will confirm it.")
         elif not result.answered and out.state.language != ENGLISH:
             # The brochure's lines stay as printed; the bot's own refusal speaks the investor's language.
             project = result.project or out.state.project

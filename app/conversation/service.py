@@ -15,7 +15,7 @@ from app.channels.phones import is_recognized
 from app.conversation.engine import Engine, EngineSettings
 from app.conversation.names import display_name
 from app.conversation.state import AnswerResult, Incoming, LeadState, Outcome
-from app.models import Activity, Lead, Message, OutboxEvent, Project
+from app.models import Activity, Lead, Message, Notification, OutboxEvent, Project
 from app.models.leads import NEW
 
 log = logging.getLogger(__name__)
@@ -129,6 +129,8 @@ def state_of(lead: Lead) -> LeadState:
         project=lead.project.name if lead.project else None,
         budget_min=lead.budget_min_inr,
         budget_max=lead.budget_max_inr,
+        broker_owned=lead.broker_id is not None,
+        assistant_paused=lead.assistant_paused,
     )
     for name in STATE_FIELDS:
         value = getattr(lead, name)
@@ -209,6 +211,11 @@ def persist_outcome(session: Session, lead: Lead, inbound: Message, outcome: Out
         replies.append(message)
     for kind, detail in outcome.activities:
         session.add(Activity(lead_id=lead.id, kind=kind, detail=detail, actor="bot"))
+    if lead.broker_id is not None:
+        who = lead.name or "The investor"
+        for note in outcome.broker_notes:
+            body = f"{who} ({lead.reference or 'lead ' + str(lead.id)}) wrote: {note[:300]}"
+            session.add(Notification(user_id=lead.broker_id, lead_id=lead.id, body=body))
     snapshot = lead_snapshot(lead)
     for topic, payload in outcome.events:
         session.add(

@@ -52,6 +52,10 @@ class LeadState:
     broker_requested_at: datetime | None = None
     rate_notice_at: datetime | None = None
     language: str = "en"  # the language the bot writes in: en, hinglish or hi (app.conversation.texts)
+    # Read from the lead, never written back by the engine: a broker owns the lead (no more
+    # qualification or "Reply CONNECT"), and that broker paused the bot (it answers nothing).
+    broker_owned: bool = False
+    assistant_paused: bool = False
 
     @property
     def score(self) -> int:
@@ -99,3 +103,6 @@ class Outcome:
     activities: list[tuple[str, dict]] = field(default_factory=list)
     events: list[tuple[str, dict]] = field(default_factory=list)
     greeting: Reply | None = None  # the first-contact greeting, while it is a reply of its own
+    # Messages the owning broker should see as a notification: what the bot could not answer,
+    # or everything while the bot is paused.
+    broker_notes: list[str] = field(default_factory=list)

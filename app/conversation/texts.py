@@ -86,6 +86,26 @@ TEXTS: dict[str, dict[str, str]] = {
         HINGLISH: "Zaroor — bas pehle yeh chhota sawaal, taaki sahi advisor aapko call kare.",
         HINDI: "ज़रूर — बस पहले यह छोटा सवाल, ताकि सही सलाहकार आपको कॉल करे।",
     },
+    "with_advisor": {
+        ENGLISH: "Your advisor already has your request and will get back to you here. Meanwhile, ask me anything "
+        "about the project.",
+        HINGLISH: "Aapke advisor ke paas aapki request hai, woh yahin jawab denge. Tab tak project ke baare mein kuch "
+        "bhi poochiye.",
+        HINDI: "आपके सलाहकार के पास आपका अनुरोध है, वे यहीं जवाब देंगे। तब तक प्रोजेक्ट के बारे में कुछ भी पूछिए।",
+    },
+    "passed_to_advisor": {
+        ENGLISH: "That is not in the brochures I have{for_project}, so I won't guess. I've passed your question to "
+        "your advisor, who will reply here.",
+        HINGLISH: "Yeh{for_project} brochures mein nahi hai, isliye main andaaza nahi lagaunga. Aapka sawaal aapke "
+        "advisor ko bhej diya hai, woh yahin jawab denge.",
+        HINDI: "यह{for_project} ब्रोशर में नहीं है, इसलिए मैं अंदाज़ा नहीं लगाऊँगा। आपका सवाल आपके सलाहकार को भेज "
+        "दिया है, वे यहीं जवाब देंगे।",
+    },
+    "advisor_will_confirm": {
+        ENGLISH: "I've asked your advisor to confirm it for you.",
+        HINGLISH: "Maine aapke advisor se confirm karne ko kaha hai.",
+        HINDI: "मैंने आपके सलाहकार से पुष्टि करने को कहा है।",
+    },
     "no_problem": {
         ENGLISH: "No problem. Ask me anything about the projects whenever you like.",
         HINGLISH: "Koi baat nahi. Projects ke baare mein jab chahein kuch bhi poochiye.",

@@ -2,10 +2,11 @@
 
 from app.models.catalog import Chunk, Document, DocumentTable, Fact, Project
 from app.models.leads import Activity, EarlyStatus, InboundEvent, Lead, Message, OutboxEvent
-from app.models.portal import Deal, Notification, RevenueTarget, User
+from app.models.portal import Alert, Deal, Notification, RevenueTarget, User
 from app.models.sync import AirtableRecord, SyncState
 
 __all__ = [
+    "Alert",
     "Activity",
     "AirtableRecord",
     "Chunk",

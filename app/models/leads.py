@@ -125,6 +125,9 @@ class Lead(db.Model):
     # A website visitor's number, proved by a code sent to it on WhatsApp (app.widget.verification):
     # when it was typed back, and the pending code's HMAC, guesses and expiry.
     phone_verified_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # The owning broker switched the bot off for this lead: it answers nothing, and every message
+    # reaches the broker as a notification (app.conversation.engine).
+    assistant_paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     phone_code_digest: Mapped[str | None] = mapped_column(String(64))
     phone_code_tries: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     phone_code_expires_at: Mapped[datetime | None] = mapped_column(Timestamp)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
@@ -129,6 +130,51 @@ class Notification(db.Model):
     body: Mapped[str] = mapped_column(Text)
     read_at: Mapped[datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
+ALERT_CHANNELS = ("whatsapp", "email")
+
+
+class Alert(db.Model):
+    """A new-lead alert to one broker on one channel, and what became of it.
+
+    A WhatsApp alert is an outbound message (its status, sent → delivered → read or failed, is
+    the message's, updated by WhatsApp's status webhooks); an email alert carries its own status
+    (pending → sending → sent, retrying after a temporary failure, or failed with the reason).
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("lead_id", "user_id", "channel", name="uq_alerts_lead_user_channel"),
+        CheckConstraint("channel IN ('whatsapp', 'email')", name="ck_alerts_channel"),
+        Index("ix_alerts_waiting", "next_attempt_at", postgresql_where="status IN ('pending', 'retrying')"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(10))
+    address: Mapped[str] = mapped_column(String(254))  # the broker's email or WhatsApp number
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), default="pending", server_default="pending")
+    error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    status_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    broker: Mapped[User] = relationship(lazy="joined")
+    message = relationship("Message", lazy="joined")
+
+    @property
+    def state(self) -> str:
+        """Where the alert stands: the WhatsApp message's status, or the email's own."""
+        return self.message.status if self.message is not None else self.status
+
+    @property
+    def reason(self) -> str | None:
+        return self.message.error if self.message is not None else self.error
 
 
 class RevenueTarget(db.Model):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.conversation.service import lead_snapshot
 from app.models import Activity, Lead, Notification, OutboxEvent, User
 from app.models.leads import CLOSED_PIPELINE, CONTACT_STAGES, OPEN_PIPELINE, PIPELINE, POOL_STAGES
+from app.portal.times import ist_today
 
 PIPELINE_LABELS = {
     "contacted": "Contacted",
@@ -24,6 +25,7 @@ PIPELINE_LABELS = {
     "lost": "Lost",
 }
 SITE_VISIT_DATE_REQUIRED = "Pick the date of the site visit."
+SITE_VISIT_IN_THE_PAST = "A site visit is scheduled ahead: pick today or a later date."
 LOST_REASON_REQUIRED = "Say why the lead was lost."
 
 
@@ -157,6 +159,8 @@ def stage_field_errors(change: StageChange) -> dict[str, str]:
         errors["stage"] = f"Unknown stage {change.stage!r}."
     if change.stage == "site_visit" and change.site_visit_on is None:
         errors["site_visit_on"] = SITE_VISIT_DATE_REQUIRED
+    elif change.stage == "site_visit" and change.site_visit_on < ist_today():
+        errors["site_visit_on"] = SITE_VISIT_IN_THE_PAST
     if change.stage == "lost" and not (change.lost_reason or "").strip():
         errors["lost_reason"] = LOST_REASON_REQUIRED
     return errors
@@ -201,6 +205,12 @@ def matching_brokers(session: Session, lead: Lead) -> list[User]:
 
 
 # -- A broker's notifications (new matching leads, assignments) -------------------------------------
+
+
+def was_notified(session: Session, user: User, lead_id: int) -> bool:
+    """Whether ``user`` was told about the lead (and so knows it exists)."""
+    found = select(Notification.id).where(Notification.user_id == user.id, Notification.lead_id == lead_id)
+    return session.scalar(found.limit(1)) is not None
 
 
 def unread_notification_count(session: Session, user: User) -> int:

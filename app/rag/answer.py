@@ -70,13 +70,15 @@ class Answer:
 YES_NO_LEAD = "The brochure says: "
 
 
+# The advisor offers answers end with; the engine rewords them once a broker owns the lead.
+ADVISOR_OFFER = "Would you like an advisor to confirm it for you? Reply CONNECT."
+PART_ADVISOR_OFFER = "reply CONNECT and an advisor will confirm it."
+
+
 def refusal_text(project: Project | None) -> str:
     """A plain 'not in the brochures' reply with an advisor offer, and no figure at all."""
     name = f" for {project.name}" if project and not re.search(r"\d", project.name) else ""
-    return (
-        f"That is not in the brochures I have{name}, so I won't guess. "
-        "Would you like an advisor to confirm it for you? Reply CONNECT."
-    )
+    return f"That is not in the brochures I have{name}, so I won't guess. {ADVISOR_OFFER}"
 
 
 def finish(body: str, citations: list[Citation], max_chars: int) -> str:
@@ -325,10 +327,7 @@ def _answer_parts(
         if not answer.answered:
             # A label with a figure in it ("3 BHK") is not repeated: no figure without a page.
             label = part.item if part.item and not re.search(r"\d", part.item) else "Another part"
-            blocks.append(
-                f"{label[0].upper()}{label[1:]}: not in the brochures I have; "
-                "reply CONNECT and an advisor will confirm it."
-            )
+            blocks.append(f"{label[0].upper()}{label[1:]}: not in the brochures I have; {PART_ADVISOR_OFFER}")
         elif answer.answer not in blocks:
             blocks.append(answer.answer)
             citations.extend(c for c in answer.citations if c not in citations)
@@ -419,10 +418,7 @@ PAGE_HEAD_LINES = 3
 ON_REQUEST_RE = re.compile(r"\b(?:on|upon|price on) request\b|\bto be announced\b|\bTBA\b", re.I)
 AMOUNT_RE = re.compile(r"(?:₹|\brs\.?|\binr)\s*\d|\d[\d,.]*\s*(?:/-|lakhs?|lacs?|l\b|crores?|cr\b)", re.I)
 ON_REQUEST = "on_request"  # the route of an answer saying a price is given on request
-ON_REQUEST_TEXT = (
-    "The brochure gives that price as “on request”, so I won't guess a figure. "
-    "Would you like an advisor to confirm it for you? Reply CONNECT."
-)
+ON_REQUEST_TEXT = f"The brochure gives that price as “on request”, so I won't guess a figure. {ADVISOR_OFFER}"
 
 
 def _price_on_request(lines: list[str]) -> bool:

@@ -197,6 +197,9 @@ class FakeGraph(FakeHTTPService):
         self.access_token = access_token
         # Templates Meta files as authentication templates: refused to business-scoped user ids.
         self.authentication_templates: set[str] = set()
+        # Approved templates and their body parameter counts; when set, a template not in it is
+        # refused with 132001 and one with another number of parameters with 132000, as Meta does.
+        self.approved_templates: dict[str, int] | None = None
 
     @property
     def base_url(self) -> str:
@@ -265,6 +268,9 @@ class FakeGraph(FakeHTTPService):
         else:
             return _meta_error(400, 100, "The parameter to (a phone) or recipient (a user id) is required.")
         template = body.get("template") if body.get("type") == "template" else None
+        refusal = self._refuse_template(template) if isinstance(template, dict) else None
+        if refusal is not None:
+            return refusal
         if isinstance(template, dict) and template.get("name") in self.authentication_templates:
             if not _code_in_body_and_button(template):
                 return _meta_error(
@@ -276,6 +282,23 @@ class FakeGraph(FakeHTTPService):
             {"messaging_product": "whatsapp", "contacts": contacts, "messages": [{"id": message_id}]},
             {},
         )
+
+    def _refuse_template(self, template: dict) -> Answer | None:
+        if self.approved_templates is None or template.get("name") in self.authentication_templates:
+            return None
+        name = template.get("name")
+        if name not in self.approved_templates:
+            return _meta_error(400, 132001, f"Template name does not exist in the translation ({name})")
+        given = sum(
+            len(component.get("parameters") or [])
+            for component in template.get("components") or []
+            if component.get("type") == "body"
+        )
+        if given != self.approved_templates[name]:
+            return _meta_error(
+                400, 132000, "Number of parameters does not match the expected number of params"
+            )
+        return None
 
     def error_answer(self, failure: Failure) -> Answer:
         status, body, _ = _meta_error(failure.status, failure.code or 100, failure.message)

@@ -25,8 +25,10 @@ from app.portal.pipeline import (
     PortalError,
     add_note,
     move_pipeline,
+    record,
     stage_field_errors,
     visible_lead,
+    was_notified,
 )
 from app.portal.times import ist_today
 
@@ -41,6 +43,10 @@ def lead_detail(lead_id: int):
     conversation, timeline and the forms to work it (the work area alone for HTMX)."""
     lead = visible_lead(db.session, lead_id, current_user)
     if lead is None:
+        taken = db.session.get(Lead, lead_id)
+        if taken is not None and was_notified(db.session, current_user, lead_id):
+            # Opened from a notification after another broker claimed it: say so, kindly.
+            return render_template("broker/lead_taken.html", reference=taken.reference), 410
         abort(404)
     if lead.broker_id != current_user.id:
         return render_template(
@@ -113,6 +119,25 @@ def log_lead_deal(lead_id: int):
     )
 
 
+@bp.post("/leads/<int:lead_id>/assistant", endpoint="set_assistant")
+@role_required("broker")
+def set_assistant(lead_id: int):
+    """Pause the bot for this lead (it then answers nothing and every message comes to the
+    broker as a notification) or turn it back on."""
+    lead = owned_lead(lead_id)
+    paused = request.form.get("paused") == "1"
+    if lead.assistant_paused != paused:
+        lead.assistant_paused = paused
+        record(db.session, lead, "assistant_paused" if paused else "assistant_resumed", current_user)
+        db.session.commit()
+    message = (
+        "The assistant is paused: it answers nothing, and every message comes to you."
+        if paused
+        else "The assistant is on: it answers brochure questions and passes the rest to you."
+    )
+    return _done(lead, message)
+
+
 def _done(lead: Lead, message: str, **context):
     """After a change: the refreshed work area for HTMX, else back to the lead page (no resubmit)."""
     if wants_fragment():
@@ -146,7 +171,12 @@ def _work_context(lead: Lead, context: Mapping) -> dict:
         "note_errors": {},
         "note_form": {},
         "deal_errors": {},
-        "deal_form": DealForm(project="", unit_type="", value=""),
+        # Pre-filled from what the investor told the bot: their project and (if one) unit type.
+        "deal_form": DealForm(
+            project=lead.project.name if lead.project else "",
+            unit_type=lead.unit_kinds[0] if len(lead.unit_kinds or []) == 1 else "",
+            value="",
+        ),
         "new_deal_id": None,
         "status_message": None,
         **context,

@@ -14,6 +14,7 @@ from app.conversation.unanswered import unanswered_messages
 from app.extensions import db
 from app.money import format_inr_short
 from app.portal import charts, stats
+from app.portal.alerts import undelivered_alerts
 
 
 # Both charts are pure functions of their figures, which rarely change between two views, so the
@@ -60,4 +61,5 @@ def dashboard():
         answers=figures.answers,
         questions=figures.questions,
         unanswered=unanswered_messages(db.session),
+        undelivered=undelivered_alerts(db.session),
     )

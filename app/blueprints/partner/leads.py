@@ -16,6 +16,7 @@ from app.blueprints.partner.responses import csv_download
 from app.extensions import db
 from app.models import Lead, User
 from app.portal import exports
+from app.portal.alerts import alerts_for
 from app.portal.lead_labels import budget_label
 from app.portal.pipeline import PortalError, assign_lead
 
@@ -55,7 +56,8 @@ def _lead_page_context(lead: Lead, **extra) -> dict:
     brokers = db.session.scalars(
         select(User).where(User.role == "broker", User.active.is_(True)).order_by(User.name)
     ).all()
-    return {**lead_context(db.session, lead, current_user), "brokers": brokers, **extra}
+    alerts = alerts_for(db.session, lead.id)
+    return {**lead_context(db.session, lead, current_user), "brokers": brokers, "alerts": alerts, **extra}
 
 
 @bp.get("/leads/<int:lead_id>")

@@ -8,3 +8,21 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     event.detail.isError = false;
   }
 });
+
+// The stage form shows only the fields the chosen stage needs (a date for a site visit, a reason
+// for a lost lead); without JavaScript every field shows, and the server checks them either way.
+function showStageFields(form) {
+  var select = form.querySelector("select[name=stage]");
+  if (!select) { return; }
+  form.querySelectorAll("[data-for-stage]").forEach(function (block) {
+    block.hidden = block.getAttribute("data-for-stage") !== select.value;
+  });
+}
+document.addEventListener("change", function (event) {
+  if (event.target.matches && event.target.matches("select[name=stage]")) { showStageFields(event.target.form); }
+});
+function showAllStageForms() {
+  document.querySelectorAll("select[name=stage]").forEach(function (select) { showStageFields(select.form); });
+}
+document.addEventListener("DOMContentLoaded", showAllStageForms);
+document.addEventListener("htmx:afterSettle", showAllStageForms);
