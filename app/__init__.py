@@ -7,9 +7,17 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from app.dbpool import AUTOCOMMIT_BIND
+from app.models.columns import MAX_ID
 from config import is_production, load_settings
+
+
+class RowIdConverter(IntegerConverter):
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -19,6 +27,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     creates no schema (``investochat db upgrade`` does that).
     """
     app = Flask(__name__, instance_relative_config=False)
+    # <int:...> in a route matches row ids only: /leads/99999999999999999999 is a 404, not a
+    # database "integer out of range" error.
+    app.url_map.converters["int"] = RowIdConverter
     app.config.update(load_settings())
     app.config.update(_cookie_settings(app.config))
     if config:

@@ -27,6 +27,9 @@ def init_app(app: Flask) -> None:
             # Keep the error's own headers (Allow on 405, Retry-After on 429/503…).
             headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
             return jsonify(error=error.name, message=error.description), error.code, headers
+        if error.code == 429 and request.endpoint == "auth.login":
+            # Too many wrong passwords: the login form again, saying why and for how long.
+            return _login_refused(error)
         return error
 
     @app.errorhandler(Exception)
@@ -36,3 +39,18 @@ def init_app(app: Flask) -> None:
         if _wants_json():
             return jsonify(error="Internal Server Error", message="Something went wrong on our side."), 500
         return "Something went wrong on our side. Please try again.", 500
+
+
+def _login_refused(error: HTTPException):
+    from flask import render_template
+
+    from app.portal.accounts import any_account
+
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() == "retry-after"]
+    page = render_template(
+        "auth/login.html",
+        error=error.description,
+        email=request.form.get("email", ""),
+        first_account_needed=not any_account(db.session),
+    )
+    return page, 429, headers

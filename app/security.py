@@ -21,6 +21,7 @@ PORTAL_POLICY = (
     "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 HSTS = "max-age=31536000; includeSubDomains"
+PRIVATE_PREFIXES = ("/partner", "/broker")
 
 
 def init_app(app: Flask) -> None:
@@ -44,4 +45,8 @@ def init_app(app: Flask) -> None:
             headers.setdefault("X-Frame-Options", "DENY")  # for browsers without CSP level 2
         if production:
             headers.setdefault("Strict-Transport-Security", HSTS)
+        if request.path.startswith(PRIVATE_PREFIXES):
+            # Lead pages and exports hold investors' numbers: no browser or proxy keeps a copy
+            # (the back button after logging out shows nothing).
+            headers.setdefault("Cache-Control", "no-store")
         return response

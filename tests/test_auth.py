@@ -72,7 +72,11 @@ def test_brute_force_on_one_account_is_throttled(client):
     assert codes[:5] == [401] * 5
     assert codes[5] == 429
     # even the right password waits until the window passes
-    assert login(client, "target@example.com").status_code == 429
+    refused = login(client, "target@example.com")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    page = refused.get_data(as_text=True)  # the login form again, saying why
+    assert 'name="password"' in page and "Too many failed logins for this account" in page
+    assert 'value="target@example.com"' in page
 
 
 def test_successful_logins_do_not_count_towards_the_limit(client):

@@ -348,3 +348,77 @@ def test_pool_and_lead_pages_fit_a_phone(portal, browsing, shoot):
     shoot(page, "mobile-lead")
     no_horizontal_overflow(page)
     assert browsing.problems == []
+
+
+def test_the_broker_writes_to_the_investor_and_sees_ticks_and_replies_without_reloading(
+    portal, browsing, shoot
+):
+    import urllib.request
+
+    from app.models import Message
+    from tests.fakes.graph_server import FakeGraph
+    from tests.whatsapp_helpers import APP_SECRET, body_of, meta_envelope, sign
+    from workers.tasks import send_lead_message
+
+    held = portal.held_lead
+    with portal.app.app_context():
+        db.session.get(Lead, held.id).last_inbound_at = datetime.now(UTC)  # inside WhatsApp's window
+        db.session.commit()
+    with FakeGraph() as graph:
+        settings = {**graph.config(), "WHATSAPP_APP_SECRET": APP_SECRET}
+        saved = {key: portal.app.config.get(key) for key in settings}
+        portal.app.config.update(settings)
+        try:
+            page = browsing.open()
+            log_in(page, BROKER_EMAIL, "/broker/")
+            page.goto(f"/broker/leads/{held.id}")
+            page.get_by_label(f"Write to {held.name}").fill(
+                "Namaste! Saturday 11 am works for the site visit."
+            )
+            page.get_by_role("button", name="Send on WhatsApp").click()
+            expect(page.locator("#message-status")).to_have_text("Sent as a WhatsApp message.")
+            mine = page.locator(".transcript p.out").filter(has_text="Saturday 11 am")
+            expect(mine.locator(".status")).to_have_text("pending")
+            expect(page.get_by_label(f"Write to {held.name}")).to_have_value("")
+
+            with portal.app.app_context():  # the worker's job
+                message_id = db.session.scalar(select(Message.id).where(Message.sent_by_id.is_not(None)))
+                send_lead_message(message_id)
+                db.session.remove()
+            [sent] = graph.sent
+            assert sent.to == held.phone.lstrip("+")
+            expect(mine.locator(".status")).to_have_text("sent")  # polled, no reload
+
+            status = {
+                "id": sent.message_id,
+                "status": "read",
+                "timestamp": "1764064920",
+                "recipient_id": sent.to,
+            }
+            raw = body_of(meta_envelope(statuses=[status]))
+            headers = {"Content-Type": "application/json", "X-Hub-Signature-256": sign(raw)}
+            request = urllib.request.Request(
+                f"{portal.base_url}/webhooks/whatsapp", data=raw, headers=headers
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert response.status == 200
+            expect(mine.locator(".status")).to_have_text("read")
+
+            with portal.app.app_context():  # the investor answers on WhatsApp
+                reply = Message(
+                    lead_id=held.id,
+                    phone=held.phone,
+                    direction="in",
+                    provider="meta",
+                    body="Perfect, see you then.",
+                    status="processed",
+                    provider_message_id=f"wamid.{uuid.uuid4().hex}",
+                )
+                db.session.add(reply)
+                db.session.commit()
+                db.session.remove()
+            expect(page.locator(".transcript p.in").filter(has_text="Perfect, see you then.")).to_be_visible()
+            shoot(page, "broker-thread")
+        finally:
+            portal.app.config.update(saved)
+    assert browsing.problems == []

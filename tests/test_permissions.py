@@ -59,6 +59,7 @@ FORMS = {
     "visit, no date": {"stage": "site_visit"},
     "note": {"note": "Wants a high floor"},
     "pause": {"paused": "1"},
+    "message": {"text": "I can call you at 5."},
     "deal": DEAL,
     "new broker": {
         "name": "Kabir Broker",
@@ -97,6 +98,8 @@ MATRIX = [
     Row("POST", "broker.move_stage",         "pool_lead", "contacted",      (LOGIN, 404, 404, 403)),
     Row("POST", "broker.add_note",           "a_lead",    "note",           (LOGIN, 303, 404, 403)),
     Row("POST", "broker.set_assistant",      "a_lead",    "pause",          (LOGIN, 303, 404, 403)),
+    Row("GET",  "broker.conversation",       "a_lead",    "",               (LOGIN, 200, 404, 403)),
+    Row("POST", "broker.write_message",      "pool_lead", "message",        (LOGIN, 404, 404, 403)),
     Row("POST", "broker.log_deal",           "a_lead",    "deal",           (LOGIN, 303, 404, 403)),
     Row("POST", "broker.log_deal",           "won_lead",  "deal",           (LOGIN, 422, 404, 403)),
     Row("GET",  "partner.dashboard",         "",          "",               (LOGIN, 403, 403, 200)),

@@ -131,6 +131,11 @@ def test_portal_pages_carry_the_security_headers_and_the_widget_keeps_its_own_fr
     assert headers["Referrer-Policy"] == "same-origin"
     assert "Strict-Transport-Security" not in headers  # development: served over plain HTTP
 
+    partner = Visitor(tree, "198.51.100.91")
+    assert partner.log_in(PARTNER) == 302
+    status, headers, _ = partner.request("/partner/leads")
+    assert status == 200 and headers["Cache-Control"] == "no-store"  # investors' numbers stay off disk
+
     widget = Visitor(tree).request("/widget/")[1]
     assert "frame-ancestors 'self'" in widget["Content-Security-Policy"]
     assert "frame-ancestors 'none'" not in widget["Content-Security-Policy"]
@@ -142,7 +147,21 @@ def test_poison_query_strings_get_a_clear_answer_never_a_server_error(tree):
     assert partner.log_in(PARTNER) == 302
     for path in ("/partner/leads", "/partner/deals"):
         status, _, body = partner.request(f"{path}?page=99999999999999999999")
-        assert status == 200 and "<h1" in body, (path, status)  # an empty page past the last one
+        assert status == 200 and "<h1" in body, (path, status)  # the last page
+        assert "Page 100000" not in body
+    huge = "99999999999999999999"
+    for path in (
+        f"/partner/leads?broker={huge}",
+        f"/partner/leads?project={huge}",
+        f"/partner/deals?broker={huge}",
+        f"/partner/leads/{huge}",
+        f"/partner/brokers/{huge}/edit",
+        f"/broker/leads/{huge}",
+        "/partner/leads/2147483648",
+    ):
+        status, _, body = partner.request(path)
+        # A filter naming no row matches nothing; a page for no row is not found.
+        assert (status, "<h1" in body) in ((200, True), (404, True)), (path, status)
     status, _, body = partner.request("/partner/leads?q=%00")
     assert status == 400 and "NUL character" in body
     assert "Traceback" not in tree.log_tail()

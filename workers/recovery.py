@@ -12,7 +12,7 @@ from app.models import Alert, Message
 from app.portal.alerts import leads_with_waiting_alerts
 from workers.inbound_jobs import enqueue_messages, unqueued_messages
 from workers.queues import get_queue, send_job_id
-from workers.tasks import send_alerts, send_replies
+from workers.tasks import send_alerts, send_lead_message, send_replies
 
 # A reply still "sending" after this long was cut off mid-send: whether it left is unknown.
 STUCK_SENDING = timedelta(minutes=2)
@@ -39,6 +39,11 @@ def recover_stalled() -> dict:
     ).all()
     for inbound_id in waiting:
         queue.enqueue(send_replies, inbound_id, job_id=send_job_id(queue.name, inbound_id))
+    written = db.session.scalars(
+        select(Message.id).where(Message.sent_by_id.is_not(None), Message.status.in_(("pending", "retrying")))
+    ).all()
+    for message_id in written:  # a broker's message from the lead's page
+        queue.enqueue(send_lead_message, message_id)
     alerting = leads_with_waiting_alerts(db.session)
     for lead_id in alerting:
         queue.enqueue(send_alerts, lead_id)

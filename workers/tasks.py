@@ -12,7 +12,7 @@ from rq.job import Job
 from sqlalchemy import select
 
 from app.channels.providers import shared_channel
-from app.conversation.delivery import deliver_replies, template_from_config
+from app.conversation.delivery import deliver_messages, deliver_replies, template_from_config
 from app.conversation.ratelimit import SenderLimiter
 from app.conversation.service import build_engine, process_inbound
 from app.conversation.unanswered import give_up_on
@@ -133,6 +133,14 @@ def send_alerts(lead_id: int) -> None:
     retry_in = deliver_alerts(db.session, lead_id, config)
     if retry_in is not None:
         get_queue(config).enqueue_in(timedelta(seconds=retry_in), send_alerts, lead_id)
+
+
+def send_lead_message(message_id: int) -> None:
+    """Deliver a message a broker wrote from the lead's page; schedules itself again to retry."""
+    config = current_app.config
+    report = deliver_messages(db.session, [message_id], shared_channel(config), template_from_config(config))
+    if report.retry_in is not None:
+        get_queue(config).enqueue_in(timedelta(seconds=report.retry_in), send_lead_message, message_id)
 
 
 def send_replies(inbound_id: int) -> dict:

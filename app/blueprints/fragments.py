@@ -38,3 +38,15 @@ def page_number(text: str | None) -> int:
     if not (text.isascii() and text.isdigit()):
         return 1
     return min(max(int(text[:12]), 1), MAX_PAGE)
+
+
+def paginate(query, per_page: int, asked: str | None):
+    """The page of ``query`` asked for (as typed in ``?page=``); a page past the end is the last
+    page (an empty list stays page 1), so no list ever says "Page 100000 of 1"."""
+    from app.extensions import db
+
+    page = db.paginate(query, page=page_number(asked), per_page=per_page, error_out=False)
+    last = max(page.pages, 1)
+    if page.page > last:
+        page = db.paginate(query, page=last, per_page=per_page, error_out=False)
+    return page

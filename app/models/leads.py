@@ -245,6 +245,9 @@ class Message(db.Model):
     error_code: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # The broker who wrote this message from the lead's page (None: the bot, or the investor).
+    sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    sent_by = relationship("User")  # pages load it with the transcript (lead_history.transcript)
     processed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.models import Activity, Message
 
@@ -13,7 +13,10 @@ from app.models import Activity, Message
 def transcript(session: Session, lead_id: int) -> Sequence[Message]:
     """Every message in and out of the lead's conversation, oldest first."""
     return session.scalars(
-        select(Message).where(Message.lead_id == lead_id).order_by(Message.created_at, Message.id)
+        select(Message)
+        .options(joinedload(Message.sent_by))
+        .where(Message.lead_id == lead_id)
+        .order_by(Message.created_at, Message.id)
     ).all()
 
 

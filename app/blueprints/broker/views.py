@@ -9,7 +9,7 @@ from app.blueprints.auth.access import role_required
 from app.blueprints.broker import bp
 from app.blueprints.broker.forms import AREAS, read_pool_filters
 from app.blueprints.broker.rendering import lead_rows, render
-from app.blueprints.fragments import page_number, wants_fragment
+from app.blueprints.fragments import page_number, paginate, wants_fragment
 from app.conversation.parsers import TIMELINES
 from app.extensions import db
 from app.models import Lead
@@ -119,12 +119,7 @@ def release(lead_id: int):
 @role_required("broker")
 def my_leads():
     """The broker's claimed leads with their pipeline stage, open ones first."""
-    page = db.paginate(
-        my_leads_query(current_user),
-        page=page_number(request.args.get("page")),
-        per_page=PER_PAGE,
-        error_out=False,
-    )
+    page = paginate(my_leads_query(current_user), PER_PAGE, request.args.get("page"))
     return render(
         "broker/my_leads.html",
         "broker/_my_leads_table.html",

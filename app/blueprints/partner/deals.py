@@ -8,7 +8,7 @@ from flask import flash, redirect, request, url_for
 from sqlalchemy.orm import joinedload
 
 from app.blueprints.auth.access import role_required
-from app.blueprints.fragments import page_number, page_or_fragment, wants_fragment
+from app.blueprints.fragments import page_or_fragment, paginate, wants_fragment
 from app.blueprints.partner import bp
 from app.blueprints.partner.forms import revenue_target
 from app.blueprints.partner.listing import PER_PAGE, DealFilters, deal_query, filter_choices
@@ -28,7 +28,7 @@ def _deal_list_context(args) -> dict:
     filters = DealFilters.from_args(args)
     query, errors = deal_query(filters)
     query = query.options(joinedload(Deal.broker), joinedload(Deal.lead))
-    page = db.paginate(query, page=page_number(args.get("page")), per_page=PER_PAGE, error_out=False)
+    page = paginate(query, PER_PAGE, args.get("page"))
     return {"filters": filters, "errors": errors, "page": page, **filter_choices(db.session)}
 
 

@@ -8,13 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.blueprints.auth.access import role_required
-from app.blueprints.fragments import page_number, page_or_fragment, wants_fragment
+from app.blueprints.fragments import page_or_fragment, paginate, wants_fragment
 from app.blueprints.lead_pages import lead_context
 from app.blueprints.partner import bp
 from app.blueprints.partner.listing import PER_PAGE, LeadFilters, filter_choices, lead_query
 from app.blueprints.partner.responses import csv_download
 from app.extensions import db
 from app.models import Lead, User
+from app.models.columns import parse_id
 from app.portal import exports
 from app.portal.alerts import alerts_for
 from app.portal.lead_labels import budget_label
@@ -28,7 +29,7 @@ def leads():
     filters = LeadFilters.from_args(request.args)
     query, errors = lead_query(filters)
     query = query.options(joinedload(Lead.broker), joinedload(Lead.project))
-    page = db.paginate(query, page=page_number(request.args.get("page")), per_page=PER_PAGE, error_out=False)
+    page = paginate(query, PER_PAGE, request.args.get("page"))
     return page_or_fragment(
         "partner/leads.html",
         "partner/_lead_results.html",
@@ -75,7 +76,7 @@ def assign(lead_id: int):
     HTMX gets the assignment section back, with the timeline swapped out of band."""
     lead = _lead_or_404(lead_id)
     broker_id = request.form.get("broker_id", "").strip()
-    broker = db.session.get(User, int(broker_id)) if broker_id.isdigit() else None
+    broker = db.session.get(User, parse_id(broker_id)) if parse_id(broker_id) else None
     try:
         if broker_id and broker is None:
             raise PortalError("Choose a broker from the list.")

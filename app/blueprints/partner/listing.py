@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.models import Deal, Lead, Project, User
+from app.models.columns import parse_id
 from app.models.leads import BROKER_REQUESTED, ENGAGED, NEW, PIPELINE, PROFILED, QUALIFIED, QUALIFYING
 from app.money import parse_inr
 from app.portal.pipeline import PIPELINE_LABELS
@@ -95,8 +96,8 @@ def _search(q: str) -> ColumnElement[bool]:
 def _id_filter(column, value: str, label: str, errors: FieldErrors, key: str) -> ColumnElement[bool] | None:
     if value == "none":
         return column.is_(None)
-    if value.isdigit():
-        return column == int(value)
+    if (row_id := parse_id(value)) is not None:
+        return column == row_id
     errors[key] = f"Choose a {label} from the list."
     return None
 

@@ -16,6 +16,7 @@ from app.blueprints.auth.access import role_required
 from app.blueprints.partner import bp
 from app.extensions import db
 from app.models import AirtableRecord, OutboxEvent
+from app.models.columns import parse_id
 
 SHOWN = 50
 
@@ -67,7 +68,7 @@ def _with_times(value: dict) -> dict:
 def retry_sync():
     """Put one parked event (``event_id``) or all of them back in the queue."""
     event_id = request.form.get("event_id", "").strip()
-    if event_id and not event_id.isdigit():
+    if event_id and parse_id(event_id) is None:
         flash("That is not an event number.", "error")
         return redirect(url_for("partner.sync"))
     count = retry_failed(db.session, [int(event_id)] if event_id else None)
