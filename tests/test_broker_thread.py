@@ -157,7 +157,7 @@ def test_a_new_message_from_the_investor_shows_in_the_polled_conversation(app_ct
 def test_a_website_chat_lead_gets_the_message_in_the_chat(app_ctx, graph, owner):
     lead = owned_lead(owner, channel="web", web_conversation=str(uuid.uuid4()))
     portal = Portal(app_ctx, owner.email)
-    assert "Saved in the website chat" in text(write(portal, lead, "I will call you at 5."))
+    assert "Sent in the website chat" in text(write(portal, lead, "I will call you at 5."))
     message = written(lead)
     assert (message.provider, message.status, message.conversation) == ("web", "sent", lead.web_conversation)
     assert graph.sent == []

@@ -524,3 +524,34 @@ def test_without_a_code_template_no_code_is_asked(client, widget):
     page = start(client).get_data(as_text=True)
     assert 'name="text"' in page and "/widget/verify" not in page
     assert widget.sent == []
+
+
+def test_the_brokers_messages_reach_the_open_chat_once(client, widget, app_ctx):
+    from app.portal.accounts import create_user
+
+    token = token_of(start(client))
+    lead = db.session.scalars(select(Lead).where(Lead.channel == "web")).one()
+    broker = create_user(
+        db.session, "ravi@agency.example", "broker", "Ravi Anand", "a long broker password 1"
+    )
+    db.session.add(
+        Message(
+            lead_id=lead.id,
+            conversation=lead.web_conversation,
+            direction="out",
+            provider="web",
+            body="I will call you at 5.",
+            status="sent",
+            sent_by_id=broker.id,
+        )
+    )
+    db.session.commit()
+    headers = {**HTMX, "X-Widget-Token": token}
+    first = client.get("/widget/advisor?after=0", headers=headers).get_data(as_text=True)
+    assert "I will call you at 5." in first and "Your advisor, Ravi Anand" in first
+    cursor = re.search(r"advisor\?after=(\d+)", first).group(1)
+    again = client.get(f"/widget/advisor?after={cursor}", headers=headers).get_data(as_text=True)
+    assert "I will call you at 5." not in again and f"after={cursor}" in again
+    other = token_of(start(client, phone="98111 55502"))
+    leaked = client.get("/widget/advisor?after=0", headers={**HTMX, "X-Widget-Token": other})
+    assert "I will call you at 5." not in leaked.get_data(as_text=True)

@@ -248,6 +248,39 @@ def test_with_a_code_template_the_visitor_proves_the_number_before_asking(site, 
         db.session.remove()
 
 
+def test_a_brokers_message_appears_in_the_open_chat(site, browsing):
+    from app.models import Message
+    from app.portal.accounts import create_user
+
+    page, chat = start_chat(site, browsing, "Rohan Verma", "98111 66603")
+    expect(chat.get_by_text("Chatting as Rohan Verma")).to_be_visible()
+    with site.app.app_context():
+        lead = db.session.scalars(select(Lead).where(Lead.phone == "+919811166603")).one()
+        broker = create_user(
+            db.session, "ravi@agency.example", "broker", "Ravi Anand", "a long broker password 1"
+        )
+        db.session.add(
+            Message(
+                lead_id=lead.id,
+                conversation=lead.web_conversation,
+                direction="out",
+                provider="web",
+                body="Namaste, I am your advisor. Shall I call at 5?",
+                status="sent",
+                sent_by_id=broker.id,
+            )
+        )
+        db.session.commit()
+        db.session.remove()
+    bubble = chat.locator(".bubble.bot").filter(has_text="Shall I call at 5?")
+    expect(bubble).to_be_visible()  # without a reload: the chat polls for the advisor's messages
+    expect(bubble).to_contain_text("Your advisor, Ravi Anand")
+    page.wait_for_timeout(6000)  # another poll: still one bubble
+    expect(bubble).to_have_count(1)
+    shoot(page, "advisor")
+    assert browsing.problems == []
+
+
 def test_a_site_the_partner_has_not_allowed_cannot_frame_the_widget(site, browsing):
     page = browsing.page()
     page.goto(site.unknown_page)

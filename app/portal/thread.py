@@ -6,8 +6,8 @@ outside it WhatsApp accepts only an approved template, so the re-open template
 The message is delivered by a worker (``workers.tasks.send_lead_message``) with the replies'
 at-most-once rules and retries; its status (sent, delivered, read, failed with the reason)
 arrives with WhatsApp's status webhooks and shows on the page. A website-chat lead's message
-is stored in the chat's thread: the widget shows it when the visitor next opens or reloads the
-chat (not yet while the chat is open).
+is stored in the chat's thread: an open chat polls for it (every 5 s), a closed one shows it
+when the visitor next opens it.
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ def write_to_investor(
     if not web and not (lead.phone or lead.whatsapp_user_id):
         raise PortalError("This lead has no WhatsApp number or user id to write to.")
     note = (
-        "Saved in the website chat: the visitor sees it when they next open or reload the chat."
+        "Sent in the website chat: it appears within seconds while the visitor has it open, "
+        "or when they next open it."
         if web
         else "Sent as a WhatsApp message."
     )

@@ -175,6 +175,21 @@ def thread(session: Session, conversation_id: str) -> list[Message]:
     return list(reversed(latest))
 
 
+def advisor_messages(session: Session, conversation_id: str, after_id: int) -> list[Message]:
+    """Messages the lead's broker wrote in this conversation after message ``after_id``."""
+    return list(
+        session.scalars(
+            select(Message)
+            .where(
+                Message.conversation == conversation_id,
+                Message.sent_by_id.is_not(None),
+                Message.id > after_id,
+            )
+            .order_by(Message.id)
+        )
+    )
+
+
 def replies_to(
     session: Session, conversation_id: str, message_id: int
 ) -> tuple[Message, list[Message]] | None:

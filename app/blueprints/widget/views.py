@@ -18,11 +18,13 @@ from app.channels.phones import normalize_phone
 from app.conversation.unanswered import FAILED
 from app.extensions import db, limiter
 from app.models import Lead, Message, Project
+from app.models.columns import parse_id
 from app.widget import verification
 from app.widget.conversations import (
     CONSENT,
     WidgetConversation,
     WidgetError,
+    advisor_messages,
     conversation_for,
     issue_token,
     known_project,
@@ -184,6 +186,17 @@ def resume():
         messages=thread(db.session, conversation.id),
         needs_code=_needs_code(conversation),
     )
+
+
+@bp.get("/advisor")
+def advisor():
+    """The broker's messages written after ``?after=`` (the chat polls it while open), and the
+    poller again with the newest id seen."""
+    conversation = _conversation()
+    after = parse_id(request.args.get("after")) or 0
+    found = advisor_messages(db.session, conversation.id, after)
+    cursor = found[-1].id if found else after
+    return render_template("widget/_advisor.html", messages=found, cursor=cursor)
 
 
 @bp.post("/verify")
