@@ -42,15 +42,8 @@ def init_app(app: Flask) -> None:
 
 
 def _login_refused(error: HTTPException):
-    from flask import render_template
+    from app.blueprints.auth.views import login_page
 
-    from app.portal.accounts import any_account
-
-    headers = [(k, v) for k, v in error.get_headers() if k.lower() == "retry-after"]
-    page = render_template(
-        "auth/login.html",
-        error=error.description,
-        email=request.form.get("email", ""),
-        first_account_needed=not any_account(db.session),
+    return login_page(
+        error.description, 429, [(k, v) for k, v in error.get_headers() if k.lower() == "retry-after"]
     )
-    return page, 429, headers

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 from app.extensions import db
+from app.models import Message
 from app.portal.accounts import create_user
 
 PASSWORD = "correct horse battery"
@@ -32,3 +34,20 @@ def login(client, email: str, password: str = PASSWORD):
     return client.post(
         "/login", data={"email": email, "password": password, "csrf_token": csrf_token(client)}
     )
+
+
+def investor_wrote(lead_id: int, phone: str | None, body: str, status: str = "processed") -> Message:
+    """A WhatsApp message from the investor, stored as the webhook and the worker leave it
+    (flushed; the caller commits)."""
+    message = Message(
+        lead_id=lead_id,
+        phone=phone,
+        direction="in",
+        provider="meta",
+        body=body,
+        status=status,
+        provider_message_id=f"wamid.{uuid.uuid4().hex}",
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message

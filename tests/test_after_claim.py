@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import Activity, Notification
 from app.models.leads import BROKER_REQUESTED, QUALIFYING
 from app.rag.answer import ADVISOR_OFFER, PART_ADVISOR_OFFER
-from tests.portal_helpers import make_user
+from tests.portal_helpers import investor_wrote, make_user
 from tests.test_broker_portal import Portal, make_lead, text
 
 NOW = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
@@ -105,7 +105,6 @@ def test_a_paused_bot_answers_nothing_and_the_broker_gets_every_message(engine):
 
 def test_the_broker_pauses_and_resumes_the_bot_and_gets_the_investors_messages(app_ctx):
     from app.conversation.service import persist_outcome, state_of
-    from app.models import Message
 
     broker = make_user("ravi@agency.example", name="Ravi Anand")
     lead = make_lead(stage="broker_requested", broker_id=broker.id, reference="IC-515151")
@@ -124,16 +123,7 @@ def test_the_broker_pauses_and_resumes_the_bot_and_gets_the_investors_messages(a
     )
 
     engine = Engine(brochures, EngineSettings(projects=(PROJECT,)))
-    inbound = Message(
-        lead_id=lead.id,
-        phone=lead.phone,
-        direction="in",
-        provider="meta",
-        body="payment plan?",
-        status="received",
-    )
-    db.session.add(inbound)
-    db.session.flush()
+    inbound = investor_wrote(lead.id, lead.phone, "payment plan?", status="received")
     outcome = engine.handle(state_of(lead), Incoming(text="payment plan?"), NOW)
     assert persist_outcome(db.session, lead, inbound, outcome) == []
     db.session.commit()

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Lead, Message
 from tests.fakes.graph_server import FakeGraph
-from tests.portal_helpers import make_user
+from tests.portal_helpers import investor_wrote, make_user
 from tests.test_broker_portal import Portal, make_lead, text
 from tests.whatsapp_helpers import APP_SECRET, body_of, meta_envelope, post_signed
 from workers.tasks import send_lead_message
@@ -140,16 +140,7 @@ def test_a_new_message_from_the_investor_shows_in_the_polled_conversation(app_ct
     lead = owned_lead(owner)
     portal = Portal(app_ctx, owner.email)
     assert "Can we meet at 5?" not in text(portal.get(f"/broker/leads/{lead.id}/conversation", htmx=True))
-    inbound = Message(
-        lead_id=lead.id,
-        phone=lead.phone,
-        direction="in",
-        provider="meta",
-        body="Can we meet at 5?",
-        status="processed",
-        provider_message_id=f"wamid.{uuid.uuid4().hex}",
-    )
-    db.session.add(inbound)
+    investor_wrote(lead.id, lead.phone, "Can we meet at 5?")
     db.session.commit()
     assert "Can we meet at 5?" in text(portal.get(f"/broker/leads/{lead.id}/conversation", htmx=True))
 

@@ -35,7 +35,7 @@ from tests.browser_support import (
     playwright_sync_api,
     throwaway_database,
 )
-from tests.portal_helpers import PASSWORD
+from tests.portal_helpers import PASSWORD, investor_wrote
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Request, Response, Route
@@ -405,16 +405,7 @@ def test_the_broker_writes_to_the_investor_and_sees_ticks_and_replies_without_re
             expect(mine.locator(".status")).to_have_text("read")
 
             with portal.app.app_context():  # the investor answers on WhatsApp
-                reply = Message(
-                    lead_id=held.id,
-                    phone=held.phone,
-                    direction="in",
-                    provider="meta",
-                    body="Perfect, see you then.",
-                    status="processed",
-                    provider_message_id=f"wamid.{uuid.uuid4().hex}",
-                )
-                db.session.add(reply)
+                investor_wrote(held.id, held.phone, "Perfect, see you then.")
                 db.session.commit()
                 db.session.remove()
             expect(page.locator(".transcript p.in").filter(has_text="Perfect, see you then.")).to_be_visible()

@@ -528,23 +528,14 @@ def test_without_a_code_template_no_code_is_asked(client, widget):
 
 def test_the_brokers_messages_reach_the_open_chat_once(client, widget, app_ctx):
     from app.portal.accounts import create_user
+    from app.portal.thread import write_to_investor
 
     token = token_of(start(client))
     lead = db.session.scalars(select(Lead).where(Lead.channel == "web")).one()
     broker = create_user(
         db.session, "ravi@agency.example", "broker", "Ravi Anand", "a long broker password 1"
     )
-    db.session.add(
-        Message(
-            lead_id=lead.id,
-            conversation=lead.web_conversation,
-            direction="out",
-            provider="web",
-            body="I will call you at 5.",
-            status="sent",
-            sent_by_id=broker.id,
-        )
-    )
+    write_to_investor(db.session, lead, broker, "I will call you at 5.", app_ctx.config)  # the portal's path
     db.session.commit()
     headers = {**HTMX, "X-Widget-Token": token}
     first = client.get("/widget/advisor?after=0", headers=headers).get_data(as_text=True)

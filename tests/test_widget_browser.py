@@ -249,8 +249,8 @@ def test_with_a_code_template_the_visitor_proves_the_number_before_asking(site, 
 
 
 def test_a_brokers_message_appears_in_the_open_chat(site, browsing):
-    from app.models import Message
     from app.portal.accounts import create_user
+    from app.portal.thread import write_to_investor
 
     page, chat = start_chat(site, browsing, "Rohan Verma", "98111 66603")
     expect(chat.get_by_text("Chatting as Rohan Verma")).to_be_visible()
@@ -259,17 +259,8 @@ def test_a_brokers_message_appears_in_the_open_chat(site, browsing):
         broker = create_user(
             db.session, "ravi@agency.example", "broker", "Ravi Anand", "a long broker password 1"
         )
-        db.session.add(
-            Message(
-                lead_id=lead.id,
-                conversation=lead.web_conversation,
-                direction="out",
-                provider="web",
-                body="Namaste, I am your advisor. Shall I call at 5?",
-                status="sent",
-                sent_by_id=broker.id,
-            )
-        )
+        text = "Namaste, I am your advisor. Shall I call at 5?"
+        write_to_investor(db.session, lead, broker, text, site.app.config)  # as the lead's page does
         db.session.commit()
         db.session.remove()
     bubble = chat.locator(".bubble.bot").filter(has_text="Shall I call at 5?")

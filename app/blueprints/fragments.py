@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Response, make_response, render_template, request
 
+from app.extensions import db
+
 
 def wants_fragment() -> bool:
     """An HTMX swap asks for a fragment; a history restore after a cache miss needs the page."""
@@ -43,8 +45,6 @@ def page_number(text: str | None) -> int:
 def paginate(query, per_page: int, asked: str | None):
     """The page of ``query`` asked for (as typed in ``?page=``); a page past the end is the last
     page (an empty list stays page 1), so no list ever says "Page 100000 of 1"."""
-    from app.extensions import db
-
     page = db.paginate(query, page=page_number(asked), per_page=per_page, error_out=False)
     last = max(page.pages, 1)
     if page.page > last:

@@ -52,6 +52,12 @@ class TemplateSettings:
     language: str = "en"
 
 
+def window_closed(last_inbound_at: datetime | None, now: datetime) -> bool:
+    """Whether WhatsApp's 24-hour customer-service window is closed: the user never wrote, or
+    wrote more than 24 hours ago (then only an approved template may go)."""
+    return last_inbound_at is None or now - last_inbound_at > WINDOW
+
+
 def template_from_config(config: Mapping[str, Any]) -> TemplateSettings:
     """The template settings (WHATSAPP_TEMPLATE_NAME, WHATSAPP_TEMPLATE_LANGUAGE)."""
     return TemplateSettings(
@@ -132,7 +138,9 @@ def deliver_messages(
             report.recorded += 1
             continue
         lead = session.get(Lead, message.lead_id) if message.lead_id else None
-        outside = bool(lead and lead.last_inbound_at and now - lead.last_inbound_at > WINDOW)
+        # A reply always follows a message from its lead; a message with no lead (a broker's
+        # alert) is not a reply in a window at all.
+        outside = bool(lead and lead.last_inbound_at and window_closed(lead.last_inbound_at, now))
         address = message.phone or message.whatsapp_user_id
         if outside and not template.name:
             message.status, message.status_at = "skipped", now

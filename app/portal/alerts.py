@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from app.channels.messages import OUTSIDE_WINDOW_CODE
 from app.channels.providers import shared_channel
 from app.conversation.delivery import deliver_messages, template_from_config
 from app.mail import MailError, MailSettings, build_message, send_mail
@@ -31,7 +32,6 @@ EMAIL_MAX_ATTEMPTS = 6
 EMAIL_BACKOFF_SECONDS = (5, 20, 60, 300, 900)
 WAITING = ("pending", "retrying")
 NOT_DELIVERED = ("failed", "skipped")
-OUTSIDE_WINDOW = 131047
 
 
 def deliver_alerts(
@@ -57,7 +57,7 @@ def _deliver_whatsapp(session: Session, lead_id: int, config: Mapping[str, Any])
         if report.retry_in is not None:
             waits.append(report.retry_in)
         message = session.get(Message, message_id)
-        if message.error_code == OUTSIDE_WINDOW and message.kind == "text":
+        if message.error_code == OUTSIDE_WINDOW_CODE and message.kind == "text":
             message.status = "failed"
             message.error = (
                 "WhatsApp refused: the broker has not written in the last 24 hours (131047). "

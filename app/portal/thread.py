@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.channels.limits import MAX_TEXT_BODY
-from app.conversation.delivery import WINDOW
+from app.conversation.delivery import window_closed
 from app.conversation.service import WEB
 from app.models import Lead, Message, User
 from app.portal.pipeline import PortalError
@@ -59,7 +59,7 @@ def write_to_investor(
         if web
         else "Sent as a WhatsApp message."
     )
-    if not web and (lead.last_inbound_at is None or now - lead.last_inbound_at > WINDOW):
+    if not web and window_closed(lead.last_inbound_at, now):
         template = config.get("WHATSAPP_TEMPLATE_NAME")
         if not template:
             raise PortalError(

@@ -104,13 +104,18 @@ def login():
             target = request.args.get("next", "")
             return redirect(target if _safe_next(target) else _home_for(user))
         error = "Email or password is not right."
-    status = 401 if error else 200
-    return render_template(
+    return login_page(error, 401 if error else 200)
+
+
+def login_page(error: str | None, status: int, headers=()):
+    """The login form, with the email typed so far and, if any, what went wrong."""
+    page = render_template(
         "auth/login.html",
         error=error,
         email=request.form.get("email", ""),
         first_account_needed=not any_account(db.session),
-    ), status
+    )
+    return page, status, list(headers)
 
 
 @bp.post("/logout")
