@@ -86,6 +86,7 @@ MATRIX = [
     Row("GET",  "broker.badge",              "",          "",               (LOGIN, 200, 200, 403)),
     Row("GET",  "broker.my_leads",           "",          "",               (LOGIN, 200, 200, 403)),
     Row("GET",  "broker.notifications",      "",          "",               (LOGIN, 200, 200, 403)),
+    Row("GET",  "broker.inbox",              "",          "",               (LOGIN, 200, 200, 403)),
     Row("GET",  "broker.lead_detail",        "a_lead",    "",               (LOGIN, 200, 404, 403)),
     Row("GET",  "broker.lead_detail",        "b_lead",    "",               (LOGIN, 404, 200, 403)),
     Row("GET",  "broker.lead_detail",        "pool_lead", "",               (LOGIN, 200, 200, 403)),

@@ -172,6 +172,9 @@ class Lead(db.Model):
     # Broker pipeline (portal): who works the lead and how far it got.
     broker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # The newest message of the conversation the owning broker has had on screen: the investor's
+    # messages after it (and after the claim) are the broker's unread ones (app.portal.inbox).
+    broker_seen_message_id: Mapped[int | None] = mapped_column(Integer)
     pipeline: Mapped[str | None] = mapped_column(String(20))  # indexed: ix_leads_pipeline
     contacted_at: Mapped[datetime | None] = mapped_column(Timestamp)
     site_visit_on: Mapped[date | None] = mapped_column(Date)

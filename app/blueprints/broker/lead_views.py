@@ -20,6 +20,7 @@ from app.models import Lead
 from app.models.leads import CLOSED_PIPELINE, PIPELINE_BY_HAND
 from app.money import format_inr, format_inr_short
 from app.portal.deals import DealForm, deal_form_errors, lead_deals, log_deal, project_names
+from app.portal.inbox import mark_seen
 from app.portal.lead_history import transcript
 from app.portal.lead_labels import budget_label, phone_for
 from app.portal.pipeline import (
@@ -60,6 +61,8 @@ def lead_detail(lead_id: int):
             phone=phone_for(lead, current_user),
             budget=budget_label(lead),
         )
+    mark_seen(db.session, lead)
+    db.session.commit()
     return _work(lead)
 
 
@@ -172,8 +175,12 @@ def write_message(lead_id: int):
 @bp.get("/leads/<int:lead_id>/conversation", endpoint="conversation")
 @role_required("broker")
 def conversation(lead_id: int):
-    """The conversation as it stands (the lead's page polls it: new messages and ticks)."""
-    return _thread(owned_lead(lead_id))
+    """The conversation as it stands (the lead's page polls it: new messages and ticks); what it
+    shows counts as seen in the broker's inbox."""
+    lead = owned_lead(lead_id)
+    mark_seen(db.session, lead)
+    db.session.commit()
+    return _thread(lead)
 
 
 def _thread(lead: Lead, status: int = 200, **context):

@@ -13,6 +13,7 @@ from app.blueprints.fragments import page_number, paginate, wants_fragment
 from app.conversation.parsers import TIMELINES
 from app.extensions import db
 from app.models import Lead
+from app.portal.inbox import inbox_page, unread_total
 from app.portal.pipeline import (
     PIPELINE_LABELS,
     PortalError,
@@ -62,7 +63,17 @@ def badge():
         "broker/_badge.html",
         pool=pool_count(db.session, current_user),
         unread=unread_notification_count(db.session, current_user),
+        inbox_unread=unread_total(db.session, current_user),
     )
+
+
+@bp.get("/inbox")
+@role_required("broker")
+def inbox():
+    """The broker's conversations, newest message first, with the investor's unread messages
+    counted; the list polls itself so a new message moves its lead to the top."""
+    page = inbox_page(db.session, current_user, page_number(request.args.get("page")), PER_PAGE)
+    return render("broker/inbox.html", "broker/_inbox.html", page=page)
 
 
 @bp.post("/leads/<int:lead_id>/claim")
