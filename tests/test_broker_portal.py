@@ -254,7 +254,7 @@ def test_badge_counts_the_pool_and_unread_notifications_and_keeps_polling(portal
     db.session.commit()
     body = text(portal.get("/broker/badge", htmx=True)).strip()
     assert body.startswith('<span id="pool-badge" class="badge"') and "<html" not in body
-    assert re.search(r">2 · 1 unread</span>$", body)
+    assert re.search(r">2 · 1 unread</span>\n<span id=\"inbox-badge\" hx-swap-oob=\"true\"></span>$", body)
     assert 'hx-trigger="every 30s, pool-changed from:body"' in body and "load" not in body
 
 
