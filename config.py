@@ -64,6 +64,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SENDER_RATE_LIMIT": env.get("SENDER_RATE_LIMIT", "20/minute"),
         "QUALIFY_AFTER_QUESTIONS": int(env.get("QUALIFY_AFTER_QUESTIONS", "2")),
         "PORTAL_URL": env.get("PORTAL_URL", ""),
+        # How long a brochure link sent to an investor works (app.brochures)
+        "BROCHURE_LINK_HOURS": float(env.get("BROCHURE_LINK_HOURS", "72")),
         # Broker alerts (app.portal.notify): a WhatsApp utility template and email
         "WHATSAPP_BROKER_ALERT_TEMPLATE": env.get("WHATSAPP_BROKER_ALERT_TEMPLATE", ""),
         "WHATSAPP_BROKER_ALERT_LANGUAGE": env.get("WHATSAPP_BROKER_ALERT_LANGUAGE", "en"),

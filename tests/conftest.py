@@ -194,3 +194,13 @@ def corpus(corpus_app):
             yield corpus_app.extensions["corpus_projects"]
         finally:
             db.session.remove()
+
+
+@pytest.fixture
+def owner(app_ctx):
+    """A broker, Ravi Anand, to own the leads a test works with."""
+    from tests.portal_helpers import make_user
+
+    broker = make_user("ravi@agency.example", name="Ravi Anand")
+    db.session.commit()
+    return broker

@@ -12,28 +12,16 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Lead, Message
-from tests.fakes.graph_server import FakeGraph
 from tests.portal_helpers import investor_wrote, make_user
 from tests.test_broker_portal import Portal, make_lead, text
-from tests.whatsapp_helpers import APP_SECRET, body_of, meta_envelope, post_signed
+from tests.whatsapp_helpers import body_of, graph_for, meta_envelope, post_signed
 from workers.tasks import send_lead_message
 
 
 @pytest.fixture
 def graph(app_ctx):
-    with FakeGraph() as fake:
-        keys = (*fake.config(), "WHATSAPP_APP_SECRET", "WHATSAPP_TEMPLATE_NAME")
-        saved = {key: app_ctx.config.get(key) for key in keys}
-        app_ctx.config.update(fake.config(), WHATSAPP_APP_SECRET=APP_SECRET, WHATSAPP_TEMPLATE_NAME="")
+    with graph_for(app_ctx, WHATSAPP_TEMPLATE_NAME="") as fake:
         yield fake
-        app_ctx.config.update(saved)
-
-
-@pytest.fixture
-def owner(app_ctx):
-    broker = make_user("ravi@agency.example", name="Ravi Anand")
-    db.session.commit()
-    return broker
 
 
 def owned_lead(owner, **fields) -> Lead:

@@ -17,7 +17,7 @@ from werkzeug.security import generate_password_hash
 
 from app.channels.phones import mask_phone
 from app.extensions import db
-from app.models import Activity, Deal, Lead, Notification, OutboxEvent, RevenueTarget, User
+from app.models import Activity, CannedReply, Deal, Lead, Notification, OutboxEvent, RevenueTarget, User
 from app.portal.deals import DealForm, log_deal
 from app.portal.pipeline import claim_lead
 from tests.portal_helpers import PASSWORD, csrf_token, login
@@ -74,6 +74,13 @@ FORMS = {
     "bad target": {"month": "soon", "amount": "lots"},
     "to broker B": {"broker_id": "{broker_b}"},
     "to nobody": {"broker_id": "999999"},
+    "visit": {"text": "Would one of these suit you?", "slot": ["2030-01-04T11:00", "2030-01-05T16:30"]},
+    "canned": {
+        "title": "Price list",
+        "kind": "text",
+        "body": "Hello {{name}}, the {{project}} price list follows.",
+    },
+    "bad canned": {"title": "", "kind": "text", "body": "Hello {{nickname}}"},
 }
 
 # Subjects: a_lead (broker A holds it, open), b_lead (broker B holds it), pool_lead (nobody holds
@@ -101,6 +108,9 @@ MATRIX = [
     Row("POST", "broker.set_assistant",      "a_lead",    "pause",          (LOGIN, 303, 404, 403)),
     Row("GET",  "broker.conversation",       "a_lead",    "",               (LOGIN, 200, 404, 403)),
     Row("POST", "broker.write_message",      "pool_lead", "message",        (LOGIN, 404, 404, 403)),
+    Row("GET",  "broker.compose",            "a_lead",    "",               (LOGIN, 200, 404, 403)),
+    Row("POST", "broker.send_brochure",      "a_lead",    "message",        (LOGIN, 303, 404, 403)),
+    Row("POST", "broker.offer_visit",        "a_lead",    "visit",          (LOGIN, 303, 404, 403)),
     Row("POST", "broker.log_deal",           "a_lead",    "deal",           (LOGIN, 303, 404, 403)),
     Row("POST", "broker.log_deal",           "won_lead",  "deal",           (LOGIN, 422, 404, 403)),
     Row("GET",  "partner.dashboard",         "",          "",               (LOGIN, 403, 403, 200)),
@@ -124,6 +134,11 @@ MATRIX = [
     Row("POST", "partner.assign",            "a_lead",    "to broker B",    (LOGIN, 403, 403, 302)),
     Row("POST", "partner.assign",            "a_lead",    "to nobody",      (LOGIN, 403, 403, 422)),
     Row("GET",  "partner.sync",              "",          "",               (LOGIN, 403, 403, 200)),
+    Row("GET",  "partner.replies",           "",          "",               (LOGIN, 403, 403, 200)),
+    Row("POST", "partner.new_reply",         "",          "canned",         (LOGIN, 403, 403, 303)),
+    Row("POST", "partner.new_reply",         "",          "bad canned",     (LOGIN, 403, 403, 422)),
+    Row("POST", "partner.edit_reply",        "canned",    "canned",         (LOGIN, 403, 403, 303)),
+    Row("POST", "partner.delete_reply",      "canned",    "",               (LOGIN, 403, 403, 303)),
     Row("GET",  "partner.airtable_guide",    "",          "",               (LOGIN, 403, 403, 200)),
     Row("POST", "partner.retry_sync",        "",          "",               (LOGIN, 403, 403, 302)),
     Row("POST", "auth.logout",               "",          "",               (LOGIN, LOGIN, LOGIN, LOGIN)),
@@ -178,7 +193,10 @@ def world(app_ctx) -> World:
     deal = log_deal(db.session, leads["won_lead"], broker_a, DealForm(**DEAL), app_ctx.config)
     db.session.commit()
     ids = {key: lead.id for key, lead in leads.items()}
-    ids |= {"broker_b": broker_b.id, "partner": partner.id, "deal": deal.id}
+    reply = CannedReply(title="Call me back", kind="text", body="Hello {name}, when can I call?")
+    db.session.add(reply)
+    db.session.commit()
+    ids |= {"broker_b": broker_b.id, "partner": partner.id, "deal": deal.id, "canned": reply.id}
     return World(ids=ids, phones={key: lead.phone for key, lead in leads.items()})
 
 
@@ -188,6 +206,7 @@ def portal_state() -> tuple:
         select(Lead.id, Lead.broker_id, Lead.claimed_at, Lead.pipeline, Lead.site_visit_on, Lead.lost_reason),
         select(User.id, User.name, User.phone, User.active, User.areas, User.max_active_leads),
         select(User.id, User.password_hash),
+        select(CannedReply.id, CannedReply.title, CannedReply.body, CannedReply.kind),
         select(Deal.id, Deal.lead_id, Deal.deal_value),
         select(Activity.id),
         select(OutboxEvent.id),
@@ -210,8 +229,11 @@ def url_for_row(app, row: Row, world: World) -> str:
     )
 
 
-def form_for_row(row: Row, world: World) -> dict[str, str]:
-    return {name: value.format(**world.ids) for name, value in FORMS[row.form].items()}
+def form_for_row(row: Row, world: World) -> dict[str, str | list[str]]:
+    return {
+        name: value.format(**world.ids) if isinstance(value, str) else value
+        for name, value in FORMS[row.form].items()
+    }
 
 
 def log_in_as(client, role: str) -> str:

@@ -24,7 +24,8 @@ from sqlalchemy import create_engine, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
-from app.models import Lead
+from app import brochures
+from app.models import Lead, Project
 from app.portal.accounts import create_user
 from app.portal.deals import DealForm, log_deal
 from tests.browser_support import chromium_path, headless_chromium
@@ -189,3 +190,17 @@ def test_a_browser_download_of_the_leads_csv_completes(portal, tmp_path: Path):
 
     assert re.fullmatch(r"investochat-leads-\d{4}-\d{2}-\d{2}\.csv", saved.name)
     assert len(rows_of(saved.read_bytes())) == LEADS
+
+
+def test_a_brochure_link_serves_the_pdf_through_gunicorn(portal):
+    """The signed link WhatsApp fetches a brochure from, answered by the served tree."""
+    engine = create_engine(portal.env["DATABASE_URL"], poolclass=NullPool)
+    with Session(engine) as session:
+        project_id = session.scalar(select(Project.id).where(Project.name == DEMO_PROJECT))
+        brochure = brochures.brochure_for(session, project_id)
+    engine.dispose()
+    path = brochures.link_path(portal.env["SECRET_KEY"], brochure)
+    with urllib.request.urlopen(portal.url(path), timeout=30) as response:
+        assert response.status == 200 and response.headers["Content-Type"] == "application/pdf"
+        body = response.read()
+    assert body == (Path(__file__).parents[1] / "app/demo/aravali_crest.pdf").read_bytes()

@@ -7,7 +7,8 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -189,3 +190,19 @@ def wait_until(
             extra = f"\n{details()}" if details else ""
             pytest.fail(f"{what} did not happen within {timeout:g} s{extra}")
         time.sleep(0.1)
+
+
+@contextmanager
+def graph_for(app: Any, **settings: Any) -> Iterator[Any]:
+    """A fake Graph API the app sends to, signed webhooks accepted (APP_SECRET), and ``settings``
+    applied; every setting it touched is put back afterwards."""
+    from tests.fakes.graph_server import FakeGraph
+
+    with FakeGraph() as fake:
+        changes = {**fake.config(), "WHATSAPP_APP_SECRET": APP_SECRET, **settings}
+        saved = {key: app.config.get(key) for key in changes}
+        app.config.update(changes)
+        try:
+            yield fake
+        finally:
+            app.config.update(saved)

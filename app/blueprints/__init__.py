@@ -12,11 +12,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register every feature's blueprint, with all its routes, under its URL prefix."""
-    from app.blueprints import api, auth, broker, health, partner, webhooks, widget
+    from app.blueprints import api, auth, brochures, broker, health, partner, webhooks, widget
     from app.extensions import csrf
 
     _import_views()
     app.register_blueprint(health.bp)
+    app.register_blueprint(brochures.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(webhooks.bp, url_prefix="/webhooks")
     app.register_blueprint(auth.bp)
@@ -35,9 +36,11 @@ def _import_views() -> None:
     """Import every view module: importing one adds its routes to its feature's ``bp``."""
     from app.blueprints.api import views as api_views  # noqa: F401
     from app.blueprints.auth import views as auth_views  # noqa: F401
+    from app.blueprints.brochures import views as brochure_views  # noqa: F401
+    from app.blueprints.broker import compose_views as broker_compose_views  # noqa: F401
     from app.blueprints.broker import lead_views as broker_lead_views  # noqa: F401
     from app.blueprints.broker import views as broker_views  # noqa: F401
     from app.blueprints.health import views as health_views  # noqa: F401
-    from app.blueprints.partner import brokers, dashboard, deals, leads, sync  # noqa: F401
+    from app.blueprints.partner import brokers, dashboard, deals, leads, replies, sync  # noqa: F401
     from app.blueprints.webhooks import views as webhook_views  # noqa: F401
     from app.blueprints.widget import views as widget_views  # noqa: F401

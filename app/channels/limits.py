@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 # WhatsApp's documented limits (Cloud API "interactive" and "text" message objects).
 MAX_TEXT_BODY = 4096
+MAX_CAPTION = 1024  # a document's caption
 MAX_INTERACTIVE_BODY = 1024
 MAX_BUTTONS = 3
 MAX_BUTTON_TITLE = 20

@@ -8,7 +8,7 @@ provider it talks to.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -99,6 +99,17 @@ class OutboundResult:
     provider_message_id: str
 
 
+@dataclass(frozen=True)
+class OutboundDocument:
+    """A PDF to send: Meta fetches it from ``link`` (None: there is no public address for it),
+    Wati takes the bytes ``read()`` returns as an upload. ``caption`` goes with it."""
+
+    filename: str
+    caption: str
+    link: str | None
+    read: Callable[[], bytes]
+
+
 class SendError(Exception):
     """A send the provider refused or that never reached it.
 
@@ -164,3 +175,5 @@ class Channel(Protocol):
     ) -> OutboundResult: ...
 
     def send_code(self, to: str, name: str, language: str, code: str) -> OutboundResult: ...
+
+    def send_document(self, to: str, document: OutboundDocument) -> OutboundResult: ...

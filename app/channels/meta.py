@@ -25,8 +25,15 @@ from typing import Any
 
 import httpx2
 
-from app.channels.limits import check_buttons, check_list, check_template, check_text
-from app.channels.messages import InboundMessage, OutboundResult, PayloadError, SendError, StatusUpdate
+from app.channels.limits import MAX_CAPTION, check_buttons, check_list, check_template, check_text
+from app.channels.messages import (
+    InboundMessage,
+    OutboundDocument,
+    OutboundResult,
+    PayloadError,
+    SendError,
+    StatusUpdate,
+)
 from app.channels.payloads import (
     MEDIA_TYPES,
     SIMPLE_KINDS,
@@ -296,6 +303,17 @@ class MetaCloudChannel:
             ],
         }
         return self._send(to, "template", template)
+
+    def send_document(self, to: str, document: OutboundDocument) -> OutboundResult:
+        """Send a PDF Meta fetches from ``document.link``, with its caption and file name."""
+        if not document.link:
+            raise ValueError(
+                "WhatsApp fetches a brochure from a public link: set PORTAL_URL to the public address."
+            )
+        content = {"link": document.link, "filename": document.filename}
+        if document.caption:
+            content["caption"] = document.caption[:MAX_CAPTION]
+        return self._send(to, "document", content)
 
     def _send(self, to: str, kind: str, content: dict[str, Any]) -> OutboundResult:
         # A business-scoped user id goes in "recipient"; Meta answers 131062 for a kind of

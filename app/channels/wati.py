@@ -47,7 +47,14 @@ from typing import Any
 import httpx2
 
 from app.channels.limits import check_buttons, check_list, check_template, check_text
-from app.channels.messages import InboundMessage, OutboundResult, PayloadError, SendError, StatusUpdate
+from app.channels.messages import (
+    InboundMessage,
+    OutboundDocument,
+    OutboundResult,
+    PayloadError,
+    SendError,
+    StatusUpdate,
+)
 from app.channels.payloads import (
     MEDIA_TYPES,
     SIMPLE_KINDS,
@@ -281,6 +288,15 @@ class WatiChannel:
     def send_code(self, to: str, name: str, language: str, code: str) -> OutboundResult:
         """Send a one-time code with an approved authentication template (its {{1}})."""
         return self.send_template(to, name, language, [code])
+
+    def send_document(self, to: str, document: OutboundDocument) -> OutboundResult:
+        """Upload the PDF to the open session. Wati shows ``caption`` as the attachment's name
+        (without it the file arrives "untitled"), so the file name goes there; one request, so the
+        send stays at most once."""
+        files = {"file": (document.filename, document.read(), "application/pdf")}
+        return self._post(
+            f"/api/v1/sendSessionFile/{_target(to)}", params={"caption": document.filename}, files=files
+        )
 
     def _post(self, path: str, *, to: str | None = None, **kwargs: Any) -> OutboundResult:
         if to is not None:

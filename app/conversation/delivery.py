@@ -22,7 +22,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.channels.messages import Channel, OutboundResult, SendError
+from app import brochures
+from app.brochures import Brochure
+from app.channels.messages import Channel, OutboundDocument, OutboundResult, SendError
 from app.conversation.statuses import apply_early_statuses
 from app.conversation.unanswered import mark_unanswered
 from app.models import Lead, Message
@@ -46,10 +48,13 @@ class DeliveryReport:
 
 @dataclass(frozen=True)
 class TemplateSettings:
-    """The approved template used outside the 24-hour customer-service window."""
+    """The approved template used outside the 24-hour customer-service window, and where a
+    brochure's signed link points (``app.brochures``: PORTAL_URL, signed with SECRET_KEY)."""
 
     name: str | None
     language: str = "en"
+    portal_url: str = ""
+    secret_key: str = ""
 
 
 def window_closed(last_inbound_at: datetime | None, now: datetime) -> bool:
@@ -61,7 +66,10 @@ def window_closed(last_inbound_at: datetime | None, now: datetime) -> bool:
 def template_from_config(config: Mapping[str, Any]) -> TemplateSettings:
     """The template settings (WHATSAPP_TEMPLATE_NAME, WHATSAPP_TEMPLATE_LANGUAGE)."""
     return TemplateSettings(
-        config.get("WHATSAPP_TEMPLATE_NAME") or None, config.get("WHATSAPP_TEMPLATE_LANGUAGE", "en")
+        config.get("WHATSAPP_TEMPLATE_NAME") or None,
+        config.get("WHATSAPP_TEMPLATE_LANGUAGE", "en"),
+        config.get("PORTAL_URL") or "",
+        config.get("SECRET_KEY") or "",
     )
 
 
@@ -74,7 +82,7 @@ def _address(message: Message) -> str:
 
 
 def _sender(
-    channel: Channel, message: Message, outside_window: bool, template: TemplateSettings
+    session: Session, channel: Channel, message: Message, outside_window: bool, template: TemplateSettings
 ) -> Callable[[], OutboundResult]:
     """The provider call for ``message``, reading the row now (a commit expires it, and reading
     it again after would cost a query)."""
@@ -85,6 +93,9 @@ def _sender(
     if message.kind == "template" and interactive.get("template"):  # e.g. a broker's new-lead alert
         spec = interactive["template"]
         return partial(channel.send_template, to, spec["name"], spec["language"], tuple(spec["parameters"]))
+    brochure = brochures.from_message(interactive)
+    if brochure is not None:
+        return partial(channel.send_document, to, _document(session, brochure, message.body, template))
     if interactive.get("buttons"):
         buttons = [tuple(b) for b in interactive["buttons"]]
         return partial(channel.send_buttons, to, message.body, buttons)
@@ -92,6 +103,24 @@ def _sender(
         rows = [tuple(r) for r in interactive["rows"]]
         return partial(channel.send_list, to, message.body, interactive.get("list_button") or "Choose", rows)
     return partial(channel.send_text, to, message.body)
+
+
+def _document(
+    session: Session, brochure: Brochure, caption: str, template: TemplateSettings
+) -> OutboundDocument:
+    if brochures.read_file(session, brochure.document_id) is None:
+        raise ValueError(
+            f"The brochure {brochure.filename} is no longer in the catalogue (it was replaced or removed)."
+        )
+    link = brochures.public_link(template.portal_url, template.secret_key, brochure)
+
+    def read() -> bytes:
+        stored = brochures.read_file(session, brochure.document_id)
+        if stored is None:
+            raise ValueError(f"The brochure {brochure.filename} is no longer in the catalogue.")
+        return stored.content
+
+    return OutboundDocument(brochure.filename, caption, link, read)
 
 
 def deliver_replies(
@@ -155,7 +184,7 @@ def deliver_messages(
             report.failed += 1
             continue
         try:
-            send = _sender(channel, message, outside, template)
+            send = _sender(session, channel, message, outside, template)
         except ValueError as error:  # nobody to send it to
             message.status, message.status_at, message.error = "failed", now, str(error)
             session.commit()

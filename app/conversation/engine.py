@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from app.channels.limits import MAX_TEXT_BODY
-from app.conversation import intents
+from app.conversation import intents, site_visits
 from app.conversation.names import first_name
 from app.conversation.questions import QUESTIONS, ask, parse_answer, summary
 from app.conversation.state import AnswerResult, Incoming, LeadState, Outcome, Reply
@@ -46,6 +46,7 @@ class EngineSettings:
     qualify_after: int = 2
     call_window: str = "within 2 hours (9 am – 9 pm IST)"
     projects: tuple[str, ...] = ()
+    brochures: tuple[str, ...] = ()  # the projects whose brochure PDF can be sent
 
 
 class Engine:
@@ -110,6 +111,13 @@ class Engine:
             out.replies.append(out.greeting)
             if intent == "greeting" or not text:
                 return out
+
+        # The investor picked a site-visit time a broker offered, or asked for the brochure file.
+        visit = site_visits.parse_slot(message.reply_id)
+        if visit is not None:
+            return self._visit_booked(out, visit)
+        if text and intents.asks_for_brochure(text) and not out.state.assistant_paused:
+            return self._send_brochure(out, text)
 
         # A broker owns the lead: qualification is over; the bot answers brochure questions
         # (unless the broker paused it) and passes the rest to the broker.
@@ -180,6 +188,37 @@ class Engine:
         if not result.answered or PART_ADVISOR_OFFER in result.text:
             out.broker_notes.append(text)
             out.activities.append(("passed_to_broker", {"answered_in_part": result.answered}))
+        return out
+
+    def _visit_booked(self, out: Outcome, at: datetime) -> Outcome:
+        state = out.state
+        out.site_visit = at
+        label = site_visits.slot_label(at)
+        out.activities.append(("site_visit_booked", {"at": at.isoformat(), "label": label}))
+        out.broker_notes.append(f"Picked the site visit on {label}.")
+        project = f"{state.project} " if state.project else ""
+        out.replies.append(Reply(say("visit_booked", state.language, project=project, when=label)))
+        return out
+
+    def _send_brochure(self, out: Outcome, text: str) -> Outcome:
+        """The brochure PDF of the project named, else the one in focus (or the only one)."""
+        state, lang, projects = out.state, out.state.language, self.settings.projects
+        folded = " ".join(text.lower().split())
+        named = [name for name in projects if name.lower() in folded]
+        project = named[0] if named else state.project
+        if project is None and len(projects) == 1:
+            project = projects[0]
+        if project is None:
+            choices = ", ".join(self.settings.brochures or projects)
+            out.replies.append(Reply(say("which_brochure", lang, projects=choices)))
+        elif project in self.settings.brochures:
+            state.project = project
+            out.replies.append(Reply(say("brochure_sent", lang, project=project), brochure=project))
+            out.activities.append(("brochure_sent", {"project": project}))
+        else:
+            out.replies.append(Reply(say("brochure_missing", lang, project=project)))
+        if state.pending_question and not state.broker_owned:
+            out.replies.append(ask(state.pending_question, lang, again=True))
         return out
 
     def _answer(self, out: Outcome, text: str) -> AnswerResult:

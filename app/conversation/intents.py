@@ -86,3 +86,26 @@ def looks_like_question(text: str) -> bool:
         return True
     words = _intent_text(clean)
     return bool(_QUESTION_START_RE.match(words) or _QUESTION_WORDS_RE.search(words))
+
+
+# Asking for the brochure file itself ("send me the brochure", "pdf bhejo", "ब्रोशर भेजिए"),
+# not asking what it says ("what does the brochure say about parking?").
+_BROCHURE_WORD_RE = re.compile(
+    r"\b(?:e ?)?(?:brochures?|broucher|brouchers|brocher|pdfs?|catalogue)\b|ब्रोशर|ब्रॉशर"
+)
+_SEND_WORD_RE = re.compile(
+    r"\b(?:send|sent|share|mail|email|forward|get|want|need|have|give|provide|bhej\w*|bhijwa\w*|de do|dedo|"
+    r"dijiye|dijie|do na|chahiye|chaiye|milega|mil sakta|mil sakti)\b|भेज|चाहिए|दीजिए|दे दो|मिलेगा"
+)
+_ABOUT_BROCHURE_RE = re.compile(
+    r"\b(?:says?|mentions?|mentioned|according|written|page|pages|in the|mein|me likha)\b|में लिखा|के अनुसार"
+)
+
+
+def asks_for_brochure(text: str) -> bool:
+    """Whether the message asks for the brochure itself: a brochure word with a verb of sending
+    or wanting, or on its own ("brochure?", "pdf pls"), and nothing about what it says."""
+    words = _intent_text(text)
+    if not _BROCHURE_WORD_RE.search(words) or _ABOUT_BROCHURE_RE.search(words):
+        return False
+    return bool(_SEND_WORD_RE.search(words)) or len(words.split()) <= 3

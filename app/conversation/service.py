@@ -11,7 +11,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from app import brochures
+from app.channels.limits import MAX_BUTTON_TITLE
 from app.channels.phones import is_recognized
+from app.channels.wati import PROVIDER as WATI
+from app.conversation import site_visits
 from app.conversation.engine import Engine, EngineSettings
 from app.conversation.names import display_name
 from app.conversation.state import AnswerResult, Incoming, LeadState, Outcome
@@ -55,10 +59,12 @@ def build_engine(session: Session, config: Mapping[str, Any]) -> Engine:
         return AnswerResult(result.answer, result.answered, result.project, result.route, result.latency_ms)
 
     names = tuple(session.scalars(select(Project.name).order_by(Project.name)))
+    sendable = {project.name for project in brochures.projects_with_brochures(session)}
     settings = EngineSettings(
         qualify_after=int(config.get("QUALIFY_AFTER_QUESTIONS", 2)),
         call_window=config.get("BROKER_CALL_WINDOW", "within 2 hours (9 am – 9 pm IST)"),
         projects=names,
+        brochures=tuple(name for name in names if name in sendable),
     )
     return Engine(answer, settings)
 
@@ -181,7 +187,10 @@ def persist_outcome(session: Session, lead: Lead, inbound: Message, outcome: Out
     on_the_web = inbound.provider == WEB
     for sequence, reply in enumerate(outcome.replies):
         interactive = None
-        if reply.buttons:
+        brochure = brochures.brochure_for(session, lead.project_id) if reply.brochure else None
+        if brochure is not None:
+            interactive = brochure.stored()
+        elif reply.buttons:
             interactive = {"buttons": [list(b) for b in reply.buttons]}
         elif reply.rows:
             interactive = {"list_button": reply.list_button, "rows": [list(r) for r in reply.rows]}
@@ -196,7 +205,7 @@ def persist_outcome(session: Session, lead: Lead, inbound: Message, outcome: Out
             # What it says, and how the brochure answer in it was found.
             direction="out",
             provider=inbound.provider,
-            kind="text",
+            kind="document" if brochure is not None else "text",
             body=reply.body,
             interactive=interactive,
             route=reply.route,
@@ -211,6 +220,8 @@ def persist_outcome(session: Session, lead: Lead, inbound: Message, outcome: Out
         replies.append(message)
     for kind, detail in outcome.activities:
         session.add(Activity(lead_id=lead.id, kind=kind, detail=detail, actor="bot"))
+    if outcome.site_visit is not None:
+        book_site_visit(session, lead, outcome.site_visit)
     if lead.broker_id is not None:
         who = lead.name or "The investor"
         for note in outcome.broker_notes:
@@ -223,6 +234,40 @@ def persist_outcome(session: Session, lead: Lead, inbound: Message, outcome: Out
         )
     session.flush()
     return replies
+
+
+def book_site_visit(session: Session, lead: Lead, at: datetime) -> None:
+    """The investor's pick lands on the lead: the visit's date, and the pipeline at "site visit"
+    unless the lead is further along (negotiating) or closed."""
+    lead.site_visit_on = at.astimezone(site_visits.IST).date()
+    if lead.pipeline in (None, "contacted"):
+        lead.pipeline = "site_visit"
+        lead.contacted_at = lead.contacted_at or datetime.now(UTC)
+    # As a broker's stage change is published (app.portal.pipeline.record), for Airtable.
+    detail = {"stage": lead.pipeline, "site_visit_on": lead.site_visit_on.isoformat()}
+    payload = {**lead_snapshot(lead), **detail, "broker_id": lead.broker_id, "pipeline": lead.pipeline}
+    session.add(
+        OutboxEvent(topic="lead.stage_changed", aggregate="lead", aggregate_id=lead.id, payload=payload)
+    )
+
+
+def slot_reply(session: Session, lead: Lead, inbound: Message) -> str | None:
+    """The slot id of a reply that carries only a button's title (Wati), matched against the
+    newest site-visit offer sent to the lead."""
+    if (
+        inbound.provider != WATI
+        or inbound.reply_id
+        or not inbound.body
+        or len(inbound.body) > MAX_BUTTON_TITLE
+    ):
+        return inbound.reply_id
+    offer = session.scalar(
+        select(Message.interactive)
+        .where(Message.lead_id == lead.id, Message.direction == "out", Message.kind == "visit_slots")
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    return site_visits.slot_for_title(offer, inbound.body) or inbound.reply_id
 
 
 def process_inbound(
@@ -261,7 +306,7 @@ def process_inbound(
     incoming = Incoming(
         text=inbound.body,
         kind=inbound.kind,
-        reply_id=inbound.reply_id,
+        reply_id=slot_reply(session, lead, inbound),
         pii_removed=tuple(inbound.pii_removed or ()),
         rate_limited=rate_limited,
     )

@@ -92,6 +92,7 @@ class Reply:
     route: str | None = None
     answered: bool | None = None
     latency_ms: float | None = None
+    brochure: str | None = None  # the project whose brochure PDF goes with this text
 
 
 @dataclass
@@ -106,3 +107,5 @@ class Outcome:
     # Messages the owning broker should see as a notification: what the bot could not answer,
     # or everything while the bot is paused.
     broker_notes: list[str] = field(default_factory=list)
+    # The site-visit time the investor picked from a broker's offer (app.conversation.site_visits).
+    site_visit: datetime | None = None

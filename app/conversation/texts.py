@@ -190,6 +190,32 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "connect_button": {ENGLISH: "Yes, connect me", HINGLISH: "Haan, connect karein", HINDI: "हाँ, जोड़िए"},
     "not_now_button": {ENGLISH: "Not now", HINGLISH: "Abhi nahi", HINDI: "अभी नहीं"},
+    # The brochure file, asked for ("send me the brochure").
+    "brochure_sent": {
+        ENGLISH: "Here is the {project} brochure (PDF). Ask me anything about it.",
+        HINGLISH: "Yeh raha {project} ka brochure (PDF). Iske baare mein kuch bhi poochiye.",
+        HINDI: "यह रहा {project} का ब्रोशर (PDF)। इसके बारे में कुछ भी पूछिए।",
+    },
+    "brochure_missing": {
+        ENGLISH: "I don't have the {project} brochure as a file to send, but I can answer from it: "
+        "ask about prices, sizes, the payment plan or the location.",
+        HINGLISH: "{project} ka brochure file ke roop mein mere paas nahi hai, par main usse jawab de sakta "
+        "hoon: price, size, payment plan ya location poochiye.",
+        HINDI: "{project} का ब्रोशर फ़ाइल के रूप में मेरे पास नहीं है, पर मैं उससे जवाब दे सकता हूँ: "
+        "कीमत, आकार, भुगतान योजना या लोकेशन पूछिए।",
+    },
+    "which_brochure": {
+        ENGLISH: "Which project's brochure would you like? {projects}",
+        HINGLISH: "Kis project ka brochure chahiye? {projects}",
+        HINDI: "किस प्रोजेक्ट का ब्रोशर चाहिए? {projects}",
+    },
+    # The investor picked one of the site-visit times a broker offered.
+    "visit_booked": {
+        # {project} is the project's name and a space, or nothing.
+        ENGLISH: "Booked: your {project}site visit on {when}. Your advisor will confirm and meet you there.",
+        HINGLISH: "Book ho gaya: aapki {project}site visit {when} ko. Aapke advisor confirm karke wahan milenge.",
+        HINDI: "बुक हो गया: आपकी {project}साइट विज़िट {when} को। आपके सलाहकार पुष्टि करके वहाँ मिलेंगे।",
+    },
 }
 
 # English words that names and short answers ("Golf Course Road", "3 BHK", "5 cr") do not use:

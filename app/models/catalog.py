@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -73,6 +74,22 @@ class Document(db.Model):
     ingested_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
     project: Mapped[Project] = relationship(back_populates="documents")
+
+
+class DocumentFile(db.Model):
+    """The brochure PDF a document was read from, kept to send to investors (as a WhatsApp
+    document or a download link in the website chat). A row of its own, so reading documents
+    never loads the bytes; it goes with its document."""
+
+    __tablename__ = "document_files"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+    document: Mapped[Document] = relationship()
 
 
 class Chunk(db.Model):

@@ -118,6 +118,23 @@ class Deal(db.Model):
     project = relationship("Project")
 
 
+class CannedReply(db.Model):
+    """A message the partner writes once for brokers to send from a lead's page, with
+    placeholders ({name}, {project}, {broker}, {reference}: ``app.portal.canned``). ``kind`` says
+    what goes with it: nothing (text), the project's brochure PDF, or site-visit time slots as
+    buttons."""
+
+    __tablename__ = "canned_replies"
+    __table_args__ = (CheckConstraint("kind IN ('text', 'brochure', 'site_visit')", name="ck_canned_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(60), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20), default="text", server_default="text")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now(), onupdate=func.now())
+
+
 class Notification(db.Model):
     """Something a broker should see in the portal (a new matching lead, an assignment)."""
 

@@ -12,14 +12,16 @@ when the visitor next opens it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.channels.limits import MAX_TEXT_BODY
+from app import brochures
+from app.channels.limits import MAX_CAPTION, MAX_INTERACTIVE_BODY, MAX_TEXT_BODY
+from app.conversation import site_visits
 from app.conversation.delivery import window_closed
 from app.conversation.service import WEB
 from app.models import Lead, Message, User
@@ -40,14 +42,22 @@ def write_to_investor(
     text: str,
     config: Mapping[str, Any],
     now: datetime | None = None,
+    *,
+    kind: str = "text",
+    interactive: dict[str, Any] | None = None,
 ) -> Written:
-    """Record the broker's message for delivery (caller commits); PortalError says why not."""
+    """Record the broker's message for delivery (caller commits); PortalError says why not.
+
+    ``kind`` other than text (the brochure as a "document", site-visit "visit_slots" buttons)
+    carries ``interactive``; WhatsApp takes those only inside the 24-hour window.
+    """
     now = now or datetime.now(UTC)
     text = text.strip()
+    limit = MAX_TEXT_BODY if kind == "text" else (MAX_CAPTION if kind == "document" else MAX_INTERACTIVE_BODY)
     if not text:
         raise PortalError("Write a message first.")
-    if len(text) > MAX_TEXT_BODY:
-        raise PortalError(f"WhatsApp takes at most {MAX_TEXT_BODY:,} characters in one message.")
+    if len(text) > limit:
+        raise PortalError(f"WhatsApp takes at most {limit:,} characters in this message.")
     if lead.opted_out:
         raise PortalError("The investor opted out (STOP): no message may go to them until they write START.")
     web = lead.channel == WEB
@@ -59,6 +69,12 @@ def write_to_investor(
         if web
         else "Sent as a WhatsApp message."
     )
+    if not web and kind != "text" and window_closed(lead.last_inbound_at, now):
+        raise PortalError(
+            "The investor has not written in the last 24 hours, and WhatsApp takes a file or buttons only "
+            "within 24 hours of their last message. Write a text first (it goes as the re-open template); "
+            "send this once they reply."
+        )
     if not web and window_closed(lead.last_inbound_at, now):
         template = config.get("WHATSAPP_TEMPLATE_NAME")
         if not template:
@@ -77,8 +93,9 @@ def write_to_investor(
         conversation=lead.web_conversation if web else None,
         direction="out",
         provider=WEB if web else config.get("WHATSAPP_PROVIDER", "meta"),
-        kind="text",
+        kind=kind,
         body=text,
+        interactive=interactive,
         sent_by_id=broker.id,
         status="sent" if web else "pending",
         sent_at=now if web else None,
@@ -87,3 +104,57 @@ def write_to_investor(
     session.add(message)
     session.flush()
     return Written(message, note, not web)
+
+
+def send_brochure(
+    session: Session,
+    lead: Lead,
+    broker: User,
+    project_id: int | None,
+    caption: str,
+    config: Mapping[str, Any],
+    now: datetime | None = None,
+) -> Written:
+    """The project's brochure PDF to the investor, with ``caption`` (caller commits)."""
+    brochure = brochures.brochure_for(session, project_id)
+    if brochure is None:
+        raise PortalError(
+            "There is no brochure PDF for that project: ingest its PDF (investochat ingest) to send it."
+        )
+    written = write_to_investor(
+        session, lead, broker, caption, config, now, kind="document", interactive=brochure.stored()
+    )
+    return Written(written.message, f"{brochure.filename} {_sent_note(written)}", written.to_send)
+
+
+def offer_site_visit(
+    session: Session,
+    lead: Lead,
+    broker: User,
+    text: str,
+    slots: Sequence[datetime],
+    config: Mapping[str, Any],
+    now: datetime | None = None,
+) -> Written:
+    """Two or three site-visit times as reply buttons; the investor's pick books the visit
+    (``app.conversation.service.book_site_visit``). Caller commits."""
+    now = now or datetime.now(UTC)
+    slots = sorted(set(slots))
+    if not site_visits.MIN_SLOTS <= len(slots) <= site_visits.MAX_SLOTS:
+        raise PortalError(
+            f"Offer {site_visits.MIN_SLOTS} or {site_visits.MAX_SLOTS} different times for the visit."
+        )
+    if slots[0] <= now:
+        raise PortalError("A site visit is offered ahead: pick times later than now.")
+    buttons = site_visits.slot_buttons(slots)
+    if len({title for _, title in buttons}) < len(buttons):
+        raise PortalError("Two of the times fall in the same minute: pick different times.")
+    written = write_to_investor(
+        session, lead, broker, text, config, now, kind="visit_slots", interactive={"buttons": buttons}
+    )
+    times = ", ".join(title for _, title in buttons)
+    return Written(written.message, f"Times offered ({times}): {_sent_note(written)}", written.to_send)
+
+
+def _sent_note(written: Written) -> str:
+    return written.note[0].lower() + written.note[1:]

@@ -17,7 +17,7 @@ from typing import TypeVar
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Chunk, Document, DocumentTable, Fact, Project
+from app.models import Chunk, Document, DocumentFile, DocumentTable, Fact, Project
 from app.rag import chunking, cleanup, readers, tables
 from app.rag.chunking import chunk_page
 from app.rag.embed import Embedder
@@ -54,6 +54,9 @@ class ParsedFile:
     path: Path
     sha256: str
     document: SourceDocument
+    # The brochure PDF to keep for sending: the file itself, or the PDF beside a JSONL
+    # transcription of the same name (see ``expand_paths``).
+    pdf: Path | None = None
 
 
 @dataclass
@@ -87,7 +90,10 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
             raise IngestError(path, None, "no such file or directory")
     if not files:
         raise IngestError(Path(*[str(p) for p in paths][:1] or ["."]), None, "no PDF or JSONL files found")
-    return files
+    # A PDF beside a JSONL of the same name is the brochure that JSONL transcribes: it is kept to
+    # send (parse_file), not read a second time.
+    transcribed = {f.with_suffix(".pdf") for f in files if f.suffix.lower() == ".jsonl"}
+    return [f for f in files if f not in transcribed]
 
 
 def parse_file(path: Path) -> ParsedFile:
@@ -95,7 +101,9 @@ def parse_file(path: Path) -> ParsedFile:
     data = path.read_bytes()
     if not data.strip():
         raise IngestError(path, None, "the file is empty")
-    return ParsedFile(path, hashlib.sha256(data).hexdigest(), read_document(path))
+    beside = path.with_suffix(".pdf")
+    pdf = path if path.suffix.lower() == ".pdf" else (beside if beside.is_file() else None)
+    return ParsedFile(path, hashlib.sha256(data).hexdigest(), read_document(path), pdf)
 
 
 def parse_files(paths: Iterable[Path]) -> Iterator[ParsedFile]:
@@ -144,6 +152,32 @@ def store_document(
     session: Session, project: Project, parsed: ParsedFile, embedder: Embedder
 ) -> IngestResult:
     """Write one parsed file for ``project`` (caller commits). Idempotent by content hash."""
+    doc = parsed.document
+    result = _store_document(session, project, parsed, embedder)
+    document = session.scalar(
+        select(Document).where(Document.project_id == project.id, Document.source == doc.source)
+    )
+    if parsed.pdf is not None and document is not None:
+        keep_pdf(session, document, parsed.pdf)
+    return result
+
+
+def keep_pdf(session: Session, document: Document, pdf: Path) -> None:
+    """Store (or replace) the brochure PDF ``document`` was read from, for sending."""
+    content = pdf.read_bytes()
+    stored = session.get(DocumentFile, document.id)
+    if stored is not None and stored.content == content:
+        return
+    if stored is None:
+        stored = DocumentFile(document_id=document.id)
+        session.add(stored)
+    stored.filename, stored.size_bytes, stored.content = pdf.name, len(content), content
+    session.flush()
+
+
+def _store_document(
+    session: Session, project: Project, parsed: ParsedFile, embedder: Embedder
+) -> IngestResult:
     doc = parsed.document
     same_bytes = session.scalar(
         select(Document).where(Document.project_id == project.id, Document.sha256 == parsed.sha256)

@@ -516,7 +516,8 @@ HINGLISH_MARKERS = frozenset(
     """hai hain kya kitna kitni kitne kab kaun kaunsa kaunse kaunsi konsa konse konsi kahan kahaan
     kyun kyon kaise kaisa kaisi mein milega milegi milenge hoga hogi chahiye batao bataiye karna
     dena keemat kimat kimmat daam kiraya kabza nahi nahin aur wala wali wale sakta sakte padega
-    lagega banta aayega ayega namaste namaskar haan accha acha theek thik shukriya dhanyavad""".split()
+    lagega banta aayega ayega namaste namaskar haan accha acha theek thik shukriya dhanyavad
+    bhej bhejo bhejiye bhejna bhejdo dijiye dijie""".split()
 )
 # Words that are Hindi but short or shared with English: two different ones make a question Hinglish.
 WEAK_MARKERS = frozenset("ka ki ke se pe par tak ye yeh bhi kar paas saal din".split())

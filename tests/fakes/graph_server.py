@@ -267,6 +267,8 @@ class FakeGraph(FakeHTTPService):
                 )
         else:
             return _meta_error(400, 100, "The parameter to (a phone) or recipient (a user id) is required.")
+        if body.get("type") == "document" and not _fetchable_document(body.get("document")):
+            return _meta_error(400, 100, "document.link must be an http(s) URL (or give a media id).")
         template = body.get("template") if body.get("type") == "template" else None
         refusal = self._refuse_template(template) if isinstance(template, dict) else None
         if refusal is not None:
@@ -314,6 +316,14 @@ def _code_in_body_and_button(template: dict) -> bool:
         if len(texts) == 1 and isinstance(texts[0], str):
             codes[kind] = texts[0]
     return set(codes) == {"body", "url"} and codes["body"] == codes["url"]
+
+
+def _fetchable_document(document: Any) -> bool:
+    """A document Meta can fetch: a link it can reach over HTTP(S), or an uploaded media id."""
+    if not isinstance(document, dict):
+        return False
+    link = document.get("link")
+    return bool(document.get("id")) or (isinstance(link, str) and link.startswith(("http://", "https://")))
 
 
 def _meta_error(status: int, code: int, message: str) -> Answer:

@@ -34,9 +34,12 @@ class QuietServer(ThreadingHTTPServer):
 
 
 def read_body(handler: BaseHTTPRequestHandler) -> Any:
-    """The request body as JSON; as text when it is not JSON (kept for the test to inspect)."""
+    """The request body as JSON; a file upload (multipart) as its bytes; as text when it is not
+    JSON (kept for the test to inspect)."""
     length = int(handler.headers.get("Content-Length") or 0)
     raw = handler.rfile.read(length) if length else b""
+    if (handler.headers.get("Content-Type") or "").startswith("multipart/form-data"):
+        return raw
     try:
         return json.loads(raw) if raw else None
     except ValueError:

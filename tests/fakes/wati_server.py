@@ -6,9 +6,11 @@
         assert wati.sent[0].payload == {"messageText": "Hello"}
 
 Endpoints under ``/{tenant}/api/v1/``, as ``app/channels/wati.py`` documents them:
-``sendSessionMessage/{waId}?messageText=`` answers ``{"result": true, "message":
-{"whatsappMessageId", "id", ...}}``; ``sendInteractiveButtonsMessage`` and
-``sendInteractiveListMessage`` (``?whatsappNumber=`` + JSON) answer the same shape;
+``sendSessionFile/{waId}?caption=`` (a multipart ``file``: ``sent[i].payload`` then holds
+``filename``, ``mime_type`` and ``content``) and ``sendSessionMessage/{waId}?messageText=``
+answer ``{"result": true, "message": {"whatsappMessageId", "id", ...}}``;
+``sendInteractiveButtonsMessage`` and ``sendInteractiveListMessage`` (``?whatsappNumber=`` +
+JSON) answer the same shape;
 ``sendTemplateMessage`` answers Wati's ``{"result": true, "receivers": [{"localMessageId",
 "waId", "isValidWhatsAppNumber": true, "errors": []}]}``. The number may also be a
 business-scoped user id (``IN.1648738043044942``), for a user whose phone WhatsApp withholds.
@@ -21,6 +23,8 @@ from __future__ import annotations
 
 import re
 import uuid
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 
 from app.channels.wati import WatiChannel
@@ -31,6 +35,7 @@ TEST_TOKEN = "test-wati-token"
 USER_ID = re.compile(r"[A-Z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}")  # a business-scoped user id
 ENDPOINTS = (
     "sendSessionMessage",
+    "sendSessionFile",
     "sendInteractiveButtonsMessage",
     "sendInteractiveListMessage",
     "sendTemplateMessage",
@@ -82,6 +87,11 @@ class FakeWati(FakeHTTPService):
             return 404, {"result": False, "info": f"Unknown endpoint {request.path}."}, {}
         if request.headers.get("authorization") != f"Bearer {self.token}":
             return 401, None, {}
+        if endpoint == "sendSessionFile":
+            upload = _uploaded_file(request.headers.get("content-type", ""), request.body)
+            if upload is None:
+                return 400, {"result": False, "info": "A multipart file is required."}, {}
+            return self._message_sent(wa_id, {**dict(request.query), **upload}, request.path)
         if endpoint == "sendSessionMessage":
             if not request.query.get("messageText"):
                 return 400, {"result": False, "info": "messageText is required."}, {}
@@ -116,6 +126,18 @@ class FakeWati(FakeHTTPService):
         receiver = {"localMessageId": local_id, "waId": wa_id, "isValidWhatsAppNumber": valid, "errors": []}
         answer = {"result": valid, "error": None, "templateName": payload.get("template_name")}
         return 200, {**answer, "receivers": [receiver], "parameters": payload.get("parameters", [])}, {}
+
+
+def _uploaded_file(content_type: str, body: Any) -> dict[str, Any] | None:
+    """The "file" part of a multipart upload as {filename, mime_type, content}, or None."""
+    if not content_type.startswith("multipart/form-data") or not isinstance(body, bytes):
+        return None
+    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
+    for part in message.iter_parts():
+        if part.get_param("name", header="content-disposition") == "file" and part.get_filename():
+            content = part.get_payload(decode=True)
+            return {"filename": part.get_filename(), "mime_type": part.get_content_type(), "content": content}
+    return None
 
 
 def _reachable(wa_id: str) -> bool:

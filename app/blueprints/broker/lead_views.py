@@ -6,10 +6,10 @@ from collections.abc import Mapping
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from redis.exceptions import RedisError
 
 from app.blueprints.auth.access import role_required
 from app.blueprints.broker import bp
+from app.blueprints.broker.compose_views import composer_context
 from app.blueprints.broker.forms import read_deal_form, read_stage_change
 from app.blueprints.broker.rendering import render
 from app.blueprints.broker.views import owned_lead
@@ -21,7 +21,6 @@ from app.models.leads import CLOSED_PIPELINE, PIPELINE_BY_HAND
 from app.money import format_inr, format_inr_short
 from app.portal.deals import DealForm, deal_form_errors, lead_deals, log_deal, project_names
 from app.portal.inbox import mark_seen
-from app.portal.lead_history import transcript
 from app.portal.lead_labels import budget_label, phone_for
 from app.portal.pipeline import (
     PIPELINE_LABELS,
@@ -33,10 +32,7 @@ from app.portal.pipeline import (
     visible_lead,
     was_notified,
 )
-from app.portal.thread import write_to_investor
 from app.portal.times import ist_today
-from workers.queues import get_queue
-from workers.tasks import send_lead_message
 
 # The stage the form suggests next, from the lead's current one.
 NEXT_STAGE = {None: "contacted", "contacted": "site_visit", "site_visit": "negotiating"}
@@ -63,7 +59,7 @@ def lead_detail(lead_id: int):
         )
     mark_seen(db.session, lead)
     db.session.commit()
-    return _work(lead)
+    return _work(lead, **composer_context(lead, request.args.get("reply")))
 
 
 @bp.post("/leads/<int:lead_id>/stage")
@@ -146,50 +142,6 @@ def set_assistant(lead_id: int):
     return _done(lead, message)
 
 
-@bp.post("/leads/<int:lead_id>/messages", endpoint="write_message")
-@role_required("broker")
-def write_message(lead_id: int):
-    """The owner writes to the investor through the lead's channel (see app.portal.thread)."""
-    lead = owned_lead(lead_id)
-    text = request.form.get("text", "")
-    try:
-        written = write_to_investor(db.session, lead, current_user, text, current_app.config)
-    except PortalError as error:
-        db.session.rollback()
-        if not wants_fragment():
-            flash(str(error), "error")
-            return redirect(url_for("broker.lead_detail", lead_id=lead.id), 303)
-        return _thread(lead, 422, message_note=str(error), message_error=True, message_text=text)
-    db.session.commit()
-    if written.to_send:
-        try:
-            get_queue(current_app.config).enqueue(send_lead_message, written.message.id)
-        except RedisError:  # kept as pending: a worker sends it when it starts (workers.recovery)
-            current_app.logger.warning("queue unavailable: message %s waits for a worker", written.message.id)
-    if not wants_fragment():
-        flash(written.note)
-        return redirect(url_for("broker.lead_detail", lead_id=lead.id), 303)
-    return _thread(lead, message_note=written.note, clear_form=True)
-
-
-@bp.get("/leads/<int:lead_id>/conversation", endpoint="conversation")
-@role_required("broker")
-def conversation(lead_id: int):
-    """The conversation as it stands (the lead's page polls it: new messages and ticks); what it
-    shows counts as seen in the broker's inbox."""
-    lead = owned_lead(lead_id)
-    mark_seen(db.session, lead)
-    db.session.commit()
-    return _thread(lead)
-
-
-def _thread(lead: Lead, status: int = 200, **context):
-    page = render_template(
-        "broker/_thread.html", lead=lead, transcript=transcript(db.session, lead.id), **context
-    )
-    return page, status
-
-
 def _done(lead: Lead, message: str, **context):
     """After a change: the refreshed work area for HTMX, else back to the lead page (no resubmit)."""
     if wants_fragment():
@@ -201,6 +153,8 @@ def _done(lead: Lead, message: str, **context):
 def _work(lead: Lead, status: int = 200, **context):
     """The broker's own lead: the whole page, or for HTMX the work area (pipeline, deal, notes,
     timeline). ``context`` carries a form's errors and what was typed, to show them again."""
+    if not wants_fragment() and "canned_replies" not in context:  # the page has the composer too
+        context = {**composer_context(lead), **context}
     return render(
         "broker/lead.html",
         "broker/_work.html",
