@@ -8,6 +8,7 @@ committed), dropped when the test module ends. Each served tree gets a queue of 
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ import socket
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -27,6 +29,7 @@ import psycopg
 from rq import Queue, Worker
 from sqlalchemy.engine import make_url
 
+from tests.portal_helpers import CSRF_RE, PASSWORD
 from tests.whatsapp_helpers import WAIT_SECONDS, empty_queue, wait_until
 from workers.queues import redis_connection
 
@@ -186,6 +189,31 @@ class ServedTree:
         )
         with urllib.request.urlopen(request, timeout=WAIT_SECONDS) as response:
             return response.status, json.loads(response.read())
+
+
+class CookieClient:
+    """urllib with a cookie jar: logs in to a served tree through the real form, then GETs as a
+    browser does (gunicorn's sync workers close each connection, so every request opens one)."""
+
+    def __init__(self, tree: ServedTree):
+        self.tree = tree
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+
+    def log_in(self, email: str, password: str = PASSWORD) -> str:
+        """POST the login form with its CSRF token; returns the URL it lands on."""
+        with self.opener.open(self.tree.url("/login"), timeout=30) as response:
+            token = CSRF_RE.search(response.read().decode()).group(1)
+        form = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token}).encode()
+        with self.opener.open(self.tree.url("/login"), data=form, timeout=30) as response:
+            return response.url
+
+    def get(self, path: str, **headers: str):
+        """GET ``path`` with the session's cookies: status, headers and the whole body."""
+        request = urllib.request.Request(self.tree.url(path), headers=headers)
+        with self.opener.open(request, timeout=60) as response:
+            return response.status, response.headers, response.read()
 
 
 @contextmanager

@@ -9,11 +9,8 @@ view returned shows that, so these tests go through one.
 from __future__ import annotations
 
 import csv
-import http.cookiejar
 import io
 import re
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -29,8 +26,8 @@ from app.models import Lead, Project
 from app.portal.accounts import create_user
 from app.portal.deals import DealForm, log_deal
 from tests.browser_support import chromium_path, headless_chromium
-from tests.portal_helpers import CSRF_RE, PASSWORD
-from tests.served import DEMO_PROJECT, ServedTree, demo_databases, served_env, serving
+from tests.portal_helpers import PASSWORD
+from tests.served import DEMO_PROJECT, CookieClient, ServedTree, demo_databases, served_env, serving
 
 LEADS = 1000
 DEALS = 3
@@ -78,33 +75,10 @@ def portal(database_url, redis_url, tmp_path_factory) -> Iterator[ServedTree]:
             yield tree
 
 
-class Browser:
-    """urllib with a cookie jar: logs in through the real form, then GETs like a browser."""
-
-    def __init__(self, tree: ServedTree):
-        self.tree = tree
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
-        )
-
-    def log_in(self, email: str) -> None:
-        with self.opener.open(self.tree.url("/login"), timeout=30) as response:
-            token = CSRF_RE.search(response.read().decode()).group(1)
-        form = urllib.parse.urlencode({"email": email, "password": PASSWORD, "csrf_token": token}).encode()
-        with self.opener.open(self.tree.url("/login"), data=form, timeout=30) as response:
-            assert response.url.endswith("/partner/"), response.url  # redirected to the dashboard
-
-    def get(self, path: str, **headers: str):
-        request = urllib.request.Request(self.tree.url(path), headers=headers)
-        response = self.opener.open(request, timeout=60)
-        with response:
-            return response.status, response.headers, response.read()
-
-
 @pytest.fixture(scope="module")
-def partner(portal) -> Browser:
-    browser = Browser(portal)
-    browser.log_in(PARTNER)
+def partner(portal) -> CookieClient:
+    browser = CookieClient(portal)
+    assert browser.log_in(PARTNER).endswith("/partner/")  # redirected to the dashboard
     return browser
 
 
