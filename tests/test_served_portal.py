@@ -174,7 +174,6 @@ def test_a_brochure_link_serves_the_pdf_through_gunicorn(portal):
         brochure = brochures.brochure_for(session, project_id)
     engine.dispose()
     path = brochures.link_path(portal.env["SECRET_KEY"], brochure)
-    with urllib.request.urlopen(portal.url(path), timeout=30) as response:
-        assert response.status == 200 and response.headers["Content-Type"] == "application/pdf"
-        body = response.read()
+    status, headers, body = CookieClient(portal).get(path)  # no login: the signature is the permission
+    assert status == 200 and headers["Content-Type"] == "application/pdf"
     assert body == (Path(__file__).parents[1] / "app/demo/aravali_crest.pdf").read_bytes()
