@@ -468,7 +468,7 @@ def test_logging_a_5_crore_deal_shows_database_commissions_and_wins_the_lead(por
     assert outbox_topics(claimed)[-1] == "lead.deal_logged"
     # The deal stands on the page; the lead takes no second deal (a double submit logs nothing).
     page = text(portal.get(f"/broker/leads/{claimed.id}"))
-    assert "₹10,00,000 · ₹10 L" in page and 'name="value"' not in page
+    assert "₹10,00,000 · ₹10 L" in page and 'id="deal-value"' not in page  # only the correction form
     again = portal.post(f"/broker/leads/{claimed.id}/deals", data, htmx=True)
     assert again.status_code == 422
     assert db.session.scalar(select(func.count()).select_from(Deal)) == 1

@@ -74,6 +74,7 @@ FORMS = {
     "bad target": {"month": "soon", "amount": "lots"},
     "to broker B": {"broker_id": "{broker_b}"},
     "to nobody": {"broker_id": "999999"},
+    "void": {"reason": "The buyer withdrew"},
     "visit": {"text": "Would one of these suit you?", "slot": ["2030-01-04T11:00", "2030-01-05T16:30"]},
     "canned": {
         "title": "Price list",
@@ -113,6 +114,8 @@ MATRIX = [
     Row("POST", "broker.offer_visit",        "a_lead",    "visit",          (LOGIN, 303, 404, 403)),
     Row("POST", "broker.log_deal",           "a_lead",    "deal",           (LOGIN, 303, 404, 403)),
     Row("POST", "broker.log_deal",           "won_lead",  "deal",           (LOGIN, 422, 404, 403)),
+    Row("POST", "broker.edit_deal",          "deal",      "deal",           (LOGIN, 303, 404, 403)),
+    Row("POST", "broker.void_deal",          "deal",      "void",           (LOGIN, 303, 404, 403)),
     Row("GET",  "partner.dashboard",         "",          "",               (LOGIN, 403, 403, 200)),
     Row("GET",  "partner.leads",             "",          "",               (LOGIN, 403, 403, 200)),
     Row("GET",  "partner.leads_csv",         "",          "",               (LOGIN, 403, 403, 200)),

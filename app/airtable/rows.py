@@ -128,7 +128,8 @@ def deal_fields(deal: Deal, lead_record: str | None, broker_record: str | None) 
         "Notes": deal.notes,
         "Broker Commission": deal.broker_commission,
         "Platform Commission": deal.platform_commission,
-        "Sync Status": "Synced",
+        # A voided deal stays in the table, marked, as it stays on the lead's history.
+        "Sync Status": f"Voided: {deal.void_reason}" if deal.voided_at else "Synced",
     }
 
 

@@ -89,6 +89,7 @@ class Deal(db.Model):
     __tablename__ = "deals"
     __table_args__ = (
         CheckConstraint("deal_value > 0", name="ck_deals_value_positive"),
+        CheckConstraint("voided_at IS NULL OR length(trim(void_reason)) > 0", name="ck_deals_void_reason"),
         Index("ix_deals_closed_on", "closed_on"),
     )
 
@@ -110,11 +111,16 @@ class Deal(db.Model):
     # India's date, as the portal stamps it (``app.portal.times.ist_today``), not the server's.
     closed_on: Mapped[date] = mapped_column(Date, server_default=text(CLOSED_ON_DEFAULT))
     notes: Mapped[str | None] = mapped_column(Text)
+    # A voided deal (fell through, or logged by mistake) stays on the lead's history and counts
+    # in no total (app.portal.deals.void_deal).
+    voided_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    void_reason: Mapped[str | None] = mapped_column(Text)
+    voided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now(), onupdate=func.now())
 
     lead = relationship("Lead")
-    broker = relationship("User")
+    broker = relationship("User", foreign_keys=[broker_id])
     project = relationship("Project")
 
 

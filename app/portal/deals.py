@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Deal, Lead, Project, User
-from app.money import parse_inr
+from app.money import format_inr, parse_inr
 from app.portal.pipeline import PortalError, record
 from app.portal.times import ist_today
 
@@ -89,8 +89,8 @@ def project_names(session: Session) -> list[str]:
     return list(session.scalars(select(Project.name).order_by(Project.name)))
 
 
-def log_deal(session: Session, lead: Lead, broker: User, form: DealForm, config: Mapping[str, Any]) -> Deal:
-    """Record a won deal on ``lead``; marks the lead won. Returns the deal with its commissions."""
+def _apply_form(session: Session, deal: Deal, form: DealForm) -> None:
+    """Write the validated form onto ``deal`` (PortalError when it does not validate)."""
     errors = []
     if not form.project.strip():
         errors.append(PROJECT_REQUIRED)
@@ -98,19 +98,23 @@ def log_deal(session: Session, lead: Lead, broker: User, form: DealForm, config:
         errors.append(UNIT_TYPE_REQUIRED)
     if errors:
         raise PortalError(" ".join(errors))
-    value = parse_deal_value(form.value)
+    deal.deal_value = parse_deal_value(form.value)
+    deal.closed_on = parse_closed_on(form.closed_on)
     project = session.scalar(select(Project).where(Project.name == form.project.strip()))
+    deal.project_id = project.id if project else None
+    deal.project_name = form.project.strip()[:200]
+    deal.unit_type = form.unit_type.strip()[:60]
+
+
+def log_deal(session: Session, lead: Lead, broker: User, form: DealForm, config: Mapping[str, Any]) -> Deal:
+    """Record a won deal on ``lead``; marks the lead won. Returns the deal with its commissions."""
     deal = Deal(
         lead_id=lead.id,
         broker_id=broker.id,
-        project_id=project.id if project else None,
-        project_name=form.project.strip()[:200],
-        unit_type=form.unit_type.strip()[:60],
-        deal_value=value,
         broker_rate=Decimal(str(config["BROKER_COMMISSION_RATE"])),
         platform_rate=Decimal(str(config["PLATFORM_SHARE_RATE"])),
-        closed_on=parse_closed_on(form.closed_on),
     )
+    _apply_form(session, deal, form)
     session.add(deal)
     session.flush()
     session.refresh(deal)  # the generated commission columns
@@ -126,3 +130,53 @@ def log_deal(session: Session, lead: Lead, broker: User, form: DealForm, config:
         platform_commission=str(deal.platform_commission),
     )
     return deal
+
+
+# What an edit compares and records, before and after.
+EDITED_FIELDS = ("project_name", "unit_type", "deal_value", "closed_on")
+
+
+def deal_form_of(deal: Deal) -> DealForm:
+    """The deal as its edit form shows it."""
+    return DealForm(
+        deal.project_name, deal.unit_type, format_inr(deal.deal_value), deal.closed_on.isoformat()
+    )
+
+
+def edit_deal(session: Session, deal: Deal, user: User, form: DealForm) -> dict[str, list[str]]:
+    """Correct a deal (caller commits); the commissions follow from the database. Returns what
+    changed, {field: [before, after]}, which the lead's history keeps; nothing when nothing did."""
+    if deal.voided_at is not None:
+        raise PortalError("This deal was voided; log a new one instead.")
+    before = {name: str(getattr(deal, name)) for name in EDITED_FIELDS}
+    _apply_form(session, deal, form)
+    session.flush()
+    session.refresh(deal)  # the generated commission columns
+    changes = {
+        name: [before[name], str(getattr(deal, name))]
+        for name in EDITED_FIELDS
+        if before[name] != str(getattr(deal, name))
+    }
+    if changes and deal.lead is not None:
+        record(session, deal.lead, "deal_edited", user, deal_id=deal.id, changes=changes)
+    return changes
+
+
+def void_deal(session: Session, deal: Deal, user: User, reason: str) -> None:
+    """Void a deal with the reason (caller commits): it stays on the lead's history, counts in no
+    total, and a won lead goes back to negotiating so the broker can work it again."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise PortalError("Say why the deal is void, e.g. “the buyer withdrew before the agreement”.")
+    if deal.voided_at is not None:
+        raise PortalError("This deal is already void.")
+    deal.voided_at, deal.void_reason, deal.voided_by_id = datetime.now(UTC), reason[:500], user.id
+    lead = deal.lead
+    if lead is None:
+        return
+    others = select(Deal.id).where(Deal.lead_id == lead.id, Deal.id != deal.id, Deal.voided_at.is_(None))
+    if lead.pipeline == "won" and session.scalar(others.limit(1)) is None:
+        lead.pipeline = "negotiating"
+    record(
+        session, lead, "deal_voided", user, deal_id=deal.id, reason=reason, deal_value=str(deal.deal_value)
+    )

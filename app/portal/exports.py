@@ -75,6 +75,8 @@ DEAL_COLUMNS = {
     "broker_commission": Deal.broker_commission,
     "platform_rate": Deal.platform_rate,
     "platform_commission": Deal.platform_commission,
+    # Empty for a deal that stands; a voided deal's reason (it counts in no total).
+    "void_reason": Deal.void_reason,
 }
 
 

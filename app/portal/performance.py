@@ -24,7 +24,7 @@ from datetime import timedelta
 from sqlalchemy import Integer, and_, case, cast, extract, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from app.models import Activity, Lead, User
+from app.models import Activity, Deal, Lead, User
 from app.models.leads import CONTACT_STAGES, OPEN_PIPELINE
 from app.portal.recent import RecentFigures
 
@@ -74,6 +74,12 @@ def _receiver():
     )
 
 
+def _voided_deal():
+    """SQL: the deal a "deal_logged" activity names was voided since (it wins nothing)."""
+    deal_id = cast(Activity.detail["deal_id"].astext, Integer)
+    return select(Deal.id).where(Deal.id == deal_id, Deal.voided_at.is_not(None)).exists()
+
+
 def _per_lead():
     """One row per (broker, lead they got): prompt contact, won, hours to first contact."""
     stage = Activity.detail["stage"].astext
@@ -85,9 +91,10 @@ def _per_lead():
             _receiver().label("broker_id"),
             handoff.label("handoff"),
             and_(Activity.kind == "stage_changed", stage.in_(CONTACT_STAGES)).label("contact"),
-            or_(Activity.kind == "deal_logged", and_(Activity.kind == "stage_changed", stage == "won")).label(
-                "win"
-            ),
+            or_(
+                and_(Activity.kind == "deal_logged", ~_voided_deal()),
+                and_(Activity.kind == "stage_changed", stage == "won"),
+            ).label("win"),
             # Which stint an activity falls in: the hand-offs so far on this lead.
             func.count()
             .filter(handoff)

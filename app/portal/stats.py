@@ -102,7 +102,8 @@ def funnel(session: Session) -> list[FunnelStep]:
 
 def monthly_revenue(session: Session, now: datetime, months: int = 12) -> list[MonthRevenue]:
     """Platform commission per month for the last ``months`` months (oldest first, this month
-    in India at ``now`` last), with each month's target; months without deals show ₹0."""
+    in India at ``now`` last), with each month's target; months without deals show ₹0. Voided
+    deals earn nothing."""
     last = month_start(ist_today(now))
     first = add_months(last, -(months - 1))
     series = select(
@@ -111,7 +112,7 @@ def monthly_revenue(session: Session, now: datetime, months: int = 12) -> list[M
     deal_month = cast(func.date_trunc("month", Deal.closed_on), Date)
     earned = (
         select(deal_month.label("month"), func.sum(Deal.platform_commission).label("revenue"))
-        .where(Deal.closed_on >= first, Deal.closed_on < add_months(last, 1))
+        .where(Deal.closed_on >= first, Deal.closed_on < add_months(last, 1), Deal.voided_at.is_(None))
         .group_by(deal_month)
         .subquery()
     )

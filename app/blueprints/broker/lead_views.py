@@ -16,10 +16,19 @@ from app.blueprints.broker.views import owned_lead
 from app.blueprints.fragments import wants_fragment
 from app.blueprints.lead_pages import lead_context
 from app.extensions import db
-from app.models import Lead
+from app.models import Deal, Lead
 from app.models.leads import CLOSED_PIPELINE, PIPELINE_BY_HAND
 from app.money import format_inr, format_inr_short
-from app.portal.deals import DealForm, deal_form_errors, lead_deals, log_deal, project_names
+from app.portal.deals import (
+    DealForm,
+    deal_form_errors,
+    deal_form_of,
+    edit_deal,
+    lead_deals,
+    log_deal,
+    project_names,
+    void_deal,
+)
 from app.portal.inbox import mark_seen
 from app.portal.lead_labels import budget_label, phone_for
 from app.portal.pipeline import (
@@ -123,6 +132,48 @@ def log_lead_deal(lead_id: int):
     )
 
 
+def _owned_deal(deal_id: int) -> Deal:
+    """A deal the current broker logged on a lead they still hold; 404 otherwise."""
+    deal = db.session.get(Deal, deal_id)
+    if deal is None or deal.broker_id != current_user.id or deal.lead is None:
+        abort(404)
+    owned_lead(deal.lead_id)
+    return deal
+
+
+@bp.post("/deals/<int:deal_id>", endpoint="edit_deal")
+@role_required("broker")
+def edit_lead_deal(deal_id: int):
+    """Correct a deal's project, unit, value or date; the change is kept on the lead's history."""
+    deal = _owned_deal(deal_id)
+    form = read_deal_form(request.form)
+    errors = deal_form_errors(form)
+    if not errors:
+        try:
+            changes = edit_deal(db.session, deal, current_user, form)
+        except PortalError as error:
+            db.session.rollback()
+            errors = {"deal": str(error)}
+    if errors:
+        return _work(deal.lead, 422, edit_errors={deal.id: errors}, edit_forms={deal.id: form})
+    db.session.commit()
+    return _done(deal.lead, "Deal corrected." if changes else "Nothing changed in the deal.")
+
+
+@bp.post("/deals/<int:deal_id>/void", endpoint="void_deal")
+@role_required("broker")
+def void_lead_deal(deal_id: int):
+    """Void a deal with the reason: it stays on the history and counts in no total."""
+    deal = _owned_deal(deal_id)
+    try:
+        void_deal(db.session, deal, current_user, request.form.get("reason", ""))
+    except PortalError as error:
+        db.session.rollback()
+        return _work(deal.lead, 422, edit_errors={deal.id: {"reason": str(error)}})
+    db.session.commit()
+    return _done(deal.lead, "Deal voided: it stays on the history and counts in no total.")
+
+
 @bp.post("/leads/<int:lead_id>/assistant", endpoint="set_assistant")
 @role_required("broker")
 def set_assistant(lead_id: int):
@@ -165,9 +216,13 @@ def _work(lead: Lead, status: int = 200, **context):
 
 
 def _work_context(lead: Lead, context: Mapping) -> dict:
+    deals = lead_deals(db.session, lead)
+    # Each standing deal's edit form: as logged, or (context) as typed with its errors.
+    edit_forms = {deal.id: deal_form_of(deal) for deal in deals if not deal.voided_at}
+    edit_forms.update(context.get("edit_forms", {}))
     return {
         "closed": lead.pipeline in CLOSED_PIPELINE,
-        "deals": lead_deals(db.session, lead),
+        "deals": deals,
         "projects": project_names(db.session),
         "stage_choices": [(stage, PIPELINE_LABELS[stage]) for stage in PIPELINE_BY_HAND],
         "next_stage": NEXT_STAGE.get(lead.pipeline, "negotiating"),
@@ -184,6 +239,8 @@ def _work_context(lead: Lead, context: Mapping) -> dict:
             value="",
         ),
         "new_deal_id": None,
+        "edit_errors": {},
         "status_message": None,
         **context,
+        "edit_forms": edit_forms,
     }
