@@ -14,12 +14,11 @@ from sqlalchemy.orm import Session
 from app.channels.phones import is_recognized
 from app.conversation.engine import Engine, EngineSettings
 from app.conversation.names import display_name
-from app.conversation.state import AnswerResult, Incoming, LeadState, Outcome
+from app.conversation.state import WEB, AnswerResult, Incoming, LeadState, Outcome
 from app.models import Activity, Lead, Message, Notification, OutboxEvent, Project
 from app.models.leads import NEW
 
 log = logging.getLogger(__name__)
-WEB = "web"  # the chat widget's provider (app/widget): its replies are read, not sent
 
 STATE_FIELDS = (
     "name",
@@ -264,6 +263,7 @@ def process_inbound(
         reply_id=inbound.reply_id,
         pii_removed=tuple(inbound.pii_removed or ()),
         rate_limited=rate_limited,
+        channel=inbound.provider,
     )
     outcome = engine.handle(state_of(lead), incoming, now)
     lead.last_inbound_at = max(filter(None, [lead.last_inbound_at, inbound.status_at or now]))
