@@ -10,9 +10,11 @@ import pytest
 from app.commands.catalog import DEMO_DIR, DEMO_PROJECT, ingest_files
 from app.conversation.engine import Engine, EngineSettings
 from app.conversation.state import AnswerResult, Incoming, LeadState
-from app.conversation.texts import TEXTS, language_of
+from app.conversation.texts import TEXTS, WEB_WORDING, language_of, web_wording
+from app.conversation.texts import text as say
 from app.extensions import db
 from app.models.leads import BROKER_REQUESTED
+from app.rag.answer import ON_REQUEST_TEXT, PART_ADVISOR_OFFER, refusal_text
 from app.rag.language import ENGLISH, HINDI, HINGLISH, detect_language
 from tests.test_unanswered import deliver, graph, work  # noqa: F401  (graph is a fixture)
 
@@ -141,3 +143,37 @@ def test_every_bot_text_exists_in_every_language_with_the_same_placeholders():
         assert set(variants) == {ENGLISH, HINGLISH, HINDI}, key
         fields = [{f for _, f, _, _ in string.Formatter().parse(v) if f} for v in variants.values()]
         assert all(f == fields[0] for f in fields), key
+
+
+# What only a WhatsApp chat can do or say: type a keyword back, opt out with STOP.
+WHATSAPP_ONLY = ("CONNECT", "STOP", "Reply ", "WhatsApp", "reply with the number", "bhejiye", "भेजिए")
+
+
+def every_text() -> list[str]:
+    """Every text the bot writes in its own voice, in every language, placeholders filled, and the
+    advisor offers brochure answers end with."""
+    import string
+
+    texts = [
+        refusal_text(None),
+        ON_REQUEST_TEXT,
+        f"Another part: not in the brochures I have; {PART_ADVISOR_OFFER}",
+    ]
+    for key, variants in TEXTS.items():
+        for language, template in variants.items():
+            fields = {f for _, f, _, _ in string.Formatter().parse(template) if f}
+            texts.append(say(key, language, **dict.fromkeys(fields, "Velora Heights")))
+    return texts
+
+
+def test_no_text_on_the_web_says_what_only_whatsapp_does():
+    worded = {original: web_wording(original) for original in every_text()}
+    said = {original: [w for w in WHATSAPP_ONLY if w in web] for original, web in worded.items()}
+    assert {original: found for original, found in said.items() if found} == {}
+    assert any("CONNECT" in original for original in worded)  # WhatsApp's own texts keep it
+
+
+def test_every_web_rewording_still_finds_its_whatsapp_words():
+    texts = every_text()
+    stale = [whatsapp for whatsapp, _ in WEB_WORDING if not any(whatsapp in t for t in texts)]
+    assert stale == []

@@ -6,8 +6,10 @@ from decimal import Decimal
 import pytest
 
 from app.conversation.engine import Engine, EngineSettings
-from app.conversation.state import AnswerResult, Incoming, LeadState
+from app.conversation.state import WEB, AnswerResult, Incoming, LeadState
 from app.models.leads import BROKER_REQUESTED, ENGAGED, PROFILED, QUALIFIED, QUALIFYING
+from app.rag.answer import refusal_text
+from app.rag.language import ENGLISH, HINDI, HINGLISH
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
@@ -161,10 +163,16 @@ def test_finishing_with_a_skip_profiles_but_does_not_qualify(engine):
 
 
 @pytest.mark.parametrize(
-    "text,reply_id",
-    [("YES", None), ("connect", None), ("please call me", None), ("Yes, connect me", "connect")],
+    "text,reply_id,channel",
+    [
+        ("YES", None, None),
+        ("connect", None, None),
+        ("please call me", None, None),
+        ("Yes, connect me", "connect", None),
+        ("Talk to an advisor", "connect", WEB),  # the website chat's button
+    ],
 )
-def test_handoff_on_yes_connect_or_the_button(engine, text, reply_id):
+def test_handoff_on_yes_connect_or_the_button(engine, text, reply_id, channel):
     state = LeadState(
         lead_id=42,
         stage=QUALIFIED,
@@ -174,7 +182,7 @@ def test_handoff_on_yes_connect_or_the_button(engine, text, reply_id):
         timeline="immediate",
         unit_kinds=["3BHK"],
     )
-    out = say(engine, state, text, reply_id=reply_id)
+    out = say(engine, state, text, reply_id=reply_id, channel=channel)
     assert out.state.stage == BROKER_REQUESTED
     assert out.state.reference == "IC-000042"
     assert out.state.broker_requested_at == NOW
@@ -313,3 +321,62 @@ def test_with_one_project_in_the_catalogue_every_question_is_about_it(brochures)
     engine = Engine(brochures, EngineSettings(projects=("Aravali Crest",)))
     say(engine, LeadState(lead_id=7, stage=ENGAGED), "What is the RERA number?")
     assert brochures.asked[-1] == ("What is the RERA number?", "Aravali Crest")
+
+
+# --- the website chat's words: its buttons where WhatsApp asks for a keyword ---
+
+
+def refusing(text: str, project: str | None) -> AnswerResult:
+    """The brochures' refusal, with the advisor offer answers end with (``app.rag.answer``)."""
+    return AnswerResult(refusal_text(None), False, project or "Velora Heights", "none")
+
+
+@pytest.mark.parametrize(
+    ("language", "web_offer", "label"),
+    [
+        (ENGLISH, "Tap “Talk to an advisor”.", "Talk to an advisor"),
+        (HINGLISH, "“Advisor se baat karein” dabaiye.", "Advisor se baat karein"),
+        (HINDI, "“सलाहकार से बात करें” दबाइए।", "सलाहकार से बात करें"),
+    ],
+)
+def test_on_the_web_an_offer_to_connect_is_a_button_and_whatsapp_keeps_reply_connect(
+    language, web_offer, label
+):
+    engine = Engine(refusing, EngineSettings(projects=("Velora Heights", "Kestrel Bay")))
+    state = LeadState(lead_id=7, stage=ENGAGED, project="Velora Heights", language=language)
+    question = {
+        ENGLISH: "Is there a helipad on the roof?",
+        HINGLISH: "Helipad hai kya?",
+        HINDI: "हेलीपैड है क्या?",
+    }
+
+    whatsapp = say(engine, state, question[language], channel="meta").replies[-1]
+    web = say(engine, state, question[language], channel=WEB).replies[-1]
+
+    assert "CONNECT" in whatsapp.body and whatsapp.buttons == ()
+    assert "CONNECT" not in web.body and web.body.endswith(web_offer)
+    assert web.buttons == (("connect", label),)  # what typing CONNECT does
+
+
+def test_on_the_web_the_greeting_names_the_sites_project_only_and_has_no_stop():
+    engine = Engine(refusing, EngineSettings(projects=("Velora Heights", "Kestrel Bay")))
+    state = LeadState(lead_id=7, name="Meera Kapoor", project="Velora Heights")
+
+    [whatsapp] = say(engine, state, "hi", channel="meta").replies
+    [web] = say(engine, state, "hi", channel=WEB).replies
+
+    assert "Velora Heights, Kestrel Bay" in whatsapp.body and "Reply STOP" in whatsapp.body
+    assert "Velora Heights" in web.body and "Kestrel Bay" not in web.body
+    assert "STOP" not in web.body and web.body.startswith("Hello Meera!")
+
+
+def test_on_the_web_the_questions_and_the_summary_point_at_the_buttons(engine):
+    asked = say(engine, LeadState(lead_id=7, stage=ENGAGED), "connect me", channel=WEB).replies[-1]
+    assert "Type “skip” to pass." in asked.body and "Reply SKIP" not in asked.body
+    assert asked.rows == say(engine, LeadState(lead_id=7, stage=ENGAGED), "connect me").replies[-1].rows
+
+    state = qualifying(pending_question="unit", budget_min=Decimal(1), areas=["Any"], timeline="immediate")
+    summary = say(engine, state, "4 BHK", channel=WEB).replies[-1]
+    assert summary.body.endswith("Tap below.") and "YES" not in summary.body
+    assert [b[0] for b in summary.buttons] == ["connect", "not_now"]  # its own buttons, no advisor button
+    assert "Reply YES" in say(engine, state, "4 BHK", channel="meta").replies[-1].body

@@ -17,8 +17,19 @@ from sqlalchemy import func, select
 from app.cli import main
 from app.conversation.service import lead_for
 from app.extensions import db, limiter
-from app.models import Activity, InboundEvent, Lead, Message, OutboxEvent
+from app.models import (
+    Activity,
+    Document,
+    DocumentTable,
+    Fact,
+    InboundEvent,
+    Lead,
+    Message,
+    OutboxEvent,
+    Project,
+)
 from app.widget.conversations import CONSENT, issue_token, read_token
+from app.widget.suggestions import SHOWN, SUGGESTIONS, suggested_questions
 from tests.fakes.graph_server import FakeGraph
 from workers.tasks import process_message
 
@@ -72,8 +83,9 @@ def poll(client, token, message_id):
     return client.get(f"/widget/replies/{message_id}", headers={**HTMX, "X-Widget-Token": token})
 
 
-def resume(client, token) -> str:
-    response = client.get("/widget/thread", headers={**HTMX, "X-Widget-Token": token})
+def resume(client, token, project=None) -> str:
+    query = {"project": project} if project else {}
+    response = client.get("/widget/thread", query_string=query, headers={**HTMX, "X-Widget-Token": token})
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
@@ -546,3 +558,165 @@ def test_the_brokers_messages_reach_the_open_chat_once(client, widget, app_ctx):
     other = token_of(start(client, phone="98111 55502"))
     leaked = client.get("/widget/advisor?after=0", headers={**HTMX, "X-Widget-Token": other})
     assert "I will call you at 5." not in leaked.get_data(as_text=True)
+
+
+# --- opening: a welcome and questions the host project's brochure answers ---
+
+
+def project_with(
+    name: str, facts: dict[str, list[tuple[str, int | None]]], tables: tuple[str, ...] = ()
+) -> None:
+    """A project whose brochure (one document) gave these facts (key → [(value, page)]) and tables."""
+    slug = name.lower().replace(" ", "-")
+    project = Project(name=name, slug=slug)
+    db.session.add(project)
+    db.session.flush()
+    document = Document(project_id=project.id, source=f"{slug}.pdf", sha256=slug.ljust(64, "0"), page_count=8)
+    db.session.add(document)
+    db.session.flush()
+    for key, found in facts.items():
+        for value, page in found:
+            db.session.add(
+                Fact(project_id=project.id, document_id=document.id, key=key, value=value, page=page,
+                     evidence=f"{key}: {value}", origin="extracted")
+            )  # fmt: skip
+    for kind in tables:
+        db.session.add(
+            DocumentTable(
+                document_id=document.id, project_id=project.id, page=5, kind=kind, rows=[["a", "b"]]
+            )
+        )
+    db.session.commit()
+
+
+def suggestions_in(page: str) -> list[str]:
+    return re.findall(r'class="option suggestion"[^>]*>([^<]+)</button>', page)
+
+
+@pytest.fixture
+def two_developers(widget):
+    """Two developers' projects beside the demo one, each with a brochure that answers different things."""
+    project_with(
+        "Velora Heights",
+        {
+            "possession": [("March 2031", 3)],
+            "location": [("Sector 12, Gurugram", 1)],
+            "rera_number": [("VH-RERA-0042", 1)],
+            "towers": [("2 towers", 2)],
+            "club_size": [("30,000 sq ft", 2), ("28,000 sq ft", 6)],  # two pages disagree
+            "developer": [("Velora Estates", None)],  # no page to cite
+        },
+    )
+    project_with("Kestrel Bay", {"unit_types": [("3 BHK, 4 BHK", 4)]}, tables=("price_list", "payment_plan"))
+    return widget
+
+
+def test_the_chat_opens_with_three_questions_only_its_host_projects_brochure_answers(client, two_developers):
+    velora = start(client, project="Velora Heights").get_data(as_text=True)
+    kestrel = start(client, project="Kestrel Bay", phone="98111 55502").get_data(as_text=True)
+    nowhere = start(client, project="", phone="98111 55503").get_data(as_text=True)
+
+    assert "Welcome, Meera! Ask me anything about Velora Heights" in velora
+    assert suggestions_in(velora) == [
+        "When is possession expected?",
+        "Where is the project located?",
+        "What is the RERA registration number?",
+    ]  # towers is a fourth; the clubhouse's pages disagree
+    assert suggestions_in(kestrel) == [
+        "What is the price per sq ft?",
+        "What is the payment plan?",
+        "What unit types are available?",
+    ]
+    for other in ("Kestrel Bay", PROJECT):
+        assert other not in velora  # never another developer's project
+    assert "Welcome, Meera!" in nowhere and suggestions_in(nowhere) == []
+
+
+def test_a_suggested_question_is_the_visitors_message_answered_with_its_page(client, two_developers):
+    token = token_of(start(client, project="Velora Heights"))
+    sent = client.post(
+        "/widget/messages",
+        data={"text": "When is possession expected?", "suggestion": "1", "mid": uuid.uuid4().hex},
+        headers={**HTMX, "X-Widget-Token": token},
+    ).get_data(as_text=True)
+    assert re.search(r'class="bubble me"[^>]*>\s*<p>When is possession expected\?</p>', sent)
+    assert re.search(r'id="suggestion-1" disabled hx-swap-oob="true">When is possession expected\?', sent)
+
+    message = inbound("When is possession expected?")
+    process_message(message.id)
+    answer = poll(client, token, message.id).get_data(as_text=True)
+    assert "Possession: March 2031." in answer and "Source: velora-heights.pdf p.3" in answer
+
+    resumed = resume(client, token, project="Velora Heights")  # as the page on Velora's site asks
+    assert 'id="suggestion-1" disabled' in resumed  # spent after a reload too
+    assert '<form id="suggestion-2"' in resumed and '<form id="suggestion-3"' in resumed
+
+
+def test_every_question_the_chat_may_suggest_is_answered_with_a_page(widget):
+    from app.rag.answer import answer_question
+
+    demo = db.session.scalars(select(Project).where(Project.name == PROJECT)).one()
+    assert len(suggested_questions(db.session, demo)) == SHOWN
+    for suggestion in SUGGESTIONS:  # the demo brochure has what answers each one
+        answer = answer_question(suggestion.question, PROJECT)
+        assert answer.answered and answer.citations, suggestion.question
+
+
+# --- options, the advisor button and the web's own words ---
+
+
+def option_groups(page: str) -> dict[int, bool]:
+    """Each group of options shown (its message id) and whether it is spent."""
+    return {
+        int(i): bool(d)
+        for i, d in re.findall(r'<fieldset class="options" id="options-(\d+)"( disabled)?', page)
+    }
+
+
+def test_an_options_group_is_spent_once_one_is_picked_and_stays_spent_after_a_reload(client, widget):
+    token = token_of(start(client))
+    asked = ask(client, token, "Talk to an advisor", reply_id="connect")  # the advisor button
+    assert "Happy to connect you with an advisor" in asked and "What budget do you have in mind?" in asked
+    [budget] = option_groups(asked)
+
+    sent = say(client, token, "₹3 – 5 Cr", reply_id="budget:3-5").get_data(as_text=True)
+    assert option_groups(sent) == {budget: True}  # swapped in, spent
+    assert re.search(r'<fieldset class="options" id="options-\d+" disabled hx-swap-oob="true">', sent)
+    assert re.search(r'class="option chosen" aria-pressed="true">₹3 – 5 Cr<', sent)
+    process_message(inbound("₹3 – 5 Cr").id)
+
+    groups = option_groups(resume(client, token))
+    assert groups[budget] is True
+    [area] = [group for group in groups if group != budget]
+    assert groups[area] is False  # the next question's options are live
+    typed = say(client, token, "sec 65 ggn").get_data(as_text=True)
+    assert option_groups(typed) == {}  # a typed answer spends nothing
+
+
+def test_the_web_says_talk_to_an_advisor_where_whatsapp_says_reply_connect(client, widget):
+    token = token_of(start(client))
+    refused = ask(client, token, "Is there a helipad on the roof?")
+    assert "not in the brochures" in refused
+    for whatsapp_only in ("CONNECT", "STOP", "Reply ", "WhatsApp"):
+        assert whatsapp_only not in refused
+    assert "Tap “Talk to an advisor”." in refused
+    assert re.search(
+        r'name="reply_id" value="connect">\s*<input type="hidden" name="text" value="Talk to an advisor">',
+        refused,
+    )
+    stored = db.session.scalars(select(Message.body).where(Message.direction == "out")).all()
+    assert not any("CONNECT" in body for body in stored)  # the lead's page shows what was said
+
+
+def test_the_chat_has_a_talk_to_an_advisor_button_and_starting_over_asks_first(client, widget):
+    chat = start(client).get_data(as_text=True)
+    assert re.search(
+        r'<form class="advisor-ask"[^>]*>\s*<input type="hidden" name="reply_id" value="connect">', chat
+    )
+    details = re.search(r'<details class="start-over">(.*?)</details>', chat, re.S)
+    assert details and "<summary>Not you? Start over</summary>" in details[1]
+    assert "Start a new chat?" in details[1] and "data-widget-keep" in details[1]
+    assert chat.count("data-widget-reset") == 1 and "data-widget-reset" in details[1]  # only once confirmed
+    assert "data-widget-close" in chat and "data-widget-close" in client.get("/widget/").get_data(
+        as_text=True
+    )

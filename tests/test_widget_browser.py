@@ -62,7 +62,8 @@ def developer_site(widget_origin: str) -> Flask:
     @site.get("/")
     def home():
         return (
-            "<!doctype html><html lang=en><head><meta charset=utf-8><title>Aravali Crest</title></head>"
+            "<!doctype html><html lang=en><head><meta charset=utf-8><title>Aravali Crest</title>"
+            '<meta name="viewport" content="width=device-width, initial-scale=1"></head>'
             f"<body><h1>{DEMO_PROJECT}</h1><p>Luxury residences.</p>"
             f'<script src="{widget_origin}/static/widget/embed.js" data-project="{DEMO_PROJECT}" defer>'
             "</script></body></html>"
@@ -208,7 +209,13 @@ def test_an_investor_chats_in_the_embedded_widget_and_resumes_after_a_reload(sit
     expect(chat.locator(".bubble.bot").filter(has_text="On booking: 10% of BSP")).to_be_visible()
     shoot(page, "resumed")
 
-    chat.get_by_role("button", name="Not you? Start over").click()
+    chat.get_by_text("Not you? Start over").click()  # asks first
+    expect(chat.get_by_text("Start a new chat?")).to_be_visible()
+    chat.get_by_role("button", name="Keep chatting").click()
+    expect(chat.get_by_text("Start a new chat?")).to_be_hidden()
+    expect(chat.locator(".bubble.me")).to_have_count(1)
+    chat.get_by_text("Not you? Start over").click()
+    chat.get_by_role("button", name="Yes, start over").click()
     expect(chat.get_by_label("Your name")).to_be_visible()
     assert browsing.problems == []
     with site.app.app_context():
@@ -216,6 +223,57 @@ def test_an_investor_chats_in_the_embedded_widget_and_resumes_after_a_reload(sit
         assert (lead.name, lead.channel, lead.project.name) == ("Meera Kapoor", "web", DEMO_PROJECT)
         assert lead.questions_answered == 1
         db.session.remove()
+
+
+def test_a_suggested_question_gets_its_cited_answer_and_an_advisor_is_a_button_away(site, browsing):
+    page, chat = start_chat(site, browsing, "Anika Rao", "98111 66604")
+    suggested = chat.get_by_role("group", name="Suggested questions").get_by_role("button")
+    expect(suggested).to_have_count(3)
+
+    chat.get_by_role("button", name="When is possession expected?").click()
+    expect(chat.locator(".bubble.me")).to_have_text(["When is possession expected?"])
+    answer = chat.locator(".bubble.bot").filter(has_text="Source: Aravali_Crest_Brochure.pdf p.2")
+    expect(answer).to_contain_text("December 2029")
+    expect(chat.get_by_role("button", name="When is possession expected?")).to_be_disabled()
+    expect(chat.get_by_role("button", name="What is the payment plan?")).to_be_enabled()
+
+    chat.get_by_role("button", name="Talk to an advisor").click()
+    expect(chat.locator(".bubble.me").last).to_have_text("Talk to an advisor")
+    budget = chat.get_by_role("group", name="Pick an answer").last
+    expect(budget.get_by_role("button", name="₹3 – 5 Cr")).to_be_visible()
+    budget.get_by_role("button", name="₹3 – 5 Cr").click()
+    expect(chat.get_by_text("Which locations interest you?")).to_be_visible()
+    expect(chat.get_by_role("button", name="₹3 – 5 Cr")).to_be_disabled()  # spent with its group
+    expect(chat.get_by_role("button", name="Up to ₹3 Cr")).to_be_disabled()
+    thread = chat.locator("#thread").inner_text()
+    assert "CONNECT" not in thread and "Reply " not in thread and "STOP" not in thread
+    shoot(page, "advisor-button")
+    assert browsing.problems == []
+
+
+def test_on_a_phone_the_chat_fills_the_screen_and_its_close_button_closes_it(site, chromium):
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    context.set_default_timeout(TIMEOUT_MS)
+    try:
+        session = Browsing(context)
+        page, chat = start_chat(site, session, "Ishaan Gill", "98111 66605")
+        frame = page.locator("iframe[data-investochat=frame]")
+        expect(chat.get_by_text("Chatting as Ishaan Gill")).to_be_visible()
+        assert frame.bounding_box() == {"x": 0, "y": 0, "width": 390, "height": 844}
+        launcher = page.locator("button[data-investochat=open]")
+        expect(launcher).to_be_hidden()  # it would cover the box to type in
+        close = chat.get_by_role("button", name="Close chat")
+        expect(close).to_be_visible()
+        shoot(page, "phone")
+
+        close.click()
+        expect(frame).to_be_hidden()
+        expect(launcher).to_have_text("Ask about this project")
+        launcher.click()  # the same chat again
+        expect(chat.get_by_text("Chatting as Ishaan Gill")).to_be_visible()
+        assert session.problems == []
+    finally:
+        context.close()
 
 
 def test_with_a_code_template_the_visitor_proves_the_number_before_asking(site, browsing):

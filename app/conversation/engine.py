@@ -17,8 +17,8 @@ from app.channels.limits import MAX_TEXT_BODY
 from app.conversation import intents, site_visits
 from app.conversation.names import first_name
 from app.conversation.questions import QUESTIONS, ask, parse_answer, summary
-from app.conversation.state import AnswerResult, Incoming, LeadState, Outcome, Reply
-from app.conversation.texts import language_of
+from app.conversation.state import WEB, AnswerResult, Incoming, LeadState, Outcome, Reply
+from app.conversation.texts import for_the_web, language_of
 from app.conversation.texts import text as say
 from app.models.leads import (
     BROKER_REQUESTED,
@@ -59,6 +59,8 @@ class Engine:
     def handle(self, state: LeadState, message: Incoming, now: datetime) -> Outcome:
         """Decide what to do with ``message`` from a lead in ``state`` at time ``now``."""
         out = self._decide(state, message, now)
+        if message.channel == WEB:
+            self._on_the_web(out)
         _fold_greeting(out)
         return out
 
@@ -150,13 +152,15 @@ class Engine:
 
     # -- steps ---------------------------------------------------------------------------
 
-    def _greeting(self, name: str | None, language: str, short: bool = False) -> str:
+    def _greeting(
+        self, name: str | None, language: str, short: bool = False, projects: tuple[str, ...] = ()
+    ) -> str:
         first = first_name(name)
         hello = say("hello_name", language, name=first) if first else say("hello", language)
         if short:
             return say("greeting_short", language, hello=hello)
-        projects = ", ".join(self.settings.projects[:6]) or say("our_projects", language)
-        return say("greeting", language, hello=hello, projects=projects)
+        listed = ", ".join((projects or self.settings.projects)[:6]) or say("our_projects", language)
+        return say("greeting", language, hello=hello, projects=listed)
 
     def _opt_out(self, out: Outcome, now: datetime) -> Outcome:
         if not out.state.opted_out:
@@ -324,6 +328,18 @@ class Engine:
         done = say("handoff", state.language, reference=state.reference, call_window=window)
         out.replies.append(Reply(done))
         return out
+
+    def _on_the_web(self, out: Outcome) -> None:
+        """The website chat's words (``for_the_web``). The chat is embedded on one project's site,
+        so its greeting names that project only, never other developers' projects."""
+        state = out.state
+        for at, reply in enumerate(out.replies):
+            greeting = reply is out.greeting
+            if greeting and state.project:
+                reply = Reply(self._greeting(state.name, state.language, projects=(state.project,)))
+            out.replies[at] = for_the_web(reply, state.language)
+            if greeting:
+                out.greeting = out.replies[at]
 
 
 def _fold_greeting(out: Outcome) -> None:

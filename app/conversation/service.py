@@ -18,12 +18,11 @@ from app.channels.wati import PROVIDER as WATI
 from app.conversation import site_visits
 from app.conversation.engine import Engine, EngineSettings
 from app.conversation.names import display_name
-from app.conversation.state import AnswerResult, Incoming, LeadState, Outcome
+from app.conversation.state import WEB, AnswerResult, Incoming, LeadState, Outcome
 from app.models import Activity, Lead, Message, Notification, OutboxEvent, Project
 from app.models.leads import NEW
 
 log = logging.getLogger(__name__)
-WEB = "web"  # the chat widget's provider (app/widget): its replies are read, not sent
 
 STATE_FIELDS = (
     "name",
@@ -309,6 +308,7 @@ def process_inbound(
         reply_id=slot_reply(session, lead, inbound),
         pii_removed=tuple(inbound.pii_removed or ()),
         rate_limited=rate_limited,
+        channel=inbound.provider,
     )
     outcome = engine.handle(state_of(lead), incoming, now)
     lead.last_inbound_at = max(filter(None, [lead.last_inbound_at, inbound.status_at or now]))

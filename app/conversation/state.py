@@ -14,6 +14,8 @@ from decimal import Decimal
 
 from app.models.leads import NEW
 
+WEB = "web"  # the chat widget's channel (app/widget): its replies are read, not sent
+
 
 @dataclass(frozen=True)
 class AnswerResult:
@@ -79,6 +81,9 @@ class Incoming:
     reply_id: str | None = None
     pii_removed: Sequence[str] = ()
     rate_limited: bool = False
+    # The provider it came through ("meta", "wati", WEB…): the widget shows buttons where
+    # WhatsApp's texts ask for a typed keyword (``texts.for_the_web``).
+    channel: str | None = None
 
 
 @dataclass(frozen=True)

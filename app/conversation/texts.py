@@ -3,12 +3,17 @@
 Brochure answers are the brochure's lines and stay as printed; everything the bot says in its own
 voice (greeting, refusal, the qualification questions, the summary, the hand-off, notices) comes
 from here. Each conversation keeps the language its investor last wrote in (``language_of``).
+
+The texts are written in WhatsApp's words ("Reply CONNECT", "Reply STOP"); the website chat says
+them through ``for_the_web``, which points at its buttons instead.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
+from app.conversation.state import Reply
 from app.rag.language import ENGLISH, HINDI, HINGLISH, detect_language
 
 LANGUAGES = (ENGLISH, HINGLISH, HINDI)
@@ -216,7 +221,35 @@ TEXTS: dict[str, dict[str, str]] = {
         HINGLISH: "Book ho gaya: aapki {project}site visit {when} ko. Aapke advisor confirm karke wahan milenge.",
         HINDI: "बुक हो गया: आपकी {project}साइट विज़िट {when} को। आपके सलाहकार पुष्टि करके वहाँ मिलेंगे।",
     },
+    # The website chat's button that asks for an advisor (what "CONNECT" does on WhatsApp).
+    "advisor_button": {
+        ENGLISH: "Talk to an advisor",
+        HINGLISH: "Advisor se baat karein",
+        HINDI: "सलाहकार से बात करें",
+    },
 }
+
+# What the website chat says instead of WhatsApp's keyword instructions, in every language (an
+# English brochure answer may end a Hindi conversation's reply). A chat on a developer's site has
+# buttons to tap and no STOP to send: closing it is enough.
+WEB_WORDING: tuple[tuple[str, str], ...] = (
+    ("Reply CONNECT.", "Tap “Talk to an advisor”."),
+    ("reply CONNECT and", "tap “Talk to an advisor” and"),
+    (" Reply STOP at any time to opt out.", ""),
+    ("Reply START to resume.", "Type START to resume."),
+    ("Reply SKIP to pass.", "Type “skip” to pass."),
+    ("Reply YES or tap below.", "Tap below."),
+    ("CONNECT bhejiye.", "“Advisor se baat karein” dabaiye."),
+    (" Band karne ke liye kabhi bhi STOP bhejiye.", ""),
+    ("START bhejiye.", "START likhiye."),
+    ("SKIP bhejiye.", "“skip” likhiye."),
+    ("YES bhejiye ya neeche tap kijiye.", "Neeche tap kijiye."),
+    ("CONNECT भेजिए।", "“सलाहकार से बात करें” दबाइए।"),
+    (" बंद करने के लिए कभी भी STOP भेजिए।", ""),
+    ("START भेजिए।", "START लिखिए।"),
+    ("SKIP भेजिए।", "“skip” लिखिए।"),
+    ("YES भेजिए या नीचे टैप कीजिए।", "नीचे टैप कीजिए।"),
+)
 
 # English words that names and short answers ("Golf Course Road", "3 BHK", "5 cr") do not use:
 # a message needs one of them, among three English words, to switch the conversation to English.
@@ -233,6 +266,22 @@ def text(key: str, language: str | None, **values: object) -> str:
     variants = TEXTS[key]
     template = variants.get(language or ENGLISH, variants[ENGLISH])
     return template.format(**values) if values else template
+
+
+def web_wording(body: str) -> str:
+    """``body`` as the website chat says it: its buttons where WhatsApp asks for a keyword."""
+    for whatsapp, web in WEB_WORDING:
+        body = body.replace(whatsapp, web)
+    return body
+
+
+def for_the_web(reply: Reply, language: str | None) -> Reply:
+    """``reply`` for the website chat: reworded (``web_wording``), and an offer to connect, which
+    WhatsApp answers with a typed CONNECT, carries the "Talk to an advisor" button (it sends what
+    CONNECT does). A reply with buttons or a list of its own keeps them."""
+    offers_advisor = "CONNECT" in reply.body and not (reply.buttons or reply.rows)
+    buttons = (("connect", text("advisor_button", language)),) if offers_advisor else reply.buttons
+    return replace(reply, body=web_wording(reply.body), buttons=buttons)
 
 
 def language_of(message: str, current: str | None) -> str:

@@ -17,6 +17,7 @@ forged cross-site request to ride on.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -173,6 +174,42 @@ def thread(session: Session, conversation_id: str) -> list[Message]:
         .limit(THREAD_LIMIT)
     ).all()
     return list(reversed(latest))
+
+
+def option_ids(message: Message) -> list[str]:
+    """The ids of the options a bot message offers: its buttons, or its list's rows."""
+    interactive = message.interactive or {}
+    return [option[0] for option in interactive.get("buttons") or interactive.get("rows") or []]
+
+
+def chosen_options(messages: Sequence[Message]) -> dict[int, str]:
+    """The option the visitor picked under each bot message that offered some (message id →
+    option id), read from a thread oldest first: a pick answers the latest message before it
+    that offers it. The widget shows those options spent, so one question is answered once."""
+    chosen: dict[int, str] = {}
+    offers: list[Message] = []
+    for message in messages:
+        if message.direction == "out" and option_ids(message):
+            offers.append(message)
+        elif message.direction == "in" and message.reply_id:
+            offer = next((m for m in reversed(offers) if message.reply_id in option_ids(m)), None)
+            if offer is not None:
+                chosen[offer.id] = message.reply_id
+    return chosen
+
+
+def answered_offer(session: Session, conversation_id: str, picked: Message) -> Message | None:
+    """The bot message whose option the visitor's message ``picked`` chose, as ``chosen_options``
+    reads it; None for a typed message."""
+    if not picked.reply_id:
+        return None
+    recent = session.scalars(
+        select(Message)
+        .where(Message.conversation == conversation_id, Message.direction == "out", Message.id < picked.id)
+        .order_by(Message.id.desc())
+        .limit(THREAD_LIMIT)
+    )
+    return next((m for m in recent if picked.reply_id in option_ids(m)), None)
 
 
 def advisor_messages(session: Session, conversation_id: str, after_id: int) -> list[Message]:

@@ -25,6 +25,8 @@ from app.widget.conversations import (
     WidgetConversation,
     WidgetError,
     advisor_messages,
+    answered_offer,
+    chosen_options,
     conversation_for,
     issue_token,
     known_project,
@@ -34,6 +36,7 @@ from app.widget.conversations import (
     start_conversation,
     thread,
 )
+from app.widget.suggestions import SHOWN, suggested_questions
 
 TOKEN_HEADER = "X-Widget-Token"
 # How long the widget shows "typing" before it says the answer is late (and checks less often),
@@ -166,6 +169,7 @@ def start():
         conversation=conversation,
         token=token,
         messages=[],
+        suggestions=suggested_questions(db.session, project),
         needs_code=needs_code,
         code_error=code_error,
         **context,
@@ -174,16 +178,19 @@ def start():
 
 @bp.get("/thread")
 def resume():
-    """The chat of the conversation in the token, with its messages so far (and a poller for
-    any still waiting for their answer)."""
+    """The chat of the conversation in the token, with its messages so far (the options already
+    picked spent, and a poller for any message still waiting for its answer)."""
     conversation = _conversation()
-    project = _project_name(known_project(db.session, request.args.get("project")))
+    project = known_project(db.session, request.args.get("project"))
+    messages = thread(db.session, conversation.id)
     return render_template(
         "widget/_chat.html",
         conversation=conversation,
         token=request.headers[TOKEN_HEADER],
-        project=project,
-        messages=thread(db.session, conversation.id),
+        project=_project_name(project),
+        messages=messages,
+        chosen=chosen_options(messages),
+        suggestions=suggested_questions(db.session, project),
         needs_code=_needs_code(conversation),
     )
 
@@ -237,8 +244,9 @@ def resend_code():
 @limiter.limit(lambda: current_app.config["WIDGET_MESSAGE_LIMIT"])
 @limiter.limit(lambda: current_app.config["WIDGET_MESSAGE_LIMIT"], key_func=_per_conversation)
 def send():
-    """A message (typed, or an option picked) in; its bubble and a poller for the replies out.
-    A form sent again answers 204: the first answer already showed it."""
+    """A message (typed, an option picked, or a suggested question) in; its bubble and a poller
+    for the replies out, with the options it picked from, or the suggestion, shown spent. A form
+    sent again answers 204: the first answer already showed it."""
     conversation = _conversation()
     if _needs_code(conversation):
         error = "Please type the code we sent to your WhatsApp first."
@@ -254,7 +262,15 @@ def send():
     db.session.commit()  # the dispatcher hears of the message when this commits
     if not new:
         return "", 204
-    return render_template("widget/_sent.html", error=None, message=db.session.get(Message, message_id))
+    message = db.session.get(Message, message_id)
+    suggestion = parse_id(form.get("suggestion"))  # which of the chat's suggested questions
+    return render_template(
+        "widget/_sent.html",
+        error=None,
+        message=message,
+        offer=answered_offer(db.session, conversation.id, message),
+        suggestion=suggestion if suggestion and suggestion <= SHOWN else None,
+    )
 
 
 @bp.get("/replies/<int:message_id>")

@@ -1,15 +1,19 @@
 /* Inside the widget iframe: keep the conversation token across visits, resume a conversation on
- * load, start over on request, keep the newest message in view, and say so when a request fails
- * (once, and a failing poll stops polling).
+ * load, start over once confirmed, ask the embedding page to close the chat, keep the newest
+ * message in view, and say so when a request fails (once, and a failing poll stops polling).
+ * Spent options and suggestions are disabled by the server's own markup (hx-disabled-elt and
+ * out-of-band swaps); nothing here is needed for that.
  *
  * The token is handed to the embedding page (embed.js keeps it in that site's storage and passes
  * it back in this page's URL fragment), and kept here too when this frame may use storage. */
 (function () {
   "use strict";
   var KEY = "investochat.widget.token";
+  var framed = window.parent !== window;
+  if (framed) { document.documentElement.classList.add("framed"); }  // shows the close button
 
   function store(token) {
-    if (window.parent !== window) {  // only origins the frame-ancestors policy allows can frame us
+    if (framed) {  // only origins the frame-ancestors policy allows can frame us
       window.parent.postMessage({ type: "investochat:token", token: token }, "*");
     }
     try { if (token) { localStorage.setItem(KEY, token); } else { localStorage.removeItem(KEY); } } catch (e) { /* storage blocked */ }
@@ -59,7 +63,12 @@
     notice("You seem to be offline. Check your connection and try again.");
   });
   document.addEventListener("click", function (event) {
-    if (event.target.closest("[data-widget-reset]")) { store(null); restart(); }
+    if (event.target.closest("[data-widget-reset]")) { store(null); restart(); return; }
+    var keep = event.target.closest("[data-widget-keep]");
+    if (keep) { keep.closest("details").open = false; return; }
+    if (event.target.closest("[data-widget-close]") && framed) {
+      window.parent.postMessage({ type: "investochat:close" }, "*");  // embed.js closes the frame
+    }
   });
   document.addEventListener("DOMContentLoaded", function () {
     var token = stored();
