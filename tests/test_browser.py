@@ -266,8 +266,9 @@ def test_broker_claims_and_wins_a_lead_and_the_partner_sees_the_revenue(portal, 
     expect(page.get_by_role("heading", level=1)).to_have_text(lead.name)
     # The claimed lead's number in full, grouped as people read it, and one tap to call or WhatsApp.
     expect(page.locator("dl.answers").first).to_contain_text(f"+91 {lead.phone[3:8]} {lead.phone[8:]}")
-    expect(page.locator(f'a[href="tel:{lead.phone}"]')).to_be_visible()
-    expect(page.locator(f'a[href="https://wa.me/{lead.phone[1:]}"]')).to_be_visible()
+    # First on the page, for a phone: the call and WhatsApp buttons.
+    expect(page.locator(f'.quick-contact a[href="tel:{lead.phone}"]')).to_be_visible()
+    expect(page.locator(f'.quick-contact a[href="https://wa.me/{lead.phone[1:]}"]')).to_be_visible()
     shoot(page, "03-lead-opened")
 
     # Site visit scheduled, with its date.

@@ -17,6 +17,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -327,6 +328,41 @@ def test_a_brokers_message_appears_in_the_open_chat(site, browsing):
     page.wait_for_timeout(6000)  # another poll: still one bubble
     expect(bubble).to_have_count(1)
     shoot(page, "advisor")
+    assert browsing.problems == []
+
+
+def test_the_visitor_taps_a_time_the_broker_offered_and_the_visit_is_booked(site, browsing):
+    from app.conversation.site_visits import IST
+    from app.portal.accounts import create_user
+    from app.portal.thread import offer_site_visit
+
+    page, chat = start_chat(site, browsing, "Kavya Rao", "98111 66604")
+    expect(chat.get_by_text("Chatting as Kavya Rao")).to_be_visible()
+    day = datetime.now(IST).replace(hour=11, minute=0, second=0, microsecond=0) + timedelta(days=3)
+    with site.app.app_context():
+        lead = db.session.scalars(select(Lead).where(Lead.phone == "+919811166604")).one()
+        broker = create_user(
+            db.session, "meera@agency.example", "broker", "Meera Das", "a long broker password 2"
+        )
+        lead.broker_id = broker.id
+        offer_site_visit(
+            db.session, lead, broker, "Which time suits you?", [day, day + timedelta(hours=5)], {}
+        )
+        db.session.commit()
+        lead_id = lead.id
+        db.session.remove()
+    offer = chat.locator(".bubble.bot").filter(has_text="Which time suits you?")
+    expect(offer).to_contain_text("Your advisor, Meera Das")  # polled in, no reload
+    offer.get_by_role("button", name=day.strftime("%a %d %b %H:%M")).click()
+    expect(chat.locator(".bubble.bot").filter(has_text="Booked: your")).to_be_visible(timeout=20_000)
+    expect(
+        offer.get_by_role("button", name=(day + timedelta(hours=5)).strftime("%a %d %b %H:%M"))
+    ).to_be_disabled()
+    with site.app.app_context():
+        booked = db.session.get(Lead, lead_id)
+        assert (booked.pipeline, booked.site_visit_on) == ("site_visit", day.date())
+        db.session.remove()
+    shoot(page, "site-visit-booked")
     assert browsing.problems == []
 
 

@@ -239,6 +239,7 @@ def _work_context(lead: Lead, context: Mapping) -> dict:
             value="",
         ),
         "new_deal_id": None,
+        "history_oob": True,  # the fragment carries the notes and timeline out of band
         "edit_errors": {},
         "status_message": None,
         **context,
