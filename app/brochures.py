@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -108,9 +109,15 @@ def public_link(portal_url: str, secret: str, brochure: Brochure) -> str | None:
 
 def link_path(secret: str, brochure: Brochure) -> str:
     """The app-relative path of a brochure's signed link (the filename is there for the reader)."""
-    return f"/brochures/{link_token(secret, brochure.document_id)}/{brochure.filename}"
+    return f"/brochures/{link_token(secret, brochure.document_id)}/{quote(brochure.filename)}"
 
 
 def read_file(session: Session, document_id: int) -> DocumentFile | None:
     """The stored PDF, bytes and all."""
     return session.get(DocumentFile, document_id)
+
+
+def is_kept(session: Session, document_id: int) -> bool:
+    """Whether the PDF is still stored (without reading its bytes)."""
+    found = select(DocumentFile.document_id).where(DocumentFile.document_id == document_id)
+    return session.scalar(found) is not None

@@ -131,14 +131,24 @@ def test_an_investor_who_asks_on_whatsapp_gets_the_pdf_meta_can_fetch(app_ctx, c
     assert reply.status == "sent" and reply.in_reply_to_id is not None
 
 
-def test_without_a_public_address_the_brochure_fails_with_the_setting_to_fix(app_ctx, client, runner, graph):
+def test_without_a_public_address_a_broker_is_told_before_anything_is_stored(app_ctx, runner, graph):
     runner.invoke(main, ["demo", "load"])
     app_ctx.config["PORTAL_URL"] = ""
-    investor_writes(client, "919810000302", "Hello")
-    investor_writes(client, "919810000302", "Please send me the brochure")
-    reply = db.session.scalar(select(Message).where(Message.kind == "document"))
-    assert reply.status == "failed" and "PORTAL_URL" in reply.error
-    assert not [sent for sent in graph.sent if sent.payload["type"] == "document"]
+    broker = make_user("ravi@agency.example", name="Ravi Anand")
+    project = project_named("Aravali Crest")
+    lead = make_lead(
+        stage="broker_requested",
+        broker_id=broker.id,
+        project_id=project.id,
+        last_inbound_at=datetime.now(UTC),
+    )
+    response = Portal(app_ctx, broker.email).post(
+        f"/broker/leads/{lead.id}/brochure",
+        {"project_id": str(project.id), "text": "The brochure"},
+        htmx=True,
+    )
+    assert response.status_code == 422 and "PORTAL_URL" in text(response)
+    assert db.session.scalar(select(func.count()).select_from(Message)) == 0
 
 
 def test_asking_what_the_brochure_says_is_a_question_not_a_request(app_ctx, client, runner, graph):
@@ -208,13 +218,15 @@ def test_the_broker_sends_the_brochure_through_wati_as_an_upload(app_ctx, runner
             send_lead_message(message.id)
         finally:
             app_ctx.config.update(saved)
-        [upload] = wati.sent
+        caption, upload = wati.sent
+    # Wati shows a file's caption as its name: the broker's text goes first, as a message.
+    assert caption.payload == {"messageText": "Here is the brochure, as promised."}
     assert upload.path.endswith(f"/sendSessionFile/{lead.phone.lstrip('+')}")
     assert (
         upload.payload["filename"] == "aravali_crest.pdf" and upload.payload["mime_type"] == "application/pdf"
     )
     assert upload.payload["content"] == (Path("app/demo/aravali_crest.pdf")).read_bytes()
-    assert upload.payload["caption"] == "aravali_crest.pdf"  # Wati shows it as the file's name
+    assert upload.payload["caption"] == "aravali_crest.pdf"
 
 
 def test_outside_the_window_a_file_is_refused_before_anything_is_stored(app_ctx, runner, graph):
@@ -234,3 +246,127 @@ def test_outside_the_window_a_file_is_refused_before_anything_is_stored(app_ctx,
     assert response.status_code == 422 and "within 24 hours" in text(response)
     assert "The brochure" in text(response)  # what was typed is kept
     assert db.session.scalar(select(func.count()).select_from(Message)) == 0
+
+
+def test_a_failed_wati_upload_after_its_text_is_final_and_says_so(app_ctx, runner):
+    runner.invoke(main, ["demo", "load"])
+    broker = make_user("ravi@agency.example", name="Ravi Anand")
+    project = project_named("Aravali Crest")
+    lead = make_lead(
+        stage="broker_requested",
+        broker_id=broker.id,
+        project_id=project.id,
+        last_inbound_at=datetime.now(UTC),
+    )
+    portal = Portal(app_ctx, broker.email)
+    with FakeWati() as wati:
+        saved = {key: app_ctx.config.get(key) for key in (*wati.config(), "WHATSAPP_PROVIDER")}
+        app_ctx.config.update(wati.config(), WHATSAPP_PROVIDER="wati")
+        try:
+            portal.post(
+                f"/broker/leads/{lead.id}/brochure",
+                {"project_id": str(project.id), "text": "The brochure"},
+                htmx=True,
+            )
+            message = db.session.scalar(select(Message).where(Message.kind == "document"))
+            # The text is accepted; the upload after it meets a server error.
+            wati.on_accept = lambda accepted: (
+                wati.fail_next(500) if "messageText" in accepted.payload else None
+            )
+            send_lead_message(message.id)
+        finally:
+            app_ctx.config.update(saved)
+    db.session.refresh(message)
+    assert message.status == "failed" and "The text went but the file did not" in message.error
+
+
+def test_without_a_public_address_the_investor_is_told_the_file_cannot_come(app_ctx, client, runner, graph):
+    runner.invoke(main, ["demo", "load"])
+    app_ctx.config["PORTAL_URL"] = ""
+    investor_writes(client, "919810000305", "Hello")
+    investor_writes(client, "919810000305", "Please send me the brochure")
+    last = db.session.scalars(
+        select(Message).where(Message.direction == "out").order_by(Message.id.desc())
+    ).first()
+    assert last.kind == "text" and "as a file to send" in last.body and last.status == "sent"
+
+
+def test_a_file_name_with_spaces_makes_a_working_link(app_ctx, client, runner, tmp_path):
+    pdf = write_pdf(tmp_path / "Saffron Ridge #2.pdf", "SAFFRON RIDGE")
+    ingest(runner, "Saffron Ridge", pdf)
+    brochure = brochures.brochure_for(db.session, project_named("Saffron Ridge").id)
+    path = brochures.link_path(app_ctx.config["SECRET_KEY"], brochure)
+    assert path.endswith("/Saffron%20Ridge%20%232.pdf")
+    assert client.get(path).data == pdf.read_bytes()
+
+
+def test_a_file_queued_before_the_window_closed_fails_instead_of_looking_sent(app_ctx, runner, graph):
+    runner.invoke(main, ["demo", "load"])
+    broker = make_user("ravi@agency.example", name="Ravi Anand")
+    project = project_named("Aravali Crest")
+    lead = make_lead(
+        stage="broker_requested",
+        broker_id=broker.id,
+        project_id=project.id,
+        last_inbound_at=datetime.now(UTC),
+    )
+    Portal(app_ctx, broker.email).post(
+        f"/broker/leads/{lead.id}/brochure",
+        {"project_id": str(project.id), "text": "The brochure"},
+        htmx=True,
+    )
+    lead.last_inbound_at = datetime(2026, 1, 1, tzinfo=UTC)  # the worker was down for a day
+    db.session.commit()
+    message = db.session.scalar(select(Message).where(Message.kind == "document"))
+    send_lead_message(message.id)
+    db.session.refresh(message)
+    assert message.status == "failed" and "window closed before this could go" in message.error
+    assert graph.sent == []  # not the re-open template either
+
+
+@pytest.mark.parametrize(
+    ("message", "asks"),
+    [
+        ("send me the brochure", True),
+        ("Brochure?", True),
+        ("pdf bhejo", True),
+        ("Do you have a brochure for this project?", True),
+        ("ब्रोशर भेजिए", True),
+        ("What does the brochure say about the clubhouse?", False),
+        ("Does the brochure have a floor plan?", False),
+        ("I have the brochure already, when is possession?", False),
+        ("I dont need the brochure", False),
+        ("no brochure please", False),
+        ("brochure nahi chahiye", False),
+    ],
+)
+def test_asking_for_the_brochure_is_told_from_asking_about_it_or_declining_it(message, asks):
+    from app.conversation.intents import asks_for_brochure
+
+    assert asks_for_brochure(message) is asks
+
+
+def test_the_website_chat_sends_only_its_own_projects_brochure():
+    from app.conversation.engine import Engine, EngineSettings
+    from app.conversation.state import WEB, AnswerResult, Incoming, LeadState
+
+    settings = EngineSettings(
+        projects=("Saffron Ridge", "Teak Court"), brochures=("Saffron Ridge", "Teak Court")
+    )
+    engine = Engine(lambda question, project: AnswerResult("", False), settings)
+    state = LeadState(lead_id=1, stage="engaged", project="Teak Court")
+    now = datetime.now(UTC)
+    web = engine.handle(state, Incoming(text="send the Saffron Ridge brochure", channel=WEB), now)
+    assert [reply.brochure for reply in web.replies] == ["Teak Court"]  # the site's project
+    whatsapp = engine.handle(state, Incoming(text="send the Saffron Ridge brochure"), now)
+    assert [reply.brochure for reply in whatsapp.replies] == ["Saffron Ridge"]
+
+
+def test_the_website_chat_offers_an_advisor_for_the_keyword_not_for_a_brochures_capitals():
+    from app.conversation.state import Reply
+    from app.conversation.texts import for_the_web
+
+    plain = for_the_web(Reply("SEAMLESS CONNECTIVITY: 5 min to the metro.\nSource: x.pdf p.2"), "en")
+    assert plain.buttons == ()
+    offer = for_the_web(Reply("Not in the brochures. Would you like an advisor? Reply CONNECT."), "en")
+    assert [title for _, title in offer.buttons] == ["Talk to an advisor"]

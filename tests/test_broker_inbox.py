@@ -75,7 +75,10 @@ def test_opening_the_lead_or_its_polled_conversation_reads_its_messages(app_ctx)
 
     wrote(kavya, "Also the parking?")
     assert rows(text(portal.get("/broker/inbox"))) == [("Kavya Rao", "1")]
+    # A poll from a page in a background tab (no seen=1) reads nothing; one in front does.
     assert portal.get(f"/broker/leads/{kavya.id}/conversation", htmx=True).status_code == 200
+    assert rows(text(portal.get("/broker/inbox"))) == [("Kavya Rao", "1")]
+    assert portal.get(f"/broker/leads/{kavya.id}/conversation?seen=1", htmx=True).status_code == 200
     assert rows(text(portal.get("/broker/inbox"))) == [("Kavya Rao", "")]
 
 

@@ -411,6 +411,32 @@ def test_the_broker_writes_to_the_investor_and_sees_ticks_and_replies_without_re
                 db.session.remove()
             expect(page.locator(".transcript p.in").filter(has_text="Perfect, see you then.")).to_be_visible()
             shoot(page, "broker-thread")
+
+            # The inbox counts what came while the conversation was folded away, not what was in view.
+            inbox = f"{portal.base_url}/broker/inbox"
+            assert " new</span>" not in page.request.get(inbox).text()
+            page.locator("#conversation > summary").click()
+            with portal.app.app_context():
+                investor_wrote(held.id, held.phone, "And the parking?")
+                db.session.commit()
+                db.session.remove()
+            page.wait_for_timeout(2500)  # a poll or more while folded
+            assert ">1 new</span>" in page.request.get(inbox).text()
+            page.locator("#conversation > summary").click()
+            expect(page.locator(".transcript p.in").filter(has_text="And the parking?")).to_be_visible()
+            page.wait_for_timeout(2500)
+            assert " new</span>" not in page.request.get(inbox).text()
+
+            # A canned reply: the partner's "Propose a site visit", with two times as buttons.
+            page.get_by_label("Start from a canned reply").select_option(label="Propose a site visit")
+            page.get_by_label("Time 1").fill("2030-01-04T11:00")
+            page.get_by_label("Time 2").fill("2030-01-05T16:30")
+            page.get_by_role("button", name="Offer the times on WhatsApp").click()
+            expect(page.locator("#message-status")).to_contain_text(
+                "Times offered (Fri 04 Jan 11:00, Sat 05 Jan 16:30)"
+            )
+            offer = page.locator(".transcript p.out").filter(has_text="Times offered: Fri 04 Jan 11:00")
+            expect(offer).to_contain_text("Would you like to see")  # the starter reply, filled in
         finally:
             portal.app.config.update(saved)
     assert browsing.problems == []

@@ -155,3 +155,49 @@ def test_slot_ids_and_titles_fit_whatsapp_and_read_back():
     assert site_visits.slot_title(at) == "Sat 09 Mar 10:00" and len(site_visits.slot_title(at)) <= 20
     assert site_visits.parse_slot("visit:2030-03-09T10:00") == at
     assert site_visits.parse_slot("visit:soon") is None and site_visits.parse_slot("connect") is None
+
+
+def offered(owner, lead: Lead, *times: datetime) -> list[list[str]]:
+    """An offer of ``times`` the broker sent the lead (stored as the lead's page stores it)."""
+    buttons = site_visits.slot_buttons(times)
+    db.session.add(
+        Message(lead_id=lead.id, phone=lead.phone, direction="out", provider="meta", kind="visit_slots",
+                body="Which suits you?", interactive={"buttons": buttons}, sent_by_id=owner.id, status="sent")
+    )  # fmt: skip
+    db.session.commit()
+    return buttons
+
+
+@pytest.mark.parametrize("case", ["forged", "past", "older offer", "nobody holds the lead", "lead won"])
+def test_a_time_that_cannot_be_booked_is_refused_and_books_nothing(app_ctx, client, graph, owner, case):
+    lead = make_lead(stage="broker_requested", broker_id=owner.id, last_inbound_at=datetime.now(UTC))
+    ahead = datetime.now(IST).replace(second=0, microsecond=0) + timedelta(days=2)
+    old = offered(owner, lead, ahead, ahead + timedelta(hours=2))
+    new = offered(owner, lead, ahead + timedelta(days=1), ahead + timedelta(days=1, hours=2))
+    button = {
+        "forged": [site_visits.slot_id(ahead + timedelta(days=9)), "Mon 01 Jan 10:00"],
+        "past": [site_visits.slot_id(datetime.now(IST) - timedelta(days=1)), "Yesterday"],
+        "older offer": old[0],
+    }.get(case, new[0])
+    if case == "past":  # offered once, and the time has since passed
+        offered(owner, lead, datetime.now(IST) - timedelta(days=1), ahead)
+    if case == "nobody holds the lead":
+        lead.broker_id = None
+    if case == "lead won":
+        lead.pipeline = "won"
+    db.session.commit()
+
+    tap(client, lead, *button)
+    db.session.refresh(lead)
+    assert lead.site_visit_on is None and lead.pipeline in (None, "won")
+    reply = graph.sent[-1].payload
+    assert reply["text"]["body"] == "That time is no longer available. Your advisor will send new times."
+
+
+def test_a_booking_is_a_stage_change_on_the_timeline(app_ctx, client, graph, owner):
+    lead = make_lead(stage="broker_requested", broker_id=owner.id, last_inbound_at=datetime.now(UTC))
+    ahead = datetime.now(IST).replace(second=0, microsecond=0) + timedelta(days=2)
+    [first, _] = offered(owner, lead, ahead, ahead + timedelta(hours=2))
+    tap(client, lead, *first)
+    kinds = db.session.scalars(select(Activity.kind).where(Activity.lead_id == lead.id).order_by(Activity.id))
+    assert list(kinds)[-2:] == ["site_visit_booked", "stage_changed"]

@@ -336,11 +336,11 @@ def test_the_visitor_taps_a_time_the_broker_offered_and_the_visit_is_booked(site
     from app.portal.accounts import create_user
     from app.portal.thread import offer_site_visit
 
-    page, chat = start_chat(site, browsing, "Kavya Rao", "98111 66604")
+    page, chat = start_chat(site, browsing, "Kavya Rao", "98111 66606")
     expect(chat.get_by_text("Chatting as Kavya Rao")).to_be_visible()
     day = datetime.now(IST).replace(hour=11, minute=0, second=0, microsecond=0) + timedelta(days=3)
     with site.app.app_context():
-        lead = db.session.scalars(select(Lead).where(Lead.phone == "+919811166604")).one()
+        lead = db.session.scalars(select(Lead).where(Lead.phone == "+919811166606")).one()
         broker = create_user(
             db.session, "meera@agency.example", "broker", "Meera Das", "a long broker password 2"
         )

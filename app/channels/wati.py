@@ -290,13 +290,25 @@ class WatiChannel:
         return self.send_template(to, name, language, [code])
 
     def send_document(self, to: str, document: OutboundDocument) -> OutboundResult:
-        """Upload the PDF to the open session. Wati shows ``caption`` as the attachment's name
-        (without it the file arrives "untitled"), so the file name goes there; one request, so the
-        send stays at most once."""
+        """Upload the PDF to the open session. Wati shows a file's ``caption`` as its name
+        (without one it arrives "untitled"), so the file name goes there and the text goes first,
+        as a session message. If the text went and the upload then fails, the failure is final:
+        a retry would send the text twice."""
+        if document.caption:
+            self.send_text(to, document.caption)
         files = {"file": (document.filename, document.read(), "application/pdf")}
-        return self._post(
-            f"/api/v1/sendSessionFile/{_target(to)}", params={"caption": document.filename}, files=files
-        )
+        try:
+            return self._post(
+                f"/api/v1/sendSessionFile/{_target(to)}", params={"caption": document.filename}, files=files
+            )
+        except SendError as error:
+            if not document.caption:
+                raise
+            raise SendError(
+                f"The text went but the file did not ({error.message}); send the brochure again.",
+                status=error.status,
+                provider=PROVIDER,
+            ) from error
 
     def _post(self, path: str, *, to: str | None = None, **kwargs: Any) -> OutboundResult:
         if to is not None:

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 WINDOW = timedelta(hours=24)
 MAX_ATTEMPTS = 5
+# Kinds of message WhatsApp takes only inside the 24-hour window, never replaced by the template.
+SESSION_ONLY = ("document", "visit_slots")
 BACKOFF_SECONDS = (1, 4, 15, 60, 300)
 
 
@@ -108,7 +110,7 @@ def _sender(
 def _document(
     session: Session, brochure: Brochure, caption: str, template: TemplateSettings
 ) -> OutboundDocument:
-    if brochures.read_file(session, brochure.document_id) is None:
+    if not brochures.is_kept(session, brochure.document_id):
         raise ValueError(
             f"The brochure {brochure.filename} is no longer in the catalogue (it was replaced or removed)."
         )
@@ -171,6 +173,17 @@ def deliver_messages(
         # alert) is not a reply in a window at all.
         outside = bool(lead and lead.last_inbound_at and window_closed(lead.last_inbound_at, now))
         address = message.phone or message.whatsapp_user_id
+        if outside and message.kind in SESSION_ONLY:
+            # A file or buttons queued inside the window that closed before it went: the
+            # template would stand in for it and it would look sent.
+            message.status, message.status_at = "failed", now
+            message.error = (
+                "The investor's 24-hour window closed before this could go (WhatsApp takes a file or "
+                "buttons only inside it): send it again once they reply."
+            )
+            session.commit()
+            report.failed += 1
+            continue
         if outside and not template.name:
             message.status, message.status_at = "skipped", now
             message.error = "Outside the 24-hour window and no WHATSAPP_TEMPLATE_NAME is configured."

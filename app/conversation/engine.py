@@ -47,6 +47,7 @@ class EngineSettings:
     call_window: str = "within 2 hours (9 am – 9 pm IST)"
     projects: tuple[str, ...] = ()
     brochures: tuple[str, ...] = ()  # the projects whose brochure PDF can be sent
+    brochures_on_whatsapp: bool = True  # WhatsApp can fetch them (Wati, or Meta with PORTAL_URL)
 
 
 class Engine:
@@ -115,11 +116,14 @@ class Engine:
                 return out
 
         # The investor picked a site-visit time a broker offered, or asked for the brochure file.
+        if message.reply_id == site_visits.UNAVAILABLE:  # a time that cannot be booked (bookings)
+            out.replies.append(Reply(say("visit_unavailable", lang)))
+            return out
         visit = site_visits.parse_slot(message.reply_id)
         if visit is not None:
             return self._visit_booked(out, visit)
         if text and intents.asks_for_brochure(text) and not out.state.assistant_paused:
-            return self._send_brochure(out, text)
+            return self._send_brochure(out, text, on_the_web=message.channel == WEB)
 
         # A broker owns the lead: qualification is over; the bot answers brochure questions
         # (unless the broker paused it) and passes the rest to the broker.
@@ -204,18 +208,21 @@ class Engine:
         out.replies.append(Reply(say("visit_booked", state.language, project=project, when=label)))
         return out
 
-    def _send_brochure(self, out: Outcome, text: str) -> Outcome:
-        """The brochure PDF of the project named, else the one in focus (or the only one)."""
+    def _send_brochure(self, out: Outcome, text: str, on_the_web: bool) -> Outcome:
+        """The brochure PDF of the project named, else the one in focus (or the only one). The
+        website chat sits on one project's site: it sends that project's brochure only."""
         state, lang, projects = out.state, out.state.language, self.settings.projects
         folded = " ".join(text.lower().split())
         named = [name for name in projects if name.lower() in folded]
-        project = named[0] if named else state.project
+        project = named[0] if named and not (on_the_web and state.project) else state.project
         if project is None and len(projects) == 1:
             project = projects[0]
+        # Meta fetches the file from a public link; without one (PORTAL_URL) only the web can have it.
+        sendable = self.settings.brochures if on_the_web or self.settings.brochures_on_whatsapp else ()
         if project is None:
             choices = ", ".join(self.settings.brochures or projects)
             out.replies.append(Reply(say("which_brochure", lang, projects=choices)))
-        elif project in self.settings.brochures:
+        elif project in sendable:
             state.project = project
             out.replies.append(Reply(say("brochure_sent", lang, project=project), brochure=project))
             out.activities.append(("brochure_sent", {"project": project}))

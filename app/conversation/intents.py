@@ -88,24 +88,28 @@ def looks_like_question(text: str) -> bool:
     return bool(_QUESTION_START_RE.match(words) or _QUESTION_WORDS_RE.search(words))
 
 
-# Asking for the brochure file itself ("send me the brochure", "pdf bhejo", "ब्रोशर भेजिए"),
-# not asking what it says ("what does the brochure say about parking?").
+# Asking for the brochure file itself ("send me the brochure", "pdf bhejo", "ब्रोशर भेजिए",
+# "do you have a brochure?"), not asking what it says ("does the brochure have a floor plan?",
+# "what does the brochure say about parking?") and not declining it ("I already have the
+# brochure", "no brochure please").
 _BROCHURE_WORD_RE = re.compile(
     r"\b(?:e ?)?(?:brochures?|broucher|brouchers|brocher|pdfs?|catalogue)\b|ब्रोशर|ब्रॉशर"
 )
 _SEND_WORD_RE = re.compile(
-    r"\b(?:send|sent|share|mail|email|forward|get|want|need|have|give|provide|bhej\w*|bhijwa\w*|de do|dedo|"
-    r"dijiye|dijie|do na|chahiye|chaiye|milega|mil sakta|mil sakti)\b|भेज|चाहिए|दीजिए|दे दो|मिलेगा"
+    r"\b(?:send|share|mail|email|forward|get|want|need|give|provide|bhej\w*|bhijwa\w*|de do|dedo|"
+    r"dijiye|dijie|do na|chahiye|chaiye|milega|mil sakta|mil sakti|do you have|can i have)\b|"
+    r"भेज|चाहिए|दीजिए|दे दो|मिलेगा"
 )
 _ABOUT_BROCHURE_RE = re.compile(
     r"\b(?:says?|mentions?|mentioned|according|written|page|pages|in the|mein|me likha)\b|में लिखा|के अनुसार"
 )
+_DECLINE_RE = re.compile(r"\b(?:no|not|dont|do not|already|nahi|nahin|mat)\b|नहीं|मत")
 
 
 def asks_for_brochure(text: str) -> bool:
     """Whether the message asks for the brochure itself: a brochure word with a verb of sending
-    or wanting, or on its own ("brochure?", "pdf pls"), and nothing about what it says."""
+    or wanting, or on its own ("brochure?", "pdf pls"); nothing about what it says, no "no"."""
     words = _intent_text(text)
-    if not _BROCHURE_WORD_RE.search(words) or _ABOUT_BROCHURE_RE.search(words):
+    if not _BROCHURE_WORD_RE.search(words) or _ABOUT_BROCHURE_RE.search(words) or _DECLINE_RE.search(words):
         return False
     return bool(_SEND_WORD_RE.search(words)) or len(words.split()) <= 3

@@ -12,10 +12,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from app import brochures
-from app.channels.limits import MAX_BUTTON_TITLE
 from app.channels.phones import is_recognized
-from app.channels.wati import PROVIDER as WATI
-from app.conversation import site_visits
+from app.conversation.bookings import book_site_visit, checked_reply
 from app.conversation.engine import Engine, EngineSettings
 from app.conversation.names import display_name
 from app.conversation.state import WEB, AnswerResult, Incoming, LeadState, Outcome
@@ -64,6 +62,8 @@ def build_engine(session: Session, config: Mapping[str, Any]) -> Engine:
         call_window=config.get("BROKER_CALL_WINDOW", "within 2 hours (9 am – 9 pm IST)"),
         projects=names,
         brochures=tuple(name for name in names if name in sendable),
+        brochures_on_whatsapp=config.get("WHATSAPP_PROVIDER", "meta") == "wati"
+        or bool(config.get("PORTAL_URL")),
     )
     return Engine(answer, settings)
 
@@ -186,7 +186,9 @@ def persist_outcome(session: Session, lead: Lead, inbound: Message, outcome: Out
     on_the_web = inbound.provider == WEB
     for sequence, reply in enumerate(outcome.replies):
         interactive = None
-        brochure = brochures.brochure_for(session, lead.project_id) if reply.brochure else None
+        brochure = (
+            brochures.brochure_for(session, _project_id(session, reply.brochure)) if reply.brochure else None
+        )
         if brochure is not None:
             interactive = brochure.stored()
         elif reply.buttons:
@@ -220,7 +222,9 @@ def persist_outcome(session: Session, lead: Lead, inbound: Message, outcome: Out
     for kind, detail in outcome.activities:
         session.add(Activity(lead_id=lead.id, kind=kind, detail=detail, actor="bot"))
     if outcome.site_visit is not None:
-        book_site_visit(session, lead, outcome.site_visit)
+        # As a broker's stage change is published (app.portal.pipeline.record), for Airtable.
+        detail = book_site_visit(session, lead, outcome.site_visit)
+        outcome.events.append(("lead.stage_changed", detail))
     if lead.broker_id is not None:
         who = lead.name or "The investor"
         for note in outcome.broker_notes:
@@ -235,38 +239,8 @@ def persist_outcome(session: Session, lead: Lead, inbound: Message, outcome: Out
     return replies
 
 
-def book_site_visit(session: Session, lead: Lead, at: datetime) -> None:
-    """The investor's pick lands on the lead: the visit's date, and the pipeline at "site visit"
-    unless the lead is further along (negotiating) or closed."""
-    lead.site_visit_on = at.astimezone(site_visits.IST).date()
-    if lead.pipeline in (None, "contacted"):
-        lead.pipeline = "site_visit"
-        lead.contacted_at = lead.contacted_at or datetime.now(UTC)
-    # As a broker's stage change is published (app.portal.pipeline.record), for Airtable.
-    detail = {"stage": lead.pipeline, "site_visit_on": lead.site_visit_on.isoformat()}
-    payload = {**lead_snapshot(lead), **detail, "broker_id": lead.broker_id, "pipeline": lead.pipeline}
-    session.add(
-        OutboxEvent(topic="lead.stage_changed", aggregate="lead", aggregate_id=lead.id, payload=payload)
-    )
-
-
-def slot_reply(session: Session, lead: Lead, inbound: Message) -> str | None:
-    """The slot id of a reply that carries only a button's title (Wati), matched against the
-    newest site-visit offer sent to the lead."""
-    if (
-        inbound.provider != WATI
-        or inbound.reply_id
-        or not inbound.body
-        or len(inbound.body) > MAX_BUTTON_TITLE
-    ):
-        return inbound.reply_id
-    offer = session.scalar(
-        select(Message.interactive)
-        .where(Message.lead_id == lead.id, Message.direction == "out", Message.kind == "visit_slots")
-        .order_by(Message.id.desc())
-        .limit(1)
-    )
-    return site_visits.slot_for_title(offer, inbound.body) or inbound.reply_id
+def _project_id(session: Session, name: str) -> int | None:
+    return session.scalar(select(Project.id).where(Project.name == name))
 
 
 def process_inbound(
@@ -305,7 +279,7 @@ def process_inbound(
     incoming = Incoming(
         text=inbound.body,
         kind=inbound.kind,
-        reply_id=slot_reply(session, lead, inbound),
+        reply_id=checked_reply(session, lead, inbound, now),
         pii_removed=tuple(inbound.pii_removed or ()),
         rate_limited=rate_limited,
         channel=inbound.provider,

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 IST = ZoneInfo("Asia/Kolkata")
 PREFIX = "visit:"
+# What the engine is given for a pick that cannot be booked (app.conversation.bookings).
+UNAVAILABLE = PREFIX + "unavailable"
 MIN_SLOTS, MAX_SLOTS = 2, 3
 
 

@@ -214,6 +214,11 @@ TEXTS: dict[str, dict[str, str]] = {
         HINGLISH: "Kis project ka brochure chahiye? {projects}",
         HINDI: "किस प्रोजेक्ट का ब्रोशर चाहिए? {projects}",
     },
+    "visit_unavailable": {
+        ENGLISH: "That time is no longer available. Your advisor will send new times.",
+        HINGLISH: "Yeh time ab available nahi hai. Aapke advisor naye time bhejenge.",
+        HINDI: "यह समय अब उपलब्ध नहीं है। आपके सलाहकार नए समय भेजेंगे।",
+    },
     # The investor picked one of the site-visit times a broker offered.
     "visit_booked": {
         # {project} is the project's name and a space, or nothing.
@@ -275,11 +280,15 @@ def web_wording(body: str) -> str:
     return body
 
 
+CONNECT_WORD_RE = re.compile(r"\bCONNECT\b")
+
+
 def for_the_web(reply: Reply, language: str | None) -> Reply:
     """``reply`` for the website chat: reworded (``web_wording``), and an offer to connect, which
     WhatsApp answers with a typed CONNECT, carries the "Talk to an advisor" button (it sends what
     CONNECT does). A reply with buttons or a list of its own keeps them."""
-    offers_advisor = "CONNECT" in reply.body and not (reply.buttons or reply.rows)
+    # The keyword itself, not a brochure's capitals ("SEAMLESS CONNECTIVITY").
+    offers_advisor = bool(CONNECT_WORD_RE.search(reply.body)) and not (reply.buttons or reply.rows)
     buttons = (("connect", text("advisor_button", language)),) if offers_advisor else reply.buttons
     return replace(reply, body=web_wording(reply.body), buttons=buttons)
 

@@ -89,7 +89,10 @@ class Deal(db.Model):
     __tablename__ = "deals"
     __table_args__ = (
         CheckConstraint("deal_value > 0", name="ck_deals_value_positive"),
-        CheckConstraint("voided_at IS NULL OR length(trim(void_reason)) > 0", name="ck_deals_void_reason"),
+        CheckConstraint(
+            "voided_at IS NULL OR (void_reason IS NOT NULL AND length(trim(void_reason)) > 0)",
+            name="ck_deals_void_reason",
+        ),
         Index("ix_deals_closed_on", "closed_on"),
     )
 

@@ -23,7 +23,7 @@ from app import brochures
 from app.channels.limits import MAX_CAPTION, MAX_INTERACTIVE_BODY, MAX_TEXT_BODY
 from app.conversation import site_visits
 from app.conversation.delivery import window_closed
-from app.conversation.service import WEB
+from app.conversation.state import WEB
 from app.models import Lead, Message, User
 from app.portal.pipeline import PortalError
 
@@ -117,6 +117,12 @@ def send_brochure(
 ) -> Written:
     """The project's brochure PDF to the investor, with ``caption`` (caller commits)."""
     brochure = brochures.brochure_for(session, project_id)
+    meta = lead.channel != WEB and config.get("WHATSAPP_PROVIDER", "meta") == "meta"
+    if meta and not config.get("PORTAL_URL"):
+        raise PortalError(
+            "WhatsApp fetches a brochure from a public link, and PORTAL_URL (the portal's public "
+            "address) is not set: ask the partner to set it."
+        )
     if brochure is None:
         raise PortalError(
             "There is no brochure PDF for that project: ingest its PDF (investochat ingest) to send it."

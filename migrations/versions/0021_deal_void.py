@@ -25,7 +25,9 @@ def upgrade():
         'deals_voided_by_id_fkey', 'deals', 'users', ['voided_by_id'], ['id'], ondelete='SET NULL'
     )
     op.create_check_constraint(
-        'ck_deals_void_reason', 'deals', "voided_at IS NULL OR length(trim(void_reason)) > 0"
+        'ck_deals_void_reason',
+        'deals',
+        "voided_at IS NULL OR (void_reason IS NOT NULL AND length(trim(void_reason)) > 0)",
     )
 
 

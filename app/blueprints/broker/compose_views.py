@@ -111,11 +111,13 @@ def offer_visit(lead_id: int):
 @bp.get("/leads/<int:lead_id>/conversation", endpoint="conversation")
 @role_required("broker")
 def conversation(lead_id: int):
-    """The conversation as it stands (the lead's page polls it: new messages and ticks); what it
-    shows counts as seen in the broker's inbox."""
+    """The conversation as it stands (the lead's page polls it: new messages and ticks). What it
+    shows counts as read in the broker's inbox when the page says the broker can see it
+    (``seen=1``: the tab in front, the conversation unfolded; static/js/portal.js)."""
     lead = owned_lead(lead_id)
-    mark_seen(db.session, lead)
-    db.session.commit()
+    if request.args.get("seen") == "1":
+        mark_seen(db.session, lead)
+        db.session.commit()
     return _thread(lead)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from app.blueprints.auth.access import role_required
 from app.blueprints.broker import bp
@@ -133,8 +134,9 @@ def log_lead_deal(lead_id: int):
 
 
 def _owned_deal(deal_id: int) -> Deal:
-    """A deal the current broker logged on a lead they still hold; 404 otherwise."""
-    deal = db.session.get(Deal, deal_id)
+    """A deal the current broker logged on a lead they still hold, locked for the change (a second
+    submit waits, then finds it voided or changed); 404 otherwise."""
+    deal = db.session.scalar(select(Deal).where(Deal.id == deal_id).with_for_update())
     if deal is None or deal.broker_id != current_user.id or deal.lead is None:
         abort(404)
     owned_lead(deal.lead_id)

@@ -26,3 +26,14 @@ function showAllStageForms() {
 }
 document.addEventListener("DOMContentLoaded", showAllStageForms);
 document.addEventListener("htmx:afterSettle", showAllStageForms);
+
+// The lead's conversation polls every 2 s; it counts as read (the inbox's unread count) only
+// while the broker can see it: the tab in front and the conversation unfolded.
+document.addEventListener("htmx:configRequest", function (event) {
+  var source = event.detail.elt;
+  if (!source.matches || !source.matches("[data-seen-when-visible]")) { return; }
+  var folded = source.closest("details");
+  if (document.visibilityState === "visible" && !(folded && !folded.open)) {
+    event.detail.parameters.seen = "1";
+  }
+});
