@@ -86,3 +86,15 @@ def test_a_broker_with_no_leads_is_pointed_at_the_pool(app_ctx):
     ravi = make_user("ravi@agency.example", name="Ravi Anand")
     page = text(Portal(app_ctx, ravi.email).get("/broker/inbox"))
     assert "No conversations yet" in page and 'href="/broker/"' in page
+
+
+def test_the_inbox_pages_through_many_leads_and_a_page_past_the_end_is_the_last(app_ctx):
+    ravi = make_user("ravi@agency.example", name="Ravi Anand")
+    for n in range(27):
+        held_by(ravi, f"Investor {n:02d}", claimed_minutes_ago=n + 1)
+    portal = Portal(app_ctx, ravi.email)
+    first = text(portal.get("/broker/inbox"))
+    assert len(rows(first)) == 25 and "Page 1 of 2" in first
+    assert rows(first)[0][0] == "Investor 00"  # no messages: the latest claim first
+    last = text(portal.get("/broker/inbox?page=9"))
+    assert [name for name, _ in rows(last)] == ["Investor 25", "Investor 26"] and "Page 2 of 2" in last

@@ -150,3 +150,17 @@ def test_the_visitor_sees_the_brokers_message_when_the_chat_is_resumed(app_ctx, 
     token = issue_token(app_ctx.config["SECRET_KEY"], lead.web_conversation)
     chat = client.get("/widget/thread", headers={"HX-Request": "true", "X-Widget-Token": token})
     assert chat.status_code == 200 and "I will call you at 5." in chat.get_data(as_text=True)
+
+
+def test_the_same_form_sent_twice_is_one_message(app_ctx, graph, owner):
+    lead = owned_lead(owner)
+    portal = Portal(app_ctx, owner.email)
+    form = {"text": "Namaste, calling you at 5.", "mid": "form-7f3a"}
+    first = portal.post(f"/broker/leads/{lead.id}/messages", form, htmx=True)
+    again = portal.post(f"/broker/leads/{lead.id}/messages", form, htmx=True)
+    assert first.status_code == again.status_code == 200
+    assert "Already sent: this form went once." in text(again)
+    count = select(func.count()).select_from(Message).where(Message.sent_by_id == owner.id)
+    assert db.session.scalar(count) == 1
+    fresh = portal.post(f"/broker/leads/{lead.id}/messages", {**form, "mid": "form-8b21"}, htmx=True)
+    assert fresh.status_code == 200 and db.session.scalar(count) == 2  # a new form is a new message

@@ -110,4 +110,40 @@ def test_a_lead_without_a_name_or_project_reads_naturally(app_ctx):
     page = text(
         Portal(app_ctx, broker.email).get(f"/broker/leads/{lead.id}/compose?reply={reply.id}", htmx=True)
     )
-    assert textarea(page) == "Hello there, about the project ()."
+    assert textarea(page) == "Hello there, about the project (your enquiry)."
+
+
+def test_a_refused_offer_keeps_the_chosen_reply_and_what_was_typed(app_ctx, owner):
+    lead = make_lead(stage="broker_requested", broker_id=owner.id)  # never wrote: no 24-hour window
+    visit = CannedReply(title="Site visit", kind="site_visit", body="Visit {project}?")
+    db.session.add(visit)
+    db.session.commit()
+    portal = Portal(app_ctx, owner.email)
+    form = {
+        "text": "Visit on Sunday?",
+        "slot": ["2030-01-04T11:00", "2030-01-05T11:00"],
+        "reply": str(visit.id),
+    }
+    response = portal.post(f"/broker/leads/{lead.id}/visit", form, htmx=True)
+    page = text(response)
+    assert response.status_code == 422 and "within 24 hours" in page
+    assert f'<option value="{visit.id}" selected>Site visit</option>' in page
+    assert textarea(page) == "Visit on Sunday?" and 'value="2030-01-04T11:00"' in page
+
+
+def test_a_lead_whose_project_has_no_pdf_gets_no_other_projects_brochure_by_default(app_ctx, owner, runner):
+    from app.cli import main
+
+    runner.invoke(main, ["demo", "load"])  # a project with a brochure PDF
+    other = Project(name="Teak Court", slug="teak-court")
+    db.session.add(other)
+    db.session.flush()
+    lead = make_lead(stage="broker_requested", broker_id=owner.id, project_id=other.id)
+    brochure = CannedReply(title="Brochure", kind="brochure", body="The brochure, {name}.")
+    db.session.add(brochure)
+    db.session.commit()
+    page = text(
+        Portal(app_ctx, owner.email).get(f"/broker/leads/{lead.id}/compose?reply={brochure.id}", htmx=True)
+    )
+    assert '<option value="">Choose the project…</option>' in page
+    assert "selected" not in page.split('id="brochure-project"', 1)[1].split("</select>", 1)[0]

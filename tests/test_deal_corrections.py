@@ -3,6 +3,7 @@ the commissions follow, and a voided deal counts in no revenue, win or export to
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -44,8 +45,8 @@ def test_a_corrected_deal_recomputes_commissions_and_keeps_the_before_and_after(
     assert deal.deal_value == Decimal("45000000")
     assert (deal.broker_commission, deal.platform_commission) == (Decimal("900000.00"), Decimal("225000.00"))
     [edited] = [a for a in history(lead) if a.kind == "deal_edited"]
-    assert edited.detail["changes"] == {"deal_value": ["50000000.00", "45000000.00"]}
-    assert "deal value 50000000.00 → 45000000.00" in text(response)
+    assert edited.detail["changes"] == {"deal_value": ["₹5,00,00,000", "₹4,50,00,000"]}
+    assert re.search(r"deal value\s+₹5,00,00,000 → ₹4,50,00,000", text(response))
 
     same = portal.post(f"/broker/deals/{deal.id}", form, htmx=True)
     assert "Nothing changed in the deal." in text(same)
@@ -94,7 +95,8 @@ def test_the_partner_sees_a_voided_deal_marked_in_the_list_and_the_csv(app_ctx, 
     make_user("priya@partner.example", role="partner")
     db.session.commit()
     partner = Portal(app_ctx, "priya@partner.example")
-    assert "Void: Logged twice" in text(partner.get("/partner/deals"))
+    listing = text(partner.get("/partner/deals"))
+    assert "Void: Logged twice" in listing and "1 deal (1 void, counted in no total)" in listing
     csv_text = text(partner.get("/partner/deals.csv"))
     header, row = csv_text.splitlines()[:2]
     assert header.endswith(",void_reason") and row.endswith(",Logged twice")

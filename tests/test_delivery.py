@@ -18,7 +18,7 @@ from rq.job import Job
 from sqlalchemy import select
 
 from app.channels.providers import channel_from_config
-from app.conversation.delivery import MAX_ATTEMPTS, TemplateSettings, deliver_messages, deliver_replies
+from app.conversation.delivery import MAX_ATTEMPTS, DeliverySettings, deliver_messages, deliver_replies
 from app.conversation.unanswered import unanswered_messages
 from app.extensions import db
 from app.models import EarlyStatus, Lead, Message
@@ -29,7 +29,7 @@ from workers.recovery import recover_stalled
 from workers.tasks import send_replies
 
 QUEUE = f"investochat-delivery-{uuid.uuid4().hex[:8]}"
-NO_TEMPLATE = TemplateSettings(None)
+NO_TEMPLATE = DeliverySettings(None)
 PHONE = "+919810000201"
 WA_ID = PHONE.removeprefix("+")
 USER_ID = "IN.5500112233445566"  # a business-scoped user id (invented)
@@ -255,7 +255,7 @@ def test_each_silent_lead_gets_its_own_template(app_ctx, graph):
     second = conversation("Hello!", phone="+919810000203", last_inbound_at=day_ago)
     ids = [r.id for r in replies_to(first) + replies_to(second)]
 
-    report = deliver_messages(db.session, ids, graph.channel(), TemplateSettings("investochat_follow_up"))
+    report = deliver_messages(db.session, ids, graph.channel(), DeliverySettings("investochat_follow_up"))
 
     assert report.sent == 2 and report.failed == 1
     assert [m.to for m in graph.sent] == [WA_ID, "919810000203"]

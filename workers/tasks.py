@@ -12,7 +12,7 @@ from rq.job import Job
 from sqlalchemy import select
 
 from app.channels.providers import shared_channel
-from app.conversation.delivery import deliver_messages, deliver_replies, template_from_config
+from app.conversation.delivery import deliver_messages, deliver_replies, delivery_settings
 from app.conversation.ratelimit import SenderLimiter
 from app.conversation.service import build_engine, process_inbound
 from app.conversation.unanswered import give_up_on
@@ -138,7 +138,7 @@ def send_alerts(lead_id: int) -> None:
 def send_lead_message(message_id: int) -> None:
     """Deliver a message a broker wrote from the lead's page; schedules itself again to retry."""
     config = current_app.config
-    report = deliver_messages(db.session, [message_id], shared_channel(config), template_from_config(config))
+    report = deliver_messages(db.session, [message_id], shared_channel(config), delivery_settings(config))
     if report.retry_in is not None:
         get_queue(config).enqueue_in(timedelta(seconds=report.retry_in), send_lead_message, message_id)
 
@@ -146,7 +146,7 @@ def send_lead_message(message_id: int) -> None:
 def send_replies(inbound_id: int) -> dict:
     """Deliver the replies to one inbound message; reschedules itself after a retryable error."""
     config = current_app.config
-    report = deliver_replies(db.session, inbound_id, shared_channel(config), template_from_config(config))
+    report = deliver_replies(db.session, inbound_id, shared_channel(config), delivery_settings(config))
     if report.retry_in is not None:
         get_queue(config).enqueue_in(timedelta(seconds=report.retry_in), send_replies, inbound_id)
     return {

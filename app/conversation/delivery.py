@@ -49,9 +49,10 @@ class DeliveryReport:
 
 
 @dataclass(frozen=True)
-class TemplateSettings:
-    """The approved template used outside the 24-hour customer-service window, and where a
-    brochure's signed link points (``app.brochures``: PORTAL_URL, signed with SECRET_KEY)."""
+class DeliverySettings:
+    """How messages go out: the approved template used outside the 24-hour customer-service
+    window (``name``, ``language``), and where a brochure's signed link points (``app.brochures``:
+    PORTAL_URL, signed with SECRET_KEY)."""
 
     name: str | None
     language: str = "en"
@@ -65,9 +66,10 @@ def window_closed(last_inbound_at: datetime | None, now: datetime) -> bool:
     return last_inbound_at is None or now - last_inbound_at > WINDOW
 
 
-def template_from_config(config: Mapping[str, Any]) -> TemplateSettings:
-    """The template settings (WHATSAPP_TEMPLATE_NAME, WHATSAPP_TEMPLATE_LANGUAGE)."""
-    return TemplateSettings(
+def delivery_settings(config: Mapping[str, Any]) -> DeliverySettings:
+    """The delivery settings (WHATSAPP_TEMPLATE_NAME, WHATSAPP_TEMPLATE_LANGUAGE, PORTAL_URL,
+    SECRET_KEY)."""
+    return DeliverySettings(
         config.get("WHATSAPP_TEMPLATE_NAME") or None,
         config.get("WHATSAPP_TEMPLATE_LANGUAGE", "en"),
         config.get("PORTAL_URL") or "",
@@ -84,7 +86,7 @@ def _address(message: Message) -> str:
 
 
 def _sender(
-    session: Session, channel: Channel, message: Message, outside_window: bool, template: TemplateSettings
+    session: Session, channel: Channel, message: Message, outside_window: bool, template: DeliverySettings
 ) -> Callable[[], OutboundResult]:
     """The provider call for ``message``, reading the row now (a commit expires it, and reading
     it again after would cost a query)."""
@@ -108,7 +110,7 @@ def _sender(
 
 
 def _document(
-    session: Session, brochure: Brochure, caption: str, template: TemplateSettings
+    session: Session, brochure: Brochure, caption: str, template: DeliverySettings
 ) -> OutboundDocument:
     if not brochures.is_kept(session, brochure.document_id):
         raise ValueError(
@@ -129,7 +131,7 @@ def deliver_replies(
     session: Session,
     inbound_id: int,
     channel: Channel | None,
-    template: TemplateSettings,
+    template: DeliverySettings,
     now: datetime | None = None,
 ) -> DeliveryReport:
     """Send the pending replies to one inbound message, in order. Commits as it goes."""
@@ -145,7 +147,7 @@ def deliver_messages(
     session: Session,
     ids: Sequence[int],
     channel: Channel | None,
-    template: TemplateSettings,
+    template: DeliverySettings,
     now: datetime | None = None,
 ) -> DeliveryReport:
     """Send outbound messages in the given order, each at most once. Commits as it goes."""
@@ -290,7 +292,7 @@ def plain_text(body: str, interactive: Mapping[str, Any]) -> str:
 
 
 def _after_failure(
-    session: Session, message: Message, error: SendError, template: TemplateSettings
+    session: Session, message: Message, error: SendError, template: DeliverySettings
 ) -> float | None:
     """Record a failed send; returns seconds to wait before retrying, or None when final."""
     message.error = f"{error.status or ''} {error.code or ''} {error}".strip()

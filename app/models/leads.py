@@ -250,6 +250,8 @@ class Message(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
     # The broker who wrote this message from the lead's page (None: the bot, or the investor).
     sent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The id the broker's form was drawn with: the same form sent twice is one message.
+    client_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     sent_by = relationship("User")  # pages load it with the transcript (lead_history.transcript)
     processed_at: Mapped[datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.channels.messages import OUTSIDE_WINDOW_CODE
 from app.channels.providers import shared_channel
-from app.conversation.delivery import deliver_messages, template_from_config
+from app.conversation.delivery import deliver_messages, delivery_settings
 from app.mail import MailError, MailSettings, build_message, send_mail
 from app.models import Alert, Lead, Message
 from app.portal.notify import email_of
@@ -50,7 +50,7 @@ def _deliver_whatsapp(session: Session, lead_id: int, config: Mapping[str, Any])
         .where(Alert.lead_id == lead_id, Message.status.in_(WAITING))
         .order_by(Alert.id)
     ).all()
-    channel, template = shared_channel(config), template_from_config(config)
+    channel, template = shared_channel(config), delivery_settings(config)
     waits = []
     for message_id in ids:  # one at a time: a broker's failing number holds back nobody else
         report = deliver_messages(session, [message_id], channel, template)

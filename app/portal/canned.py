@@ -44,7 +44,7 @@ def fill(body: str, lead: Lead, broker: User) -> str:
         "name": first_name(lead.name) if lead.name else "there",
         "project": lead.project.name if lead.project else "the project",
         "broker": broker.name,
-        "reference": lead.reference or "",
+        "reference": lead.reference or "your enquiry",
     }
     return _PLACEHOLDER_RE.sub(lambda match: values.get(match.group(1).strip(), match.group(0)), body)
 

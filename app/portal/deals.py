@@ -143,19 +143,25 @@ def deal_form_of(deal: Deal) -> DealForm:
     )
 
 
+def _shown(deal: Deal, name: str) -> str:
+    """A field as the history shows it: rupees in Indian notation, dates as ISO."""
+    value = getattr(deal, name)
+    return format_inr(value) if name == "deal_value" else str(value)
+
+
 def edit_deal(session: Session, deal: Deal, user: User, form: DealForm) -> dict[str, list[str]]:
     """Correct a deal (caller commits); the commissions follow from the database. Returns what
     changed, {field: [before, after]}, which the lead's history keeps; nothing when nothing did."""
     if deal.voided_at is not None:
         raise PortalError("This deal was voided; log a new one instead.")
-    before = {name: str(getattr(deal, name)) for name in EDITED_FIELDS}
+    before = {name: _shown(deal, name) for name in EDITED_FIELDS}
     _apply_form(session, deal, form)
     session.flush()
     session.refresh(deal)  # the generated commission columns
     changes = {
-        name: [before[name], str(getattr(deal, name))]
+        name: [before[name], _shown(deal, name)]
         for name in EDITED_FIELDS
-        if before[name] != str(getattr(deal, name))
+        if before[name] != _shown(deal, name)
     }
     if changes and deal.lead is not None:
         record(session, deal.lead, "deal_edited", user, deal_id=deal.id, changes=changes)

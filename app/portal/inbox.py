@@ -9,9 +9,10 @@ conversation marked unread.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import NamedTuple
 
-from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, func, select, true, update
 from sqlalchemy.orm import Session
 
@@ -24,7 +25,7 @@ class InboxRow(NamedTuple):
     lead: Lead
     last_body: str | None
     last_direction: str | None
-    last_at: object  # datetime | None
+    last_at: datetime | None
     last_by_broker: bool
     unread: int
 
@@ -76,20 +77,42 @@ def inbox_query(broker: User) -> Select:
     )
 
 
-class _InboxPage(SelectPagination):
-    """Flask-SQLAlchemy's page of rows rather than of leads alone."""
+@dataclass(frozen=True)
+class InboxPage:
+    """One page of the inbox, with what the pager shows (as Flask-SQLAlchemy's pages have)."""
 
-    def _query_items(self) -> list[InboxRow]:
-        session: Session = self._query_args["session"]
-        query = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
-        return [InboxRow(*row) for row in session.execute(query)]
+    items: list[InboxRow]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
 
 
-def inbox_page(session: Session, broker: User, page: int, per_page: int) -> SelectPagination:
-    """One page of the broker's inbox; a page past the end is empty rather than an error."""
-    return _InboxPage(
-        select=inbox_query(broker), session=session, page=page, per_page=per_page, error_out=False
-    )
+def inbox_page(session: Session, broker: User, page: int, per_page: int) -> InboxPage:
+    """One page of the broker's inbox; a page past the end is the last page."""
+    total = session.scalar(select(func.count()).select_from(Lead).where(Lead.broker_id == broker.id))
+    page = min(max(page, 1), max(1, -(-total // per_page)))
+    query = inbox_query(broker).limit(per_page).offset((page - 1) * per_page)
+    return InboxPage([InboxRow(*row) for row in session.execute(query)], page, per_page, total)
 
 
 def unread_total(session: Session, broker: User) -> int:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import brochures
@@ -45,13 +46,19 @@ def write_to_investor(
     *,
     kind: str = "text",
     interactive: dict[str, Any] | None = None,
+    client_id: str | None = None,
 ) -> Written:
     """Record the broker's message for delivery (caller commits); PortalError says why not.
 
     ``kind`` other than text (the brochure as a "document", site-visit "visit_slots" buttons)
-    carries ``interactive``; WhatsApp takes those only inside the 24-hour window.
+    carries ``interactive``; WhatsApp takes those only inside the 24-hour window. ``client_id``
+    (the form's own id) makes a second send of the same form return the first message.
     """
     now = now or datetime.now(UTC)
+    if client_id:
+        earlier = session.scalar(select(Message).where(Message.client_id == client_id))
+        if earlier is not None and earlier.lead_id == lead.id:
+            return Written(earlier, "Already sent: this form went once.", False)
     text = text.strip()
     limit = MAX_TEXT_BODY if kind == "text" else (MAX_CAPTION if kind == "document" else MAX_INTERACTIVE_BODY)
     if not text:
@@ -97,6 +104,7 @@ def write_to_investor(
         body=text,
         interactive=interactive,
         sent_by_id=broker.id,
+        client_id=client_id or None,
         status="sent" if web else "pending",
         sent_at=now if web else None,
         status_at=now if web else None,
@@ -114,6 +122,7 @@ def send_brochure(
     caption: str,
     config: Mapping[str, Any],
     now: datetime | None = None,
+    client_id: str | None = None,
 ) -> Written:
     """The project's brochure PDF to the investor, with ``caption`` (caller commits)."""
     brochure = brochures.brochure_for(session, project_id)
@@ -128,7 +137,15 @@ def send_brochure(
             "There is no brochure PDF for that project: ingest its PDF (investochat ingest) to send it."
         )
     written = write_to_investor(
-        session, lead, broker, caption, config, now, kind="document", interactive=brochure.stored()
+        session,
+        lead,
+        broker,
+        caption,
+        config,
+        now,
+        kind="document",
+        interactive=brochure.stored(),
+        client_id=client_id,
     )
     return Written(written.message, f"{brochure.filename} {_sent_note(written)}", written.to_send)
 
@@ -141,6 +158,7 @@ def offer_site_visit(
     slots: Sequence[datetime],
     config: Mapping[str, Any],
     now: datetime | None = None,
+    client_id: str | None = None,
 ) -> Written:
     """Two or three site-visit times as reply buttons; the investor's pick books the visit
     (``app.conversation.service.book_site_visit``). Caller commits."""
@@ -156,7 +174,15 @@ def offer_site_visit(
     if len({title for _, title in buttons}) < len(buttons):
         raise PortalError("Two of the times fall in the same minute: pick different times.")
     written = write_to_investor(
-        session, lead, broker, text, config, now, kind="visit_slots", interactive={"buttons": buttons}
+        session,
+        lead,
+        broker,
+        text,
+        config,
+        now,
+        kind="visit_slots",
+        interactive={"buttons": buttons},
+        client_id=client_id,
     )
     times = ", ".join(title for _, title in buttons)
     return Written(written.message, f"Times offered ({times}): {_sent_note(written)}", written.to_send)

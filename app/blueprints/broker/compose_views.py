@@ -9,6 +9,7 @@ from datetime import datetime
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from redis.exceptions import RedisError
+from sqlalchemy.exc import IntegrityError
 
 from app import brochures
 from app.blueprints.auth.access import role_required
@@ -66,10 +67,10 @@ def compose(lead_id: int):
 def write_message(lead_id: int):
     """The owner writes to the investor through the lead's channel."""
     lead = owned_lead(lead_id)
-    text = request.form.get("text", "")
+    text, mid = request.form.get("text", ""), request.form.get("mid")
     return _sent(
         lead,
-        lambda: write_to_investor(db.session, lead, current_user, text, current_app.config),
+        lambda: write_to_investor(db.session, lead, current_user, text, current_app.config, client_id=mid),
         compose_text=text,
     )
 
@@ -82,7 +83,15 @@ def send_lead_brochure(lead_id: int):
     caption, project_id = request.form.get("text", ""), parse_id(request.form.get("project_id"))
     return _sent(
         lead,
-        lambda: send_brochure(db.session, lead, current_user, project_id, caption, current_app.config),
+        lambda: send_brochure(
+            db.session,
+            lead,
+            current_user,
+            project_id,
+            caption,
+            current_app.config,
+            client_id=request.form.get("mid"),
+        ),
         compose_kind="brochure",
         compose_text=caption,
         brochure_project_id=project_id,
@@ -103,7 +112,9 @@ def offer_visit(lead_id: int):
             slots = [datetime.strptime(value, SLOT_FORMAT).replace(tzinfo=IST) for value in typed if value]
         except ValueError as error:
             raise PortalError("Pick each time with the date and time picker.") from error
-        return offer_site_visit(db.session, lead, current_user, text, slots, current_app.config)
+        return offer_site_visit(
+            db.session, lead, current_user, text, slots, current_app.config, client_id=request.form.get("mid")
+        )
 
     return _sent(lead, offer, **context)
 
@@ -126,14 +137,17 @@ def _sent(lead: Lead, write, **typed):
     composer again with the reason and what was typed."""
     try:
         written = write()
+        db.session.commit()
+    except IntegrityError:  # the same form, sent twice at once: the other request sent it
+        db.session.rollback()
+        return _thread(lead, 200, composer_context(lead), message_note="Already sent: this form went once.")
     except PortalError as error:
         db.session.rollback()
         if not wants_fragment():
             flash(str(error), "error")
             return redirect(url_for("broker.lead_detail", lead_id=lead.id), 303)
-        composer = composer_context(lead, compose_error=str(error), **typed)
+        composer = composer_context(lead, request.form.get("reply"), compose_error=str(error), **typed)
         return _thread(lead, 422, composer, message_note=str(error), message_error=True)
-    db.session.commit()
     if written.to_send:
         try:
             get_queue(current_app.config).enqueue(send_lead_message, written.message.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import flash, redirect, request, url_for
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.blueprints.auth.access import role_required
@@ -29,7 +30,16 @@ def _deal_list_context(args) -> dict:
     query, errors = deal_query(filters)
     query = query.options(joinedload(Deal.broker), joinedload(Deal.lead))
     page = paginate(query, PER_PAGE, args.get("page"))
-    return {"filters": filters, "errors": errors, "page": page, **filter_choices(db.session)}
+    voided = db.session.scalar(
+        select(func.count()).select_from(query.where(Deal.voided_at.is_not(None)).order_by(None).subquery())
+    )
+    return {
+        "filters": filters,
+        "errors": errors,
+        "page": page,
+        "voided": voided,
+        **filter_choices(db.session),
+    }
 
 
 @bp.get("/deals")
