@@ -404,6 +404,9 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
     focus = analysis.focus
     focus_on_pages = focus is not None and any(focus in page[5] for page in pages)
     content = content_groups(analysis)
+    # "Is there a nursery school?": a label naming all it asks about ("NURSERY SCHOOL" on a master
+    # plan) says there is one, though a label alone answers no other kind of question.
+    asks_whether = is_yes_no(analysis.question)
     bare_price = analysis.primary_intent == "price" and not content
     kind_shapes = {
         t.group: KIND_WORD_SHAPES[t.tokens[0]]
@@ -456,7 +459,7 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
                 )
                 if caption_of is not None:  # "LANDSCAPE CONSULTANT" / "DESIGN ACCORD"
                     unit_ids = sorted([index, caption_of])
-                elif not captioned:
+                elif not captioned and not (asks_whether and content and content <= groups):
                     continue
             if not groups & required:
                 if not (label_groups & required and captioned):
@@ -482,6 +485,8 @@ def _candidates(analysis: QueryAnalysis, hits: list[PageHit], stats: CorpusStats
             if subject and not subject & (groups | label_groups | page_groups):
                 continue  # "Garden Suites ke wardrobes?": a line naming the suites only is no answer
             unit = [lines[i] for i in unit_ids]
+            if analysis.excluded and analysis.excluded & {t for i in unit_ids for t in line_tokens[i]}:
+                continue  # "the one without the staff room": not the "+ Servant" row
             score = (
                 prior
                 + page_bonus

@@ -125,6 +125,15 @@ JARGON: dict[str, list[str]] = {
     "interiors": ["internal finishing", "interior finishing", "internal plaster"],
     "add ons": ["extra", "additional", "other charges"],
     "small kids": ["nursery", "play school", "creche", "toddler"],
+    "handed over": ["handover", "possession"],
+    "hand over": ["handover", "possession"],
+    "registered": ["registry", "registration"],
+    # Construction milestones as investors say them and payment plans print them
+    "topped out": ["top floor roof slab", "top floor slab", "top slab", "topping out"],
+    "topping out": ["top floor roof slab", "top floor slab", "top slab"],
+    "staff room": ["servant room", "servant"],
+    "maid room": ["servant room", "servant"],
+    "help room": ["servant room", "servant"],
     "homes per floor": ["per floor", "residences per floor", "apartments per floor"],
     "each floor": ["per floor"],
     # English words often typed for one another
@@ -262,6 +271,9 @@ class QueryAnalysis:
     unit_variant: str | None = None
     corrections: dict[str, str] = field(default_factory=dict)
     focus: int | None = None  # the group the wh-word asks about ("which FLOORS", "how FAR")
+    # Words the answer's line must not have: "the 4 BHK WITHOUT THE STAFF ROOM" is not the
+    # "4 BHK + Servant" row (the staff room's jargon counts: servant).
+    excluded: frozenset[str] = frozenset()
 
     @property
     def primary_intent(self) -> str | None:
@@ -331,20 +343,22 @@ _LONG_LEXICON = frozenset(w for w in LEXICON if len(w) >= 6 and w.isalpha())
 PREDICATE_WORDS = frozenset(
     normalize_token(w)
     for w in "payable due paid pay charged applicable required needed included incl inclusive allowed "
-    "permitted given provided offered separately separate share shared".split()
+    "permitted given provided offered separately separate share shared fall falls".split()
 )
 # "Which FIRM is the contractor?", "village NAME?", "what are the towers CALLED?": the kind of
 # answer wanted, which the line need not name.
 ENTITY_NOUNS = frozenset(
     normalize_token(w) for w in "company firm agency organisation organization name named called".split()
 )
-# "What security FEATURES…?", "hospitals CLOSE to…": the kind of answer, or where it lies from
-# the project, which the answer's line need not say ("5-Tier Security", "Max Hospital").
+# "What security FEATURES…?", "hospitals CLOSE to…", "a school INSIDE the project?": the kind of
+# answer, or where it lies from the project, which the answer's line need not say ("5-Tier
+# Security", "Max Hospital", "NURSERY SCHOOL" on the master plan).
 KIND_WORDS = frozenset(
     normalize_token(w)
     for w in "feature facility option provision system close near nearby nearest closest vicinity "
-    "proximity room".split()
+    "proximity room inside within onsite campus premises regular normal ordinary plain".split()
 )
+STRUCTURE_WORDS = frozenset(normalize_token(w) for w in "building structure".split())
 MILESTONE_WORDS = frozenset(normalize_token(w) for w in "stage milestone point".split())
 UNIT_NOUNS = frozenset(normalize_token(w) for w in "unit flat apartment home".split())
 INCLUDED_IN_RE = re.compile(
@@ -473,6 +487,36 @@ def _unit_nouns_optional(terms: list[Term], tokens: list[str]) -> None:
                 term.optional = True
 
 
+SHARE_OF_PRICE_RE = re.compile(
+    r"\b(?:how much|what (?:part|portion|share|percent(?:age)?)|what %|which %)\s+of\s+(?:the\s+)?"
+    r"(?:[a-z]+\s+)?(?:price|bsp|cost|amount|consideration|value)\b",
+    re.I,
+)
+EXCLUSION_RE = re.compile(
+    r"\b(?:without|excluding|except(?:\s+for)?|other\s+than|minus|sans)\s+(?:the\s+|a\s+|an\s+|any\s+)?"
+    r"([a-z][a-z'-]*(?:\s+[a-z][a-z'-]*){0,2})",
+    re.I,
+)
+
+
+def _set_aside_exclusions(question: str) -> tuple[str, frozenset[str]]:
+    """The question without what it rules out ("the 4 BHK, the one without the staff room"), and
+    the distinctive words of what it rules out, with their jargon ("staff room": servant)."""
+    excluded: set[str] = set()
+    for match in EXCLUSION_RE.finditer(question):
+        phrase = " ".join(tokenize(match.group(1)))
+        meanings = [phrase, *_expand(phrase), *(m for t in phrase.split() for m in _expand(t))]
+        excluded.update(
+            t
+            for meaning in meanings
+            for t in tokenize(meaning)
+            if t not in _STOPWORDS_NORMALISED and t not in KIND_WORDS and t not in UNIT_NOUNS
+        )
+    if not excluded:
+        return question, frozenset()
+    return EXCLUSION_RE.sub(" ", question), frozenset(excluded)
+
+
 def analyze(
     question: str, vocabulary: frozenset[str] | None = None, drop: set[str] | None = None
 ) -> QueryAnalysis:
@@ -483,6 +527,7 @@ def analyze(
     """
     drop = drop or set()
     question = expand_row_shorthand(question)  # "ph2 psf?"
+    question, excluded = _set_aside_exclusions(question)
     question = RIGHT_BY_RE.sub(" ", question)  # "what is RIGHT next to the plot": no right to look for
     expanded = IRREGULAR_NEGATIVES_RE.sub(
         lambda m: "can not" if m.group(1).lower() == "can" else "will not", question
@@ -586,10 +631,23 @@ def analyze(
     for first, second in zip(tokens, tokens[1:], strict=False):
         add((first, second), 0.6, group, optional=True)
         group += 1
-    # The kind of question as corrected: "developr name?" asks who the developer is.
+    # The kind of question as corrected: "developr name?" asks who the developer is; and as its
+    # jargon means it: "usable floor space" asks for an area (the carpet area).
     intents = detect_intents(
         re.sub(r"[A-Za-z]+", lambda m: corrections.get(normalize_token(m.group()), m.group()), question)
     )
+    for phrase in absorbed_phrases:
+        for meaning in _expand(phrase):
+            intents += [intent for intent in detect_intents(meaning) if intent not in intents]
+    if "payment" in intents and SHARE_OF_PRICE_RE.search(question):
+        # "How much OF THE BASE PRICE is due at…": a share of the price (10%), not a price.
+        intents = ["payment", *(intent for intent in intents if intent != "payment")]
+    if intents[:1] == ["payment"]:
+        # "…due when the BUILDING is topped out": every stage of a payment plan is the building's.
+        structure = {t.group for t in terms if len(t.tokens) == 1 and t.tokens[0] in STRUCTURE_WORDS}
+        for term in terms:
+            if term.group in structure:
+                term.optional = True
     if "count" not in intents:
         _unit_nouns_optional(terms, all_tokens)
     reference = INCLUDED_IN_RE.search(joined_all := " ".join(all_tokens))
@@ -626,6 +684,7 @@ def analyze(
         unit_variant=variant.group(1).lower() if variant else None,
         corrections=corrections,
         focus=focus,
+        excluded=excluded,
     )
 
 
