@@ -9,6 +9,7 @@ from flask import Flask, current_app
 
 from app import brochures
 from app.money import format_inr, format_inr_short
+from app.portal.lead_labels import timeline_label
 from app.portal.times import format_ist
 
 
@@ -29,5 +30,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(format_inr, "inr")
     app.add_template_filter(format_inr_short, "inr_short")
     app.add_template_filter(format_ist, "ist")
+    app.add_template_filter(timeline_label, "timeline")
     app.add_template_global(new_client_id, "new_client_id")
     app.add_template_global(brochure_link, "brochure_link")

@@ -29,6 +29,11 @@ def cedar_court(app_ctx, tmp_path):
             "<tr><td>On offer of possession</td><td>5%</td></tr></table>",
             4: "SITE PLAN\n<table><tr><td>CRECHE</td><td>MAIN GATE</td></tr>"
             "<tr><td>CLUBHOUSE</td><td>TOWER A</td></tr></table>",
+            5: "ABOUT THE DEVELOPER\nCedar Court is our first residential project in the region.",
+            6: "SMART ACCESS\nJust enter the 6-digit code on your phone to reach your sky lounge.",
+            7: "VILLA PLAN\n<table><tr><th>Milestone</th><th>Due</th></tr>"
+            "<tr><td>Agreement (within 30 days)</td><td>40%</td></tr>"
+            "<tr><td>Registry and Handover (within 120 days)</td><td>60%</td></tr></table>",
         },
     )
 
@@ -72,3 +77,30 @@ def test_a_label_on_the_site_plan_answers_whether_there_is_one(cedar_court):
     assert answer.answered and "CRECHE" in answer.answer and "p.4" in answer.answer, answer.answer
     missing = answer_question("Is there a helipad inside the project?", project=cedar_court)
     assert missing.answered is False, missing.answer
+
+
+def test_done_any_before_is_answered_by_a_first(cedar_court):
+    answer = answer_question("Has this developer done any housing in the region before?", project=cedar_court)
+    assert answer.answered and "first residential project" in answer.answer, answer.answer
+
+
+def test_how_residents_get_in_is_answered_by_what_you_enter(cedar_court):
+    answer = answer_question("How do residents get into their sky lounge?", project=cedar_court)
+    assert answer.answered and "6-digit code" in answer.answer, answer.answer
+
+
+def test_how_soon_after_booking_is_answered_by_a_duration(cedar_court):
+    analysis = analyze("How soon after booking is the villa handed over?")
+    assert analysis.focus is None and "possession" in analysis.intents
+    answer = answer_question("How soon after booking is the villa handed over?", project=cedar_court)
+    assert answer.answered and "120 days" in answer.answer, answer.answer
+
+
+def test_two_things_done_at_once_are_asked_once(cedar_court):
+    from app.rag.multipart import split_question
+
+    question = "How soon after booking will the villa be registered and handed over?"
+    assert [part.question for part in split_question(question)] == [question]
+    assert len(split_question("Are the parking and the clubhouse included?")) == 2  # two things
+    answer = answer_question(question, project=cedar_court)
+    assert answer.answered and "120 days" in answer.answer, answer.answer

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.portal.lead_labels import TIMELINE_LABELS
+
 LEADS = "Qualified Leads"
 DEALS = "Deals"
 BROKERS = "Brokers"
@@ -31,14 +33,6 @@ STATUS_LABELS = {
     "lost": "Lost",
 }
 STATUS_VALUES = {label.lower(): value for value, label in STATUS_LABELS.items()}
-TIMELINE_LABELS = {
-    "immediate": "Immediately",
-    "1-3 months": "1-3 months",
-    "3-6 months": "3-6 months",
-    "6-12 months": "6-12 months",
-    "12+ months": "12+ months",
-    "exploring": "Just exploring",
-}
 
 _CURRENCY = {"precision": 2, "symbol": "₹"}  # rupees and paise, as the database keeps them
 _DATETIME = {"dateFormat": {"name": "iso"}, "timeFormat": {"name": "24hour"}, "timeZone": "Asia/Kolkata"}

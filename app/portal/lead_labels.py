@@ -7,6 +7,21 @@ from app.channels.phones import mask_phone
 from app.models import Lead, User
 from app.money import format_inr_range
 
+# The buying timelines (app.conversation.parsers.TIMELINES) as people say them.
+TIMELINE_LABELS = {
+    "immediate": "Immediately",
+    "1-3 months": "1-3 months",
+    "3-6 months": "3-6 months",
+    "6-12 months": "6-12 months",
+    "12+ months": "12+ months",
+    "exploring": "Just exploring",
+}
+
+
+def timeline_label(timeline: str | None) -> str:
+    """ "Immediately" for "immediate"; "—" when unknown."""
+    return TIMELINE_LABELS.get(timeline or "", timeline or "—")
+
 
 def budget_label(lead: Lead) -> str:
     """The budget as an advisor says it: "₹3 Cr – ₹5 Cr", "₹5 Cr+", "up to ₹3 Cr" or "—"."""

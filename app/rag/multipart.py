@@ -23,6 +23,7 @@ AUXILIARIES = frozenset(
     "is are was were be does do did has have had will would can could should shall may might".split()
 )
 PREPOSITIONS = frozenset("of at in on for from to with by near versus vs between under over within".split())
+BE_WORDS = frozenset("be been being is are was were get got gets".split())
 PRONOUNS = frozenset("it its they them their this that".split())
 # Where the first item of a list starts (just after one of these) and where the last one ends.
 ITEM_START_AFTER = DETERMINERS | WH_WORDS | AUXILIARIES | PREPOSITIONS | frozenset(["me", "give", "tell"])
@@ -116,6 +117,14 @@ def _split_items(tokens: list[str]) -> list[Part]:
     if not last or not items or any(len(item) > MAX_ITEM_WORDS for item in items):
         return [Part(_join(tokens), "")]
     items.append(last)
+    if (
+        lowered[first_start - 1 : first_start]
+        and lowered[first_start - 1] in BE_WORDS
+        and all(len(item) == 1 and item[0].lower().endswith("ed") for item in items)
+    ):
+        # "When will the plot be registered and handed over?": two things done to one subject at
+        # one time, asked once ("Registry and Possession (within 90 days)" answers both).
+        return [Part(_join(tokens), "")]
     # A head noun the items share: "carpet, balcony and super AREAS", "club membership and
     # car parking CHARGES" (not when the last item is a phrase of its own: "the golf-view PLC").
     head = last[-1]

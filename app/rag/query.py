@@ -126,6 +126,11 @@ JARGON: dict[str, list[str]] = {
     "add ons": ["extra", "additional", "other charges"],
     "small kids": ["nursery", "play school", "creche", "toddler"],
     "handed over": ["handover", "possession"],
+    "get into": ["enter", "entry", "access"],
+    "get in": ["enter", "entry", "access"],
+    "housing": ["residential", "homes", "residences"],
+    # "done any … before?" is answered by a line saying it is the first
+    "before": ["first", "previously", "earlier"],
     "hand over": ["handover", "possession"],
     "registered": ["registry", "registration"],
     # Construction milestones as investors say them and payment plans print them
@@ -196,7 +201,9 @@ FIGURE_SHAPES: dict[str, str] = {
     "price": rf"(₹|{MONEY_WORDS}|/-|per sq|{_words('psf')}|\d+\s*l\b)",
     "distance": r"\d+(\.\d+)?\s*(km|kms|kilomet|min|mins|minutes|hr|hour)"
     r"|\((km|kms|min|mins)[^)]*\)\s*:\s*\d",
-    "possession": r"(\b20\d\d\b|\b(q[1-4]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)",
+    # a date, or how long after booking ("within 90 days", "36 months")
+    "possession": r"(\b20\d\d\b|\b(q[1-4]|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+    r"|\b\d+\s*(?:days?|weeks?|months?|years?)\b)",
     "count": r"\b\d+\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|twelve)\b",
     # "3,575 sq. ft.", or a table cell whose header carries the unit: "Super Area (sq. ft.): 3,575"
     "area": r"\d[\d,]*(\.\d+)?\s*(sq|acre|sqm|sqft|m2|ft)|acre|\((sq|sqm|sqft|m2)[^)]*\)\s*:\s*\d"
@@ -348,7 +355,10 @@ PREDICATE_WORDS = frozenset(
 # "Which FIRM is the contractor?", "village NAME?", "what are the towers CALLED?": the kind of
 # answer wanted, which the line need not name.
 ENTITY_NOUNS = frozenset(
-    normalize_token(w) for w in "company firm agency organisation organization name named called".split()
+    normalize_token(w)
+    for w in "company firm agency organisation organization name named called "
+    # who the question is about, whom the brochure addresses as "you": "how do RESIDENTS enter…"
+    "resident residents owner owners buyer buyers occupant occupants".split()
 )
 # "What security FEATURES…?", "hospitals CLOSE to…", "a school INSIDE the project?": the kind of
 # answer, or where it lies from the project, which the answer's line need not say ("5-Tier
@@ -356,9 +366,12 @@ ENTITY_NOUNS = frozenset(
 KIND_WORDS = frozenset(
     normalize_token(w)
     for w in "feature facility option provision system close near nearby nearest closest vicinity "
-    "proximity room inside within onsite campus premises regular normal ordinary plain".split()
+    "proximity room inside within onsite campus premises regular normal ordinary plain "
+    # "how SOON after booking…": the measure of a time, which the line gives ("within 90 days")
+    "soon quickly after".split()
 )
 STRUCTURE_WORDS = frozenset(normalize_token(w) for w in "building structure".split())
+TIME_MEASURE_WORDS = frozenset(normalize_token(w) for w in "soon long quickly early".split())
 MILESTONE_WORDS = frozenset(normalize_token(w) for w in "stage milestone point".split())
 UNIT_NOUNS = frozenset(normalize_token(w) for w in "unit flat apartment home".split())
 INCLUDED_IN_RE = re.compile(
@@ -487,6 +500,18 @@ def _unit_nouns_optional(terms: list[Term], tokens: list[str]) -> None:
                 term.optional = True
 
 
+ASKS_HOW_SOON_RE = re.compile(r"\s*(?:how soon|how long|how quickly|by when|in how many)\b", re.I)
+COUNTED_FROM_RE = re.compile(r"\b(?:after|from|of)\s+(?:the\s+|my\s+)?([a-z]+)", re.I)
+
+
+def _counted_from(question: str) -> set[str]:
+    """ "How soon after BOOKING…", "how long from PAYMENT…": the moment a time is counted from,
+    which the line giving the time ("within 90 days") need not repeat."""
+    if not ASKS_HOW_SOON_RE.match(question):
+        return set()
+    return {t for match in COUNTED_FROM_RE.finditer(question) for t in tokenize(match.group(1))}
+
+
 SHARE_OF_PRICE_RE = re.compile(
     r"\b(?:how much|what (?:part|portion|share|percent(?:age)?)|what %|which %)\s+of\s+(?:the\s+)?"
     r"(?:[a-z]+\s+)?(?:price|bsp|cost|amount|consideration|value)\b",
@@ -588,6 +613,7 @@ def analyze(
         absorbed.update(t for t, match in phrase_spelling.items() if match in phrase.split())
         group += 1
     bhk = next((t for t in all_tokens if re.fullmatch(r"\dbhk", t)), None)  # "4 BHK", "four-bedroom"
+    counted_from = _counted_from(question)
     for token in tokens:
         if token in absorbed or (token,) in seen:
             continue  # already asked for, as a phrase or as another word's expansion
@@ -613,13 +639,17 @@ def analyze(
         # "What is DUE on offer of possession?", "the 4 BHK UNIT": words that say what happens
         # to the thing asked about, or repeat what a configuration is, help rank but are not
         # required on the answer's line.
-        optional = token in NUMBER_WORDS or any(  # ("all FOUR towers" counts what it names)
-            word in PREDICATE_WORDS
-            or word in ENTITY_NOUNS
-            or word in KIND_WORDS
-            or (bhk is not None and word in UNIT_NOUNS)
-            for word in (token, match)  # as typed, or as corrected ("sytem")
-            if word
+        optional = (
+            token in NUMBER_WORDS
+            or token in counted_from
+            or any(  # ("all FOUR towers"…)
+                word in PREDICATE_WORDS
+                or word in ENTITY_NOUNS
+                or word in KIND_WORDS
+                or (bhk is not None and word in UNIT_NOUNS)
+                for word in (token, match)  # as typed, or as corrected ("sytem")
+                if word
+            )
         )
         add((token,), 1.0, group, optional)
         if match:
@@ -666,9 +696,10 @@ def analyze(
     joined = " ".join(all_tokens)
     # "Does the 3BHK have a separate UTILITY room?": what a yes-or-no question asks is had.
     asked = WH_FOCUS_RE.search(joined) or HAS_FOCUS_RE.search(joined)
-    if asked:
+    # "How soon … will the plot be handed over?" asks for a time, not about the plot.
+    if asked and not ASKS_HOW_SOON_RE.match(question):
         for token in asked.group(1).split():
-            if token in PREDICATE_WORDS or token in MILESTONE_WORDS:
+            if token in PREDICATE_WORDS or token in MILESTONE_WORDS or token in TIME_MEASURE_WORDS:
                 # "how much is PAYABLE on casting…" asks about casting, not payable; "at which
                 # STAGE is it payable" wants a milestone row, which need not say "stage"
                 continue
