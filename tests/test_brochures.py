@@ -54,6 +54,24 @@ def graph(app_ctx):
         yield fake
 
 
+def held_demo_lead(runner, **fields):
+    """The demo project (its brochure PDF kept) and a lead on it that Ravi Anand, a broker, holds,
+    the investor having written just now unless ``fields`` say otherwise."""
+    runner.invoke(main, ["demo", "load"])
+    broker = make_user("ravi@agency.example", name="Ravi Anand")
+    project = project_named("Aravali Crest")
+    values = {"last_inbound_at": datetime.now(UTC), **fields}
+    lead = make_lead(stage="broker_requested", broker_id=broker.id, project_id=project.id, **values)
+    return broker, project, lead
+
+
+def send_brochure_form(portal, lead, project, caption: str):
+    """The lead page's "Send the brochure" form, sent as HTMX does."""
+    return portal.post(
+        f"/broker/leads/{lead.id}/brochure", {"project_id": str(project.id), "text": caption}, htmx=True
+    )
+
+
 def investor_writes(client, wa_id: str, body: str) -> Message:
     """A signed WhatsApp text through the webhook, processed by the worker's job."""
     message_id = f"wamid.{uuid.uuid4().hex}"
@@ -132,21 +150,9 @@ def test_an_investor_who_asks_on_whatsapp_gets_the_pdf_meta_can_fetch(app_ctx, c
 
 
 def test_without_a_public_address_a_broker_is_told_before_anything_is_stored(app_ctx, runner, graph):
-    runner.invoke(main, ["demo", "load"])
     app_ctx.config["PORTAL_URL"] = ""
-    broker = make_user("ravi@agency.example", name="Ravi Anand")
-    project = project_named("Aravali Crest")
-    lead = make_lead(
-        stage="broker_requested",
-        broker_id=broker.id,
-        project_id=project.id,
-        last_inbound_at=datetime.now(UTC),
-    )
-    response = Portal(app_ctx, broker.email).post(
-        f"/broker/leads/{lead.id}/brochure",
-        {"project_id": str(project.id), "text": "The brochure"},
-        htmx=True,
-    )
+    broker, project, lead = held_demo_lead(runner)
+    response = send_brochure_form(Portal(app_ctx, broker.email), lead, project, "The brochure")
     assert response.status_code == 422 and "PORTAL_URL" in text(response)
     assert db.session.scalar(select(func.count()).select_from(Message)) == 0
 
@@ -191,15 +197,7 @@ def test_the_website_chat_shows_a_link_that_opens_the_pdf(app_ctx, client, widge
 
 
 def test_the_broker_sends_the_brochure_through_wati_as_an_upload(app_ctx, runner):
-    runner.invoke(main, ["demo", "load"])
-    broker = make_user("ravi@agency.example", name="Ravi Anand")
-    project = project_named("Aravali Crest")
-    lead = make_lead(
-        stage="broker_requested",
-        broker_id=broker.id,
-        project_id=project.id,
-        last_inbound_at=datetime.now(UTC),
-    )
+    broker, project, lead = held_demo_lead(runner)
     portal = Portal(app_ctx, broker.email)
     with FakeWati() as wati:
         saved = {key: app_ctx.config.get(key) for key in (*wati.config(), "WHATSAPP_PROVIDER")}
@@ -207,11 +205,7 @@ def test_the_broker_sends_the_brochure_through_wati_as_an_upload(app_ctx, runner
         try:
             form = text(portal.get(f"/broker/leads/{lead.id}/compose?reply=", htmx=True))
             assert 'id="message-form"' in form
-            response = portal.post(
-                f"/broker/leads/{lead.id}/brochure",
-                {"project_id": str(project.id), "text": "Here is the brochure, as promised."},
-                htmx=True,
-            )
+            response = send_brochure_form(portal, lead, project, "Here is the brochure, as promised.")
             assert response.status_code == 200, text(response)
             assert "aravali_crest.pdf sent as a WhatsApp message" in text(response)
             message = db.session.scalar(select(Message).where(Message.kind == "document"))
@@ -230,44 +224,22 @@ def test_the_broker_sends_the_brochure_through_wati_as_an_upload(app_ctx, runner
 
 
 def test_outside_the_window_a_file_is_refused_before_anything_is_stored(app_ctx, runner, graph):
-    runner.invoke(main, ["demo", "load"])
-    broker = make_user("ravi@agency.example", name="Ravi Anand")
-    project = project_named("Aravali Crest")
-    stale = datetime(2026, 1, 1, tzinfo=UTC)
-    lead = make_lead(
-        stage="broker_requested", broker_id=broker.id, project_id=project.id, last_inbound_at=stale
-    )
+    broker, project, lead = held_demo_lead(runner, last_inbound_at=datetime(2026, 1, 1, tzinfo=UTC))
     portal = Portal(app_ctx, broker.email)
-    response = portal.post(
-        f"/broker/leads/{lead.id}/brochure",
-        {"project_id": str(project.id), "text": "The brochure"},
-        htmx=True,
-    )
+    response = send_brochure_form(portal, lead, project, "The brochure")
     assert response.status_code == 422 and "within 24 hours" in text(response)
     assert "The brochure" in text(response)  # what was typed is kept
     assert db.session.scalar(select(func.count()).select_from(Message)) == 0
 
 
 def test_a_failed_wati_upload_after_its_text_is_final_and_says_so(app_ctx, runner):
-    runner.invoke(main, ["demo", "load"])
-    broker = make_user("ravi@agency.example", name="Ravi Anand")
-    project = project_named("Aravali Crest")
-    lead = make_lead(
-        stage="broker_requested",
-        broker_id=broker.id,
-        project_id=project.id,
-        last_inbound_at=datetime.now(UTC),
-    )
+    broker, project, lead = held_demo_lead(runner)
     portal = Portal(app_ctx, broker.email)
     with FakeWati() as wati:
         saved = {key: app_ctx.config.get(key) for key in (*wati.config(), "WHATSAPP_PROVIDER")}
         app_ctx.config.update(wati.config(), WHATSAPP_PROVIDER="wati")
         try:
-            portal.post(
-                f"/broker/leads/{lead.id}/brochure",
-                {"project_id": str(project.id), "text": "The brochure"},
-                htmx=True,
-            )
+            send_brochure_form(portal, lead, project, "The brochure")
             message = db.session.scalar(select(Message).where(Message.kind == "document"))
             # The text is accepted; the upload after it meets a server error.
             wati.on_accept = lambda accepted: (
@@ -301,20 +273,8 @@ def test_a_file_name_with_spaces_makes_a_working_link(app_ctx, client, runner, t
 
 
 def test_a_file_queued_before_the_window_closed_fails_instead_of_looking_sent(app_ctx, runner, graph):
-    runner.invoke(main, ["demo", "load"])
-    broker = make_user("ravi@agency.example", name="Ravi Anand")
-    project = project_named("Aravali Crest")
-    lead = make_lead(
-        stage="broker_requested",
-        broker_id=broker.id,
-        project_id=project.id,
-        last_inbound_at=datetime.now(UTC),
-    )
-    Portal(app_ctx, broker.email).post(
-        f"/broker/leads/{lead.id}/brochure",
-        {"project_id": str(project.id), "text": "The brochure"},
-        htmx=True,
-    )
+    broker, project, lead = held_demo_lead(runner)
+    send_brochure_form(Portal(app_ctx, broker.email), lead, project, "The brochure")
     lead.last_inbound_at = datetime(2026, 1, 1, tzinfo=UTC)  # the worker was down for a day
     db.session.commit()
     message = db.session.scalar(select(Message).where(Message.kind == "document"))
