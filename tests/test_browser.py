@@ -440,3 +440,63 @@ def test_the_broker_writes_to_the_investor_and_sees_ticks_and_replies_without_re
         finally:
             portal.app.config.update(saved)
     assert browsing.problems == []
+
+
+def test_the_partner_invites_a_broker_who_sets_a_password_and_later_resets_it(portal, browsing, shoot):
+    """Invite → the link from the mail server → the broker's own password → log in; the reset
+    goes the same way; the spent invitation link is refused."""
+    from urllib.parse import urlsplit
+
+    from tests.fakes.smtp_server import FakeSMTP
+
+    def link_in(mail: FakeSMTP, count: int) -> str:
+        body = mail.wait_for(count)[count - 1].message.get_content()
+        return urlsplit(re.search(r"https?://\S+", body).group(0)).path
+
+    with FakeSMTP() as mail:
+        saved = {key: portal.app.config.get(key) for key in mail.config()}
+        portal.app.config.update(mail.config())
+        try:
+            page = browsing.open()
+            log_in(page, PARTNER_EMAIL, "/partner/")
+            page.goto("/partner/brokers/new")
+            page.get_by_label("Name").fill("Kabir Sethi")
+            page.get_by_label("Email").fill("kabir@brokers.example")
+            page.get_by_role("button", name="Add broker and send the invitation").click()
+            expect(page.locator(".flash")).to_contain_text("an email with a link to choose a password went")
+            invitation = link_in(mail, 1)
+
+            broker = browsing.open()  # the broker's own browser
+            broker.goto(invitation)
+            expect(broker.get_by_role("heading", level=1)).to_have_text("Welcome, Kabir Sethi")
+            broker.get_by_label("Password", exact=True).fill("kabir picks his own 2026")
+            broker.get_by_label("The same password again").fill("kabir picks his own 2026")
+            broker.get_by_role("button", name="Set my password").click()
+            expect(broker.locator(".flash")).to_contain_text("Your password is set")
+            broker.get_by_label("Email", exact=True).fill("kabir@brokers.example")
+            broker.get_by_label("Password", exact=True).fill("kabir picks his own 2026")
+            broker.get_by_role("button", name="Log in").click()
+            expect(broker).to_have_url(re.compile(r"/broker/$"))
+            shoot(broker, "invited-broker-in")
+
+            # Forgotten: the reset link by email, the same way.
+            broker.get_by_role("button", name="Log out").click()
+            broker.get_by_role("link", name="Forgot your password?").click()
+            broker.get_by_label("Email").fill("kabir@brokers.example")
+            broker.get_by_role("button", name="Email me a link").click()
+            expect(broker.locator(".flash")).to_contain_text("a link to choose a new password is on its way")
+            broker.goto(link_in(mail, 2))
+            broker.get_by_label("Password", exact=True).fill("a second choice of 2026")
+            broker.get_by_label("The same password again").fill("a second choice of 2026")
+            broker.get_by_role("button", name="Set my password").click()
+            broker.get_by_label("Email", exact=True).fill("kabir@brokers.example")
+            broker.get_by_label("Password", exact=True).fill("a second choice of 2026")
+            broker.get_by_role("button", name="Log in").click()
+            expect(broker).to_have_url(re.compile(r"/broker/$"))
+
+            # The old invitation is spent.
+            broker.goto(invitation)
+            expect(broker.get_by_role("alert")).to_contain_text("used already")
+        finally:
+            portal.app.config.update(saved)
+    assert browsing.problems == []

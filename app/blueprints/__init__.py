@@ -35,12 +35,13 @@ def init_app(app: Flask) -> None:
 def _import_views() -> None:
     """Import every view module: importing one adds its routes to its feature's ``bp``."""
     from app.blueprints.api import views as api_views  # noqa: F401
+    from app.blueprints.auth import accounts as auth_accounts  # noqa: F401
     from app.blueprints.auth import views as auth_views  # noqa: F401
     from app.blueprints.brochures import views as brochure_views  # noqa: F401
     from app.blueprints.broker import compose_views as broker_compose_views  # noqa: F401
     from app.blueprints.broker import lead_views as broker_lead_views  # noqa: F401
     from app.blueprints.broker import views as broker_views  # noqa: F401
     from app.blueprints.health import views as health_views  # noqa: F401
-    from app.blueprints.partner import brokers, dashboard, deals, leads, replies, sync  # noqa: F401
+    from app.blueprints.partner import audit, brokers, dashboard, deals, leads, replies, sync  # noqa: F401
     from app.blueprints.webhooks import views as webhook_views  # noqa: F401
     from app.blueprints.widget import views as widget_views  # noqa: F401

@@ -2,11 +2,12 @@
 
 from app.models.catalog import Chunk, Document, DocumentFile, DocumentTable, Fact, Project
 from app.models.leads import Activity, EarlyStatus, InboundEvent, Lead, Message, OutboxEvent
-from app.models.portal import Alert, CannedReply, Deal, Notification, RevenueTarget, User
+from app.models.portal import Alert, AuditEvent, CannedReply, Deal, Notification, RevenueTarget, User
 from app.models.sync import AirtableRecord, SyncState
 
 __all__ = [
     "Alert",
+    "AuditEvent",
     "Activity",
     "AirtableRecord",
     "CannedReply",

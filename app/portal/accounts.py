@@ -11,6 +11,7 @@ from zxcvbn import zxcvbn
 
 from app.channels.phones import normalize_phone
 from app.models import User
+from app.portal.account_links import unusable_password
 from app.portal.pipeline import PortalError
 
 MAX_CHECKED = 100  # zxcvbn's time grows with length; a longer password is judged by its start
@@ -32,7 +33,6 @@ class BrokerForm:
     phone: str = ""
     areas: list[str] = field(default_factory=list)
     max_active_leads: str = "10"
-    password: str = ""
 
 
 def find_user(session: Session, email: str) -> User | None:
@@ -104,7 +104,8 @@ class BrokerFormInvalid(PortalError):
 
 def broker_form_errors(session: Session, broker: User | None, form: BrokerForm) -> dict[str, str]:
     """Every problem with the partner's broker form, by field; empty when it can be saved.
-    The email and a first password are only checked for a new broker (edits keep the email)."""
+    The email is only checked for a new broker (edits keep the email). There is no password:
+    a broker chooses theirs from an invitation link (app.portal.account_links)."""
     errors = {}
     if not form.name.strip():
         errors["name"] = "Name is required."
@@ -121,10 +122,6 @@ def broker_form_errors(session: Session, broker: User | None, form: BrokerForm) 
             errors["phone"] = "Phone must be a valid mobile number, e.g. +91 98100 12345."
     if not _lead_limit(form.max_active_leads):
         errors["max_active_leads"] = "Max active leads must be a whole number from 1 to 500."
-    if broker is None or form.password:
-        problem = password_problem(form.password, form.email or (broker.email if broker else ""), form.name)
-        if problem:
-            errors["password"] = problem
     return errors
 
 
@@ -151,12 +148,10 @@ def apply_broker_form(session: Session, broker: User | None, form: BrokerForm) -
             form.email,
             "broker",
             form.name,
-            form.password,
+            unusable_password(),
             phone=phone,
             areas=areas,
             max_active_leads=limit,
         )
     broker.name, broker.phone, broker.areas, broker.max_active_leads = form.name.strip(), phone, areas, limit
-    if form.password:
-        broker.set_password(form.password)
     return broker

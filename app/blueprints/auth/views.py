@@ -13,7 +13,8 @@ from werkzeug.exceptions import HTTPException
 from app.blueprints.auth import bp
 from app.extensions import db, limiter, login_manager
 from app.models import User
-from app.portal.accounts import any_account, authenticate
+from app.portal.accounts import any_account, authenticate, find_user
+from app.portal.audit import record_audit
 
 
 @login_manager.user_loader
@@ -100,10 +101,14 @@ def login():
         if user is not None:
             login_user(user, remember=bool(request.form.get("remember")))
             user.last_login_at = datetime.now(UTC)
+            record_audit(db.session, "login", user, address=get_remote_address())
             db.session.commit()
             target = request.args.get("next", "")
             return redirect(target if _safe_next(target) else _home_for(user))
         error = "Email or password is not right."
+        known = find_user(db.session, email)
+        record_audit(db.session, "login_failed", known, email=email.strip(), address=get_remote_address())
+        db.session.commit()
     return login_page(error, 401 if error else 200)
 
 
@@ -123,6 +128,7 @@ def login_page(error: str | None, status: int, headers=()):
 def logout():
     """End the session, and every other session and remember-me cookie of this account."""
     current_user.end_sessions()
+    record_audit(db.session, "logout", current_user, address=get_remote_address())
     db.session.commit()
     logout_user()
     flash("You are logged out.")

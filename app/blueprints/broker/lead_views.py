@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -20,6 +21,7 @@ from app.extensions import db
 from app.models import Deal, Lead
 from app.models.leads import CLOSED_PIPELINE, PIPELINE_BY_HAND
 from app.money import format_inr, format_inr_short
+from app.portal.audit import record_audit
 from app.portal.deals import (
     DealForm,
     deal_form_errors,
@@ -124,6 +126,15 @@ def log_lead_deal(lead_id: int):
             errors = {"deal": str(error)}
     if errors:
         return _work(lead, 422, deal_errors=errors, deal_form=form)
+    record_audit(
+        db.session,
+        "deal_logged",
+        current_user,
+        lead_id=lead.id,
+        address=get_remote_address(),
+        deal_id=deal.id,
+        value=format_inr(deal.deal_value),
+    )
     db.session.commit()
     return _done(
         lead,
@@ -158,6 +169,16 @@ def edit_lead_deal(deal_id: int):
             errors = {"deal": str(error)}
     if errors:
         return _work(deal.lead, 422, edit_errors={deal.id: errors}, edit_forms={deal.id: form})
+    if changes:
+        record_audit(
+            db.session,
+            "deal_edited",
+            current_user,
+            lead_id=deal.lead_id,
+            address=get_remote_address(),
+            deal_id=deal.id,
+            changes="; ".join(f"{k}: {a} → {b}" for k, (a, b) in changes.items()),
+        )
     db.session.commit()
     return _done(deal.lead, "Deal corrected." if changes else "Nothing changed in the deal.")
 
@@ -172,6 +193,15 @@ def void_lead_deal(deal_id: int):
     except PortalError as error:
         db.session.rollback()
         return _work(deal.lead, 422, edit_errors={deal.id: {"reason": str(error)}})
+    record_audit(
+        db.session,
+        "deal_voided",
+        current_user,
+        lead_id=deal.lead_id,
+        address=get_remote_address(),
+        deal_id=deal.id,
+        reason=deal.void_reason,
+    )
     db.session.commit()
     return _done(deal.lead, "Deal voided: it stays on the history and counts in no total.")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from app.blueprints.auth.access import role_required
@@ -13,6 +14,7 @@ from app.blueprints.fragments import page_number, paginate, wants_fragment
 from app.conversation.parsers import TIMELINES
 from app.extensions import db
 from app.models import Lead
+from app.portal.audit import record_audit
 from app.portal.inbox import inbox_page, unread_total
 from app.portal.pipeline import (
     PIPELINE_LABELS,
@@ -91,6 +93,7 @@ def claim(lead_id: int):
         except PortalError as error:
             db.session.rollback()
             return _claim_refused(lead_id, str(error))
+        record_audit(db.session, "lead_claimed", current_user, lead_id=lead_id, address=get_remote_address())
         db.session.commit()
     if wants_fragment():
         result = render_template("broker/_claim_result.html", lead_id=lead_id, claimed=True)

@@ -52,7 +52,6 @@ def broker_form(form: MultiDict, broker: User | None) -> BrokerForm:
         phone=form.get("phone", ""),
         areas=merge_areas(form.getlist("areas"), form.get("other_areas", "")),
         max_active_leads=form.get("max_active_leads", "").strip(),
-        password=form.get("password", ""),
     )
 
 

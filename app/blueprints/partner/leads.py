@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -18,6 +19,7 @@ from app.models import Lead, User
 from app.models.columns import parse_id
 from app.portal import exports
 from app.portal.alerts import alerts_for
+from app.portal.audit import record_audit
 from app.portal.lead_labels import budget_label
 from app.portal.pipeline import PortalError, assign_lead
 
@@ -81,6 +83,14 @@ def assign(lead_id: int):
         if broker_id and broker is None:
             raise PortalError("Choose a broker from the list.")
         assign_lead(db.session, lead, broker, current_user)
+        record_audit(
+            db.session,
+            "lead_assigned",
+            current_user,
+            subject=broker,
+            lead_id=lead.id,
+            address=get_remote_address(),
+        )
         db.session.commit()
     except PortalError as error:
         db.session.rollback()
