@@ -139,6 +139,8 @@ MATRIX = [
     Row("GET",  "partner.sync",              "",          "",               (LOGIN, 403, 403, 200)),
     Row("GET",  "partner.replies",           "",          "",               (LOGIN, 403, 403, 200)),
     Row("GET",  "partner.audit",             "",          "",               (LOGIN, 403, 403, 200)),
+    Row("GET",  "partner.unanswered",        "",          "",               (LOGIN, 403, 403, 200)),
+    Row("POST", "partner.answer_unanswered", "",          "",               (LOGIN, 403, 403, 422)),
     Row("POST", "partner.invite_broker",     "broker_b",  "",               (LOGIN, 403, 403, 200)),
     Row("POST", "partner.invite_broker",     "partner",   "",               (LOGIN, 403, 403, 404)),
     Row("POST", "partner.new_reply",         "",          "canned",         (LOGIN, 403, 403, 303)),

@@ -42,6 +42,15 @@ def _import_views() -> None:
     from app.blueprints.broker import lead_views as broker_lead_views  # noqa: F401
     from app.blueprints.broker import views as broker_views  # noqa: F401
     from app.blueprints.health import views as health_views  # noqa: F401
-    from app.blueprints.partner import audit, brokers, dashboard, deals, leads, replies, sync  # noqa: F401
+    from app.blueprints.partner import (  # noqa: F401
+        audit,
+        brokers,
+        dashboard,
+        deals,
+        leads,
+        replies,
+        sync,
+        unanswered,
+    )
     from app.blueprints.webhooks import views as webhook_views  # noqa: F401
     from app.blueprints.widget import views as widget_views  # noqa: F401

@@ -42,6 +42,7 @@ from app.rag.retrieve import search_pages
 from app.rag.rows import missing_rows, qualifiers
 from app.rag.sections import SectionMatch, match_sections
 from app.rag.table_answers import table_answer
+from app.rag.team_answers import team_answer
 from app.rag.transliterate import NameReader
 
 __all__ = ["Answer", "UnknownProject", "answer_question", "refusal_text"]
@@ -142,6 +143,12 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
         # Nothing read but the project's name (or not even that): the Hindi words that asked
         # were none the tables know. Not an overview, whatever the name.
         answer = Answer(refusal_text(focus), False, [], "none", focus.name if focus else None)
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+    taught = team_answer(session, focus.id, original) if focus is not None else None
+    if taught is not None:  # the team answered this question on the unanswered-questions page
+        body, citations = taught
+        answer = Answer(finish(body, citations, max_chars), True, citations, "team", focus.name)
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
     # A brochure file holding two projects: the one the question names answers alone.
