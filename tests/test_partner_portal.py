@@ -78,13 +78,16 @@ def read_csv(response) -> list[dict[str, str]]:
 def test_dashboard_shows_this_months_revenue_after_a_5_crore_deal(client, partner):
     make_deal("50000000", datetime.now(UTC).date())
     make_lead(qualified_at=datetime.now(UTC))
+    asked = make_message("in", "price of the 4 BHK?", created_at=datetime.now(UTC) - timedelta(seconds=1))
     make_message(
         "out",
         "From page 4: ₹4.2 Cr onwards.",
         route="rag",
-        latency_ms=Decimal(850),
+        latency_ms=Decimal(40),
         answered=True,
-        created_at=datetime.now(UTC),
+        in_reply_to_id=asked.id,
+        created_at=asked.created_at,
+        sent_at=asked.created_at + timedelta(milliseconds=850),  # what the investor waited
     )
     db.session.commit()
 
@@ -638,3 +641,26 @@ def test_activity_figures_are_reused_until_something_new_happens(app_ctx):
     fresh = stats.activity_figures(db.session, now)
     assert fresh is not first and fresh.funnel[0].count == first.funnel[0].count + 1
     assert stats.activity_figures(db.session, now, max_age=0) is not fresh
+
+
+def test_a_won_lead_stays_with_its_broker_and_its_deal_shows_on_the_partners_page(client, partner, app_ctx):
+    from app.portal.deals import DealForm, log_deal
+
+    asha, ravi = broker("Asha"), broker("Ravi")
+    lead = make_lead(qualified_at=datetime.now(UTC), broker_id=asha.id, claimed_at=datetime.now(UTC))
+    log_deal(db.session, lead, asha, DealForm("Saffron Ridge", "4 BHK", "5 Cr"), app_ctx.config)
+    db.session.commit()
+    page = client.get(f"/partner/leads/{lead.id}").get_data(as_text=True)
+    assert "Saffron Ridge · 4 BHK" in page and "₹10,00,000" in page  # the deal, with the commission
+    moved = client.post(
+        f"/partner/leads/{lead.id}/assign", data={"broker_id": ravi.id, "csrf_token": partner}
+    )
+    assert moved.status_code == 422 and "stays with the broker who won it" in moved.get_data(as_text=True)
+    db.session.refresh(lead)
+    assert lead.broker_id == asha.id
+
+
+def test_the_dashboard_reads_the_period_asked_for(client, partner):
+    week = client.get("/partner/?days=7").get_data(as_text=True)
+    assert "Answer time, last 7 days" in week and '<option value="7" selected>' in week
+    assert "Answer time, last 30 days" in client.get("/partner/?days=12345").get_data(as_text=True)

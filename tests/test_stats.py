@@ -87,7 +87,7 @@ def test_the_funnel_counts_each_step(app_ctx):
         ("Conversations", 16),
         ("Qualified", 11),
         ("Asked for a broker", 9),
-        ("Claimed by a broker", 7),
+        ("With a broker", 7),
         ("Site visit", 4),
         ("Won", 2),
     ]
@@ -132,15 +132,18 @@ def test_month_arithmetic_crosses_years(app_ctx):
     assert stats.add_months(date(2026, 11, 1), -11) == date(2025, 12, 1)
 
 
-def test_answer_latency_percentiles_and_not_in_brochures_share(app_ctx):
-    for n, latency in enumerate(range(100, 1001, 100)):
+def test_answer_time_is_what_the_investor_waited_and_not_in_brochures_share(app_ctx):
+    for n, waited in enumerate(range(100, 1001, 100)):
+        asked = make_message("in", "question", created_at=NOW - timedelta(days=n))
         make_message(
             "out",
             "answer",
             route="rag",
-            latency_ms=Decimal(latency),
+            latency_ms=Decimal(1),  # the server's own time: not what the investor waited
             answered=n >= 3,
-            created_at=NOW - timedelta(days=n),
+            in_reply_to_id=asked.id,
+            created_at=asked.created_at,
+            sent_at=asked.created_at + timedelta(milliseconds=waited),
         )
     make_message("out", "pending judgement", route="fact", answered=None)  # counted, not judged
     make_message(
@@ -197,3 +200,24 @@ def test_top_questions_are_normalised_and_only_count_answered_ones(app_ctx):
         ("is there a clubhouse?", 1),
     ]
     assert len(stats.top_questions(db.session, NOW, limit=2)) == 2
+
+
+def test_top_questions_leave_out_hand_off_words_and_say_which_went_unanswered(app_ctx):
+    def asked(body: str, answered: bool = True) -> None:
+        question = make_message("in", body, created_at=NOW - timedelta(hours=1))
+        make_message("out", "reply", route="rag", answered=answered, in_reply_to_id=question.id)
+
+    for _ in range(5):
+        asked("yes")  # a hand-off answered with a brochure line once: still not a question
+    for _ in range(2):
+        asked("Is there a helipad?", answered=False)
+    asked("is there a helipad?")
+    asked("Payment plan?")
+
+    top = stats.top_questions(db.session, NOW)
+
+    assert [(q.question, q.asked, q.unanswered) for q in top] == [
+        ("is there a helipad?", 3, 2),
+        ("payment plan?", 1, 0),
+    ]
+    assert stats.top_questions(db.session, NOW, window=timedelta(minutes=30)) == []

@@ -97,7 +97,10 @@ def release_lead(session: Session, lead: Lead, user: User) -> None:
 
 
 def assign_lead(session: Session, lead: Lead, broker: User | None, partner: User) -> None:
-    """The partner assigns (or reassigns, or unassigns) a lead."""
+    """The partner assigns (or reassigns, or unassigns) a lead; a won lead stays with the broker
+    who won it (their commission is on the deal)."""
+    if lead.pipeline == "won":
+        raise PortalError("This lead is won: it stays with the broker who won it.")
     if broker is not None and (broker.role != "broker" or not broker.active):
         raise PortalError("Leads can only be assigned to active brokers.")
     lead.broker_id = broker.id if broker else None

@@ -18,13 +18,18 @@ from sqlalchemy import Date, Integer, bindparam, cast, func, literal_column, sel
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session, aliased
 
+from app.conversation.intents import classify_reply
 from app.models import Activity, Deal, Lead, Message, RevenueTarget
 from app.models.leads import SITE_VISIT_OR_LATER
 from app.portal.recent import RecentFigures
 from app.portal.times import ist_today
 
-# How far the dashboard looks back for answer figures and the most asked questions.
+# How far the dashboard looks back for answer figures and the most asked questions, and the
+# windows the partner may pick instead.
 ANSWER_WINDOW = timedelta(days=30)
+WINDOWS_DAYS = (7, 30, 90)
+# Rows read beyond the limit so that hand-off words left out still leave ``limit`` questions.
+HANDOFF_ALLOWANCE = 10
 
 
 @dataclass(frozen=True)
@@ -67,10 +72,12 @@ class AnswerQuality:
 
 @dataclass(frozen=True)
 class TopQuestion:
-    """A question as investors wrote it (lower-cased, trimmed) and how often it was answered."""
+    """A question as investors wrote it (lower-cased, trimmed), how often it got a brochure
+    answer, and how many of those said it is not in the brochures."""
 
     question: str
     asked: int
+    unanswered: int = 0
 
 
 def month_start(day: date) -> date:
@@ -96,7 +103,7 @@ def funnel(session: Session) -> list[FunnelStep]:
             func.count().filter(Lead.pipeline == "won"),
         ).select_from(Lead)
     ).one()
-    labels = ("Conversations", "Qualified", "Asked for a broker", "Claimed by a broker", "Site visit", "Won")
+    labels = ("Conversations", "Qualified", "Asked for a broker", "With a broker", "Site visit", "Won")
     return [FunnelStep(label, count) for label, count in zip(labels, row, strict=True)]
 
 
@@ -134,16 +141,22 @@ def save_revenue_target(session: Session, month: date, target: Decimal) -> None:
 
 
 def answer_quality(session: Session, now: datetime, window: timedelta = ANSWER_WINDOW) -> AnswerQuality:
-    """Latency percentiles of brochure answers (outbound replies with a route) in the window
-    ending at ``now``, and how many said the brochures do not cover the question."""
+    """How long investors waited for brochure answers (outbound replies with a route) in the
+    window ending at ``now``: from their message reaching us to the reply accepted by WhatsApp
+    (shown in the website chat), percentiles; and how many said the brochures do not cover it."""
+    question = aliased(Message)
+    waited = func.extract("epoch", Message.sent_at - question.created_at) * 1000
     row = session.execute(
         select(
             func.count(),
-            func.percentile_cont(0.5).within_group(Message.latency_ms),
-            func.percentile_cont(0.95).within_group(Message.latency_ms),
+            func.percentile_cont(0.5).within_group(waited),
+            func.percentile_cont(0.95).within_group(waited),
             func.count().filter(Message.answered.is_not(None)),
             func.count().filter(Message.answered.is_(False)),
-        ).where(
+        )
+        .select_from(Message)
+        .outerjoin(question, question.id == Message.in_reply_to_id)
+        .where(
             *_brochure_answer(Message),
             Message.created_at > now - window,
             Message.created_at <= now,
@@ -160,9 +173,18 @@ def top_questions(
     a brochure answer (a reply with a route) most often in the window ending at ``now``."""
     question, reply = aliased(Message), aliased(Message)
     answered = select(reply.id).where(reply.in_reply_to_id == question.id, *_brochure_answer(reply)).exists()
+    refused = (
+        select(reply.id)
+        .where(reply.in_reply_to_id == question.id, *_brochure_answer(reply), reply.answered.is_(False))
+        .exists()
+    )
     # Count each exact body first, then normalise the (far fewer) distinct bodies.
     bodies = (
-        select(question.body.label("body"), func.count().label("asked"))
+        select(
+            question.body.label("body"),
+            func.count().label("asked"),
+            func.count().filter(refused).label("refused"),
+        )
         .where(
             question.direction == "in",
             question.created_at > now - window,
@@ -175,13 +197,15 @@ def top_questions(
     text = func.regexp_replace(func.lower(func.btrim(bodies.c.body)), r"\s+", " ", "g")
     asked = cast(func.sum(bodies.c.asked), Integer)
     rows = session.execute(
-        select(text, asked)
+        select(text, asked, cast(func.sum(bodies.c.refused), Integer))
         .where(func.btrim(bodies.c.body) != "")
         .group_by(text)
         .order_by(asked.desc(), text)
-        .limit(limit)
+        .limit(limit + HANDOFF_ALLOWANCE)
     ).all()
-    return [TopQuestion(q, n) for q, n in rows]
+    # "yes", "connect", "hi": hand-off and greeting words are not questions about a project.
+    questions = [TopQuestion(q, n, r) for q, n, r in rows if classify_reply(q) is None]
+    return questions[:limit]
 
 
 def _brochure_answer(message) -> tuple:
@@ -210,15 +234,22 @@ class ActivityFigures:
 _figures: RecentFigures[ActivityFigures] = RecentFigures(Lead, Message, Activity, max_age=60.0)
 
 
-def activity_figures(session: Session, now: datetime, max_age: float | None = None) -> ActivityFigures:
+def activity_figures(
+    session: Session, now: datetime, max_age: float | None = None, window: timedelta = ANSWER_WINDOW
+) -> ActivityFigures:
     """The funnel, answer quality and top questions, reused by this process for up to a minute
     (``max_age`` seconds) while no lead, message or activity is added, so a new lead, message or
-    pipeline step shows at once; only the 30-day window's slide can lag."""
-    return _figures.get(
-        session,
-        lambda: ActivityFigures(funnel(session), answer_quality(session, now), top_questions(session, now)),
-        max_age,
-    )
+    pipeline step shows at once; only the window's slide can lag. Another ``window`` than 30
+    days is computed afresh."""
+
+    def compute() -> ActivityFigures:
+        return ActivityFigures(
+            funnel(session),
+            answer_quality(session, now, window),
+            top_questions(session, now, window=window),
+        )
+
+    return _figures.get(session, compute, max_age) if window == ANSWER_WINDOW else compute()
 
 
 def forget_activity_figures() -> None:

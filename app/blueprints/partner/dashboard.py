@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
-from flask import render_template
+from flask import render_template, request
 from markupsafe import Markup
 
 from app.blueprints.auth.access import role_required
@@ -50,7 +50,9 @@ def dashboard():
     the lead and answer figures at most a minute old (see ``stats.activity_figures``); messages the
     bot gave up on are listed as they stand."""
     now = datetime.now(UTC)
-    figures = stats.activity_figures(db.session, now)
+    days = request.args.get("days", type=int)
+    days = days if days in stats.WINDOWS_DAYS else stats.ANSWER_WINDOW.days
+    figures = stats.activity_figures(db.session, now, window=timedelta(days=days))
     months = stats.monthly_revenue(db.session, now)
     return render_template(
         "partner/dashboard.html",
@@ -62,4 +64,6 @@ def dashboard():
         questions=figures.questions,
         unanswered=unanswered_messages(db.session),
         undelivered=undelivered_alerts(db.session),
+        days=days,
+        windows=stats.WINDOWS_DAYS,
     )

@@ -20,6 +20,7 @@ from app.models.columns import parse_id
 from app.portal import exports
 from app.portal.alerts import alerts_for
 from app.portal.audit import record_audit
+from app.portal.deals import lead_deals
 from app.portal.lead_labels import budget_label
 from app.portal.pipeline import PortalError, assign_lead
 
@@ -60,7 +61,9 @@ def _lead_page_context(lead: Lead, **extra) -> dict:
         select(User).where(User.role == "broker", User.active.is_(True)).order_by(User.name)
     ).all()
     alerts = alerts_for(db.session, lead.id)
-    return {**lead_context(db.session, lead, current_user), "brokers": brokers, "alerts": alerts, **extra}
+    deals = lead_deals(db.session, lead)
+    context = lead_context(db.session, lead, current_user)
+    return {**context, "brokers": brokers, "alerts": alerts, "deals": deals, **extra}
 
 
 @bp.get("/leads/<int:lead_id>")
