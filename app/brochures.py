@@ -73,7 +73,8 @@ def projects_with_brochures(session: Session) -> list[Project]:
         .join(DocumentFile, DocumentFile.document_id == Document.id)
         .where(Document.project_id == Project.id)
     )
-    return list(session.scalars(select(Project).where(with_file.exists()).order_by(Project.name)))
+    query = select(Project).where(with_file.exists(), Project.archived_at.is_(None))
+    return list(session.scalars(query.order_by(Project.name)))
 
 
 def _signer(secret: str) -> URLSafeTimedSerializer:

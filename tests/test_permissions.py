@@ -17,7 +17,18 @@ from werkzeug.security import generate_password_hash
 
 from app.channels.phones import mask_phone
 from app.extensions import db
-from app.models import Activity, CannedReply, Deal, Lead, Notification, OutboxEvent, RevenueTarget, User
+from app.models import (
+    Activity,
+    CannedReply,
+    Deal,
+    Fact,
+    Lead,
+    Notification,
+    OutboxEvent,
+    Project,
+    RevenueTarget,
+    User,
+)
 from app.portal.deals import DealForm, log_deal
 from app.portal.pipeline import claim_lead
 from tests.portal_helpers import PASSWORD, csrf_token, login
@@ -75,6 +86,8 @@ FORMS = {
     "to broker B": {"broker_id": "{broker_b}"},
     "to nobody": {"broker_id": "999999"},
     "void": {"reason": "The buyer withdrew"},
+    "aliases": {"aliases": "Lotus", "city": "Gurugram", "locality": "Sector 90", "developer": ""},
+    "confirm": {"action": "confirm", "value": "RC/REP/TEST/1"},
     "visit": {"text": "Would one of these suit you?", "slot": ["2030-01-04T11:00", "2030-01-05T16:30"]},
     "canned": {
         "title": "Price list",
@@ -140,6 +153,11 @@ MATRIX = [
     Row("GET",  "partner.replies",           "",          "",               (LOGIN, 403, 403, 200)),
     Row("GET",  "partner.audit",             "",          "",               (LOGIN, 403, 403, 200)),
     Row("GET",  "partner.unanswered",        "",          "",               (LOGIN, 403, 403, 200)),
+    Row("GET",  "partner.projects",          "",          "",               (LOGIN, 403, 403, 200)),
+    Row("POST", "partner.edit_project",      "project",   "aliases",        (LOGIN, 403, 403, 303)),
+    Row("POST", "partner.archive_project",   "project",   "",               (LOGIN, 403, 403, 303)),
+    Row("GET",  "partner.project_facts",     "project",   "",               (LOGIN, 403, 403, 200)),
+    Row("POST", "partner.review_fact",       "project",   "confirm",        (LOGIN, 403, 403, 303)),
     Row("POST", "partner.answer_unanswered", "",          "",               (LOGIN, 403, 403, 422)),
     Row("POST", "partner.invite_broker",     "broker_b",  "",               (LOGIN, 403, 403, 200)),
     Row("POST", "partner.invite_broker",     "partner",   "",               (LOGIN, 403, 403, 404)),
@@ -201,10 +219,18 @@ def world(app_ctx) -> World:
     deal = log_deal(db.session, leads["won_lead"], broker_a, DealForm(**DEAL), app_ctx.config)
     db.session.commit()
     ids = {key: lead.id for key, lead in leads.items()}
+    # A project with one fact whose id is the project's, so one id names both in the fact's URL.
+    project = Project(name="Lotus Heights", slug="lotus-heights")
+    db.session.add(project)
+    db.session.flush()
+    db.session.add(
+        Fact(id=project.id, project_id=project.id, key="rera_number", value="RC/1", origin="extracted")
+    )
     reply = CannedReply(title="Call me back", kind="text", body="Hello {name}, when can I call?")
     db.session.add(reply)
     db.session.commit()
     ids |= {"broker_b": broker_b.id, "partner": partner.id, "deal": deal.id, "canned": reply.id}
+    ids["project"] = project.id
     return World(ids=ids, phones={key: lead.phone for key, lead in leads.items()})
 
 

@@ -48,6 +48,7 @@ def _import_views() -> None:
         dashboard,
         deals,
         leads,
+        projects,
         replies,
         sync,
         unanswered,

@@ -55,7 +55,9 @@ def build_engine(session: Session, config: Mapping[str, Any]) -> Engine:
             result = answer_question(text, session=session)
         return AnswerResult(result.answer, result.answered, result.project, result.route, result.latency_ms)
 
-    names = tuple(session.scalars(select(Project.name).order_by(Project.name)))
+    names = tuple(
+        session.scalars(select(Project.name).where(Project.archived_at.is_(None)).order_by(Project.name))
+    )
     sendable = {project.name for project in brochures.projects_with_brochures(session)}
     settings = EngineSettings(
         qualify_after=int(config.get("QUALIFY_AFTER_QUESTIONS", 2)),

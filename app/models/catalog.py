@@ -47,6 +47,8 @@ class Project(db.Model):
     locality: Mapped[str | None] = mapped_column(String(200))
     developer: Mapped[str | None] = mapped_column(String(200))
     rera_number: Mapped[str | None] = mapped_column(String(200))
+    # Archived by the partner: neither answered nor offered to investors; its brochures are kept.
+    archived_at: Mapped[datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
 
     documents: Mapped[list[Document]] = relationship(back_populates="project")

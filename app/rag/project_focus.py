@@ -42,12 +42,18 @@ _projects_cache: dict[tuple, list[ProjectName]] = {}
 
 
 def _project_names(session: Session) -> list[ProjectName]:
-    version = tuple(session.execute(select(func.count(Project.id), func.max(Project.id))).one())
+    version = tuple(
+        session.execute(
+            select(func.count(Project.id), func.max(Project.id), func.count(Project.archived_at))
+        ).one()
+    )
     with _projects_lock:
         if version in _projects_cache:
             return _projects_cache[version]
     rows = session.execute(
-        select(Project.id, Project.name, Project.slug, Project.aliases).order_by(Project.name)
+        select(Project.id, Project.name, Project.slug, Project.aliases)
+        .where(Project.archived_at.is_(None))  # an archived project is neither answered nor named
+        .order_by(Project.name)
     )
     names = [ProjectName(pid, name, slug, tuple(aliases or ())) for pid, name, slug, aliases in rows]
     with _projects_lock:

@@ -36,7 +36,9 @@ def _first_pages(
     rows = session.execute(
         text(
             "SELECT DISTINCT ON (c.project_id) c.project_id, d.source, c.page, d.id FROM chunks c "
-            f"JOIN documents d ON d.id = c.document_id WHERE {where} "  # noqa: S608 - bound
+            "JOIN documents d ON d.id = c.document_id "
+            "JOIN projects p ON p.id = c.project_id AND p.archived_at IS NULL "
+            f"WHERE {where} "  # noqa: S608 - bound
             "ORDER BY c.project_id, c.page"
         ),
         params,
@@ -46,7 +48,8 @@ def _first_pages(
         facts = session.execute(
             select(Fact.project_id, Document.source, Fact.page, Document.id)
             .join(Document, Document.id == Fact.document_id)
-            .where(Fact.key == "sector", Fact.value.op("~*")(fact_pattern))
+            .join(Project, Project.id == Fact.project_id)
+            .where(Fact.key == "sector", Fact.value.op("~*")(fact_pattern), Project.archived_at.is_(None))
         ).all()
         for project_id, source, page, document_id in facts:
             if among is None or project_id in among:
@@ -60,12 +63,14 @@ LISTING_CACHE_SIZE = 256
 
 
 def _catalog_version(session: Session) -> tuple:
-    """Changes whenever a document or a fact is added, replaced or removed."""
+    """Changes whenever a document or a fact is added, replaced or removed, or a project is
+    archived or brought back."""
     return tuple(
         session.execute(
             text(
                 "SELECT (SELECT count(*) FROM documents), (SELECT max(id) FROM documents), "
-                "(SELECT count(*) FROM facts), (SELECT max(id) FROM facts)"
+                "(SELECT count(*) FROM facts), (SELECT max(id) FROM facts), "
+                "(SELECT string_agg(id::text, ',' ORDER BY id) FROM projects WHERE archived_at IS NOT NULL)"
             )
         ).one()
     )

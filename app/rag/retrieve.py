@@ -14,7 +14,7 @@ from itertools import combinations
 from sqlalchemy import select, text, tuple_
 from sqlalchemy.orm import Session
 
-from app.models import Chunk, Document
+from app.models import Chunk, Document, Project
 from app.rag.embed import Embedder
 from app.rag.query import QueryAnalysis
 from app.rag.sections import Section
@@ -183,7 +183,9 @@ def search_pages(
     if not fused:
         return []
     rows = session.execute(
-        select(Chunk.id, Chunk.project_id, Chunk.document_id, Chunk.page).where(Chunk.id.in_(fused))
+        select(Chunk.id, Chunk.project_id, Chunk.document_id, Chunk.page)
+        .join(Project, Project.id == Chunk.project_id)
+        .where(Chunk.id.in_(fused), Project.archived_at.is_(None))  # archived: not answered from
     ).all()
     page_scores: dict[tuple[int, int, int], float] = {}
     for chunk_id, proj_id, document_id, page in rows:

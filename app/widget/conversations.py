@@ -92,7 +92,9 @@ def known_project(session: Session, name: str | None) -> Project | None:
     """The project a website names, when InvestoChat has its brochure."""
     if not name or not name.strip():
         return None
-    return session.scalars(select(Project).where(Project.name == name.strip())).one_or_none()
+    return session.scalars(
+        select(Project).where(Project.name == name.strip(), Project.archived_at.is_(None))
+    ).one_or_none()
 
 
 def start_conversation(

@@ -1,0 +1,106 @@
+"""``/partner/projects``: the catalogue (names, location, archived or not, brochures) and each
+project's facts to correct, confirm or remove (app.portal.catalog)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from app.blueprints.auth.access import role_required
+from app.blueprints.partner import bp
+from app.extensions import db
+from app.models import Fact, Project
+from app.portal import catalog
+from app.portal.pipeline import PortalError
+
+
+def _project_or_404(project_id: int) -> Project:
+    project = db.session.get(Project, project_id)
+    if project is None:
+        abort(404)
+    return project
+
+
+@bp.get("/projects")
+@role_required("partner")
+def projects():
+    """Every project with its brochures and facts; archived ones last."""
+    return render_template("partner/projects.html", rows=catalog.project_rows(db.session))
+
+
+@bp.post("/projects/<int:project_id>")
+@role_required("partner")
+def edit_project(project_id: int):
+    """Other names investors use for the project, and where it is."""
+    project = _project_or_404(project_id)
+    form = request.form
+    try:
+        catalog.update_project(
+            db.session,
+            project,
+            aliases=form.get("aliases", ""),
+            city=form.get("city", ""),
+            locality=form.get("locality", ""),
+            developer=form.get("developer", ""),
+        )
+    except PortalError as error:
+        db.session.rollback()
+        page = render_template(
+            "partner/projects.html",
+            rows=catalog.project_rows(db.session),
+            error=str(error),
+            error_id=project.id,
+        )
+        return page, 422
+    db.session.commit()
+    flash(f"{project.name} is saved.")
+    return redirect(url_for("partner.projects"), 303)
+
+
+@bp.post("/projects/<int:project_id>/archive")
+@role_required("partner")
+def archive_project(project_id: int):
+    """Archive the project (no longer answered or offered) or, with ``archived=0``, bring it back."""
+    project = _project_or_404(project_id)
+    archived = request.form.get("archived", "1") == "1"
+    catalog.set_archived(project, archived)
+    db.session.commit()
+    flash(
+        f"{project.name} is archived: the bot no longer answers about it or offers it."
+        if archived
+        else f"{project.name} is back: the bot answers about it again."
+    )
+    return redirect(url_for("partner.projects"), 303)
+
+
+@bp.get("/projects/<int:project_id>/facts")
+@role_required("partner")
+def project_facts(project_id: int):
+    """The project's facts with their pages: correct, confirm or delete each."""
+    project = _project_or_404(project_id)
+    return render_template(
+        "partner/facts.html", project=project, facts=catalog.project_facts(db.session, project)
+    )
+
+
+@bp.post("/projects/<int:project_id>/facts/<int:fact_id>")
+@role_required("partner")
+def review_fact(project_id: int, fact_id: int):
+    """``action``: confirm (keep as curated, with the value as typed) or delete."""
+    project = _project_or_404(project_id)
+    fact = db.session.get(Fact, fact_id)
+    if fact is None or fact.project_id != project.id:
+        abort(404)
+    try:
+        if request.form.get("action") == "delete":
+            catalog.delete_fact(db.session, fact)
+            message = f"Deleted: {fact.key}."
+        else:
+            kept = catalog.confirm_fact(db.session, fact, request.form.get("value"))
+            message = f"Kept as confirmed: {kept.key} = {kept.value}."
+    except PortalError as error:
+        db.session.rollback()
+        flash(str(error))
+        return redirect(url_for("partner.project_facts", project_id=project.id), 303)
+    db.session.commit()
+    flash(message)
+    return redirect(url_for("partner.project_facts", project_id=project.id), 303)

@@ -1,0 +1,98 @@
+"""The catalogue as the partner runs it: projects (names investors use, location, archived or
+not), their brochures, and the facts read from them, which the partner corrects, confirms or
+removes (a curated fact wins over what was read: ``app.rag.curation``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from app.models import Document, DocumentFile, Fact, Project
+from app.portal.pipeline import PortalError
+from app.rag.curation import set_curated_fact
+
+MAX_ALIASES = 10
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    project: Project
+    documents: list[Document]
+    kept_pdfs: set[int]  # ids of the documents whose PDF is kept (sendable)
+    facts: int
+
+
+def project_rows(session: Session) -> list[ProjectRow]:
+    """Every project, active first, with its documents and how many facts it has."""
+    projects = list(
+        session.scalars(
+            select(Project)
+            .options(joinedload(Project.documents))
+            .order_by(Project.archived_at.is_not(None), Project.name)
+        ).unique()
+    )
+    facts = dict(session.execute(select(Fact.project_id, func.count()).group_by(Fact.project_id)).all())
+    kept = set(session.scalars(select(DocumentFile.document_id)))
+    return [
+        ProjectRow(
+            p, sorted(p.documents, key=lambda d: d.ingested_at, reverse=True), kept, facts.get(p.id, 0)
+        )
+        for p in projects
+    ]
+
+
+def update_project(
+    session: Session, project: Project, *, aliases: str, city: str, locality: str, developer: str
+) -> None:
+    """The names investors use for it (comma-separated) and where it is (caller commits)."""
+    names = [" ".join(a.split())[:200] for a in aliases.split(",") if a.strip()]
+    if len(names) > MAX_ALIASES:
+        raise PortalError(f"Give at most {MAX_ALIASES} other names.")
+    taken = {name.lower() for name in session.scalars(select(Project.name).where(Project.id != project.id))}
+    clash = next((a for a in names if a.lower() in taken), None)
+    if clash:
+        raise PortalError(f"“{clash}” is the name of another project.")
+    project.aliases = list(dict.fromkeys(names))
+    project.city = city.strip()[:100] or None
+    project.locality = locality.strip()[:200] or None
+    project.developer = developer.strip()[:200] or None
+
+
+def set_archived(project: Project, archived: bool) -> None:
+    """Archive (no longer answered or offered) or bring back a project (caller commits)."""
+    project.archived_at = datetime.now(UTC) if archived else None
+
+
+def project_facts(session: Session, project: Project) -> list[Fact]:
+    """Its facts, curated ones first within a key, by key and page (team answers aside)."""
+    return list(
+        session.scalars(
+            select(Fact)
+            .options(joinedload(Fact.document))
+            .where(Fact.project_id == project.id, ~Fact.key.startswith("answer:"))
+            .order_by(Fact.key, Fact.origin != "curated", Fact.page, Fact.id)
+        )
+    )
+
+
+def confirm_fact(session: Session, fact: Fact, value: str | None = None) -> Fact:
+    """Keep ``fact`` (with ``value`` when corrected) as a curated fact on the same page; the
+    curated one wins over what the brochure reader finds (caller commits)."""
+    value = (value if value is not None else fact.value).strip()
+    if not value:
+        raise PortalError("A fact needs a value; delete it instead.")
+    document = fact.document.source if fact.document else None
+    try:
+        project = session.get(Project, fact.project_id)
+        return set_curated_fact(session, project, fact.key, value, page=fact.page, document=document)
+    except ValueError as error:
+        raise PortalError(str(error)) from error
+
+
+def delete_fact(session: Session, fact: Fact) -> None:
+    """Remove a fact (caller commits). One read from a brochure comes back when that brochure
+    is read again; a curated one is gone."""
+    session.delete(fact)

@@ -1,0 +1,85 @@
+"""The partner runs the catalogue from the browser: other names investors use, archiving a
+project (then neither answered nor offered) and bringing it back, and each fact corrected,
+confirmed or deleted (a confirmed fact wins)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Fact, Project
+from app.rag.answer import answer_question
+from app.rag.project_focus import UnknownProject
+from tests.portal_helpers import make_user
+from tests.test_broker_portal import Portal, text
+from tests.test_retrieval import brochure
+
+PAGES = {
+    1: "LOTUS HEIGHTS\nSector 988, Gurugram\nDeveloper: Lotus Test Builders\n"
+    "HRERA Registration No. LOT-GGM-2030-0988",
+    2: "CLUBHOUSE\nA 40,000 sq ft clubhouse with an indoor pool.",
+}
+
+
+def partner_portal(app_ctx) -> Portal:
+    make_user("priya@partner.example", role="partner")
+    db.session.commit()
+    return Portal(app_ctx, "priya@partner.example")
+
+
+def test_an_archived_project_is_not_answered_until_it_is_back(app_ctx, tmp_path):
+    name = brochure(tmp_path, "Lotus Heights", PAGES)
+    project = db.session.scalar(select(Project).where(Project.name == name))
+    partner = partner_portal(app_ctx)
+    assert "indoor pool" in answer_question("Is there an indoor pool?", project=name).answer
+
+    listed = text(partner.get("/partner/projects"))
+    assert "Lotus Heights" in listed and "Review the facts" in listed
+    assert partner.post(f"/partner/projects/{project.id}/archive", {"archived": "1"}).status_code == 303
+    with pytest.raises(UnknownProject):  # not a project the bot knows any more
+        answer_question("Is there an indoor pool?", project=name)
+    assert answer_question("Which project has an indoor pool clubhouse?").answered is False
+    assert "archived" in text(partner.get("/partner/projects"))
+
+    assert partner.post(f"/partner/projects/{project.id}/archive", {"archived": "0"}).status_code == 303
+    assert answer_question("Is there an indoor pool?", project=name).answered is True
+
+
+def test_other_names_investors_use_find_the_project(app_ctx, tmp_path):
+    name = brochure(tmp_path, "Lotus Heights", PAGES)
+    other = brochure(tmp_path, "Cedar Court", {1: "CEDAR COURT\nSector 911"})
+    project = db.session.scalar(select(Project).where(Project.name == name))
+    partner = partner_portal(app_ctx)
+    form = {"aliases": "Lotus, LH Gurugram", "city": "Gurugram", "locality": "Sector 988", "developer": ""}
+    assert partner.post(f"/partner/projects/{project.id}", form).status_code == 303
+    db.session.refresh(project)
+    assert project.aliases == ["Lotus", "LH Gurugram"] and project.locality == "Sector 988"
+    assert answer_question("What is the RERA number of Lotus?").project == name
+    clash = partner.post(f"/partner/projects/{project.id}", {**form, "aliases": other})
+    assert clash.status_code == 422 and "is the name of another project" in text(clash)
+
+
+def test_a_fact_corrected_and_confirmed_wins_and_a_deleted_one_is_gone(app_ctx, tmp_path):
+    name = brochure(tmp_path, "Lotus Heights", PAGES)
+    project = db.session.scalar(select(Project).where(Project.name == name))
+    rera = db.session.scalar(select(Fact).where(Fact.project_id == project.id, Fact.key == "rera_number"))
+    assert rera is not None and rera.origin == "extracted"
+    partner = partner_portal(app_ctx)
+    page = text(partner.get(f"/partner/projects/{project.id}/facts"))
+    assert "rera number" in page and "p.1" in page and "read from the brochure" in page
+
+    fixed = {"action": "confirm", "value": "LOT-GGM-2030-0989"}
+    assert partner.post(f"/partner/projects/{project.id}/facts/{rera.id}", fixed).status_code == 303
+    answer = answer_question("What is the RERA number?", project=name)
+    assert "LOT-GGM-2030-0989" in answer.answer and "p.1" in answer.answer, answer.answer
+    curated = db.session.scalar(
+        select(Fact).where(Fact.project_id == project.id, Fact.key == "rera_number", Fact.origin == "curated")
+    )
+    curated_id, rera_id, delete = curated.id, rera.id, {"action": "delete"}
+    assert partner.post(f"/partner/projects/{project.id}/facts/{curated_id}", delete).status_code == 303
+    db.session.expunge_all()
+    assert db.session.get(Fact, curated_id) is None
+    other = brochure(tmp_path, "Cedar Court", {1: "CEDAR COURT"})
+    other_id = db.session.scalar(select(Project.id).where(Project.name == other))
+    assert partner.post(f"/partner/projects/{other_id}/facts/{rera_id}", delete).status_code == 404
