@@ -22,6 +22,7 @@ from app.models import (
     CannedReply,
     Deal,
     Fact,
+    IngestJob,
     Lead,
     Notification,
     OutboxEvent,
@@ -158,6 +159,9 @@ MATRIX = [
     Row("POST", "partner.archive_project",   "project",   "",               (LOGIN, 403, 403, 303)),
     Row("GET",  "partner.project_facts",     "project",   "",               (LOGIN, 403, 403, 200)),
     Row("POST", "partner.review_fact",       "project",   "confirm",        (LOGIN, 403, 403, 303)),
+    Row("GET",  "partner.upload_brochure",   "",          "",               (LOGIN, 403, 403, 200)),
+    Row("POST", "partner.upload_brochure_post", "",       "",               (LOGIN, 403, 403, 422)),
+    Row("GET",  "partner.upload_progress",   "upload",    "",               (LOGIN, 403, 403, 200)),
     Row("POST", "partner.answer_unanswered", "",          "",               (LOGIN, 403, 403, 422)),
     Row("POST", "partner.invite_broker",     "broker_b",  "",               (LOGIN, 403, 403, 200)),
     Row("POST", "partner.invite_broker",     "partner",   "",               (LOGIN, 403, 403, 404)),
@@ -231,6 +235,10 @@ def world(app_ctx) -> World:
     db.session.commit()
     ids |= {"broker_b": broker_b.id, "partner": partner.id, "deal": deal.id, "canned": reply.id}
     ids["project"] = project.id
+    upload = IngestJob(project_name="Lotus Heights", filename="lotus.pdf", size_bytes=5, content=b"%PDF-")
+    db.session.add(upload)
+    db.session.commit()
+    ids["upload"] = upload.id
     return World(ids=ids, phones={key: lead.phone for key, lead in leads.items()})
 
 

@@ -155,3 +155,10 @@ def send_replies(inbound_id: int) -> dict:
         "failed": report.failed,
         "retry_in": report.retry_in,
     }
+
+
+def ingest_upload(job_id: int) -> str:
+    """Read a brochure the partner uploaded (app.rag.uploads); its progress is on its row."""
+    from app.rag.uploads import read_upload
+
+    return read_upload(db.session, job_id, current_app.config)

@@ -78,6 +78,29 @@ class Document(db.Model):
     project: Mapped[Project] = relationship(back_populates="documents")
 
 
+class IngestJob(db.Model):
+    """A brochure the partner uploaded, read by a worker (``app.rag.uploads``): the file until it
+    is read, and how far reading it got, for the page that shows the progress."""
+
+    __tablename__ = "ingest_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_name: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(300))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # dropped once read
+    # queued → reading → storing → done, or failed (with ``error``)
+    status: Mapped[str] = mapped_column(String(20), default="queued", server_default="queued")
+    pages: Mapped[int | None] = mapped_column(Integer)
+    image_only_pages: Mapped[int | None] = mapped_column(Integer)
+    chunks: Mapped[int | None] = mapped_column(Integer)
+    facts: Mapped[int | None] = mapped_column(Integer)
+    result: Mapped[str | None] = mapped_column(String(40))  # added, replaced, unchanged…
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
 class DocumentFile(db.Model):
     """The brochure PDF a document was read from, kept to send to investors (as a WhatsApp
     document or a download link in the website chat). A row of its own, so reading documents

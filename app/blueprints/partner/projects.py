@@ -3,14 +3,20 @@ project's facts to correct, confirm or remove (app.portal.catalog)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from redis.exceptions import RedisError
+from sqlalchemy import select
 
 from app.blueprints.auth.access import role_required
+from app.blueprints.fragments import page_or_fragment
 from app.blueprints.partner import bp
 from app.extensions import db
-from app.models import Fact, Project
+from app.models import Fact, IngestJob, Project
 from app.portal import catalog
 from app.portal.pipeline import PortalError
+from app.rag.uploads import MAX_UPLOAD, UploadRefused, queue_upload
+from workers.queues import get_queue
+from workers.tasks import ingest_upload
 
 
 def _project_or_404(project_id: int) -> Project:
@@ -104,3 +110,53 @@ def review_fact(project_id: int, fact_id: int):
     db.session.commit()
     flash(message)
     return redirect(url_for("partner.project_facts", project_id=project.id), 303)
+
+
+def _upload_page(status: int = 200, error: str | None = None):
+    projects = list(db.session.scalars(select(Project).order_by(Project.name)))
+    page = render_template(
+        "partner/upload.html", projects=projects, error=error, chosen=request.values.get("project", "")
+    )
+    return page, status
+
+
+@bp.get("/projects/upload")
+@role_required("partner")
+def upload_brochure():
+    """The form to add a brochure PDF to a project (or a new project)."""
+    return _upload_page()
+
+
+@bp.post("/projects/upload")
+@role_required("partner")
+def upload_brochure_post():
+    """Keep the PDF for a worker to read and show its progress; a wrong file is refused here."""
+    request.max_content_length = MAX_UPLOAD + 1024 * 1024  # the form's fields beside the file
+    upload = request.files.get("brochure")
+    project = request.form.get("new_project", "").strip() or request.form.get("project", "")
+    try:
+        job = queue_upload(
+            db.session, project, upload.filename if upload else "", upload.read() if upload else b""
+        )
+    except UploadRefused as refused:
+        db.session.rollback()
+        return _upload_page(422, str(refused))
+    db.session.commit()
+    try:
+        get_queue(current_app.config).enqueue(ingest_upload, job.id, job_timeout=1800)
+    except RedisError:
+        current_app.logger.warning("queue unavailable: upload %s waits", job.id)
+    return redirect(url_for("partner.upload_progress", job_id=job.id), 303)
+
+
+@bp.get("/uploads/<int:job_id>")
+@role_required("partner")
+def upload_progress(job_id: int):
+    """How far reading an uploaded brochure got; the fragment polls itself until it ends."""
+    job = db.session.get(IngestJob, job_id)
+    if job is None:
+        abort(404)
+    project = db.session.scalar(select(Project).where(Project.name == job.project_name))
+    return page_or_fragment(
+        "partner/upload_progress.html", "partner/_upload_status.html", job=job, project=project
+    )
