@@ -73,8 +73,10 @@ def ingest(paths: tuple[str, ...], project_name: str) -> None:
             if r.status == "text refreshed":
                 line += " (read again: the text reader changed since it was read)"
             line += f" — {r.pages} pages, {r.chunks} chunks, {r.tables} tables, {r.facts} facts"
+        if r.ocr_pages:
+            line += f"; read by OCR (no text layer): pages {', '.join(map(str, r.ocr_pages))}"
         if r.image_only_pages:
-            line += f"; image-only pages (no text layer): {', '.join(map(str, r.image_only_pages))}"
+            line += f"; pages without text, even by OCR: {', '.join(map(str, r.image_only_pages))}"
         click.echo(line)
 
 

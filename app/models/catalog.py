@@ -69,6 +69,8 @@ class Document(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     page_count: Mapped[int] = mapped_column(Integer)
     image_only_pages: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list, server_default="{}")
+    # Pages with no text layer whose text was read by OCR (a citation of one can say so)
+    ocr_pages: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list, server_default="{}")
     # The text reader and fact extractor that read the file (see app.rag.ingest.DOCUMENT_VERSION)
     facts_version: Mapped[str | None] = mapped_column(String(16))
     # The brochures bound in the file, found at ingest (see app.rag.sections); None: not looked into

@@ -68,6 +68,11 @@ def is_english_word(word: str) -> bool:
     return _dictionary()[word] > 0 or _dictionary()[word.rstrip("s")] > 0
 
 
+def word_count(word: str) -> int:
+    """How often ``word`` (lower case) occurs in the English word list's corpus (0: not a word)."""
+    return _dictionary()[word]
+
+
 def clean_one_line(raw: str) -> str:
     """``clean_text`` of ``raw`` with its line breaks turned into single spaces."""
     return _SPACE_RE.sub(" ", clean_text(raw).replace("\n", " "))

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.models import Chunk, Document, DocumentFile, DocumentTable, Fact, Project
-from app.rag import chunking, cleanup, readers, tables
+from app.rag import chunking, cleanup, ocr, readers, tables, word_breaks
 from app.rag.chunking import chunk_page
 from app.rag.embed import Embedder
 from app.rag.facts import FACTS_VERSION, extract_facts
@@ -36,7 +36,8 @@ def _reader_version() -> str:
     """A fingerprint of the code that turns a file into page text and chunks: when it changes,
     files already ingested are read again on their next ingest."""
     digest = hashlib.sha256()
-    for module in (readers.__file__, cleanup.__file__, chunking.__file__, tables.__file__):
+    modules = (readers, cleanup, chunking, tables, ocr, word_breaks)
+    for module in (module.__file__ for module in modules):
         digest.update(Path(module).read_bytes())
     return digest.hexdigest()[:8]
 
@@ -70,6 +71,7 @@ class IngestResult:
     tables: int = 0
     facts: int = 0
     image_only_pages: list[int] = field(default_factory=list)
+    ocr_pages: list[int] = field(default_factory=list)  # pages read by OCR (no text layer)
 
 
 def slugify(name: str) -> str:
@@ -213,6 +215,7 @@ def _store_document(
         status = "text refreshed" if previous is same_bytes else "replaced"
 
     image_only = [page.number for page in doc.pages if page.image_only]
+    ocr_pages = [page.number for page in doc.pages if page.ocr]
     document = Document(
         project_id=project.id,
         source=doc.source,
@@ -220,6 +223,7 @@ def _store_document(
         facts_version=DOCUMENT_VERSION,
         page_count=len(doc.pages),
         image_only_pages=image_only,
+        ocr_pages=ocr_pages,
     )
     session.add(document)
     session.flush()
@@ -227,7 +231,9 @@ def _store_document(
     document.parts = _parts(document.id, doc)
     if curated:
         _reattach_curated_facts(session, curated, document)
-    result = IngestResult(doc.source, status, pages=len(doc.pages), image_only_pages=image_only)
+    result = IngestResult(
+        doc.source, status, pages=len(doc.pages), image_only_pages=image_only, ocr_pages=ocr_pages
+    )
 
     chunk_rows = [
         (page.number, ordinal, text) for page in doc.pages for ordinal, text in enumerate(chunk_page(page))

@@ -1,5 +1,7 @@
 """Read brochure sources (page-level OCR JSONL or PDF) into cleaned pages with parsed tables.
 
+A PDF page with no text layer is read by OCR (``app.rag.ocr``) and marked ``ocr``.
+
 Pure Python: no database, no Flask. A file that cannot be read raises ``IngestError`` naming the
 file and the line or page.
 """
@@ -17,6 +19,7 @@ from pdfplumber.page import Page as PdfPage
 from pdfplumber.table import Table
 
 from app.rag.cleanup import clean_text
+from app.rag.ocr import ocr_pages
 from app.rag.tables import CAPTION_MAX, ParsedTable, make_table, split_tables, table_as_text
 
 
@@ -38,7 +41,8 @@ class Page:
     number: int  # 1-based page number from the source
     text: str  # cleaned text; each table replaced in place by table_as_text(table)
     tables: list[ParsedTable]
-    image_only: bool  # no usable text (fewer than MIN_ALPHA_CHARS letters)
+    image_only: bool  # no usable text (fewer than MIN_ALPHA_CHARS letters), even by OCR
+    ocr: bool = False  # the text was read by OCR from the rendered page (it has no text layer)
 
 
 @dataclass
@@ -53,7 +57,7 @@ MIN_ALPHA_CHARS = 20
 _FIGURE_RE = re.compile(r"[\d.,%\s]+")
 
 
-def _make_page(number: int, segments: list[str | ParsedTable]) -> Page:
+def _make_page(number: int, segments: list[str | ParsedTable], ocr: bool = False) -> Page:
     """A page from its text segments and tables in page order, each table written as text."""
     parts: list[str] = []
     tables: list[ParsedTable] = []
@@ -65,7 +69,7 @@ def _make_page(number: int, segments: list[str | ParsedTable]) -> Page:
             parts.append(clean_text(segment))
     text = "\n\n".join(part for part in parts if part)
     image_only = sum(ch.isalpha() for ch in text) < MIN_ALPHA_CHARS
-    return Page(number=number, text=text, tables=tables, image_only=image_only)
+    return Page(number=number, text=text, tables=tables, image_only=image_only, ocr=ocr and not image_only)
 
 
 def read_document(path: Path) -> SourceDocument:
@@ -134,10 +138,11 @@ def _check_record(path: Path, where: str, record: object) -> tuple[str, int, str
 
 
 def read_pdf(path: Path) -> SourceDocument:
-    """Read a PDF's text layer and ruled tables with pdfplumber, one Page per PDF page.
+    """Read a PDF's text layer and ruled tables with pdfplumber, one Page per PDF page; a page
+    without a text layer is read by OCR.
 
     A damaged, encrypted or empty PDF raises IngestError naming the file; a page that
-    fails to parse raises IngestError naming the page.
+    fails to parse or to OCR raises IngestError naming the page.
     """
     path = Path(path)
     if not path.is_file():
@@ -160,7 +165,22 @@ def read_pdf(path: Path) -> SourceDocument:
             except Exception as exc:
                 where = f"page {pdf_page.page_number}"
                 raise IngestError(path, where, f"cannot be read ({exc})") from exc
-    return SourceDocument(source=path.name, pages=pages)
+    return SourceDocument(source=path.name, pages=_with_ocr(path, pages))
+
+
+def _with_ocr(path: Path, pages: list[Page]) -> list[Page]:
+    """``pages`` with each one that has no text layer read again by OCR."""
+    read: list[Page] = []
+    for page in pages:
+        if not page.image_only:
+            read.append(page)
+            continue
+        try:
+            text = ocr_pages(path, [page.number])[page.number]
+        except Exception as exc:  # the renderer and the recogniser raise many types
+            raise IngestError(path, f"page {page.number}", f"cannot be read by OCR ({exc})") from exc
+        read.append(_make_page(page.number, [text], ocr=True) if text else page)
+    return read
 
 
 def _pdf_problem(exc: Exception) -> str:
