@@ -500,3 +500,46 @@ def test_the_partner_invites_a_broker_who_sets_a_password_and_later_resets_it(po
         finally:
             portal.app.config.update(saved)
     assert browsing.problems == []
+
+
+def test_the_partner_uploads_a_scanned_brochure_watches_it_read_confirms_a_fact_and_it_is_answered(
+    portal, browsing, shoot, tmp_path
+):
+    """An image-only price page the test draws itself: uploaded in the browser, read by the
+    worker's job with OCR while the page shows the progress, a fact confirmed, and /api/ask
+    answering from the OCR'd page with its citation."""
+    from app.models import IngestJob
+    from tests.test_ocr import image_only_pdf
+    from workers.tasks import ingest_upload
+
+    pdf = image_only_pdf(tmp_path / "Scan_Heights_Brochure.pdf")
+    page = browsing.open()
+    log_in(page, PARTNER_EMAIL, "/partner/")
+    page.goto("/partner/projects")
+    page.get_by_role("link", name="Add a brochure").first.click()
+    page.get_by_label("New project's name").fill("Scan Heights")
+    page.get_by_label("Brochure (PDF)").set_input_files(str(pdf))
+    page.get_by_role("button", name="Upload and read it").click()
+    expect(page.locator("#upload-status")).to_contain_text("waiting for a worker")
+
+    with portal.app.app_context():  # the worker's job, while the page polls
+        job_id = db.session.scalar(select(IngestJob.id).where(IngestJob.project_name == "Scan Heights"))
+        assert ingest_upload(job_id) == "done"
+        db.session.remove()
+    status = page.locator("#upload-status")
+    expect(status).to_contain_text("the bot answers from it now", timeout=10_000)  # no reload
+    expect(status).to_contain_text("Pages read by OCR (no text layer)1")
+    shoot(page, "upload-read")
+
+    page.get_by_role("link", name="Review its facts").click()
+    first = page.locator("table tbody tr").first
+    first.get_by_role("button", name="Confirm").click()
+    expect(page.locator(".flash")).to_contain_text("Kept as confirmed")
+
+    answer = page.request.post(
+        f"{portal.base_url}/api/ask",
+        data={"question": "What is the basic sale price?", "project": "Scan Heights"},
+    ).json()
+    assert answer["answered"] is True and "18,500" in answer["answer"], answer
+    assert {"document": "Scan_Heights_Brochure.pdf", "page": 2} in answer["citations"]
+    assert browsing.problems == []

@@ -94,7 +94,7 @@ class IngestJob(db.Model):
     # queued → reading → storing → done, or failed (with ``error``)
     status: Mapped[str] = mapped_column(String(20), default="queued", server_default="queued")
     pages: Mapped[int | None] = mapped_column(Integer)
-    image_only_pages: Mapped[int | None] = mapped_column(Integer)
+    ocr_pages: Mapped[int | None] = mapped_column(Integer)  # pages with no text layer, read by OCR
     chunks: Mapped[int | None] = mapped_column(Integer)
     facts: Mapped[int | None] = mapped_column(Integer)
     result: Mapped[str | None] = mapped_column(String(40))  # added, replaced, unchanged…

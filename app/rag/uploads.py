@@ -72,14 +72,8 @@ def read_upload(session: Session, job_id: int, config: Mapping[str, Any]) -> str
             path = Path(folder) / filename
             path.write_bytes(content)
             parsed = parse_file(path)
-            image_only = sum(1 for page in parsed.document.pages if page.image_only)
-            _progress(
-                session,
-                job_id,
-                status="storing",
-                pages=len(parsed.document.pages),
-                image_only_pages=image_only,
-            )
+            ocr = sum(1 for page in parsed.document.pages if page.ocr)
+            _progress(session, job_id, status="storing", pages=len(parsed.document.pages), ocr_pages=ocr)
             embedder = embedder_from_config(config)
             project = get_or_create_project(session, project_name)
             if index_embedder(session) not in (None, embedder.name):

@@ -26,7 +26,7 @@ def upgrade():
         sa.Column('content', sa.LargeBinary(), nullable=True),
         sa.Column('status', sa.String(length=20), server_default='queued', nullable=False),
         sa.Column('pages', sa.Integer(), nullable=True),
-        sa.Column('image_only_pages', sa.Integer(), nullable=True),
+        sa.Column('ocr_pages', sa.Integer(), nullable=True),
         sa.Column('chunks', sa.Integer(), nullable=True),
         sa.Column('facts', sa.Integer(), nullable=True),
         sa.Column('result', sa.String(length=40), nullable=True),

@@ -1,9 +1,9 @@
 """A document records which of its pages had no text layer and were read by OCR, so a citation
 of such a page can say so.
 
-Revision ID: 0023_ocr_pages
-Revises: 0022_message_client_id
-Create Date: 2026-12-07 10:00:00
+Revision ID: 0026_ocr_pages
+Revises: 0025_ingest_jobs
+Create Date: 2026-12-06 22:10:00
 
 """
 from alembic import op
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0023_ocr_pages'
-down_revision = '0022_message_client_id'
+revision = '0026_ocr_pages'
+down_revision = '0025_ingest_jobs'
 branch_labels = None
 depends_on = None
 
