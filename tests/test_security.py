@@ -5,8 +5,10 @@ never show the values bound to them."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import text
@@ -35,7 +37,7 @@ def _second_browser(app, client):
     return other
 
 
-def test_a_password_the_partner_sets_ends_the_brokers_sessions(app, client):
+def test_a_password_set_from_a_link_the_partner_sent_ends_the_brokers_sessions(app, client):
     broker = make_user("changed@example.com")
     make_user("boss@example.com", "partner")
     assert login(client, "changed@example.com").status_code == 302
@@ -44,15 +46,13 @@ def test_a_password_the_partner_sets_ends_the_brokers_sessions(app, client):
 
     partner = app.test_client()
     assert login(partner, "boss@example.com").status_code == 302
-    form = {
-        "name": "Changed",
-        "phone": "",
-        "areas": [],
-        "max_active_leads": "10",
-        "password": "an entirely new passphrase",
-        "csrf_token": csrf_token(partner, f"/partner/brokers/{broker.id}/edit"),
-    }
-    assert partner.post(f"/partner/brokers/{broker.id}/edit", data=form).status_code in (200, 302)
+    token = csrf_token(partner, f"/partner/brokers/{broker.id}/edit")
+    shown = partner.post(f"/partner/brokers/{broker.id}/invite", data={"csrf_token": token})
+    link = re.search(r'id="invitation-link" value="([^"]+)"', shown.get_data(as_text=True)).group(1)
+    path = urlsplit(link).path
+    someone = app.test_client()
+    chosen = {"password": "an entirely new passphrase", "password_again": "an entirely new passphrase"}
+    assert someone.post(path, data={**chosen, "csrf_token": csrf_token(someone, path)}).status_code == 302
     assert copy.get("/broker/").status_code == 302
     assert client.get("/broker/").status_code == 302
 
