@@ -83,3 +83,21 @@ def test_a_fact_corrected_and_confirmed_wins_and_a_deleted_one_is_gone(app_ctx, 
     other = brochure(tmp_path, "Cedar Court", {1: "CEDAR COURT"})
     other_id = db.session.scalar(select(Project.id).where(Project.name == other))
     assert partner.post(f"/partner/projects/{other_id}/facts/{rera_id}", delete).status_code == 404
+
+
+def test_a_facts_page_shows_the_page_it_was_read_from(app_ctx, runner, tmp_path):
+    from tests.test_brochures import ingest, write_pdf
+
+    ingest(runner, "Maple Grove", write_pdf(tmp_path / "Maple_Grove.pdf", "MAPLE GROVE"))
+    project = db.session.scalar(select(Project).where(Project.name == "Maple Grove"))
+    fact = Fact(project_id=project.id, document_id=project.documents[0].id, key="towers", value="3", page=2,
+                origin="curated")  # fmt: skip
+    db.session.add(fact)
+    db.session.commit()
+    partner = partner_portal(app_ctx)
+    page = text(partner.get(f"/partner/projects/{project.id}/facts"))
+    preview = f"/partner/projects/{project.id}/pages/{fact.document_id}/2.png"
+    assert f'src="{preview}"' in page
+    image = partner.get(preview)
+    assert image.status_code == 200 and image.mimetype == "image/png" and image.data.startswith(b"\x89PNG")
+    assert partner.get(f"/partner/projects/{project.id}/pages/{fact.document_id}/9.png").status_code == 404

@@ -158,6 +158,7 @@ MATRIX = [
     Row("POST", "partner.edit_project",      "project",   "aliases",        (LOGIN, 403, 403, 303)),
     Row("POST", "partner.archive_project",   "project",   "",               (LOGIN, 403, 403, 303)),
     Row("GET",  "partner.project_facts",     "project",   "",               (LOGIN, 403, 403, 200)),
+    Row("GET",  "partner.page_preview",      "project",   "",               (LOGIN, 403, 403, 404)),
     Row("POST", "partner.review_fact",       "project",   "confirm",        (LOGIN, 403, 403, 303)),
     Row("GET",  "partner.upload_brochure",   "",          "",               (LOGIN, 403, 403, 200)),
     Row("POST", "partner.upload_brochure_post", "",       "",               (LOGIN, 403, 403, 422)),

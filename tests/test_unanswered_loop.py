@@ -84,3 +84,43 @@ def test_questions_match_on_what_they_ask_not_on_the_question_words():
     assert same_question("Is there a helipad on the roof?", "is there a helipadd on the roof")  # a typo
     assert not same_question("Is there a helipad on the roof?", "Is there a pool on the roof?")
     assert not same_question("What is the price?", "What is the possession date?")
+
+
+def test_an_answer_the_investor_called_wrong_is_listed_and_the_weeks_share_shown(app_ctx):
+    project = Project(name="Lotus Heights", slug="lotus-heights")
+    db.session.add(project)
+    db.session.flush()
+    lead = make_lead(name="Kavya Rao", project_id=project.id)
+    asked = Message(
+        lead_id=lead.id,
+        phone=lead.phone,
+        direction="in",
+        provider="meta",
+        body="Maintenance charge?",
+        status="processed",
+    )
+    db.session.add(asked)
+    db.session.flush()
+    db.session.add(
+        Message(lead_id=lead.id, phone=lead.phone, direction="out", provider="meta", in_reply_to_id=asked.id,
+                body="Club membership: Rs 5 lakh.", route="documents", answered=True, status="sent")
+    )  # fmt: skip
+    complaint = "That's not what I asked"
+    db.session.add(
+        Message(
+            lead_id=lead.id,
+            phone=lead.phone,
+            direction="in",
+            provider="meta",
+            body=complaint,
+            status="processed",
+        )
+    )
+    refused(make_lead(name="Other", project_id=project.id), "Is there a spa?")
+    make_user("priya@partner.example", role="partner")
+    db.session.commit()
+
+    page = text(Portal(app_ctx, "priya@partner.example").get("/partner/unanswered"))
+    assert "“Maintenance charge?”" in page and "the investor said it was wrong 1×" in page
+    assert "“That's not what I asked”" not in page  # the complaint is not a question
+    assert "week by week" in page and "1 (50%)" in page  # one refusal among two answers

@@ -113,3 +113,19 @@ def asks_for_brochure(text: str) -> bool:
     if not _BROCHURE_WORD_RE.search(words) or _ABOUT_BROCHURE_RE.search(words) or _DECLINE_RE.search(words):
         return False
     return bool(_SEND_WORD_RE.search(words)) or len(words.split()) <= 3
+
+
+# "That's wrong", "not what I asked", "galat hai", "गलत": the investor saying the last answer
+# was wrong or beside the point (the partner's unanswered-questions page lists what it answered).
+_COMPLAINT_RE = re.compile(
+    r"(?:(?:no|nope) )?(?:thats|that is|this is|its|it is|answer is|ye|yeh)? ?"
+    r"(?:wrong|incorrect|not right|not correct|wrong answer|galat|galat hai|sahi nahi|sahi nahi hai)"
+    r"|(?:thats |that is |this is )?not what i (?:asked|meant|am asking|was asking)(?: for| about)?"
+    r"|(?:you )?(?:did not|didnt) answer(?: my question| the question)?|गलत(?: है)?|सही नहीं(?: है)?"
+)
+
+
+def is_complaint(text: str) -> bool:
+    """Whether the whole message says the last answer was wrong or not what was asked."""
+    words = _intent_text(text)
+    return len(words.split()) <= 8 and bool(_COMPLAINT_RE.fullmatch(words))

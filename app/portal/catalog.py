@@ -35,13 +35,18 @@ def project_rows(session: Session) -> list[ProjectRow]:
         ).unique()
     )
     facts = dict(session.execute(select(Fact.project_id, func.count()).group_by(Fact.project_id)).all())
-    kept = set(session.scalars(select(DocumentFile.document_id)))
+    kept = kept_pdfs(session)
     return [
         ProjectRow(
             p, sorted(p.documents, key=lambda d: d.ingested_at, reverse=True), kept, facts.get(p.id, 0)
         )
         for p in projects
     ]
+
+
+def kept_pdfs(session: Session) -> set[int]:
+    """Ids of the documents whose PDF is kept (to send, and to show a page of)."""
+    return set(session.scalars(select(DocumentFile.document_id)))
 
 
 def update_project(
@@ -96,3 +101,31 @@ def delete_fact(session: Session, fact: Fact) -> None:
     """Remove a fact (caller commits). One read from a brochure comes back when that brochure
     is read again; a curated one is gone."""
     session.delete(fact)
+
+
+PREVIEW_SCALE = 0.75  # about 450 px wide for an A4 page: enough to check a figure against
+
+
+def page_preview(session: Session, project: Project, document_id: int, page: int) -> bytes | None:
+    """A PNG of one page of the project's kept brochure PDF, to check a fact against; None when
+    there is no such page or no PDF was kept (a JSONL-only brochure)."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    document = session.get(Document, document_id)
+    stored = (
+        session.get(DocumentFile, document_id) if document and document.project_id == project.id else None
+    )
+    if stored is None or not 1 <= page <= document.page_count:
+        return None
+    pdf = pdfium.PdfDocument(stored.content)
+    try:
+        if page > len(pdf):
+            return None
+        image = pdf[page - 1].render(scale=PREVIEW_SCALE).to_pil()
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", optimize=True)
+        return buffer.getvalue()
+    finally:
+        pdf.close()

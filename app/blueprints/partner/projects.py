@@ -83,9 +83,20 @@ def archive_project(project_id: int):
 def project_facts(project_id: int):
     """The project's facts with their pages: correct, confirm or delete each."""
     project = _project_or_404(project_id)
+    facts = catalog.project_facts(db.session, project)
     return render_template(
-        "partner/facts.html", project=project, facts=catalog.project_facts(db.session, project)
+        "partner/facts.html", project=project, facts=facts, kept=catalog.kept_pdfs(db.session)
     )
+
+
+@bp.get("/projects/<int:project_id>/pages/<int:document_id>/<int:page>.png")
+@role_required("partner")
+def page_preview(project_id: int, document_id: int, page: int):
+    """A picture of a brochure page, to check a fact against it."""
+    image = catalog.page_preview(db.session, _project_or_404(project_id), document_id, page)
+    if image is None:
+        abort(404)
+    return image, 200, {"Content-Type": "image/png", "Cache-Control": "private, max-age=3600"}
 
 
 @bp.post("/projects/<int:project_id>/facts/<int:fact_id>")

@@ -10,7 +10,7 @@ from app.blueprints.partner import bp
 from app.extensions import db
 from app.models import Document, Project
 from app.models.columns import parse_id
-from app.portal.refusals import refused_questions
+from app.portal.refusals import refusal_trend, refused_questions
 from app.rag.team_answers import add_team_answer
 
 
@@ -26,6 +26,7 @@ def _page(status: int = 200, **context):
     page = render_template(
         "partner/unanswered.html",
         questions=refused_questions(db.session, project_id),
+        trend=refusal_trend(db.session),
         projects=projects,
         project_id=project_id,
         documents=documents,
