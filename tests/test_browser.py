@@ -543,3 +543,16 @@ def test_the_partner_uploads_a_scanned_brochure_watches_it_read_confirms_a_fact_
     assert answer["answered"] is True and "18,500" in answer["answer"], answer
     assert {"document": "Scan_Heights_Brochure.pdf", "page": 2} in answer["citations"]
     assert browsing.problems == []
+
+
+def test_the_partners_dashboard_and_catalogue_pages_fit_a_phone(portal, browsing, shoot):
+    """The charts, cards and lists a partner reads on a phone: nothing sticks out sideways."""
+    page = browsing.open(**MOBILE)
+    log_in(page, PARTNER_EMAIL, "/partner/")
+    expect(page.locator("#funnel-chart-title")).to_have_count(1)
+    shoot(page, "mobile-dashboard")
+    no_horizontal_overflow(page)
+    for path in ("/partner/projects", "/partner/unanswered", "/partner/audit", "/partner/replies"):
+        page.goto(path)
+        no_horizontal_overflow(page)
+    assert browsing.problems == []

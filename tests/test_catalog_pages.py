@@ -101,3 +101,16 @@ def test_a_facts_page_shows_the_page_it_was_read_from(app_ctx, runner, tmp_path)
     image = partner.get(preview)
     assert image.status_code == 200 and image.mimetype == "image/png" and image.data.startswith(b"\x89PNG")
     assert partner.get(f"/partner/projects/{project.id}/pages/{fact.document_id}/9.png").status_code == 404
+
+
+def test_a_replaced_brochure_is_listed_as_an_earlier_version(app_ctx, runner, tmp_path):
+    from tests.test_brochures import ingest, write_pdf
+
+    first = tmp_path / "one"
+    second = tmp_path / "two"
+    first.mkdir()
+    second.mkdir()
+    ingest(runner, "Maple Grove", write_pdf(first / "Maple_Grove.pdf", "MAPLE GROVE"))
+    ingest(runner, "Maple Grove", write_pdf(second / "Maple_Grove.pdf", "MAPLE GROVE, REVISED PRICES"))
+    page = text(partner_portal(app_ctx).get("/partner/projects"))
+    assert "Earlier versions (1)" in page and "Maple_Grove.pdf, 2 pages: read" in page

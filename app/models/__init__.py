@@ -1,6 +1,15 @@
 """SQLAlchemy models, one module per aggregate; imported here so Alembic sees every table."""
 
-from app.models.catalog import Chunk, Document, DocumentFile, DocumentTable, Fact, IngestJob, Project
+from app.models.catalog import (
+    Chunk,
+    Document,
+    DocumentFile,
+    DocumentTable,
+    DocumentVersion,
+    Fact,
+    IngestJob,
+    Project,
+)
 from app.models.leads import Activity, EarlyStatus, InboundEvent, Lead, Message, OutboxEvent
 from app.models.portal import Alert, AuditEvent, CannedReply, Deal, Notification, RevenueTarget, User
 from app.models.sync import AirtableRecord, SyncState
@@ -13,6 +22,7 @@ __all__ = [
     "CannedReply",
     "Chunk",
     "DocumentFile",
+    "DocumentVersion",
     "Deal",
     "Document",
     "DocumentTable",

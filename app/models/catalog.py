@@ -80,6 +80,21 @@ class Document(db.Model):
     project: Mapped[Project] = relationship(back_populates="documents")
 
 
+class DocumentVersion(db.Model):
+    """An earlier version of a brochure, replaced by a newer file of the same name: kept as a
+    record (what it was and when) for the partner's projects page; its text is gone."""
+
+    __tablename__ = "document_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    page_count: Mapped[int] = mapped_column(Integer)
+    ingested_at: Mapped[datetime] = mapped_column(Timestamp)
+    replaced_at: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
 class IngestJob(db.Model):
     """A brochure the partner uploaded, read by a worker (``app.rag.uploads``): the file until it
     is read, and how far reading it got, for the page that shows the progress."""

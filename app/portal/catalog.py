@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from app.models import Document, DocumentFile, Fact, Project
+from app.models import Document, DocumentFile, DocumentVersion, Fact, Project
 from app.portal.pipeline import PortalError
 from app.rag.curation import set_curated_fact
 
@@ -23,10 +23,12 @@ class ProjectRow:
     documents: list[Document]
     kept_pdfs: set[int]  # ids of the documents whose PDF is kept (sendable)
     facts: int
+    versions: list[DocumentVersion]  # earlier versions of its brochures, newest first
 
 
 def project_rows(session: Session) -> list[ProjectRow]:
-    """Every project, active first, with its documents and how many facts it has."""
+    """Every project, active first, with its documents, their earlier versions and how many
+    facts it has."""
     projects = list(
         session.scalars(
             select(Project)
@@ -36,9 +38,16 @@ def project_rows(session: Session) -> list[ProjectRow]:
     )
     facts = dict(session.execute(select(Fact.project_id, func.count()).group_by(Fact.project_id)).all())
     kept = kept_pdfs(session)
+    versions: dict[int, list[DocumentVersion]] = {}
+    for version in session.scalars(select(DocumentVersion).order_by(DocumentVersion.replaced_at.desc())):
+        versions.setdefault(version.project_id, []).append(version)
     return [
         ProjectRow(
-            p, sorted(p.documents, key=lambda d: d.ingested_at, reverse=True), kept, facts.get(p.id, 0)
+            p,
+            sorted(p.documents, key=lambda d: d.ingested_at, reverse=True),
+            kept,
+            facts.get(p.id, 0),
+            versions.get(p.id, []),
         )
         for p in projects
     ]

@@ -17,7 +17,7 @@ from typing import TypeVar
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from app.models import Chunk, Document, DocumentFile, DocumentTable, Fact, Project
+from app.models import Chunk, Document, DocumentFile, DocumentTable, DocumentVersion, Fact, Project
 from app.rag import chunking, cleanup, ocr, readers, tables, word_breaks
 from app.rag.chunking import chunk_page
 from app.rag.embed import Embedder
@@ -210,9 +210,19 @@ def _store_document(
         )
         if curated:
             session.execute(update(Fact).where(Fact.id.in_(curated)).values(document_id=None))
+        status = "text refreshed" if previous is same_bytes else "replaced"
+        if status == "replaced":  # the partner's projects page lists a brochure's earlier versions
+            session.add(
+                DocumentVersion(
+                    project_id=project.id,
+                    source=previous.source,
+                    sha256=previous.sha256,
+                    page_count=previous.page_count,
+                    ingested_at=previous.ingested_at,
+                )
+            )
         session.delete(previous)  # chunks, tables, extracted facts go too (ON DELETE CASCADE)
         session.flush()
-        status = "text refreshed" if previous is same_bytes else "replaced"
 
     image_only = [page.number for page in doc.pages if page.image_only]
     ocr_pages = [page.number for page in doc.pages if page.ocr]
