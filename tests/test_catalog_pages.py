@@ -114,3 +114,22 @@ def test_a_replaced_brochure_is_listed_as_an_earlier_version(app_ctx, runner, tm
     ingest(runner, "Maple Grove", write_pdf(second / "Maple_Grove.pdf", "MAPLE GROVE, REVISED PRICES"))
     page = text(partner_portal(app_ctx).get("/partner/projects"))
     assert "Earlier versions (1)" in page and "Maple_Grove.pdf, 2 pages: read" in page
+
+
+def test_the_sites_that_show_a_projects_chat_are_listed(app_ctx, client, tmp_path):
+    name = brochure(tmp_path, "Lotus Heights", PAGES)
+    saved = app_ctx.config.get("WIDGET_ALLOWED_ORIGINS", "")
+    app_ctx.config["WIDGET_ALLOWED_ORIGINS"] = "https://lotus-developer.example"
+    try:
+        for referrer in (
+            "https://lotus-developer.example/projects/lotus?utm=ad",  # the developer's page
+            "https://somewhere-else.example/copy",  # not a site the partner allowed
+            "http://localhost/partner/projects",  # our own pages
+        ):
+            opened = client.get(f"/widget/?project={name}", headers={"Referer": referrer})
+            assert opened.status_code == 200
+    finally:
+        app_ctx.config["WIDGET_ALLOWED_ORIGINS"] = saved
+    page = text(partner_portal(app_ctx).get("/partner/projects"))
+    assert "Website chat: https://lotus-developer.example" in page
+    assert "somewhere-else" not in page and "localhost" not in page.split("Website chat:")[1][:200]

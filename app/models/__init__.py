@@ -9,6 +9,7 @@ from app.models.catalog import (
     Fact,
     IngestJob,
     Project,
+    WidgetSite,
 )
 from app.models.leads import Activity, EarlyStatus, InboundEvent, Lead, Message, OutboxEvent
 from app.models.portal import Alert, AuditEvent, CannedReply, Deal, Notification, RevenueTarget, User
@@ -38,4 +39,5 @@ __all__ = [
     "RevenueTarget",
     "SyncState",
     "User",
+    "WidgetSite",
 ]

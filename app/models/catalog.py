@@ -80,6 +80,20 @@ class Document(db.Model):
     project: Mapped[Project] = relationship(back_populates="documents")
 
 
+class WidgetSite(db.Model):
+    """A developer's site whose pages show the chat widget for a project (seen from the pages
+    that opened it), for the partner's projects page."""
+
+    __tablename__ = "widget_sites"
+    __table_args__ = (UniqueConstraint("project_id", "origin", name="uq_widget_sites_project_origin"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    origin: Mapped[str] = mapped_column(String(200))
+    first_seen: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+    last_seen: Mapped[datetime] = mapped_column(Timestamp, server_default=func.now())
+
+
 class DocumentVersion(db.Model):
     """An earlier version of a brochure, replaced by a newer file of the same name: kept as a
     record (what it was and when) for the partner's projects page; its text is gone."""

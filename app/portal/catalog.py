@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
-from app.models import Document, DocumentFile, DocumentVersion, Fact, Project
+from app.models import Document, DocumentFile, DocumentVersion, Fact, Project, WidgetSite
 from app.portal.pipeline import PortalError
 from app.rag.curation import set_curated_fact
 
@@ -24,6 +24,7 @@ class ProjectRow:
     kept_pdfs: set[int]  # ids of the documents whose PDF is kept (sendable)
     facts: int
     versions: list[DocumentVersion]  # earlier versions of its brochures, newest first
+    sites: list[WidgetSite]  # the developers' sites that show its chat
 
 
 def project_rows(session: Session) -> list[ProjectRow]:
@@ -41,6 +42,9 @@ def project_rows(session: Session) -> list[ProjectRow]:
     versions: dict[int, list[DocumentVersion]] = {}
     for version in session.scalars(select(DocumentVersion).order_by(DocumentVersion.replaced_at.desc())):
         versions.setdefault(version.project_id, []).append(version)
+    sites: dict[int, list[WidgetSite]] = {}
+    for site in session.scalars(select(WidgetSite).order_by(WidgetSite.last_seen.desc())):
+        sites.setdefault(site.project_id, []).append(site)
     return [
         ProjectRow(
             p,
@@ -48,6 +52,7 @@ def project_rows(session: Session) -> list[ProjectRow]:
             kept,
             facts.get(p.id, 0),
             versions.get(p.id, []),
+            sites.get(p.id, []),
         )
         for p in projects
     ]

@@ -19,9 +19,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Connection, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from app.channels.messages import InboundMessage
@@ -29,7 +32,7 @@ from app.channels.phones import normalize_phone
 from app.conversation.inbox import record_delivery
 from app.conversation.names import display_name
 from app.conversation.service import WEB
-from app.models import Activity, Lead, Message, Project
+from app.models import Activity, Lead, Message, Project, WidgetSite
 from app.models.leads import NEW
 
 TOKEN_SALT = "investochat-widget-conversation"
@@ -247,3 +250,20 @@ def replies_to(
         .order_by(Message.sequence)
     ).all()
     return inbound, list(replies)
+
+
+def note_site(session: Session, project: Project, referrer: str | None, allowed: str, own: str) -> None:
+    """Remember that a page of ``referrer``'s site opened the widget for ``project`` (caller
+    commits): only sites the partner allowed (WIDGET_ALLOWED_ORIGINS), never our own pages."""
+    if not referrer:
+        return
+    parts = urlsplit(referrer)
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    if not parts.netloc or origin == own.lower() or origin not in {o.lower() for o in allowed.split()}:
+        return
+    now = datetime.now(UTC)
+    session.execute(
+        insert(WidgetSite)
+        .values(project_id=project.id, origin=origin[:200], first_seen=now, last_seen=now)
+        .on_conflict_do_update(constraint="uq_widget_sites_project_origin", set_={"last_seen": now})
+    )

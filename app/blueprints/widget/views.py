@@ -30,6 +30,7 @@ from app.widget.conversations import (
     conversation_for,
     issue_token,
     known_project,
+    note_site,
     post_message,
     read_token,
     replies_to,
@@ -124,8 +125,14 @@ def _same_origin_posts():
 
 @bp.get("/")
 def page():
-    """The widget: the start form (or, through widget.js, a conversation resumed)."""
-    project = _project_name(known_project(db.session, request.args.get("project")))
+    """The widget: the start form (or, through widget.js, a conversation resumed). The page that
+    opened it (its Referer) tells which site shows this project's chat."""
+    known = known_project(db.session, request.args.get("project"))
+    if known is not None:
+        allowed = current_app.config.get("WIDGET_ALLOWED_ORIGINS", "")
+        note_site(db.session, known, request.referrer, allowed, request.host_url.rstrip("/"))
+        db.session.commit()
+    project = _project_name(known)
     return render_template(
         "widget/page.html", body="widget/_start.html", project=project, form={}, error=None, consent=CONSENT
     )
