@@ -138,3 +138,4 @@ def test_an_ocr_page_is_ingested_marked_and_answered_with_its_citation(runner, b
     assert answer["answered"] is True, answer
     assert "18,500" in answer["answer"]
     assert {"document": SOURCE, "page": 2} in answer["citations"]
+    assert answer["answer"].endswith("(p.2 read from a scanned page)")  # check it against the brochure

@@ -13,12 +13,12 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.conversation.pii import redact_pii
 from app.extensions import db
-from app.models import Project
+from app.models import Document, Project
 from app.rag.citations import Citation, CitedText, source_line, strip_source_lines
 from app.rag.compose import Evidence, counted_labels, find_evidence
 from app.rag.corpus_stats import corpus_stats
@@ -169,8 +169,29 @@ def answer_question(question: str, project: str | None = None, *, session: Sessi
         # The line is quoted, not read as a yes or a no: the investor judges what it means.
         answer.answer = YES_NO_LEAD + answer.answer
     answer.project = focus.name if focus else answer.project
+    if answer.answered and answer.citations:
+        _say_which_pages_were_read_by_ocr(session, answer, config["ANSWER_MAX_CHARS"])
     answer.latency_ms = (time.perf_counter() - started) * 1000
     return answer
+
+
+def _say_which_pages_were_read_by_ocr(session: Session, answer: Answer, max_chars: int) -> None:
+    """A cited page that had no text layer was read from its picture: the answer says so, so the
+    investor (and the broker) know to check the figure against the brochure."""
+    sources = {citation.document for citation in answer.citations}
+    scanned = {
+        (source, page)
+        for source, pages in session.execute(
+            select(Document.source, Document.ocr_pages).where(
+                Document.source.in_(sources), func.cardinality(Document.ocr_pages) > 0
+            )
+        )
+        for page in pages
+    }
+    read = sorted({c.page for c in answer.citations if (c.document, c.page) in scanned})
+    note = f" (p.{', '.join(map(str, read))} read from a scanned page)" if read else ""
+    if note and len(answer.answer) + len(note) <= max_chars:
+        answer.answer += note
 
 
 LISTING_LIMIT = 12
