@@ -133,3 +133,24 @@ def test_the_sites_that_show_a_projects_chat_are_listed(app_ctx, client, tmp_pat
     page = text(partner_portal(app_ctx).get("/partner/projects"))
     assert "Website chat: https://lotus-developer.example" in page
     assert "somewhere-else" not in page and "localhost" not in page.split("Website chat:")[1][:200]
+
+
+def test_a_corrected_price_is_what_investors_are_told(app_ctx, tmp_path):
+    name = brochure(
+        tmp_path,
+        "Maple Grove",
+        {1: "MAPLE GROVE\nSector 977, Gurugram", 2: "PRICE LIST\nBasic Sale Price: Rs. 21,750 per sq. ft"},
+    )
+    project = db.session.scalar(select(Project).where(Project.name == name))
+    price = db.session.scalar(select(Fact).where(Fact.project_id == project.id, Fact.key == "price_psf"))
+    assert price is not None and "21,750" in price.value
+    assert "21,750" in answer_question("What is the price per sq ft?", project=name).answer
+
+    partner = partner_portal(app_ctx)
+    corrected = {"action": "confirm", "value": "Rs. 21,500 per sq. ft"}
+    assert partner.post(f"/partner/projects/{project.id}/facts/{price.id}", corrected).status_code == 303
+    answer = answer_question("What is the price per sq ft?", project=name)
+    assert answer.answered and "21,500" in answer.answer and "21,750" not in answer.answer, answer.answer
+    assert "p.2" in answer.answer
+    page = text(partner.get(f"/partner/projects/{project.id}/facts"))
+    assert "replaced by the confirmed value" in page  # the brochure's reading, kept but not used

@@ -45,6 +45,8 @@ PRICE_PAGE = (
             "Payment Plan: 10% on booking, 40% within 90 days",
         ),
         ("possessionby December2027", "possession by December 2027"),
+        ("Rs. 8,0o,000 per covered slot", "Rs. 8,00,000 per covered slot"),  # an O beside the comma
+        ("Rs. 18,5O0 per sq.ft.", "Rs. 18,500 per sq.ft."),
     ],
 )
 def test_the_spaces_the_recogniser_left_out_are_put_back(recognised, restored):

@@ -124,3 +124,24 @@ def test_an_answer_the_investor_called_wrong_is_listed_and_the_weeks_share_shown
     assert "“Maintenance charge?”" in page and "the investor said it was wrong 1×" in page
     assert "“That's not what I asked”" not in page  # the complaint is not a question
     assert "week by week" in page and "1 (50%)" in page  # one refusal among two answers
+
+
+def test_the_bot_answers_a_complaint_by_asking_again_not_by_looking_it_up():
+    from datetime import UTC, datetime
+
+    from app.conversation.engine import Engine, EngineSettings
+    from app.conversation.state import AnswerResult, Incoming, LeadState
+
+    looked_up = []
+
+    def brochures(question: str, project: str | None) -> AnswerResult:
+        looked_up.append(question)
+        return AnswerResult("not in the brochures", False)
+
+    engine = Engine(brochures, EngineSettings(projects=("Lotus Heights",)))
+    state = LeadState(lead_id=1, stage="engaged", project="Lotus Heights")
+    for complaint, words in (("That's wrong", "ask it again"), ("galat hai", "doosre shabdon")):
+        out = engine.handle(state, Incoming(text=complaint), datetime.now(UTC))
+        assert [r.body for r in out.replies if words in r.body], out.replies
+        assert ("answer_disputed", {}) in out.activities
+    assert looked_up == []

@@ -122,6 +122,13 @@ class Engine:
         visit = site_visits.parse_slot(message.reply_id)
         if visit is not None:
             return self._visit_booked(out, visit)
+        if text and intents.is_complaint(text) and not out.state.assistant_paused:
+            # "That's wrong": not a question to look up; the partner sees it on the unanswered page.
+            out.replies.append(Reply(say("answer_disputed", lang)))
+            out.activities.append(("answer_disputed", {}))
+            if out.state.broker_owned:
+                out.broker_notes.append(text)
+            return out
         if text and intents.asks_for_brochure(text) and not out.state.assistant_paused:
             return self._send_brochure(out, text, on_the_web=message.channel == WEB)
 

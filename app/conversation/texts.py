@@ -214,6 +214,13 @@ TEXTS: dict[str, dict[str, str]] = {
         HINGLISH: "Kis project ka brochure chahiye? {projects}",
         HINDI: "किस प्रोजेक्ट का ब्रोशर चाहिए? {projects}",
     },
+    "answer_disputed": {
+        ENGLISH: "Sorry about that. Could you ask it again in other words? The team will check the brochure "
+        "for it.",
+        HINGLISH: "Maaf kijiye. Kya aap ise doosre shabdon mein phir se pooch sakte hain? Team brochure mein "
+        "check karegi.",
+        HINDI: "माफ़ कीजिए। क्या आप इसे दूसरे शब्दों में फिर से पूछ सकते हैं? टीम ब्रोशर में इसकी जाँच करेगी।",
+    },
     "visit_unavailable": {
         ENGLISH: "That time is no longer available. Your advisor will send new times.",
         HINGLISH: "Yeh time ab available nahi hai. Aapke advisor naye time bhejenge.",

@@ -37,7 +37,13 @@ def project_rows(session: Session) -> list[ProjectRow]:
             .order_by(Project.archived_at.is_not(None), Project.name)
         ).unique()
     )
-    facts = dict(session.execute(select(Fact.project_id, func.count()).group_by(Fact.project_id)).all())
+    facts = dict(
+        session.execute(
+            select(Fact.project_id, func.count())
+            .where(~Fact.key.startswith("answer:"))  # the team's answers are on the unanswered page
+            .group_by(Fact.project_id)
+        ).all()
+    )
     kept = kept_pdfs(session)
     versions: dict[int, list[DocumentVersion]] = {}
     for version in session.scalars(select(DocumentVersion).order_by(DocumentVersion.replaced_at.desc())):

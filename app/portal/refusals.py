@@ -87,8 +87,8 @@ def refused_questions(
 
 
 def _disputed(session: Session, since: datetime, project_id: int | None) -> list[tuple]:
-    """The questions whose answer the investor called wrong next: (body, at, lead, project id,
-    project name) of the question before each such complaint."""
+    """The questions whose brochure answer the investor called wrong right after it: (body, at,
+    lead, project id, project name) of the question the answer replied to."""
     short = (
         select(Message.id, Message.lead_id, Message.body)
         .where(Message.direction == "in", Message.created_at >= since, func.length(Message.body) <= 80)
@@ -96,22 +96,31 @@ def _disputed(session: Session, since: datetime, project_id: int | None) -> list
         .limit(SCANNED)
     )
     complaints = [(mid, lead_id) for mid, lead_id, body in session.execute(short) if is_complaint(body or "")]
+    question = aliased(Message)
     found = []
     for message_id, lead_id in complaints:
-        row = session.execute(
-            select(Message.body, Message.created_at, Lead.id, Lead.project_id, Project.name)
+        # What the bot said last before the complaint must be a brochure answer (not, say, a
+        # qualification question), and the question is what that answer replied to.
+        last = session.execute(
+            select(
+                Message.route, Message.answered, question.body, question.created_at, Lead.id, Lead.project_id
+            )
+            .join(question, question.id == Message.in_reply_to_id)
             .join(Lead, Lead.id == Message.lead_id)
-            .outerjoin(Project, Project.id == Lead.project_id)
-            .where(Message.lead_id == lead_id, Message.direction == "in", Message.id < message_id)
+            .where(Message.lead_id == lead_id, Message.direction == "out", Message.id < message_id)
             .order_by(Message.id.desc())
             .limit(1)
         ).one_or_none()
-        if (
-            row is not None
-            and (project_id is None or row[3] == project_id)
-            and not is_complaint(row[0] or "")
-        ):
-            found.append(tuple(row))
+        if last is None or last.route is None or not last.answered:
+            continue
+        if project_id is not None and last.project_id != project_id:
+            continue
+        name = (
+            session.scalar(select(Project.name).where(Project.id == last.project_id))
+            if last.project_id
+            else None
+        )
+        found.append((last.body, last.created_at, last.id, last.project_id, name))
     return found
 
 

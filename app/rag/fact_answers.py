@@ -257,7 +257,37 @@ def fact_answer(
         if not citations:
             body += " (confirmed by our team)"
         return body, citations
-    return None
+    return _confirmed_by_the_team(session, analysis, project_id)
+
+
+RULE_KEYS = frozenset(key for _, _, key, _ in FACT_RULES)
+
+
+def _confirmed_by_the_team(session: Session, analysis: QueryAnalysis, project_id: int) -> CitedText | None:
+    """A fact the partner confirmed or corrected (facts review) whose name the question asks
+    about, every word of it as typed or as jargon ("price psf" for "price per sq ft?"): for the
+    facts no rule above reads, so a correction reaches investors whatever the brochure's line says."""
+    asked = {token for term in analysis.terms for token in term.tokens}
+    best: tuple[int, Fact] | None = None
+    for fact in session.scalars(
+        select(Fact).where(
+            Fact.project_id == project_id,
+            Fact.origin == "curated",
+            Fact.document_id.is_not(None),
+            Fact.page.is_not(None),
+            ~Fact.key.startswith("answer:"),
+        )
+    ):
+        if fact.key in RULE_KEYS:
+            continue
+        words = set(tokenize(re.sub(r"[_:]", " ", fact.key)))
+        if words and words <= asked and (best is None or len(words) > best[0]):
+            best = (len(words), fact)
+    if best is None:
+        return None
+    fact = best[1]
+    label = re.sub(r"[_:]", " ", fact.key).strip().capitalize()
+    return f"{label}: {fact.value.strip().rstrip('.')}.", [Citation(fact.document.source, fact.page)]
 
 
 def _speaks_of(analysis: QueryAnalysis, fact: Fact, pattern: str, intent: str | None) -> bool:

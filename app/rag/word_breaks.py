@@ -39,7 +39,9 @@ _MAX_WORD = 20
 
 _TOKEN_SKIP_RE = re.compile(r"@|://|^www\.|[a-z0-9]\.(?:com|in|org|net|co|io)\b", re.IGNORECASE)
 _LETTERS_RE = re.compile(r"[A-Za-z]+")
-_O_IN_FIGURE_RE = re.compile(r"(?<=\d)[oO](?=\d)|(?<=\d,)[oO](?=\d)")
+# A letter O inside a figure: between digits, or beside the grouping comma or decimal point of
+# one ("5,0o,000", "18,5O0", "2.o5"), never at the edge of a word ("Co.", "No. 5").
+_O_IN_FIGURE_RE = re.compile(r"(?<=\d)[oO](?=[\d,.]\d)|(?<=\d)[oO](?=\d)|(?<=\d[,.])[oO](?=\d)")
 _PUNCT_BEFORE_WORD = ",;:)"
 
 
