@@ -17,7 +17,7 @@ LABELS = {
     "login_failed": "Failed login",
     "logout": "Logged out",
     "invitation_sent": "Invitation sent",
-    "password_set": "Password set from a link",
+    "password_set": "Password set",
     "password_reset_requested": "Password reset asked for",
     "password_changed": "Password changed",
     "broker_added": "Broker added",

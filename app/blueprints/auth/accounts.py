@@ -42,7 +42,8 @@ def set_password(purpose: str, token: str):
     errors = _new_password_errors(user) if request.method == "POST" else {}
     if request.method == "POST" and not errors:
         user.set_password(request.form["password"])  # bumps the session version: the link is spent
-        record_audit(db.session, "password_set", user, address=get_remote_address(), link=purpose)
+        via = "an invitation" if purpose == account_links.INVITE else "a reset link"
+        record_audit(db.session, "password_set", user, address=get_remote_address(), through=via)
         db.session.commit()
         flash("Your password is set. Log in with it.")
         return redirect(url_for("auth.login"))
