@@ -72,6 +72,16 @@ def send_brochure_form(portal, lead, project, caption: str):
     )
 
 
+@pytest.fixture
+def wati(app_ctx):
+    """The app sending through a fake Wati tenant (settings put back afterwards)."""
+    with FakeWati() as fake:
+        saved = {key: app_ctx.config.get(key) for key in (*fake.config(), "WHATSAPP_PROVIDER")}
+        app_ctx.config.update(fake.config(), WHATSAPP_PROVIDER="wati")
+        yield fake
+        app_ctx.config.update(saved)
+
+
 def investor_writes(client, wa_id: str, body: str) -> Message:
     """A signed WhatsApp text through the webhook, processed by the worker's job."""
     message_id = f"wamid.{uuid.uuid4().hex}"
@@ -196,23 +206,17 @@ def test_the_website_chat_shows_a_link_that_opens_the_pdf(app_ctx, client, widge
 # -- the broker sends it ---------------------------------------------------------------------------
 
 
-def test_the_broker_sends_the_brochure_through_wati_as_an_upload(app_ctx, runner):
+def test_the_broker_sends_the_brochure_through_wati_as_an_upload(app_ctx, runner, wati):
     broker, project, lead = held_demo_lead(runner)
     portal = Portal(app_ctx, broker.email)
-    with FakeWati() as wati:
-        saved = {key: app_ctx.config.get(key) for key in (*wati.config(), "WHATSAPP_PROVIDER")}
-        app_ctx.config.update(wati.config(), WHATSAPP_PROVIDER="wati")
-        try:
-            form = text(portal.get(f"/broker/leads/{lead.id}/compose?reply=", htmx=True))
-            assert 'id="message-form"' in form
-            response = send_brochure_form(portal, lead, project, "Here is the brochure, as promised.")
-            assert response.status_code == 200, text(response)
-            assert "aravali_crest.pdf sent as a WhatsApp message" in text(response)
-            message = db.session.scalar(select(Message).where(Message.kind == "document"))
-            send_lead_message(message.id)
-        finally:
-            app_ctx.config.update(saved)
-        caption, upload = wati.sent
+    form = text(portal.get(f"/broker/leads/{lead.id}/compose?reply=", htmx=True))
+    assert 'id="message-form"' in form
+    response = send_brochure_form(portal, lead, project, "Here is the brochure, as promised.")
+    assert response.status_code == 200, text(response)
+    assert "aravali_crest.pdf sent as a WhatsApp message" in text(response)
+    message = db.session.scalar(select(Message).where(Message.kind == "document"))
+    send_lead_message(message.id)
+    caption, upload = wati.sent
     # Wati shows a file's caption as its name: the broker's text goes first, as a message.
     assert caption.payload == {"messageText": "Here is the brochure, as promised."}
     assert upload.path.endswith(f"/sendSessionFile/{lead.phone.lstrip('+')}")
@@ -232,22 +236,13 @@ def test_outside_the_window_a_file_is_refused_before_anything_is_stored(app_ctx,
     assert db.session.scalar(select(func.count()).select_from(Message)) == 0
 
 
-def test_a_failed_wati_upload_after_its_text_is_final_and_says_so(app_ctx, runner):
+def test_a_failed_wati_upload_after_its_text_is_final_and_says_so(app_ctx, runner, wati):
     broker, project, lead = held_demo_lead(runner)
-    portal = Portal(app_ctx, broker.email)
-    with FakeWati() as wati:
-        saved = {key: app_ctx.config.get(key) for key in (*wati.config(), "WHATSAPP_PROVIDER")}
-        app_ctx.config.update(wati.config(), WHATSAPP_PROVIDER="wati")
-        try:
-            send_brochure_form(portal, lead, project, "The brochure")
-            message = db.session.scalar(select(Message).where(Message.kind == "document"))
-            # The text is accepted; the upload after it meets a server error.
-            wati.on_accept = lambda accepted: (
-                wati.fail_next(500) if "messageText" in accepted.payload else None
-            )
-            send_lead_message(message.id)
-        finally:
-            app_ctx.config.update(saved)
+    send_brochure_form(Portal(app_ctx, broker.email), lead, project, "The brochure")
+    message = db.session.scalar(select(Message).where(Message.kind == "document"))
+    # The text is accepted; the upload after it meets a server error.
+    wati.on_accept = lambda accepted: wati.fail_next(500) if "messageText" in accepted.payload else None
+    send_lead_message(message.id)
     db.session.refresh(message)
     assert message.status == "failed" and "The text went but the file did not" in message.error
 
